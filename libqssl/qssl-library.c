@@ -85,7 +85,11 @@ _qssl_init (void)
 
   if (g_once_init_enter (&initialized))
     {
-      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+      /* QSSL_LOCALEDIR lets an uninstalled build (the test suite) find its
+       * own catalogues. */
+      const char *localedir = g_getenv ("QSSL_LOCALEDIR");
+
+      bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
       bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
       g_once_init_leave (&initialized, 1);
     }
