@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Set up a Debian 12 machine for libqssl, build it, and run the demo or the tests.
+#
+#   ./run.sh demo    install what is missing, build, run the demo
+#   ./run.sh test    install what is missing, build, run the whole test suite
+#                    (default build, then an AddressSanitizer + UBSan build)
+#
+# Idempotent: a second run installs nothing and only rebuilds what changed.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+
+# Debian packages the build, the tests and the demo need.
+packages=(
+  gcc clang pkg-config meson ninja-build gettext
+  libglib2.0-dev libglib2.0-dev-bin libssl-dev openssl ca-certificates
+  gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
+  valac gi-docgen gjs python3-gi python3-pytest
+  gnutls-bin glib-networking curl valgrind
+)
+
+install_missing() {
+  local missing=() p
+  for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$p")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing Debian packages. Install them with:" >&2
+    echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "Installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# meson only configures once; later runs just rebuild what changed.
+build() {
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@"
+  fi
+  meson compile -C "$dir"
+}
+
+cmd=${1:-}
+case "$cmd" in
+  demo)
+    install_missing
+    build _build
+    exec _build/examples/qssl demo
+    ;;
+  test)
+    install_missing
+    build _build
+    meson test -C _build --print-errorlogs
+    # The same C tests again, built with AddressSanitizer and UBSan.
+    build _build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dintrospection=false -Ddocs=disabled
+    meson test -C _build-asan --setup asan --print-errorlogs
+    ;;
+  *)
+    echo "usage: $0 demo|test" >&2
+    exit 2
+    ;;
+esac
