@@ -20,5 +20,6 @@
 #include <libqssl/qssl-psk-authenticator.h>
 #include <libqssl/qssl-configuration.h>
 #include <libqssl/qssl-socket.h>
+#include <libqssl/qssl-server.h>
 
 #undef __QSSL_INSIDE__
