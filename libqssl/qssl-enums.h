@@ -186,7 +186,7 @@ typedef enum {
  * @QSSL_SOCKET_STATE_HOST_LOOKUP: resolving the host name
  * @QSSL_SOCKET_STATE_CONNECTING: the TCP connection is being established
  * @QSSL_SOCKET_STATE_CONNECTED: the TCP connection is established (the TLS
- *   handshake may still be running; see [signal@Qssl.Socket::encrypted])
+ *   handshake may still be running; see the socket's `encrypted` signal)
  * @QSSL_SOCKET_STATE_BOUND: bound to an address and port
  * @QSSL_SOCKET_STATE_LISTENING: listening (servers only)
  * @QSSL_SOCKET_STATE_CLOSING: about to close; pending data is being sent
@@ -300,7 +300,7 @@ typedef enum {
  * @QSSL_SOCKET_OPTION_LOW_DELAY: disable Nagle's algorithm (TCP_NODELAY)
  * @QSSL_SOCKET_OPTION_KEEP_ALIVE: enable TCP keep-alive (SO_KEEPALIVE)
  *
- * Socket options for [method@Qssl.Socket.set_socket_option]. Mirrors the
+ * Socket options for `qssl_socket_set_socket_option()`. Mirrors the
  * TCP members of `QAbstractSocket::SocketOption`, with the same values.
  *
  * Since: 1.0
@@ -551,8 +551,8 @@ typedef enum {
 /**
  * QsslPauseModes:
  * @QSSL_PAUSE_MODES_NEVER: never pause
- * @QSSL_PAUSE_MODES_ON_SSL_ERRORS: pause after [signal@Qssl.Socket::ssl-errors]
- *   until [method@Qssl.Socket.resume] or [method@Qssl.Socket.abort]
+ * @QSSL_PAUSE_MODES_ON_SSL_ERRORS: pause after the socket's `ssl-errors` signal
+ *   until `qssl_socket_resume()` or `qssl_socket_abort()`
  *
  * Mirrors `QAbstractSocket::PauseModes`.
  *
