@@ -225,7 +225,7 @@ qssl_certificate_new_from_data (GBytes              *data,
  *
  * Mirrors `QSslCertificate::fromData()`.
  *
- * Returns: (transfer full) (element-type QsslCertificate): the certificates
+ * Returns: (transfer container) (element-type QsslCertificate): the certificates
  *
  * Since: 1.0
  */
@@ -255,7 +255,7 @@ qssl_certificate_list_from_data (GBytes             *data,
  *
  * Mirrors `QSslCertificate::fromDevice()`.
  *
- * Returns: (transfer full) (element-type QsslCertificate): the certificates
+ * Returns: (transfer container) (element-type QsslCertificate): the certificates
  *   (possibly none), or %NULL with @error set when reading failed
  *
  * Since: 1.0
@@ -457,7 +457,7 @@ walk_regex (GPtrArray          *list,
  *
  * Mirrors `QSslCertificate::fromPath()`.
  *
- * Returns: (transfer full) (element-type QsslCertificate): the certificates
+ * Returns: (transfer container) (element-type QsslCertificate): the certificates
  *   (possibly none), or %NULL with @error set for an invalid regular expression
  *
  * Since: 1.0
@@ -1312,7 +1312,7 @@ extension_value (X509_EXTENSION *extension,
  *
  * Mirrors `QSslCertificate::extensions()`.
  *
- * Returns: (transfer full) (element-type QsslCertificateExtension): the extensions
+ * Returns: (transfer container) (element-type QsslCertificateExtension): the extensions
  *
  * Since: 1.0
  */
@@ -1528,7 +1528,10 @@ qssl_certificate_to_text (QsslCertificate *self)
   g_return_val_if_fail (QSSL_IS_CERTIFICATE (self), NULL);
 
   bio = BIO_new (BIO_s_mem ());
-  X509_print (bio, self->x509);
+  /* The layout of `openssl x509 -text`, with names in UTF-8. */
+  X509_print_ex (bio, self->x509,
+                 (XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT,
+                 X509_FLAG_COMPAT);
   length = BIO_get_mem_data (bio, &data);
   text = g_strndup (data, length);
   BIO_free (bio);
@@ -1736,7 +1739,7 @@ collect_verify_error (int             ok,
  *
  * Mirrors `QSslCertificate::verify()`.
  *
- * Returns: (transfer full) (element-type QsslError): every problem found, each
+ * Returns: (transfer container) (element-type QsslError): every problem found, each
  *   with the certificate it concerns; empty when the chain is valid
  *
  * Since: 1.0
@@ -1791,7 +1794,7 @@ qssl_certificate_verify (GPtrArray  *chain,
  * @passphrase: (nullable): its passphrase
  * @key: (out) (optional) (transfer full) (nullable): the private key
  * @certificate: (out) (optional) (transfer full) (nullable): the certificate
- * @ca_certificates: (out) (optional) (transfer full) (element-type QsslCertificate):
+ * @ca_certificates: (out) (optional) (transfer container) (element-type QsslCertificate):
  *   the other certificates of the bundle
  * @error: return location for a #GError
  *

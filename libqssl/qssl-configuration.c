@@ -446,7 +446,7 @@ system_ca_certificates (void)
  *
  * Mirrors `QSslConfiguration::systemCaCertificates()`.
  *
- * Returns: (transfer full) (element-type QsslCertificate): the certificates
+ * Returns: (transfer container) (element-type QsslCertificate): the certificates
  *
  * Since: 1.0
  */
@@ -526,7 +526,7 @@ default_ciphers (void)
  *
  * Mirrors `QSslConfiguration::supportedCiphers()`.
  *
- * Returns: (transfer full) (element-type QsslCipher): the ciphers
+ * Returns: (transfer container) (element-type QsslCipher): the ciphers
  *
  * Since: 1.0
  */
@@ -584,7 +584,7 @@ qssl_configuration_get_supported_elliptic_curves (void)
  *
  * Mirrors `QSslConfiguration::ciphers()`.
  *
- * Returns: (transfer full) (element-type QsslCipher): the ciphers
+ * Returns: (transfer container) (element-type QsslCipher): the ciphers
  *
  * Since: 1.0
  */
@@ -837,7 +837,7 @@ qssl_configuration_set_local_certificate (QsslConfiguration *self,
  *
  * Mirrors `QSslConfiguration::localCertificateChain()`.
  *
- * Returns: (transfer full) (element-type QsslCertificate): the chain
+ * Returns: (transfer container) (element-type QsslCertificate): the chain
  *
  * Since: 1.0
  */
@@ -923,7 +923,7 @@ qssl_configuration_set_private_key (QsslConfiguration *self,
  *
  * Mirrors `QSslConfiguration::caCertificates()`.
  *
- * Returns: (transfer full) (element-type QsslCertificate): the CA certificates
+ * Returns: (transfer container) (element-type QsslCertificate): the CA certificates
  *
  * Since: 1.0
  */
@@ -1340,7 +1340,7 @@ qssl_configuration_get_peer_certificate (const QsslConfiguration *self)
  *
  * Mirrors `QSslConfiguration::peerCertificateChain()`.
  *
- * Returns: (transfer full) (element-type QsslCertificate): the chain
+ * Returns: (transfer container) (element-type QsslCertificate): the chain
  *
  * Since: 1.0
  */
