@@ -1,16 +1,36 @@
 /* qssl-socket.c: QsslSocket, a TLS socket that is a GSocketConnection (QSslSocket)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The file reads as the life of a connection: construction, resolving and
+ * connecting, the handshake and its verification, the read and write pumps,
+ * closing, then the blocking calls and the accessors.
  */
 
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/opensslv.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include "qssl.h"
+#include "qssl-certificate-private.h"
+#include "qssl-cipher-private.h"
+#include "qssl-configuration-private.h"
+#include "qssl-error-private.h"
+#include "qssl-key-private.h"
 #include "qssl-private.h"
+
+/* Plaintext is read from OpenSSL in blocks of this size. */
+#define READ_CHUNK (16 * 1024)
 
 /**
  * QsslSocket:
@@ -19,12 +39,18 @@
  * #GSocketConnection (so a #GIOStream) for GIO code.
  *
  * A socket belongs to the #GMainContext that was the thread-default when it
- * was created; its handshake and I/O run there, driven by socket readiness.
+ * was created; its handshake and I/O run there, driven by socket readiness,
+ * and every signal is emitted there. The `wait_for_*()` calls run the same
+ * work without a main loop.
  *
  * `g_object_new (QSSL_TYPE_SOCKET, NULL)` (what `Qssl.Socket()` in Python and
  * `new Qssl.Socket()` in GJS do) and [ctor@Qssl.Socket.new] give the same
  * unconnected socket. #GSocketConnection needs a #GSocket from construction
- * on, so an unconnected socket holds a placeholder one until it connects.
+ * on, so an unconnected socket holds a placeholder one; connecting installs a
+ * new #GSocket of the right address family. After [method@Qssl.Socket.abort]
+ * or a disconnect the object can connect again, and it then has a new
+ * #GSocket: do not keep the one g_socket_connection_get_socket() returned
+ * across connections.
  *
  * Mirrors `QSslSocket`.
  *
@@ -32,12 +58,114 @@
  */
 struct _QsslSocket
 {
-  GSocketConnection  parent_instance;
+  GSocketConnection   parent_instance;
 
-  GMainContext      *context;
+  GMainContext       *context;
+  QsslConfiguration  *configuration;
+
+  QsslSocketState     state;
+  QsslMode            mode;
+  gboolean            encrypted;
+  QsslSocketError     error;
+  char               *error_string;
+
+  /* Where to, and under which name to verify. */
+  char               *host_name;
+  guint16             port;
+  char               *ssl_peer_name;
+  char               *peer_verify_name;
+  QsslNetworkLayerProtocol network_protocol;
+  gboolean            encrypt_after_connect;
+
+  /* Resolving and connecting. */
+  GCancellable       *cancellable;
+  GList              *addresses;
+  GList              *next_address;
+
+  /* Readiness of the GSocket on self->context. */
+  GSource            *source;
+  GIOCondition        source_condition;
+
+  SSL                *ssl;
+  gboolean            handshaking;
+  gboolean            paused;
+  GPtrArray          *handshake_errors;
+  GPtrArray          *ignore_list;
+  gboolean            ignore_all;
+  QsslPauseModes      pause_mode;
+
+  /* Plaintext buffers: read_buffer[read_offset..] is unread. */
+  GByteArray         *read_buffer;
+  gsize               read_offset;
+  gint64              read_buffer_size;
+  GByteArray         *write_buffer;
+  gboolean            read_channel_finished;
+  gboolean            pending_close;
+
+  /* Signals emitted later from the main loop, never from inside write(). */
+  guint               emit_idle;
+  gint64              pending_bytes_written;
+  guint64             encrypted_written_reported;
+
+  /* For wait_for_ready_read(). */
+  guint               ready_read_count;
 };
 
+enum {
+  PROP_0,
+  PROP_MODE,
+  PROP_IS_ENCRYPTED,
+  PROP_STATE,
+  PROP_PEER_VERIFY_MODE,
+  PROP_PEER_VERIFY_DEPTH,
+  PROP_PEER_VERIFY_NAME,
+  PROP_PROTOCOL,
+  PROP_LOCAL_CERTIFICATE,
+  PROP_PRIVATE_KEY,
+  PROP_SSL_CONFIGURATION,
+  PROP_SESSION_PROTOCOL,
+  PROP_SESSION_CIPHER,
+  PROP_PEER_CERTIFICATE,
+  PROP_READ_BUFFER_SIZE,
+  PROP_PAUSE_MODE,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_ENCRYPTED,
+  SIGNAL_ENCRYPTED_BYTES_WRITTEN,
+  SIGNAL_MODE_CHANGED,
+  SIGNAL_NEW_SESSION_TICKET_RECEIVED,
+  SIGNAL_PEER_VERIFY_ERROR,
+  SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED,
+  SIGNAL_SSL_ERRORS,
+  SIGNAL_ALERT_SENT,
+  SIGNAL_ALERT_RECEIVED,
+  SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR,
+  SIGNAL_HOST_FOUND,
+  SIGNAL_CONNECTED,
+  SIGNAL_DISCONNECTED,
+  SIGNAL_STATE_CHANGED,
+  SIGNAL_ERROR_OCCURRED,
+  SIGNAL_READY_READ,
+  SIGNAL_BYTES_WRITTEN,
+  SIGNAL_READ_CHANNEL_FINISHED,
+  SIGNAL_ABOUT_TO_CLOSE,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+static int ssl_socket_index = -1;
+
 G_DEFINE_FINAL_TYPE (QsslSocket, qssl_socket, G_TYPE_SOCKET_CONNECTION)
+
+static void watch (QsslSocket *self, GIOCondition condition);
+static void drive (QsslSocket *self, GIOCondition condition);
+static void start_encryption (QsslSocket *self, QsslMode mode);
+static void close_connection (QsslSocket *self, gboolean send_close_notify);
+
+/* Construction */
 
 /* GSocketConnection asserts in constructed() that it was given a GSocket.
  * An unconnected socket (Qt style: made first, connected later) gets a
@@ -45,26 +173,125 @@ G_DEFINE_FINAL_TYPE (QsslSocket, qssl_socket, G_TYPE_SOCKET_CONNECTION)
 static GObject *
 qssl_socket_constructor (GType                  type,
                          guint                  n_properties,
-                         GObjectConstructParam *properties)
+                         GObjectConstructParam *construct_properties)
 {
-  g_autoptr(GSocket) placeholder = NULL;
-
   for (guint i = 0; i < n_properties; i++)
     {
-      if (g_str_equal (properties[i].pspec->name, "socket") &&
-          g_value_get_object (properties[i].value) == NULL)
+      if (g_str_equal (construct_properties[i].pspec->name, "socket") &&
+          g_value_get_object (construct_properties[i].value) == NULL)
         {
           g_autoptr(GError) error = NULL;
-
-          placeholder = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, &error);
+          g_autoptr(GSocket) placeholder = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                                         G_SOCKET_PROTOCOL_TCP, &error);
           if (placeholder == NULL)
             g_error ("QsslSocket: cannot create a socket: %s", error->message);
-          g_value_set_object (properties[i].value, placeholder);
+          g_value_set_object (construct_properties[i].value, placeholder);
         }
     }
 
-  return G_OBJECT_CLASS (qssl_socket_parent_class)->constructor (type, n_properties, properties);
+  return G_OBJECT_CLASS (qssl_socket_parent_class)->constructor (type, n_properties, construct_properties);
+}
+
+/* Installs @socket as the connection's GSocket. GSocketConnection's
+ * "socket" property is construct-only and has no setter, and a GSocket
+ * cannot be reopened or change address family; so the owner class's setter
+ * is called directly. That setter takes a reference on the new socket and
+ * does not release the old one, which is done here. */
+static void
+replace_gsocket (QsslSocket *self,
+                 GSocket    *socket)
+{
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), "socket");
+  GObjectClass *owner = g_type_class_peek (pspec->owner_type);
+  GSocket *old = g_socket_connection_get_socket (G_SOCKET_CONNECTION (self));
+  GValue value = G_VALUE_INIT;
+
+  if (old == socket)
+    return;
+  g_value_init (&value, G_TYPE_SOCKET);
+  g_value_set_object (&value, socket);
+  owner->set_property (G_OBJECT (self), pspec->param_id, &value, pspec);
+  g_value_unset (&value);
+  g_object_unref (old);
+}
+
+static GSocket *
+gsocket (QsslSocket *self)
+{
+  return g_socket_connection_get_socket (G_SOCKET_CONNECTION (self));
+}
+
+static void
+set_state (QsslSocket      *self,
+           QsslSocketState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state);
+}
+
+static void
+set_mode (QsslSocket *self,
+          QsslMode    mode)
+{
+  if (self->mode == mode)
+    return;
+  self->mode = mode;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
+  g_signal_emit (self, signals[SIGNAL_MODE_CHANGED], 0, mode);
+}
+
+static void
+set_error (QsslSocket      *self,
+           QsslSocketError  error,
+           const char      *message)
+{
+  self->error = error;
+  g_free (self->error_string);
+  self->error_string = g_strdup (message);
+  g_debug ("socket %p: error %d: %s", self, error, message);
+  g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, error);
+}
+
+/* Resets what belongs to one connection; settings stay. */
+static void
+reset_connection (QsslSocket *self)
+{
+  if (self->source != NULL)
+    {
+      g_source_destroy (self->source);
+      g_clear_pointer (&self->source, g_source_unref);
+    }
+  self->source_condition = 0;
+  if (self->cancellable != NULL)
+    {
+      g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+    }
+  g_list_free_full (g_steal_pointer (&self->addresses), g_object_unref);
+  self->next_address = NULL;
+  g_clear_pointer (&self->ssl, SSL_free);
+  self->handshaking = FALSE;
+  self->paused = FALSE;
+  self->encrypted = FALSE;
+  self->pending_close = FALSE;
+  self->read_channel_finished = FALSE;
+  g_byte_array_set_size (self->write_buffer, 0);
+  g_clear_handle_id (&self->emit_idle, g_source_remove);
+  self->pending_bytes_written = 0;
+  self->encrypted_written_reported = 0;
+}
+
+static void
+qssl_socket_dispose (GObject *object)
+{
+  QsslSocket *self = QSSL_SOCKET (object);
+
+  reset_connection (self);
+
+  G_OBJECT_CLASS (qssl_socket_parent_class)->dispose (object);
 }
 
 static void
@@ -72,31 +299,451 @@ qssl_socket_finalize (GObject *object)
 {
   QsslSocket *self = QSSL_SOCKET (object);
 
+  g_clear_pointer (&self->configuration, qssl_configuration_free);
+  g_clear_pointer (&self->error_string, g_free);
+  g_clear_pointer (&self->host_name, g_free);
+  g_clear_pointer (&self->ssl_peer_name, g_free);
+  g_clear_pointer (&self->peer_verify_name, g_free);
+  g_clear_pointer (&self->handshake_errors, g_ptr_array_unref);
+  g_clear_pointer (&self->ignore_list, g_ptr_array_unref);
+  g_clear_pointer (&self->read_buffer, g_byte_array_unref);
+  g_clear_pointer (&self->write_buffer, g_byte_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (qssl_socket_parent_class)->finalize (object);
 }
 
 static void
+qssl_socket_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  QsslSocket *self = QSSL_SOCKET (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    case PROP_IS_ENCRYPTED:
+      g_value_set_boolean (value, self->encrypted);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_PEER_VERIFY_MODE:
+      g_value_set_enum (value, qssl_configuration_get_peer_verify_mode (self->configuration));
+      break;
+    case PROP_PEER_VERIFY_DEPTH:
+      g_value_set_int (value, qssl_configuration_get_peer_verify_depth (self->configuration));
+      break;
+    case PROP_PEER_VERIFY_NAME:
+      g_value_set_string (value, self->peer_verify_name);
+      break;
+    case PROP_PROTOCOL:
+      g_value_set_enum (value, qssl_configuration_get_protocol (self->configuration));
+      break;
+    case PROP_LOCAL_CERTIFICATE:
+      g_value_set_object (value, qssl_configuration_get_local_certificate (self->configuration));
+      break;
+    case PROP_PRIVATE_KEY:
+      g_value_set_object (value, qssl_configuration_get_private_key (self->configuration));
+      break;
+    case PROP_SSL_CONFIGURATION:
+      g_value_take_boxed (value, qssl_socket_get_ssl_configuration (self));
+      break;
+    case PROP_SESSION_PROTOCOL:
+      g_value_set_enum (value, qssl_configuration_get_session_protocol (self->configuration));
+      break;
+    case PROP_SESSION_CIPHER:
+      g_value_set_object (value, qssl_configuration_get_session_cipher (self->configuration));
+      break;
+    case PROP_PEER_CERTIFICATE:
+      g_value_set_object (value, qssl_configuration_get_peer_certificate (self->configuration));
+      break;
+    case PROP_READ_BUFFER_SIZE:
+      g_value_set_int64 (value, self->read_buffer_size);
+      break;
+    case PROP_PAUSE_MODE:
+      g_value_set_flags (value, self->pause_mode);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qssl_socket_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  QsslSocket *self = QSSL_SOCKET (object);
+
+  switch (prop_id)
+    {
+    case PROP_PEER_VERIFY_MODE:
+      qssl_socket_set_peer_verify_mode (self, g_value_get_enum (value));
+      break;
+    case PROP_PEER_VERIFY_DEPTH:
+      qssl_socket_set_peer_verify_depth (self, g_value_get_int (value));
+      break;
+    case PROP_PEER_VERIFY_NAME:
+      qssl_socket_set_peer_verify_name (self, g_value_get_string (value));
+      break;
+    case PROP_PROTOCOL:
+      qssl_socket_set_protocol (self, g_value_get_enum (value));
+      break;
+    case PROP_LOCAL_CERTIFICATE:
+      qssl_socket_set_local_certificate (self, g_value_get_object (value));
+      break;
+    case PROP_PRIVATE_KEY:
+      qssl_socket_set_private_key (self, g_value_get_object (value));
+      break;
+    case PROP_SSL_CONFIGURATION:
+      if (g_value_get_boxed (value) != NULL)
+        qssl_socket_set_ssl_configuration (self, g_value_get_boxed (value));
+      break;
+    case PROP_READ_BUFFER_SIZE:
+      qssl_socket_set_read_buffer_size (self, g_value_get_int64 (value));
+      break;
+    case PROP_PAUSE_MODE:
+      qssl_socket_set_pause_mode (self, g_value_get_flags (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 qssl_socket_class_init (QsslSocketClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
 
   object_class->constructor = qssl_socket_constructor;
+  object_class->dispose = qssl_socket_dispose;
   object_class->finalize = qssl_socket_finalize;
+  object_class->get_property = qssl_socket_get_property;
+  object_class->set_property = qssl_socket_set_property;
+
+  ssl_socket_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
+
+  /**
+   * QsslSocket:mode:
+   *
+   * Whether the socket is plain, a TLS client or a TLS server. Mirrors `QSslSocket::mode()`.
+   */
+  properties[PROP_MODE] = g_param_spec_enum ("mode", NULL, NULL, QSSL_TYPE_MODE,
+                                             QSSL_MODE_UNENCRYPTED, ro);
+  /**
+   * QsslSocket:is-encrypted:
+   *
+   * Whether the handshake succeeded and data is encrypted. Mirrors `QSslSocket::isEncrypted()`.
+   */
+  properties[PROP_IS_ENCRYPTED] = g_param_spec_boolean ("is-encrypted", NULL, NULL, FALSE, ro);
+  /**
+   * QsslSocket:state:
+   *
+   * The connection state. Mirrors `QAbstractSocket::state()`.
+   */
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, QSSL_TYPE_SOCKET_STATE,
+                                              QSSL_SOCKET_STATE_UNCONNECTED, ro);
+  /**
+   * QsslSocket:peer-verify-mode:
+   *
+   * How the peer is verified. Mirrors `QSslSocket::peerVerifyMode()`.
+   */
+  properties[PROP_PEER_VERIFY_MODE] = g_param_spec_enum ("peer-verify-mode", NULL, NULL,
+                                                         QSSL_TYPE_PEER_VERIFY_MODE,
+                                                         QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER, rw);
+  /**
+   * QsslSocket:peer-verify-depth:
+   *
+   * The deepest peer chain accepted, 0 for any. Mirrors `QSslSocket::peerVerifyDepth()`.
+   */
+  properties[PROP_PEER_VERIFY_DEPTH] = g_param_spec_int ("peer-verify-depth", NULL, NULL,
+                                                         0, G_MAXINT, 0, rw);
+  /**
+   * QsslSocket:peer-verify-name:
+   *
+   * The name the peer's certificate is checked against, when it differs
+   * from the host name. Mirrors `QSslSocket::peerVerifyName()`.
+   */
+  properties[PROP_PEER_VERIFY_NAME] = g_param_spec_string ("peer-verify-name", NULL, NULL, NULL, rw);
+  /**
+   * QsslSocket:protocol:
+   *
+   * The protocol versions allowed. Mirrors `QSslSocket::protocol()`.
+   */
+  properties[PROP_PROTOCOL] = g_param_spec_enum ("protocol", NULL, NULL, QSSL_TYPE_PROTOCOL,
+                                                 QSSL_PROTOCOL_SECURE_PROTOCOLS, rw);
+  /**
+   * QsslSocket:local-certificate:
+   *
+   * The certificate presented to the peer. Mirrors `QSslSocket::localCertificate()`.
+   */
+  properties[PROP_LOCAL_CERTIFICATE] = g_param_spec_object ("local-certificate", NULL, NULL,
+                                                            QSSL_TYPE_CERTIFICATE, rw);
+  /**
+   * QsslSocket:private-key:
+   *
+   * The key of the local certificate. Mirrors `QSslSocket::privateKey()`.
+   */
+  properties[PROP_PRIVATE_KEY] = g_param_spec_object ("private-key", NULL, NULL, QSSL_TYPE_KEY, rw);
+  /**
+   * QsslSocket:ssl-configuration:
+   *
+   * A copy of the socket's configuration, with the session state of the
+   * last handshake. Mirrors `QSslSocket::sslConfiguration()`.
+   */
+  properties[PROP_SSL_CONFIGURATION] = g_param_spec_boxed ("ssl-configuration", NULL, NULL,
+                                                           QSSL_TYPE_CONFIGURATION, rw);
+  /**
+   * QsslSocket:session-protocol:
+   *
+   * The protocol version negotiated. Mirrors `QSslSocket::sessionProtocol()`.
+   */
+  properties[PROP_SESSION_PROTOCOL] = g_param_spec_enum ("session-protocol", NULL, NULL,
+                                                         QSSL_TYPE_PROTOCOL,
+                                                         QSSL_PROTOCOL_UNKNOWN_PROTOCOL, ro);
+  /**
+   * QsslSocket:session-cipher:
+   *
+   * The cipher suite negotiated. Mirrors `QSslSocket::sessionCipher()`.
+   */
+  properties[PROP_SESSION_CIPHER] = g_param_spec_object ("session-cipher", NULL, NULL,
+                                                         QSSL_TYPE_CIPHER, ro);
+  /**
+   * QsslSocket:peer-certificate:
+   *
+   * The peer's certificate. Mirrors `QSslSocket::peerCertificate()`.
+   */
+  properties[PROP_PEER_CERTIFICATE] = g_param_spec_object ("peer-certificate", NULL, NULL,
+                                                           QSSL_TYPE_CERTIFICATE, ro);
+  /**
+   * QsslSocket:read-buffer-size:
+   *
+   * The most plaintext kept unread, 0 for no limit. Mirrors `QAbstractSocket::readBufferSize()`.
+   */
+  properties[PROP_READ_BUFFER_SIZE] = g_param_spec_int64 ("read-buffer-size", NULL, NULL,
+                                                          0, G_MAXINT64, 0, rw);
+  /**
+   * QsslSocket:pause-mode:
+   *
+   * When the socket pauses for the application. Mirrors `QAbstractSocket::pauseMode()`.
+   */
+  properties[PROP_PAUSE_MODE] = g_param_spec_flags ("pause-mode", NULL, NULL, QSSL_TYPE_PAUSE_MODES,
+                                                    QSSL_PAUSE_MODES_NEVER, rw);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * QsslSocket::encrypted:
+   * @self: the socket
+   *
+   * The handshake succeeded (and verification passed or was ignored); data
+   * written now is encrypted. Mirrors `QSslSocket::encrypted()`.
+   */
+  signals[SIGNAL_ENCRYPTED] = g_signal_new ("encrypted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                            0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * QsslSocket::encrypted-bytes-written:
+   * @self: the socket
+   * @written: encrypted bytes that reached the kernel since the last emission
+   *
+   * Mirrors `QSslSocket::encryptedBytesWritten()`.
+   */
+  signals[SIGNAL_ENCRYPTED_BYTES_WRITTEN] = g_signal_new ("encrypted-bytes-written", G_TYPE_FROM_CLASS (klass),
+                                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                          G_TYPE_NONE, 1, G_TYPE_INT64);
+  /**
+   * QsslSocket::mode-changed:
+   * @self: the socket
+   * @mode: the new mode
+   *
+   * Mirrors `QSslSocket::modeChanged()`.
+   */
+  signals[SIGNAL_MODE_CHANGED] = g_signal_new ("mode-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                               0, NULL, NULL, NULL, G_TYPE_NONE, 1, QSSL_TYPE_MODE);
+  /**
+   * QsslSocket::new-session-ticket-received:
+   * @self: the socket
+   *
+   * The server sent a session ticket; the configuration now carries it.
+   * Mirrors `QSslSocket::newSessionTicketReceived()`.
+   */
+  signals[SIGNAL_NEW_SESSION_TICKET_RECEIVED] = g_signal_new ("new-session-ticket-received",
+                                                              G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                              0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * QsslSocket::peer-verify-error:
+   * @self: the socket
+   * @error: one problem with the peer's identity
+   *
+   * Emitted for each problem found while verifying the peer, before
+   * #QsslSocket::ssl-errors; calling [method@Qssl.Socket.abort] here stops
+   * the handshake. Mirrors `QSslSocket::peerVerifyError()`.
+   */
+  signals[SIGNAL_PEER_VERIFY_ERROR] = g_signal_new ("peer-verify-error", G_TYPE_FROM_CLASS (klass),
+                                                    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                    G_TYPE_NONE, 1, QSSL_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * QsslSocket::pre-shared-key-authentication-required:
+   * @self: the socket
+   * @authenticator: fill in the identity and key
+   *
+   * Mirrors `QSslSocket::preSharedKeyAuthenticationRequired()`.
+   */
+  signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED] =
+    g_signal_new ("pre-shared-key-authentication-required", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, QSSL_TYPE_PRE_SHARED_KEY_AUTHENTICATOR);
+  /**
+   * QsslSocket::ssl-errors:
+   * @self: the socket
+   * @errors: (element-type QsslError): every problem found
+   *
+   * Emitted once after the handshake when verification found problems.
+   * Unless a handler calls [method@Qssl.Socket.ignore_ssl_errors] (or the
+   * exact list was given to [method@Qssl.Socket.ignore_ssl_errors_list]
+   * before), the connection is then dropped. Mirrors `QSslSocket::sslErrors()`.
+   */
+  signals[SIGNAL_SSL_ERRORS] = g_signal_new ("ssl-errors", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                             0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_PTR_ARRAY);
+  /**
+   * QsslSocket::alert-sent:
+   * @self: the socket
+   * @level: the alert level
+   * @type: the alert
+   * @description: OpenSSL's description
+   *
+   * Mirrors `QSslSocket::alertSent()`.
+   */
+  signals[SIGNAL_ALERT_SENT] = g_signal_new ("alert-sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                             0, NULL, NULL, NULL, G_TYPE_NONE, 3, QSSL_TYPE_ALERT_LEVEL,
+                                             QSSL_TYPE_ALERT_TYPE, G_TYPE_STRING);
+  /**
+   * QsslSocket::alert-received:
+   * @self: the socket
+   * @level: the alert level
+   * @type: the alert
+   * @description: OpenSSL's description
+   *
+   * Mirrors `QSslSocket::alertReceived()`.
+   */
+  signals[SIGNAL_ALERT_RECEIVED] = g_signal_new ("alert-received", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                                 QSSL_TYPE_ALERT_LEVEL, QSSL_TYPE_ALERT_TYPE, G_TYPE_STRING);
+  /**
+   * QsslSocket::handshake-interrupted-on-error:
+   * @self: the socket
+   * @error: the problem found
+   *
+   * Mirrors `QSslSocket::handshakeInterruptedOnError()`.
+   */
+  signals[SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR] =
+    g_signal_new ("handshake-interrupted-on-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, QSSL_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * QsslSocket::host-found:
+   * @self: the socket
+   *
+   * The host name was resolved. Mirrors `QAbstractSocket::hostFound()`.
+   */
+  signals[SIGNAL_HOST_FOUND] = g_signal_new ("host-found", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                             0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * QsslSocket::connected:
+   * @self: the socket
+   *
+   * The TCP connection is established. Mirrors `QAbstractSocket::connected()`.
+   */
+  signals[SIGNAL_CONNECTED] = g_signal_new ("connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                            0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * QsslSocket::disconnected:
+   * @self: the socket
+   *
+   * The connection was closed. Mirrors `QAbstractSocket::disconnected()`.
+   */
+  signals[SIGNAL_DISCONNECTED] = g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                               0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * QsslSocket::state-changed:
+   * @self: the socket
+   * @state: the new state
+   *
+   * Mirrors `QAbstractSocket::stateChanged()`.
+   */
+  signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                0, NULL, NULL, NULL, G_TYPE_NONE, 1, QSSL_TYPE_SOCKET_STATE);
+  /**
+   * QsslSocket::error-occurred:
+   * @self: the socket
+   * @error: what went wrong; [method@Qssl.Socket.get_error_string] says more
+   *
+   * Mirrors `QAbstractSocket::errorOccurred()`.
+   */
+  signals[SIGNAL_ERROR_OCCURRED] = g_signal_new ("error-occurred", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                                 QSSL_TYPE_SOCKET_ERROR);
+  /**
+   * QsslSocket::ready-read:
+   * @self: the socket
+   *
+   * New data can be read (emitted once per batch). Mirrors `QIODevice::readyRead()`.
+   */
+  signals[SIGNAL_READY_READ] = g_signal_new ("ready-read", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                             0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * QsslSocket::bytes-written:
+   * @self: the socket
+   * @bytes: plaintext bytes accepted for sending since the last emission
+   *
+   * Mirrors `QIODevice::bytesWritten()`.
+   */
+  signals[SIGNAL_BYTES_WRITTEN] = g_signal_new ("bytes-written", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+  /**
+   * QsslSocket::read-channel-finished:
+   * @self: the socket
+   *
+   * The peer closed its side cleanly; what is buffered can still be read.
+   * Mirrors `QIODevice::readChannelFinished()`.
+   */
+  signals[SIGNAL_READ_CHANNEL_FINISHED] = g_signal_new ("read-channel-finished", G_TYPE_FROM_CLASS (klass),
+                                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                        G_TYPE_NONE, 0);
+  /**
+   * QsslSocket::about-to-close:
+   * @self: the socket
+   *
+   * [method@Qssl.Socket.close] was called. Mirrors `QIODevice::aboutToClose()`.
+   */
+  signals[SIGNAL_ABOUT_TO_CLOSE] = g_signal_new ("about-to-close", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 qssl_socket_init (QsslSocket *self)
 {
+  _qssl_init ();
   self->context = g_main_context_ref_thread_default ();
+  self->configuration = qssl_configuration_get_default ();
+  self->handshake_errors = _qssl_error_list_new ();
+  self->read_buffer = g_byte_array_new ();
+  self->write_buffer = g_byte_array_new ();
+  self->network_protocol = QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP;
+  self->error = QSSL_SOCKET_ERROR_UNKNOWN_SOCKET;
 }
 
 /**
  * qssl_socket_new:
  *
  * An unconnected socket, ready for signal handlers and settings before it
- * connects.
+ * connects. It starts with a copy of the default configuration
+ * ([func@Qssl.Configuration.get_default]).
  *
  * Mirrors `QSslSocket::QSslSocket()`.
  *
@@ -109,6 +756,2733 @@ qssl_socket_new (void)
 {
   return g_object_new (QSSL_TYPE_SOCKET, NULL);
 }
+
+/**
+ * qssl_socket_new_from_socket:
+ * @socket: a connected #GSocket, such as one a #GSocketListener accepted
+ * @error: return location for a #GError
+ *
+ * A socket in the connected state over @socket, in plain mode: call
+ * [method@Qssl.Socket.start_server_encryption] (the server side) or
+ * [method@Qssl.Socket.start_client_encryption] (STARTTLS) next.
+ *
+ * Mirrors `QSslSocket::setSocketDescriptor()`, the GIO way.
+ *
+ * Returns: (transfer full): the socket, or %NULL with @error set when
+ *   @socket is not connected
+ *
+ * Since: 1.0
+ */
+QsslSocket *
+qssl_socket_new_from_socket (GSocket  *socket,
+                             GError  **error)
+{
+  QsslSocket *self;
+
+  g_return_val_if_fail (G_IS_SOCKET (socket), NULL);
+
+  _qssl_init ();
+  if (!g_socket_is_connected (socket))
+    {
+      g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
+                           _("The socket is not connected"));
+      return NULL;
+    }
+  g_socket_set_blocking (socket, FALSE);
+  self = g_object_new (QSSL_TYPE_SOCKET, "socket", socket, NULL);
+  self->state = QSSL_SOCKET_STATE_CONNECTED;
+  watch (self, G_IO_IN);
+  return self;
+}
+
+/**
+ * qssl_socket_set_socket_descriptor:
+ * @self: a #QsslSocket
+ * @fd: a connected TCP socket's file descriptor; the socket takes it over
+ * @state: the state to enter, normally %QSSL_SOCKET_STATE_CONNECTED
+ * @error: return location for a #GError
+ *
+ * Adopts an already connected socket, as Qt's `incomingConnection()`
+ * example does; any previous connection is dropped.
+ *
+ * Mirrors `QSslSocket::setSocketDescriptor()`.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_set_socket_descriptor (QsslSocket       *self,
+                                   int               fd,
+                                   QsslSocketState   state,
+                                   GError          **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  socket = g_socket_new_from_fd (fd, error);
+  if (socket == NULL)
+    return FALSE;
+  reset_connection (self);
+  g_socket_set_blocking (socket, FALSE);
+  replace_gsocket (self, socket);
+  set_mode (self, QSSL_MODE_UNENCRYPTED);
+  set_state (self, state);
+  if (state == QSSL_SOCKET_STATE_CONNECTED)
+    watch (self, G_IO_IN);
+  return TRUE;
+}
+
+/* Readiness */
+
+static gboolean
+on_socket_ready (GSocket      *socket,
+                 GIOCondition  condition,
+                 gpointer      user_data)
+{
+  QsslSocket *self = user_data;
+
+  g_object_ref (self);
+  drive (self, condition);
+  g_object_unref (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Watches the GSocket for @condition on the socket's context (0: stop). */
+static void
+watch (QsslSocket   *self,
+       GIOCondition  condition)
+{
+  if (self->source != NULL && self->source_condition == condition)
+    return;
+  if (self->source != NULL)
+    {
+      g_source_destroy (self->source);
+      g_clear_pointer (&self->source, g_source_unref);
+    }
+  self->source_condition = condition;
+  if (condition == 0)
+    return;
+  self->source = g_socket_create_source (gsocket (self), condition, NULL);
+  g_source_set_callback (self->source, G_SOURCE_FUNC (on_socket_ready), self, NULL);
+  g_source_set_static_name (self->source, "[qssl] socket");
+  g_source_attach (self->source, self->context);
+}
+
+/* Resolving and connecting */
+
+static void try_next_address (QsslSocket *self);
+
+static void
+fail_connect (QsslSocket      *self,
+              QsslSocketError  error,
+              const char      *message)
+{
+  reset_connection (self);
+  set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
+  set_error (self, error, message);
+}
+
+static void
+on_resolved (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(QsslSocket) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GList *addresses;
+
+  addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
+    {
+      g_resolver_free_addresses (addresses);
+      return;
+    }
+  /* Keep the families asked for. */
+  for (GList *l = addresses; l != NULL; l = l->next)
+    {
+      GSocketFamily family = g_inet_address_get_family (l->data);
+
+      if ((self->network_protocol == QSSL_NETWORK_LAYER_PROTOCOL_IPV4 && family != G_SOCKET_FAMILY_IPV4) ||
+          (self->network_protocol == QSSL_NETWORK_LAYER_PROTOCOL_IPV6 && family != G_SOCKET_FAMILY_IPV6))
+        continue;
+      self->addresses = g_list_append (self->addresses, g_object_ref (l->data));
+    }
+  g_resolver_free_addresses (addresses);
+  if (self->addresses == NULL)
+    {
+      fail_connect (self, QSSL_SOCKET_ERROR_HOST_NOT_FOUND, _("Host not found"));
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_HOST_FOUND], 0);
+  if (self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
+    return;
+  self->next_address = self->addresses;
+  set_state (self, QSSL_SOCKET_STATE_CONNECTING);
+  try_next_address (self);
+}
+
+static void
+on_connected (QsslSocket *self)
+{
+  watch (self, 0);
+  set_state (self, QSSL_SOCKET_STATE_CONNECTED);
+  g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
+  if (self->state != QSSL_SOCKET_STATE_CONNECTED)
+    return;
+  if (self->encrypt_after_connect)
+    start_encryption (self, QSSL_MODE_SSL_CLIENT);
+  else
+    watch (self, G_IO_IN);
+}
+
+static void
+try_next_address (QsslSocket *self)
+{
+  while (self->next_address != NULL)
+    {
+      GInetAddress *address = self->next_address->data;
+      g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (address, self->port);
+      g_autoptr(GSocket) socket = NULL;
+      g_autoptr(GError) error = NULL;
+
+      self->next_address = self->next_address->next;
+      socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                             G_SOCKET_PROTOCOL_TCP, &error);
+      if (socket == NULL)
+        continue;
+      g_socket_set_blocking (socket, FALSE);
+      replace_gsocket (self, socket);
+      if (g_socket_connect (socket, socket_address, NULL, &error))
+        {
+          on_connected (self);
+          return;
+        }
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+        {
+          watch (self, G_IO_OUT);
+          return;
+        }
+      g_debug ("socket %p: connect failed: %s", self, error->message);
+    }
+  fail_connect (self, QSSL_SOCKET_ERROR_CONNECTION_REFUSED, _("Connection refused"));
+}
+
+static void
+check_connect (QsslSocket *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_socket_check_connect_result (gsocket (self), &error))
+    on_connected (self);
+  else
+    {
+      g_debug ("socket %p: connect failed: %s", self, error->message);
+      watch (self, 0);
+      try_next_address (self);
+    }
+}
+
+static void
+connect_to_host (QsslSocket               *self,
+                 const char               *host_name,
+                 guint16                   port,
+                 const char               *ssl_peer_name,
+                 QsslNetworkLayerProtocol  protocol,
+                 gboolean                  encrypted)
+{
+  g_autoptr(GResolver) resolver = NULL;
+
+  if (self->state != QSSL_SOCKET_STATE_UNCONNECTED)
+    {
+      g_debug ("socket %p: connect_to_host called when not unconnected", self);
+      return;
+    }
+  if (encrypted)
+    {
+      int min_version, max_version;
+      QsslProtocol requested = qssl_configuration_get_protocol (self->configuration);
+
+      (void) min_version;
+      (void) max_version;
+      if (requested >= QSSL_PROTOCOL_DTLS_V1_0 && requested <= QSSL_PROTOCOL_DTLS_V1_2_OR_LATER)
+        {
+          set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
+          return;
+        }
+      if (requested == QSSL_PROTOCOL_UNKNOWN_PROTOCOL)
+        {
+          set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
+          return;
+        }
+    }
+
+  reset_connection (self);
+  g_ptr_array_set_size (self->handshake_errors, 0);
+  _qssl_configuration_clear_session_state (self->configuration);
+  g_byte_array_set_size (self->read_buffer, 0);
+  self->read_offset = 0;
+  g_free (self->host_name);
+  self->host_name = g_strdup (host_name);
+  g_free (self->ssl_peer_name);
+  self->ssl_peer_name = g_strdup (ssl_peer_name);
+  self->port = port;
+  self->network_protocol = protocol;
+  self->encrypt_after_connect = encrypted;
+  if (self->mode != QSSL_MODE_UNENCRYPTED)
+    set_mode (self, QSSL_MODE_UNENCRYPTED);
+
+  set_state (self, QSSL_SOCKET_STATE_HOST_LOOKUP);
+  if (self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
+    return;
+  self->cancellable = g_cancellable_new ();
+  resolver = g_resolver_get_default ();
+  /* The lookup's answer must arrive on the socket's own context. */
+  g_main_context_push_thread_default (self->context);
+  g_resolver_lookup_by_name_async (resolver, host_name, self->cancellable, on_resolved, g_object_ref (self));
+  g_main_context_pop_thread_default (self->context);
+}
+
+/**
+ * qssl_socket_connect_to_host:
+ * @self: a #QsslSocket
+ * @host_name: a host name or IP address
+ * @port: the TCP port
+ * @protocol: which address families to try
+ *
+ * Connects without encryption (for STARTTLS, call
+ * [method@Qssl.Socket.start_client_encryption] later). Resolves without
+ * blocking, then tries every address until one connects.
+ *
+ * Mirrors `QAbstractSocket::connectToHost()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_connect_to_host (QsslSocket               *self,
+                             const char               *host_name,
+                             guint16                   port,
+                             QsslNetworkLayerProtocol  protocol)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+  g_return_if_fail (host_name != NULL);
+
+  connect_to_host (self, host_name, port, NULL, protocol, FALSE);
+}
+
+/**
+ * qssl_socket_connect_to_host_encrypted:
+ * @self: a #QsslSocket
+ * @host_name: a host name or IP address; also the name the server's
+ *   certificate must carry
+ * @port: the TCP port
+ * @protocol: which address families to try
+ *
+ * Connects and starts the TLS handshake as a client. Data written before
+ * #QsslSocket::encrypted is sent after it.
+ *
+ * Mirrors `QSslSocket::connectToHostEncrypted()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_connect_to_host_encrypted (QsslSocket               *self,
+                                       const char               *host_name,
+                                       guint16                   port,
+                                       QsslNetworkLayerProtocol  protocol)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+  g_return_if_fail (host_name != NULL);
+
+  connect_to_host (self, host_name, port, NULL, protocol, TRUE);
+}
+
+/**
+ * qssl_socket_connect_to_host_encrypted_with_peer_name:
+ * @self: a #QsslSocket
+ * @host_name: a host name or IP address to connect to
+ * @port: the TCP port
+ * @ssl_peer_name: the name to send as SNI and to verify the certificate against
+ * @protocol: which address families to try
+ *
+ * Like [method@Qssl.Socket.connect_to_host_encrypted], verifying the server
+ * under another name.
+ *
+ * Mirrors `QSslSocket::connectToHostEncrypted(hostName, port, sslPeerName, ...)`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_connect_to_host_encrypted_with_peer_name (QsslSocket               *self,
+                                                      const char               *host_name,
+                                                      guint16                   port,
+                                                      const char               *ssl_peer_name,
+                                                      QsslNetworkLayerProtocol  protocol)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+  g_return_if_fail (host_name != NULL);
+
+  connect_to_host (self, host_name, port, ssl_peer_name, protocol, TRUE);
+}
+
+/* The handshake */
+
+static const char *
+verification_name (QsslSocket *self)
+{
+  if (self->peer_verify_name != NULL)
+    return self->peer_verify_name;
+  if (self->ssl_peer_name != NULL)
+    return self->ssl_peer_name;
+  return self->host_name;
+}
+
+static QsslPeerVerifyMode
+effective_verify_mode (QsslSocket *self)
+{
+  QsslPeerVerifyMode mode = qssl_configuration_get_peer_verify_mode (self->configuration);
+
+  if (mode == QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER)
+    return self->mode == QSSL_MODE_SSL_SERVER ? QSSL_PEER_VERIFY_MODE_QUERY_PEER
+                                              : QSSL_PEER_VERIFY_MODE_VERIFY_PEER;
+  return mode;
+}
+
+static void
+add_handshake_error (QsslSocket      *self,
+                     QsslErrorCode    code,
+                     QsslCertificate *certificate)
+{
+  QsslError *error = qssl_error_new (code, certificate);
+
+  for (guint i = 0; i < self->handshake_errors->len; i++)
+    if (qssl_error_equal (g_ptr_array_index (self->handshake_errors, i), error))
+      {
+        qssl_error_free (error);
+        return;
+      }
+  g_ptr_array_add (self->handshake_errors, error);
+}
+
+/* Records every problem OpenSSL finds and lets the handshake finish, so all
+ * of them can be reported at once after it (Qt's way). */
+static int
+verify_callback (int             ok,
+                 X509_STORE_CTX *store)
+{
+  SSL *ssl = X509_STORE_CTX_get_ex_data (store, SSL_get_ex_data_X509_STORE_CTX_idx ());
+  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
+  g_autoptr(QsslCertificate) certificate = NULL;
+  X509 *current;
+
+  if (ok)
+    return 1;
+  current = X509_STORE_CTX_get_current_cert (store);
+  if (current != NULL)
+    certificate = _qssl_certificate_new_ref (current);
+  add_handshake_error (self, _qssl_error_code_from_x509_verify_error (X509_STORE_CTX_get_error (store)),
+                       certificate);
+  return 1;
+}
+
+static void
+info_callback (const SSL *ssl,
+               int        where,
+               int        value)
+{
+  QsslSocket *self;
+  QsslAlertLevel level;
+  const char *type;
+
+  if (!(where & SSL_CB_ALERT))
+    return;
+  self = SSL_get_ex_data (ssl, ssl_socket_index);
+  type = SSL_alert_type_string (value);
+  level = type[0] == 'W' ? QSSL_ALERT_LEVEL_WARNING : type[0] == 'F' ? QSSL_ALERT_LEVEL_FATAL
+                                                                     : QSSL_ALERT_LEVEL_UNKNOWN;
+  g_signal_emit (self, signals[(where & SSL_CB_WRITE) ? SIGNAL_ALERT_SENT : SIGNAL_ALERT_RECEIVED], 0,
+                 level, value & 0xff, SSL_alert_desc_string_long (value));
+}
+
+static gboolean
+unsupported_protocol (QsslSocket *self)
+{
+  QsslProtocol requested = qssl_configuration_get_protocol (self->configuration);
+
+  return requested == QSSL_PROTOCOL_UNKNOWN_PROTOCOL ||
+         (requested >= QSSL_PROTOCOL_DTLS_V1_0 && requested <= QSSL_PROTOCOL_DTLS_V1_2_OR_LATER);
+}
+
+static void
+fail_handshake (QsslSocket      *self,
+                QsslSocketError  error,
+                const char      *message)
+{
+  set_error (self, error, message);
+  close_connection (self, FALSE);
+}
+
+static void do_handshake (QsslSocket *self);
+
+static void
+start_encryption (QsslSocket *self,
+                  QsslMode    mode)
+{
+  g_autoptr(GError) error = NULL;
+  QsslContext *context;
+  QsslPeerVerifyMode verify;
+  int verify_flags;
+
+  if (self->state != QSSL_SOCKET_STATE_CONNECTED || self->mode != QSSL_MODE_UNENCRYPTED)
+    {
+      g_debug ("socket %p: cannot start a handshake when not connected or already encrypting", self);
+      return;
+    }
+  if (unsupported_protocol (self))
+    {
+      set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
+      close_connection (self, FALSE);
+      return;
+    }
+
+  set_mode (self, mode);
+  if (self->state != QSSL_SOCKET_STATE_CONNECTED)
+    return;
+
+  context = _qssl_configuration_get_context (self->configuration, mode, &error);
+  if (context == NULL)
+    {
+      fail_handshake (self, error->code, error->message);
+      return;
+    }
+  self->ssl = SSL_new (_qssl_context_get_ctx (context));
+  SSL_set_ex_data (self->ssl, ssl_socket_index, self);
+  SSL_set_info_callback (self->ssl, info_callback);
+  SSL_set_fd (self->ssl, g_socket_get_fd (gsocket (self)));
+
+  verify = effective_verify_mode (self);
+  verify_flags = SSL_VERIFY_NONE;
+  if (verify != QSSL_PEER_VERIFY_MODE_NONE)
+    {
+      verify_flags = SSL_VERIFY_PEER;
+      if (mode == QSSL_MODE_SSL_SERVER && verify == QSSL_PEER_VERIFY_MODE_VERIFY_PEER &&
+          qssl_configuration_get_missing_certificate_is_fatal (self->configuration))
+        verify_flags |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    }
+  SSL_set_verify (self->ssl, verify_flags, verify != QSSL_PEER_VERIFY_MODE_NONE ? verify_callback : NULL);
+
+  if (mode == QSSL_MODE_SSL_CLIENT)
+    {
+      const char *name = self->ssl_peer_name ? self->ssl_peer_name : self->host_name;
+      g_autoptr(GBytes) ticket = qssl_configuration_get_session_ticket (self->configuration);
+
+      /* SNI carries names, never IP literals. */
+      if (name != NULL && !g_hostname_is_ip_address (name) &&
+          !qssl_configuration_test_ssl_option (self->configuration,
+                                               QSSL_SSL_OPTIONS_DISABLE_SERVER_NAME_INDICATION))
+        SSL_set_tlsext_host_name (self->ssl, name);
+      if (ticket != NULL)
+        {
+          const unsigned char *data = g_bytes_get_data (ticket, NULL);
+          SSL_SESSION *session = d2i_SSL_SESSION (NULL, &data, g_bytes_get_size (ticket));
+
+          if (session != NULL)
+            {
+              SSL_set_session (self->ssl, session);
+              SSL_SESSION_free (session);
+            }
+        }
+      SSL_set_connect_state (self->ssl);
+    }
+  else
+    SSL_set_accept_state (self->ssl);
+  ERR_clear_error ();
+
+  g_ptr_array_set_size (self->handshake_errors, 0);
+  self->handshaking = TRUE;
+  do_handshake (self);
+}
+
+/**
+ * qssl_socket_start_client_encryption:
+ * @self: a connected #QsslSocket in plain mode
+ *
+ * Starts the TLS handshake as a client on an established connection (the
+ * STARTTLS step). Does nothing when the socket is not connected or already
+ * encrypting.
+ *
+ * Mirrors `QSslSocket::startClientEncryption()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_start_client_encryption (QsslSocket *self)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  start_encryption (self, QSSL_MODE_SSL_CLIENT);
+}
+
+/**
+ * qssl_socket_start_server_encryption:
+ * @self: a connected #QsslSocket in plain mode, with a local certificate and
+ *   private key
+ *
+ * Starts the TLS handshake as a server on an accepted connection.
+ *
+ * Mirrors `QSslSocket::startServerEncryption()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_start_server_encryption (QsslSocket *self)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  start_encryption (self, QSSL_MODE_SSL_SERVER);
+}
+
+static void
+store_session_state (QsslSocket *self)
+{
+  QsslConfiguration *configuration = self->configuration;
+  STACK_OF (X509) *chain = SSL_get_peer_cert_chain (self->ssl);
+  X509 *peer = SSL_get0_peer_certificate (self->ssl);
+  const SSL_CIPHER *cipher = SSL_get_current_cipher (self->ssl);
+  int version = SSL_version (self->ssl);
+
+  _qssl_configuration_clear_session_state (configuration);
+  /* A server's chain from OpenSSL lacks the client's own certificate. */
+  if (peer != NULL && self->mode == QSSL_MODE_SSL_SERVER)
+    g_ptr_array_add (configuration->peer_certificate_chain, _qssl_certificate_new_ref (peer));
+  for (int i = 0; chain != NULL && i < sk_X509_num (chain); i++)
+    g_ptr_array_add (configuration->peer_certificate_chain, _qssl_certificate_new_ref (sk_X509_value (chain, i)));
+  if (cipher != NULL)
+    configuration->session_cipher = _qssl_cipher_new_from_ssl_cipher (cipher);
+  configuration->session_protocol = version == TLS1_3_VERSION ? QSSL_PROTOCOL_TLS_V1_3
+                                  : version == TLS1_2_VERSION ? QSSL_PROTOCOL_TLS_V1_2
+                                  : version == TLS1_1_VERSION ? QSSL_PROTOCOL_TLS_V1_1
+                                  : version == TLS1_VERSION ? QSSL_PROTOCOL_TLS_V1_0
+                                  : QSSL_PROTOCOL_UNKNOWN_PROTOCOL;
+  if (self->mode == QSSL_MODE_SSL_CLIENT)
+    {
+      EVP_PKEY *key = NULL;
+
+      if (SSL_get_peer_tmp_key (self->ssl, &key) == 1 && key != NULL)
+        configuration->ephemeral_server_key = _qssl_key_new_take (key, QSSL_KEY_TYPE_PUBLIC_KEY);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION_PROTOCOL]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION_CIPHER]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_CERTIFICATE]);
+}
+
+static gboolean
+errors_ignored (QsslSocket *self)
+{
+  if (self->ignore_list != NULL && self->ignore_list->len > 0)
+    {
+      for (guint i = 0; i < self->handshake_errors->len; i++)
+        {
+          gboolean listed = FALSE;
+
+          for (guint j = 0; j < self->ignore_list->len && !listed; j++)
+            listed = qssl_error_equal (g_ptr_array_index (self->handshake_errors, i),
+                                       g_ptr_array_index (self->ignore_list, j));
+          if (!listed)
+            return FALSE;
+        }
+      return TRUE;
+    }
+  return self->ignore_all;
+}
+
+static void pump_write (QsslSocket *self);
+static void pump_read (QsslSocket *self);
+
+static void
+become_encrypted (QsslSocket *self)
+{
+  self->handshaking = FALSE;
+  self->paused = FALSE;
+  self->encrypted = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ENCRYPTED]);
+  g_debug ("socket %p: encrypted (%s, %s)", self, SSL_get_version (self->ssl),
+           SSL_get_cipher_name (self->ssl));
+  g_signal_emit (self, signals[SIGNAL_ENCRYPTED], 0);
+  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
+    return;
+  /* Data written before encrypted goes out now. */
+  pump_write (self);
+  if (self->ssl != NULL)
+    pump_read (self);
+}
+
+/* After OpenSSL completed the handshake: Qt's checks, the signals, and the
+ * decision. No application data is read before it. */
+static void
+check_handshake (QsslSocket *self)
+{
+  QsslPeerVerifyMode verify = effective_verify_mode (self);
+  QsslCertificate *peer;
+  gboolean fatal;
+
+  store_session_state (self);
+  peer = qssl_configuration_get_peer_certificate (self->configuration);
+
+  if (verify != QSSL_PEER_VERIFY_MODE_NONE)
+    {
+      if (peer != NULL && qssl_certificate_is_blacklisted (peer))
+        add_handshake_error (self, QSSL_ERROR_CODE_CERTIFICATE_BLACKLISTED, peer);
+      if (self->mode == QSSL_MODE_SSL_CLIENT && peer != NULL &&
+          !_qssl_certificate_matches_host (peer, verification_name (self)))
+        add_handshake_error (self, QSSL_ERROR_CODE_HOST_NAME_MISMATCH, peer);
+      if (peer == NULL)
+        add_handshake_error (self, QSSL_ERROR_CODE_NO_PEER_CERTIFICATE, NULL);
+    }
+
+  for (guint i = 0; i < self->handshake_errors->len; i++)
+    {
+      g_signal_emit (self, signals[SIGNAL_PEER_VERIFY_ERROR], 0, g_ptr_array_index (self->handshake_errors, i));
+      if (self->ssl == NULL)
+        return; /* aborted from the handler */
+    }
+
+  if (self->handshake_errors->len > 0)
+    {
+      g_autoptr(GPtrArray) errors = g_ptr_array_ref (self->handshake_errors);
+
+      g_signal_emit (self, signals[SIGNAL_SSL_ERRORS], 0, errors);
+      if (self->ssl == NULL)
+        return;
+    }
+
+  /* QUERY_PEER and NONE report problems but never fail on them. */
+  fatal = verify == QSSL_PEER_VERIFY_MODE_VERIFY_PEER && self->handshake_errors->len > 0 &&
+          !errors_ignored (self);
+  if (fatal && (self->pause_mode & QSSL_PAUSE_MODES_ON_SSL_ERRORS))
+    {
+      self->paused = TRUE;
+      watch (self, 0);
+      return;
+    }
+  if (fatal)
+    {
+      g_autofree char *message =
+        g_strdup (qssl_error_get_error_string (g_ptr_array_index (self->handshake_errors, 0)));
+
+      fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, message);
+      return;
+    }
+  become_encrypted (self);
+}
+
+static void
+do_handshake (QsslSocket *self)
+{
+  int result, ssl_error;
+
+  ERR_clear_error ();
+  result = SSL_do_handshake (self->ssl);
+  if (result == 1)
+    {
+      watch (self, 0);
+      check_handshake (self);
+      return;
+    }
+  ssl_error = SSL_get_error (self->ssl, result);
+  if (ssl_error == SSL_ERROR_WANT_READ)
+    watch (self, G_IO_IN);
+  else if (ssl_error == SSL_ERROR_WANT_WRITE)
+    watch (self, G_IO_OUT);
+  else
+    {
+      g_autofree char *details = _qssl_take_openssl_errors ();
+      g_autofree char *message = NULL;
+
+      if (details == NULL && ssl_error == SSL_ERROR_SYSCALL)
+        details = g_strdup (_("The remote host closed the connection"));
+      message = g_strdup_printf (_("Error during SSL handshake: %s"), details ? details : _("unknown error"));
+      fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, message);
+    }
+}
+
+/**
+ * qssl_socket_ignore_ssl_errors:
+ * @self: a #QsslSocket
+ *
+ * Lets the handshake go on despite verification errors: called in a
+ * #QsslSocket::ssl-errors handler it holds for that handshake; called before
+ * connecting it holds for the next one. Use with care: the peer's identity
+ * is then not established.
+ *
+ * Mirrors `QSslSocket::ignoreSslErrors()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_ignore_ssl_errors (QsslSocket *self)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  self->ignore_all = TRUE;
+}
+
+/**
+ * qssl_socket_ignore_ssl_errors_list:
+ * @self: a #QsslSocket
+ * @errors: (element-type QsslError): the errors to expect (code and certificate)
+ *
+ * Ignores exactly these errors: the handshake goes on only if every error
+ * found is in @errors. Replaces an earlier list; an empty list clears it.
+ *
+ * Mirrors `QSslSocket::ignoreSslErrors(const QList<QSslError> &)`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_ignore_ssl_errors_list (QsslSocket *self,
+                                    GPtrArray  *errors)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+  g_return_if_fail (errors != NULL);
+
+  g_clear_pointer (&self->ignore_list, g_ptr_array_unref);
+  self->ignore_list = _qssl_error_list_new ();
+  for (guint i = 0; i < errors->len; i++)
+    g_ptr_array_add (self->ignore_list, qssl_error_copy (g_ptr_array_index (errors, i)));
+}
+
+/**
+ * qssl_socket_get_ssl_handshake_errors:
+ * @self: a #QsslSocket
+ *
+ * The errors found in the last handshake.
+ *
+ * Mirrors `QSslSocket::sslHandshakeErrors()`.
+ *
+ * Returns: (transfer container) (element-type QsslError): the errors
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+qssl_socket_get_ssl_handshake_errors (QsslSocket *self)
+{
+  GPtrArray *copy;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  copy = _qssl_error_list_new ();
+  for (guint i = 0; i < self->handshake_errors->len; i++)
+    g_ptr_array_add (copy, qssl_error_copy (g_ptr_array_index (self->handshake_errors, i)));
+  return copy;
+}
+
+/**
+ * qssl_socket_resume:
+ * @self: a #QsslSocket paused after #QsslSocket::ssl-errors
+ *
+ * Continues a handshake paused by %QSSL_PAUSE_MODES_ON_SSL_ERRORS: if the
+ * errors were ignored meanwhile the socket becomes encrypted, otherwise it
+ * fails.
+ *
+ * Mirrors `QAbstractSocket::resume()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_resume (QsslSocket *self)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  if (!self->paused || self->ssl == NULL)
+    return;
+  self->paused = FALSE;
+  if (errors_ignored (self))
+    become_encrypted (self);
+  else
+    {
+      g_autofree char *message =
+        g_strdup (qssl_error_get_error_string (g_ptr_array_index (self->handshake_errors, 0)));
+
+      fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, message);
+    }
+}
+
+/**
+ * qssl_socket_get_pause_mode:
+ * @self: a #QsslSocket
+ *
+ * When the socket pauses. Mirrors `QAbstractSocket::pauseMode()`.
+ *
+ * Returns: the pause mode
+ *
+ * Since: 1.0
+ */
+QsslPauseModes
+qssl_socket_get_pause_mode (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), QSSL_PAUSE_MODES_NEVER);
+
+  return self->pause_mode;
+}
+
+/**
+ * qssl_socket_set_pause_mode:
+ * @self: a #QsslSocket
+ * @pause_mode: %QSSL_PAUSE_MODES_ON_SSL_ERRORS to pause after
+ *   #QsslSocket::ssl-errors until [method@Qssl.Socket.resume], so the user
+ *   can be asked without blocking
+ *
+ * Mirrors `QAbstractSocket::setPauseMode()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_pause_mode (QsslSocket     *self,
+                            QsslPauseModes  pause_mode)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  if (self->pause_mode == pause_mode)
+    return;
+  self->pause_mode = pause_mode;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSE_MODE]);
+}
+
+/* Reading and writing */
+
+static gsize
+buffered (QsslSocket *self)
+{
+  return self->read_buffer->len - self->read_offset;
+}
+
+static gboolean
+emit_later (gpointer user_data)
+{
+  QsslSocket *self = user_data;
+  gint64 plain = self->pending_bytes_written;
+  guint64 written = 0;
+
+  self->emit_idle = 0;
+  self->pending_bytes_written = 0;
+  g_object_ref (self);
+  if (self->ssl != NULL)
+    written = BIO_number_written (SSL_get_wbio (self->ssl));
+  if (plain > 0)
+    g_signal_emit (self, signals[SIGNAL_BYTES_WRITTEN], 0, plain);
+  if (self->encrypted && written > self->encrypted_written_reported)
+    {
+      gint64 delta = written - self->encrypted_written_reported;
+
+      self->encrypted_written_reported = written;
+      g_signal_emit (self, signals[SIGNAL_ENCRYPTED_BYTES_WRITTEN], 0, delta);
+    }
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_emission (QsslSocket *self)
+{
+  GSource *source;
+
+  if (self->emit_idle != 0)
+    return;
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, emit_later, self, NULL);
+  g_source_set_static_name (source, "[qssl] bytes-written");
+  self->emit_idle = g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+/* Writes from @data; returns how much went out (never blocks). */
+static gssize
+send_now (QsslSocket   *self,
+          const guint8 *data,
+          gsize         size,
+          gboolean     *would_block)
+{
+  *would_block = FALSE;
+  if (self->encrypted)
+    {
+      size_t written = 0;
+      int result;
+
+      ERR_clear_error ();
+      result = SSL_write_ex (self->ssl, data, size, &written);
+      if (result == 1)
+        return written;
+      switch (SSL_get_error (self->ssl, result))
+        {
+        case SSL_ERROR_WANT_WRITE:
+        case SSL_ERROR_WANT_READ:
+          *would_block = TRUE;
+          return 0;
+        default:
+          {
+            g_autofree char *details = _qssl_take_openssl_errors ();
+            g_autofree char *message = g_strdup_printf (_("Unable to write data: %s"),
+                                                        details ? details : g_strerror (errno));
+            set_error (self, QSSL_SOCKET_ERROR_SSL_INTERNAL, message);
+            close_connection (self, FALSE);
+            return -1;
+          }
+        }
+    }
+  else
+    {
+      g_autoptr(GError) error = NULL;
+      gssize written = g_socket_send (gsocket (self), (const char *) data, size, NULL, &error);
+
+      if (written >= 0)
+        return written;
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          *would_block = TRUE;
+          return 0;
+        }
+      set_error (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, error->message);
+      close_connection (self, FALSE);
+      return -1;
+    }
+}
+
+static gboolean
+can_send (QsslSocket *self)
+{
+  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
+    return FALSE;
+  return self->mode == QSSL_MODE_UNENCRYPTED ? TRUE : self->encrypted;
+}
+
+static void maybe_finish_close (QsslSocket *self);
+
+static void
+update_watch (QsslSocket *self)
+{
+  GIOCondition condition = 0;
+
+  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
+    return;
+  if (self->handshaking || self->paused)
+    return;
+  if (!self->read_channel_finished &&
+      (self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size))
+    condition |= G_IO_IN;
+  if (self->write_buffer->len > 0)
+    condition |= G_IO_OUT;
+  watch (self, condition);
+}
+
+static void
+pump_write (QsslSocket *self)
+{
+  gsize sent_total = 0;
+
+  while (self->write_buffer->len > sent_total && can_send (self))
+    {
+      gboolean would_block;
+      gssize sent = send_now (self, self->write_buffer->data + sent_total,
+                              self->write_buffer->len - sent_total, &would_block);
+
+      if (sent < 0)
+        return;
+      if (would_block)
+        break;
+      sent_total += sent;
+    }
+  if (sent_total > 0)
+    {
+      g_byte_array_remove_range (self->write_buffer, 0, sent_total);
+      self->pending_bytes_written += sent_total;
+      schedule_emission (self);
+    }
+  if (self->write_buffer->len == 0 && self->pending_close)
+    {
+      maybe_finish_close (self);
+      return;
+    }
+  update_watch (self);
+}
+
+static void
+finish_read_side (QsslSocket *self,
+                  gboolean    clean)
+{
+  self->read_channel_finished = TRUE;
+  if (clean)
+    g_signal_emit (self, signals[SIGNAL_READ_CHANNEL_FINISHED], 0);
+  else
+    set_error (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, _("The remote host closed the connection"));
+  if (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING)
+    close_connection (self, FALSE);
+}
+
+/* Reads what is there into the plaintext buffer, then one ready-read. */
+static void
+pump_read (QsslSocket *self)
+{
+  gsize got = 0;
+  gboolean finished = FALSE, clean = FALSE;
+
+  while (self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size)
+    {
+      gsize old_length = self->read_buffer->len;
+      gsize room = READ_CHUNK;
+
+      if (self->read_buffer_size > 0)
+        room = MIN (room, (gsize) (self->read_buffer_size - buffered (self)));
+      /* Keep the buffer from growing forever when the reader keeps up. */
+      if (self->read_offset > 0 && self->read_offset == self->read_buffer->len)
+        {
+          g_byte_array_set_size (self->read_buffer, 0);
+          self->read_offset = 0;
+          old_length = 0;
+        }
+      g_byte_array_set_size (self->read_buffer, old_length + room);
+
+      if (self->encrypted)
+        {
+          size_t n = 0;
+          int result;
+
+          ERR_clear_error ();
+          result = SSL_read_ex (self->ssl, self->read_buffer->data + old_length, room, &n);
+          g_byte_array_set_size (self->read_buffer, old_length + n);
+          if (result == 1)
+            {
+              got += n;
+              continue;
+            }
+          switch (SSL_get_error (self->ssl, result))
+            {
+            case SSL_ERROR_WANT_READ:
+            case SSL_ERROR_WANT_WRITE:
+              break;
+            case SSL_ERROR_ZERO_RETURN:
+              finished = clean = TRUE;
+              break;
+            default:
+              finished = TRUE;
+              clean = FALSE;
+              break;
+            }
+          break;
+        }
+      else
+        {
+          g_autoptr(GError) error = NULL;
+          gssize n = g_socket_receive (gsocket (self), (char *) self->read_buffer->data + old_length,
+                                       room, NULL, &error);
+
+          g_byte_array_set_size (self->read_buffer, old_length + MAX (n, 0));
+          if (n > 0)
+            {
+              got += n;
+              continue;
+            }
+          if (n == 0)
+            finished = clean = TRUE;
+          else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            finished = TRUE;
+          break;
+        }
+    }
+
+  if (got > 0)
+    {
+      self->ready_read_count++;
+      g_signal_emit (self, signals[SIGNAL_READY_READ], 0);
+    }
+  if (finished && !self->read_channel_finished)
+    {
+      /* Without close_notify, a TLS stream may have been cut short. */
+      finish_read_side (self, clean);
+      return;
+    }
+  update_watch (self);
+}
+
+/* Called from the GSource and from the blocking waits. */
+static void
+drive (QsslSocket   *self,
+       GIOCondition  condition)
+{
+  switch (self->state)
+    {
+    case QSSL_SOCKET_STATE_CONNECTING:
+      check_connect (self);
+      return;
+    case QSSL_SOCKET_STATE_CONNECTED:
+    case QSSL_SOCKET_STATE_CLOSING:
+      if (self->handshaking)
+        {
+          if (!self->paused)
+            do_handshake (self);
+          return;
+        }
+      if (condition & (G_IO_OUT | G_IO_ERR | G_IO_HUP))
+        pump_write (self);
+      if (condition & (G_IO_IN | G_IO_ERR | G_IO_HUP))
+        pump_read (self);
+      return;
+    default:
+      watch (self, 0);
+      return;
+    }
+}
+
+/**
+ * qssl_socket_write:
+ * @self: a #QsslSocket
+ * @data: (array length=size): the bytes to send
+ * @size: how many
+ *
+ * Sends plaintext: encrypted once the socket is, raw in plain mode. Data
+ * written before #QsslSocket::encrypted waits and is sent after it. As much
+ * as the kernel takes goes out at once; #QsslSocket::bytes-written follows
+ * from the main loop.
+ *
+ * Mirrors `QIODevice::write()`.
+ *
+ * Returns: @size, or -1 if the socket is not open for writing
+ *
+ * Since: 1.0
+ */
+gssize
+qssl_socket_write (QsslSocket   *self,
+                   const guint8 *data,
+                   gsize         size)
+{
+  gsize sent = 0;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), -1);
+  g_return_val_if_fail (data != NULL || size == 0, -1);
+
+  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED || self->pending_close)
+    return -1;
+  if (size == 0)
+    return 0;
+  if (self->write_buffer->len == 0 && can_send (self))
+    {
+      gboolean would_block;
+      gssize n = send_now (self, data, size, &would_block);
+
+      if (n < 0)
+        return -1;
+      sent = n;
+      if (sent > 0)
+        {
+          self->pending_bytes_written += sent;
+          schedule_emission (self);
+        }
+    }
+  if (sent < size)
+    g_byte_array_append (self->write_buffer, data + sent, size - sent);
+  update_watch (self);
+  return size;
+}
+
+/**
+ * qssl_socket_write_bytes:
+ * @self: a #QsslSocket
+ * @bytes: the bytes to send
+ *
+ * [method@Qssl.Socket.write] for a #GBytes.
+ *
+ * Mirrors `QIODevice::write(const QByteArray &)`.
+ *
+ * Returns: the number of bytes accepted, or -1
+ *
+ * Since: 1.0
+ */
+gssize
+qssl_socket_write_bytes (QsslSocket *self,
+                         GBytes     *bytes)
+{
+  gsize size;
+  const guint8 *data;
+
+  g_return_val_if_fail (bytes != NULL, -1);
+
+  data = g_bytes_get_data (bytes, &size);
+  return qssl_socket_write (self, data, size);
+}
+
+/**
+ * qssl_socket_read:
+ * @self: a #QsslSocket
+ * @buffer: (array length=size) (element-type guint8) (out caller-allocates): where to put the data
+ * @size: the most to read
+ *
+ * Reads buffered plaintext without blocking.
+ *
+ * Mirrors `QIODevice::read(char *, qint64)`.
+ *
+ * Returns: the number of bytes read (0 when none is buffered), or -1 when the
+ *   socket is closed and nothing is left
+ *
+ * Since: 1.0
+ */
+gssize
+qssl_socket_read (QsslSocket *self,
+                  guint8     *buffer,
+                  gsize       size)
+{
+  gsize n;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), -1);
+
+  n = MIN (size, buffered (self));
+  if (n == 0)
+    return self->state == QSSL_SOCKET_STATE_UNCONNECTED && size > 0 ? -1 : 0;
+  memcpy (buffer, self->read_buffer->data + self->read_offset, n);
+  self->read_offset += n;
+  if (self->read_offset == self->read_buffer->len)
+    {
+      g_byte_array_set_size (self->read_buffer, 0);
+      self->read_offset = 0;
+    }
+  /* Room again: reading may resume (back-pressure released). */
+  if (self->read_buffer_size > 0)
+    update_watch (self);
+  return n;
+}
+
+/**
+ * qssl_socket_read_bytes:
+ * @self: a #QsslSocket
+ * @max_size: the most to read
+ *
+ * Reads up to @max_size buffered bytes.
+ *
+ * Mirrors `QIODevice::read(qint64)`.
+ *
+ * Returns: (transfer full): the bytes (possibly empty)
+ *
+ * Since: 1.0
+ */
+GBytes *
+qssl_socket_read_bytes (QsslSocket *self,
+                        gsize       max_size)
+{
+  gsize n;
+  guint8 *data;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  n = MIN (max_size, buffered (self));
+  data = g_malloc (n);
+  qssl_socket_read (self, data, n);
+  return g_bytes_new_take (data, n);
+}
+
+/**
+ * qssl_socket_read_all:
+ * @self: a #QsslSocket
+ *
+ * Reads everything buffered.
+ *
+ * Mirrors `QIODevice::readAll()`.
+ *
+ * Returns: (transfer full): the bytes (possibly empty)
+ *
+ * Since: 1.0
+ */
+GBytes *
+qssl_socket_read_all (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return qssl_socket_read_bytes (self, buffered (self));
+}
+
+static gssize
+line_length (QsslSocket *self)
+{
+  const guint8 *start = self->read_buffer->data + self->read_offset;
+  const guint8 *newline = memchr (start, '\n', buffered (self));
+
+  return newline ? newline - start + 1 : -1;
+}
+
+/**
+ * qssl_socket_can_read_line:
+ * @self: a #QsslSocket
+ *
+ * Whether a whole line (ending in '\n') is buffered.
+ *
+ * Mirrors `QIODevice::canReadLine()`.
+ *
+ * Returns: %TRUE if a line can be read
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_can_read_line (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  return line_length (self) >= 0;
+}
+
+/**
+ * qssl_socket_read_line:
+ * @self: a #QsslSocket
+ * @max_size: the longest line to return, 0 for no limit
+ *
+ * Reads one line, newline included; without a full line buffered, what is
+ * buffered (up to @max_size).
+ *
+ * Mirrors `QIODevice::readLine()`.
+ *
+ * Returns: (transfer full): the line
+ *
+ * Since: 1.0
+ */
+GBytes *
+qssl_socket_read_line (QsslSocket *self,
+                       gsize       max_size)
+{
+  gssize length;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  length = line_length (self);
+  if (length < 0)
+    length = buffered (self);
+  if (max_size > 0)
+    length = MIN ((gsize) length, max_size);
+  return qssl_socket_read_bytes (self, length);
+}
+
+/**
+ * qssl_socket_peek_bytes:
+ * @self: a #QsslSocket
+ * @max_size: the most to look at
+ *
+ * The next buffered bytes, left in the buffer.
+ *
+ * Mirrors `QIODevice::peek()`.
+ *
+ * Returns: (transfer full): the bytes
+ *
+ * Since: 1.0
+ */
+GBytes *
+qssl_socket_peek_bytes (QsslSocket *self,
+                        gsize       max_size)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return g_bytes_new (self->read_buffer->data + self->read_offset, MIN (max_size, buffered (self)));
+}
+
+/**
+ * qssl_socket_bytes_available:
+ * @self: a #QsslSocket
+ *
+ * How much plaintext can be read now.
+ *
+ * Mirrors `QSslSocket::bytesAvailable()`.
+ *
+ * Returns: the number of bytes
+ *
+ * Since: 1.0
+ */
+gint64
+qssl_socket_bytes_available (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
+
+  return buffered (self);
+}
+
+/**
+ * qssl_socket_bytes_to_write:
+ * @self: a #QsslSocket
+ *
+ * How much written plaintext still waits to be sent.
+ *
+ * Mirrors `QSslSocket::bytesToWrite()`.
+ *
+ * Returns: the number of bytes
+ *
+ * Since: 1.0
+ */
+gint64
+qssl_socket_bytes_to_write (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
+
+  return self->write_buffer->len;
+}
+
+/**
+ * qssl_socket_encrypted_bytes_available:
+ * @self: a #QsslSocket
+ *
+ * How many received bytes OpenSSL holds that are not yet decrypted into the
+ * read buffer.
+ *
+ * Mirrors `QSslSocket::encryptedBytesAvailable()`.
+ *
+ * Returns: the number of bytes
+ *
+ * Since: 1.0
+ */
+gint64
+qssl_socket_encrypted_bytes_available (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
+
+  return self->ssl ? SSL_pending (self->ssl) : 0;
+}
+
+/**
+ * qssl_socket_encrypted_bytes_to_write:
+ * @self: a #QsslSocket
+ *
+ * How many bytes wait to be encrypted and sent.
+ *
+ * Mirrors `QSslSocket::encryptedBytesToWrite()`.
+ *
+ * Returns: the number of bytes
+ *
+ * Since: 1.0
+ */
+gint64
+qssl_socket_encrypted_bytes_to_write (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
+
+  return self->encrypted ? self->write_buffer->len : 0;
+}
+
+/**
+ * qssl_socket_at_end:
+ * @self: a #QsslSocket
+ *
+ * Whether nothing is buffered and nothing more can arrive.
+ *
+ * Mirrors `QSslSocket::atEnd()`.
+ *
+ * Returns: %TRUE at the end
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_at_end (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), TRUE);
+
+  return buffered (self) == 0 &&
+         (self->read_channel_finished || self->state == QSSL_SOCKET_STATE_UNCONNECTED);
+}
+
+/**
+ * qssl_socket_flush:
+ * @self: a #QsslSocket
+ *
+ * Sends as much buffered data as the kernel takes now, without blocking.
+ *
+ * Mirrors `QAbstractSocket::flush()`.
+ *
+ * Returns: %TRUE if something was sent
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_flush (QsslSocket *self)
+{
+  gint64 before;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  before = self->write_buffer->len;
+  pump_write (self);
+  return (gint64) self->write_buffer->len < before;
+}
+
+/**
+ * qssl_socket_get_read_buffer_size:
+ * @self: a #QsslSocket
+ *
+ * The read buffer limit. Mirrors `QAbstractSocket::readBufferSize()`.
+ *
+ * Returns: the limit in bytes, 0 for none
+ *
+ * Since: 1.0
+ */
+gint64
+qssl_socket_get_read_buffer_size (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
+
+  return self->read_buffer_size;
+}
+
+/**
+ * qssl_socket_set_read_buffer_size:
+ * @self: a #QsslSocket
+ * @size: the most plaintext to hold unread, 0 for no limit
+ *
+ * Bounds memory: when the buffer is full the socket stops reading, so the
+ * peer is slowed down by TCP; nothing is lost.
+ *
+ * Mirrors `QAbstractSocket::setReadBufferSize()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_read_buffer_size (QsslSocket *self,
+                                  gint64      size)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+  g_return_if_fail (size >= 0);
+
+  if (self->read_buffer_size == size)
+    return;
+  self->read_buffer_size = size;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_BUFFER_SIZE]);
+  update_watch (self);
+}
+
+/* Closing */
+
+/* Drops the connection; with @send_close_notify, tells the peer first. */
+static void
+close_connection (QsslSocket *self,
+                  gboolean    send_close_notify)
+{
+  QsslSocketState previous = self->state;
+
+  if (self->ssl != NULL && send_close_notify && self->encrypted)
+    {
+      ERR_clear_error ();
+      SSL_shutdown (self->ssl);
+      ERR_clear_error ();
+    }
+  if (previous == QSSL_SOCKET_STATE_CONNECTED)
+    set_state (self, QSSL_SOCKET_STATE_CLOSING);
+  reset_connection (self);
+  g_socket_close (gsocket (self), NULL);
+  if (self->encrypted)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ENCRYPTED]);
+  self->encrypted = FALSE;
+  set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
+  if (previous == QSSL_SOCKET_STATE_CONNECTED || previous == QSSL_SOCKET_STATE_CLOSING)
+    g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0);
+}
+
+static void
+maybe_finish_close (QsslSocket *self)
+{
+  self->pending_close = FALSE;
+  /* Emit the last bytes-written before the socket goes away. */
+  if (self->emit_idle != 0)
+    {
+      g_clear_handle_id (&self->emit_idle, g_source_remove);
+      emit_later (self);
+    }
+  close_connection (self, TRUE);
+}
+
+/**
+ * qssl_socket_disconnect_from_host:
+ * @self: a #QsslSocket
+ *
+ * Closes gracefully: sends what is buffered (state CLOSING meanwhile), then
+ * close_notify, then closes; #QsslSocket::disconnected follows.
+ *
+ * Mirrors `QSslSocket::disconnectFromHost()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_disconnect_from_host (QsslSocket *self)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  switch (self->state)
+    {
+    case QSSL_SOCKET_STATE_UNCONNECTED:
+    case QSSL_SOCKET_STATE_CLOSING:
+      return;
+    case QSSL_SOCKET_STATE_HOST_LOOKUP:
+    case QSSL_SOCKET_STATE_CONNECTING:
+      reset_connection (self);
+      set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
+      return;
+    default:
+      break;
+    }
+  if (self->write_buffer->len > 0 && can_send (self))
+    {
+      self->pending_close = TRUE;
+      set_state (self, QSSL_SOCKET_STATE_CLOSING);
+      update_watch (self);
+      return;
+    }
+  maybe_finish_close (self);
+}
+
+/**
+ * qssl_socket_abort:
+ * @self: a #QsslSocket
+ *
+ * Drops the connection at once, discarding unsent data. Safe in any signal
+ * handler; in a handshake handler it stops the handshake.
+ *
+ * Mirrors `QAbstractSocket::abort()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_abort (QsslSocket *self)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
+    {
+      reset_connection (self);
+      return;
+    }
+  close_connection (self, FALSE);
+}
+
+/**
+ * qssl_socket_close:
+ * @self: a #QsslSocket
+ *
+ * Emits #QsslSocket::about-to-close, then disconnects gracefully and drops
+ * buffered input.
+ *
+ * Mirrors `QSslSocket::close()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_close (QsslSocket *self)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  g_signal_emit (self, signals[SIGNAL_ABOUT_TO_CLOSE], 0);
+  qssl_socket_disconnect_from_host (self);
+  g_byte_array_set_size (self->read_buffer, 0);
+  self->read_offset = 0;
+}
+
+/* Blocking calls */
+
+typedef enum {
+  WAIT_CONNECTED,
+  WAIT_ENCRYPTED,
+  WAIT_READY_READ,
+  WAIT_BYTES_WRITTEN,
+  WAIT_DISCONNECTED,
+} WaitFor;
+
+static gboolean
+wait_done (QsslSocket *self,
+           WaitFor     what,
+           guint       ready_reads)
+{
+  switch (what)
+    {
+    case WAIT_CONNECTED:
+      return self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_UNCONNECTED;
+    case WAIT_ENCRYPTED:
+      return self->encrypted || self->state == QSSL_SOCKET_STATE_UNCONNECTED;
+    case WAIT_READY_READ:
+      return self->ready_read_count != ready_reads || self->state == QSSL_SOCKET_STATE_UNCONNECTED;
+    case WAIT_BYTES_WRITTEN:
+      return self->write_buffer->len == 0 || self->state == QSSL_SOCKET_STATE_UNCONNECTED;
+    case WAIT_DISCONNECTED:
+    default:
+      return self->state == QSSL_SOCKET_STATE_UNCONNECTED;
+    }
+}
+
+static gboolean
+wait_success (QsslSocket *self,
+              WaitFor     what,
+              guint       ready_reads)
+{
+  switch (what)
+    {
+    case WAIT_CONNECTED:
+      return self->state == QSSL_SOCKET_STATE_CONNECTED;
+    case WAIT_ENCRYPTED:
+      return self->encrypted;
+    case WAIT_READY_READ:
+      return self->ready_read_count != ready_reads;
+    case WAIT_BYTES_WRITTEN:
+      return self->state != QSSL_SOCKET_STATE_UNCONNECTED;
+    case WAIT_DISCONNECTED:
+    default:
+      return TRUE;
+    }
+}
+
+/* Runs the socket's own work, without a main loop, until @what happens or
+ * @msecs pass. Only the host lookup, whose answer GResolver delivers on the
+ * main context, needs the socket's context iterated. */
+static gboolean
+wait_for (QsslSocket  *self,
+          WaitFor      what,
+          int          msecs,
+          GError     **error)
+{
+  gint64 deadline = msecs < 0 ? -1 : g_get_monotonic_time () + (gint64) msecs * 1000;
+  guint ready_reads = self->ready_read_count;
+  g_autoptr(QsslSocket) keep = g_object_ref (self);
+
+  _qssl_init ();
+  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED && what != WAIT_DISCONNECTED)
+    {
+      g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
+                           _("The socket is not connected"));
+      return FALSE;
+    }
+
+  while (!wait_done (self, what, ready_reads))
+    {
+      gint64 remaining = deadline < 0 ? -1 : deadline - g_get_monotonic_time ();
+
+      if (deadline >= 0 && remaining <= 0)
+        {
+          g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT,
+                               _("Socket operation timed out"));
+          return FALSE;
+        }
+      if (self->state == QSSL_SOCKET_STATE_HOST_LOOKUP)
+        {
+          if (!g_main_context_acquire (self->context))
+            {
+              g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
+                                   _("The socket's main context is in use by another thread"));
+              return FALSE;
+            }
+          g_main_context_iteration (self->context, FALSE);
+          g_main_context_release (self->context);
+          if (self->state == QSSL_SOCKET_STATE_HOST_LOOKUP)
+            g_usleep (MIN (remaining < 0 ? 1000 : remaining, 1000));
+          continue;
+        }
+      if (self->emit_idle != 0)
+        {
+          g_clear_handle_id (&self->emit_idle, g_source_remove);
+          emit_later (self);
+          continue;
+        }
+      if (self->source_condition == 0 || self->paused)
+        {
+          /* Nothing to wait for on the fd (paused, or waiting on the app). */
+          if (remaining < 0)
+            remaining = 1000;
+          g_usleep (MIN (remaining, 1000));
+          continue;
+        }
+      {
+        GIOCondition condition = self->source_condition;
+        gboolean ready = g_socket_condition_timed_wait (gsocket (self), condition, remaining, NULL, NULL);
+
+        if (ready)
+          drive (self, condition);
+      }
+    }
+
+  /* Deliver the pending bytes-written now, as Qt's waits do. */
+  if (self->emit_idle != 0)
+    {
+      g_clear_handle_id (&self->emit_idle, g_source_remove);
+      emit_later (self);
+    }
+  if (!wait_success (self, what, ready_reads))
+    {
+      g_set_error_literal (error, QSSL_SOCKET_ERROR, self->error,
+                           self->error_string ? self->error_string : _("The socket is not connected"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * qssl_socket_wait_for_connected:
+ * @self: a #QsslSocket
+ * @msecs: the timeout in milliseconds, -1 for none
+ * @error: return location for a #GError
+ *
+ * Blocks until the TCP connection is established, running the socket's work
+ * (and emitting its signals) without a main loop.
+ *
+ * Mirrors `QAbstractSocket::waitForConnected()`.
+ *
+ * Returns: %TRUE once connected; %FALSE with %QSSL_SOCKET_ERROR_SOCKET_TIMEOUT
+ *   or the connection's error
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_wait_for_connected (QsslSocket  *self,
+                                int          msecs,
+                                GError     **error)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  return wait_for (self, WAIT_CONNECTED, msecs, error);
+}
+
+/**
+ * qssl_socket_wait_for_encrypted:
+ * @self: a #QsslSocket
+ * @msecs: the timeout in milliseconds, -1 for none
+ * @error: return location for a #GError
+ *
+ * Blocks until #QsslSocket::encrypted (or a failure).
+ *
+ * Mirrors `QSslSocket::waitForEncrypted()`.
+ *
+ * Returns: %TRUE once encrypted
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_wait_for_encrypted (QsslSocket  *self,
+                                int          msecs,
+                                GError     **error)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  return wait_for (self, WAIT_ENCRYPTED, msecs, error);
+}
+
+/**
+ * qssl_socket_wait_for_ready_read:
+ * @self: a #QsslSocket
+ * @msecs: the timeout in milliseconds, -1 for none
+ * @error: return location for a #GError
+ *
+ * Blocks until new data can be read (#QsslSocket::ready-read).
+ *
+ * Mirrors `QAbstractSocket::waitForReadyRead()`.
+ *
+ * Returns: %TRUE when new data arrived
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_wait_for_ready_read (QsslSocket  *self,
+                                 int          msecs,
+                                 GError     **error)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  return wait_for (self, WAIT_READY_READ, msecs, error);
+}
+
+/**
+ * qssl_socket_wait_for_bytes_written:
+ * @self: a #QsslSocket
+ * @msecs: the timeout in milliseconds, -1 for none
+ * @error: return location for a #GError
+ *
+ * Blocks until everything written has been handed to the kernel.
+ *
+ * Mirrors `QAbstractSocket::waitForBytesWritten()`.
+ *
+ * Returns: %TRUE when the write buffer is empty
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_wait_for_bytes_written (QsslSocket  *self,
+                                    int          msecs,
+                                    GError     **error)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  return wait_for (self, WAIT_BYTES_WRITTEN, msecs, error);
+}
+
+/**
+ * qssl_socket_wait_for_disconnected:
+ * @self: a #QsslSocket
+ * @msecs: the timeout in milliseconds, -1 for none
+ * @error: return location for a #GError
+ *
+ * Blocks until the socket is unconnected.
+ *
+ * Mirrors `QAbstractSocket::waitForDisconnected()`.
+ *
+ * Returns: %TRUE once disconnected
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_wait_for_disconnected (QsslSocket  *self,
+                                   int          msecs,
+                                   GError     **error)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  return wait_for (self, WAIT_DISCONNECTED, msecs, error);
+}
+
+/* State */
+
+/**
+ * qssl_socket_get_state:
+ * @self: a #QsslSocket
+ *
+ * The connection state. Mirrors `QAbstractSocket::state()`.
+ *
+ * Returns: the state
+ *
+ * Since: 1.0
+ */
+QsslSocketState
+qssl_socket_get_state (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), QSSL_SOCKET_STATE_UNCONNECTED);
+
+  return self->state;
+}
+
+/**
+ * qssl_socket_get_error:
+ * @self: a #QsslSocket
+ *
+ * The last error. Mirrors `QAbstractSocket::error()`.
+ *
+ * Returns: the error, %QSSL_SOCKET_ERROR_UNKNOWN_SOCKET if none happened
+ *
+ * Since: 1.0
+ */
+QsslSocketError
+qssl_socket_get_error (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), QSSL_SOCKET_ERROR_UNKNOWN_SOCKET);
+
+  return self->error;
+}
+
+/**
+ * qssl_socket_get_error_string:
+ * @self: a #QsslSocket
+ *
+ * A translated description of the last error. Mirrors `QIODevice::errorString()`.
+ *
+ * Returns: the description ("Unknown error" if none happened)
+ *
+ * Since: 1.0
+ */
+const char *
+qssl_socket_get_error_string (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return self->error_string ? self->error_string : _("Unknown error");
+}
+
+/**
+ * qssl_socket_get_peer_name:
+ * @self: a #QsslSocket
+ *
+ * The host name given to connect. Mirrors `QAbstractSocket::peerName()`.
+ *
+ * Returns: (nullable): the name
+ *
+ * Since: 1.0
+ */
+const char *
+qssl_socket_get_peer_name (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return self->host_name;
+}
+
+static GInetSocketAddress *
+socket_address (QsslSocket *self,
+                gboolean    remote)
+{
+  GSocketAddress *address;
+
+  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
+    return NULL;
+  address = remote ? g_socket_get_remote_address (gsocket (self), NULL)
+                   : g_socket_get_local_address (gsocket (self), NULL);
+  if (address != NULL && !G_IS_INET_SOCKET_ADDRESS (address))
+    g_clear_object (&address);
+  return (GInetSocketAddress *) address;
+}
+
+/**
+ * qssl_socket_get_peer_port:
+ * @self: a #QsslSocket
+ *
+ * The peer's port when connected. Mirrors `QAbstractSocket::peerPort()`.
+ *
+ * Returns: the port, or 0
+ *
+ * Since: 1.0
+ */
+guint16
+qssl_socket_get_peer_port (QsslSocket *self)
+{
+  g_autoptr(GInetSocketAddress) address = NULL;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
+
+  address = socket_address (self, TRUE);
+  return address ? g_inet_socket_address_get_port (address) : 0;
+}
+
+/**
+ * qssl_socket_get_peer_address:
+ * @self: a #QsslSocket
+ *
+ * The peer's address when connected. Mirrors `QAbstractSocket::peerAddress()`.
+ *
+ * Returns: (transfer full) (nullable): the address
+ *
+ * Since: 1.0
+ */
+GInetAddress *
+qssl_socket_get_peer_address (QsslSocket *self)
+{
+  g_autoptr(GInetSocketAddress) address = NULL;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  address = socket_address (self, TRUE);
+  return address ? g_object_ref (g_inet_socket_address_get_address (address)) : NULL;
+}
+
+/**
+ * qssl_socket_get_local_address:
+ * @self: a #QsslSocket
+ *
+ * This end's address when connected. Mirrors `QAbstractSocket::localAddress()`.
+ *
+ * Returns: (transfer full) (nullable): the address
+ *
+ * Since: 1.0
+ */
+GInetAddress *
+qssl_socket_get_local_address (QsslSocket *self)
+{
+  g_autoptr(GInetSocketAddress) address = NULL;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  address = socket_address (self, FALSE);
+  return address ? g_object_ref (g_inet_socket_address_get_address (address)) : NULL;
+}
+
+/**
+ * qssl_socket_get_local_port:
+ * @self: a #QsslSocket
+ *
+ * This end's port when connected. Mirrors `QAbstractSocket::localPort()`.
+ *
+ * Returns: the port, or 0
+ *
+ * Since: 1.0
+ */
+guint16
+qssl_socket_get_local_port (QsslSocket *self)
+{
+  g_autoptr(GInetSocketAddress) address = NULL;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
+
+  address = socket_address (self, FALSE);
+  return address ? g_inet_socket_address_get_port (address) : 0;
+}
+
+/**
+ * qssl_socket_set_socket_option:
+ * @self: a #QsslSocket
+ * @option: the option
+ * @value: its value (0 or 1)
+ *
+ * Sets a TCP option on the connection. Mirrors `QSslSocket::setSocketOption()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_socket_option (QsslSocket       *self,
+                               QsslSocketOption  option,
+                               int               value)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  if (option == QSSL_SOCKET_OPTION_KEEP_ALIVE)
+    g_socket_set_keepalive (gsocket (self), value != 0);
+  else
+    g_socket_set_option (gsocket (self), IPPROTO_TCP, TCP_NODELAY, value != 0, NULL);
+}
+
+/**
+ * qssl_socket_get_socket_option:
+ * @self: a #QsslSocket
+ * @option: the option
+ *
+ * Reads a TCP option. Mirrors `QSslSocket::socketOption()`.
+ *
+ * Returns: its value
+ *
+ * Since: 1.0
+ */
+int
+qssl_socket_get_socket_option (QsslSocket       *self,
+                               QsslSocketOption  option)
+{
+  int value = 0;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
+
+  if (option == QSSL_SOCKET_OPTION_KEEP_ALIVE)
+    return g_socket_get_keepalive (gsocket (self));
+  g_socket_get_option (gsocket (self), IPPROTO_TCP, TCP_NODELAY, &value, NULL);
+  return value != 0;
+}
+
+/* TLS settings and session */
+
+/**
+ * qssl_socket_is_encrypted:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::isEncrypted()`.
+ *
+ * Returns: %TRUE once the handshake succeeded
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_is_encrypted (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  return self->encrypted;
+}
+
+/**
+ * qssl_socket_get_mode:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::mode()`.
+ *
+ * Returns: the mode
+ *
+ * Since: 1.0
+ */
+QsslMode
+qssl_socket_get_mode (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), QSSL_MODE_UNENCRYPTED);
+
+  return self->mode;
+}
+
+/**
+ * qssl_socket_get_peer_verify_mode:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::peerVerifyMode()`.
+ *
+ * Returns: the verify mode
+ *
+ * Since: 1.0
+ */
+QsslPeerVerifyMode
+qssl_socket_get_peer_verify_mode (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER);
+
+  return qssl_configuration_get_peer_verify_mode (self->configuration);
+}
+
+/**
+ * qssl_socket_set_peer_verify_mode:
+ * @self: a #QsslSocket
+ * @mode: the verify mode for the next handshake
+ *
+ * Mirrors `QSslSocket::setPeerVerifyMode()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_peer_verify_mode (QsslSocket         *self,
+                                  QsslPeerVerifyMode  mode)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  if (qssl_configuration_get_peer_verify_mode (self->configuration) == mode)
+    return;
+  qssl_configuration_set_peer_verify_mode (self->configuration, mode);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_VERIFY_MODE]);
+}
+
+/**
+ * qssl_socket_get_peer_verify_depth:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::peerVerifyDepth()`.
+ *
+ * Returns: the depth, 0 for no limit
+ *
+ * Since: 1.0
+ */
+int
+qssl_socket_get_peer_verify_depth (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
+
+  return qssl_configuration_get_peer_verify_depth (self->configuration);
+}
+
+/**
+ * qssl_socket_set_peer_verify_depth:
+ * @self: a #QsslSocket
+ * @depth: the deepest chain accepted, 0 for no limit
+ *
+ * Mirrors `QSslSocket::setPeerVerifyDepth()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_peer_verify_depth (QsslSocket *self,
+                                   int         depth)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  if (depth < 0 || qssl_configuration_get_peer_verify_depth (self->configuration) == depth)
+    {
+      if (depth < 0)
+        g_warning ("qssl_socket_set_peer_verify_depth: cannot set negative depth of %d", depth);
+      return;
+    }
+  qssl_configuration_set_peer_verify_depth (self->configuration, depth);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_VERIFY_DEPTH]);
+}
+
+/**
+ * qssl_socket_get_peer_verify_name:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::peerVerifyName()`.
+ *
+ * Returns: (nullable): the name, if one was set
+ *
+ * Since: 1.0
+ */
+const char *
+qssl_socket_get_peer_verify_name (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return self->peer_verify_name;
+}
+
+/**
+ * qssl_socket_set_peer_verify_name:
+ * @self: a #QsslSocket
+ * @host_name: (nullable): the name to verify the peer's certificate against
+ *
+ * Mirrors `QSslSocket::setPeerVerifyName()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_peer_verify_name (QsslSocket *self,
+                                  const char *host_name)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  if (g_strcmp0 (self->peer_verify_name, host_name) == 0)
+    return;
+  g_free (self->peer_verify_name);
+  self->peer_verify_name = g_strdup (host_name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_VERIFY_NAME]);
+}
+
+/**
+ * qssl_socket_get_protocol:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::protocol()`.
+ *
+ * Returns: the allowed protocol versions
+ *
+ * Since: 1.0
+ */
+QsslProtocol
+qssl_socket_get_protocol (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), QSSL_PROTOCOL_UNKNOWN_PROTOCOL);
+
+  return qssl_configuration_get_protocol (self->configuration);
+}
+
+/**
+ * qssl_socket_set_protocol:
+ * @self: a #QsslSocket
+ * @protocol: the protocol versions for the next handshake
+ *
+ * Mirrors `QSslSocket::setProtocol()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_protocol (QsslSocket   *self,
+                          QsslProtocol  protocol)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  if (qssl_configuration_get_protocol (self->configuration) == protocol)
+    return;
+  qssl_configuration_set_protocol (self->configuration, protocol);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROTOCOL]);
+}
+
+/**
+ * qssl_socket_get_local_certificate:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::localCertificate()`.
+ *
+ * Returns: (transfer none) (nullable): the certificate presented to the peer
+ *
+ * Since: 1.0
+ */
+QsslCertificate *
+qssl_socket_get_local_certificate (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return qssl_configuration_get_local_certificate (self->configuration);
+}
+
+/**
+ * qssl_socket_set_local_certificate:
+ * @self: a #QsslSocket
+ * @certificate: (nullable): the certificate to present
+ *
+ * Mirrors `QSslSocket::setLocalCertificate()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_local_certificate (QsslSocket      *self,
+                                   QsslCertificate *certificate)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  qssl_configuration_set_local_certificate (self->configuration, certificate);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_CERTIFICATE]);
+}
+
+/**
+ * qssl_socket_set_local_certificate_from_path:
+ * @self: a #QsslSocket
+ * @path: (type filename): a certificate file
+ * @format: its encoding
+ * @error: return location for a #GError
+ *
+ * Mirrors `QSslSocket::setLocalCertificate(const QString &, QSsl::EncodingFormat)`.
+ *
+ * Returns: %TRUE if a certificate was read
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_set_local_certificate_from_path (QsslSocket          *self,
+                                             const char          *path,
+                                             QsslEncodingFormat   format,
+                                             GError             **error)
+{
+  g_autoptr(GPtrArray) certificates = NULL;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  certificates = qssl_certificate_list_from_path (path, format, QSSL_PATTERN_SYNTAX_FIXED_STRING, error);
+  if (certificates == NULL)
+    return FALSE;
+  if (certificates->len == 0)
+    {
+      g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
+                   _("No certificate could be read from %s"), path);
+      return FALSE;
+    }
+  qssl_socket_set_local_certificate (self, g_ptr_array_index (certificates, 0));
+  return TRUE;
+}
+
+/**
+ * qssl_socket_get_local_certificate_chain:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::localCertificateChain()`.
+ *
+ * Returns: (transfer container) (element-type QsslCertificate): the chain
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+qssl_socket_get_local_certificate_chain (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return qssl_configuration_get_local_certificate_chain (self->configuration);
+}
+
+/**
+ * qssl_socket_set_local_certificate_chain:
+ * @self: a #QsslSocket
+ * @chain: (element-type QsslCertificate): the local certificate, then intermediates
+ *
+ * Mirrors `QSslSocket::setLocalCertificateChain()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_local_certificate_chain (QsslSocket *self,
+                                         GPtrArray  *chain)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  qssl_configuration_set_local_certificate_chain (self->configuration, chain);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_CERTIFICATE]);
+}
+
+/**
+ * qssl_socket_get_private_key:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::privateKey()`.
+ *
+ * Returns: (transfer none) (nullable): the private key
+ *
+ * Since: 1.0
+ */
+QsslKey *
+qssl_socket_get_private_key (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return qssl_configuration_get_private_key (self->configuration);
+}
+
+/**
+ * qssl_socket_set_private_key:
+ * @self: a #QsslSocket
+ * @key: (nullable): the key of the local certificate
+ *
+ * Mirrors `QSslSocket::setPrivateKey()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_private_key (QsslSocket *self,
+                             QsslKey    *key)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  qssl_configuration_set_private_key (self->configuration, key);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRIVATE_KEY]);
+}
+
+/**
+ * qssl_socket_set_private_key_from_path:
+ * @self: a #QsslSocket
+ * @path: (type filename): a key file
+ * @algorithm: its algorithm
+ * @format: its encoding
+ * @passphrase: (nullable): its passphrase
+ * @error: return location for a #GError
+ *
+ * Mirrors `QSslSocket::setPrivateKey(const QString &, ...)`.
+ *
+ * Returns: %TRUE if the key was read
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_set_private_key_from_path (QsslSocket          *self,
+                                       const char          *path,
+                                       QsslKeyAlgorithm     algorithm,
+                                       QsslEncodingFormat   format,
+                                       const char          *passphrase,
+                                       GError             **error)
+{
+  g_autoptr(QsslKey) key = NULL;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  key = qssl_key_new_from_path (path, algorithm, format, QSSL_KEY_TYPE_PRIVATE_KEY, passphrase, error);
+  if (key == NULL)
+    return FALSE;
+  qssl_socket_set_private_key (self, key);
+  return TRUE;
+}
+
+/**
+ * qssl_socket_get_ssl_configuration:
+ * @self: a #QsslSocket
+ *
+ * A copy of the socket's configuration with the session state of the last
+ * handshake (peer chain, cipher, protocol).
+ *
+ * Mirrors `QSslSocket::sslConfiguration()`.
+ *
+ * Returns: (transfer full): the configuration
+ *
+ * Since: 1.0
+ */
+QsslConfiguration *
+qssl_socket_get_ssl_configuration (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return qssl_configuration_copy (self->configuration);
+}
+
+/**
+ * qssl_socket_set_ssl_configuration:
+ * @self: a #QsslSocket
+ * @configuration: the settings for the next handshake
+ *
+ * Copies the settings of @configuration (not its session state).
+ *
+ * Mirrors `QSslSocket::setSslConfiguration()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_ssl_configuration (QsslSocket              *self,
+                                   const QsslConfiguration *configuration)
+{
+  QsslConfiguration *copy;
+
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+  g_return_if_fail (configuration != NULL);
+
+  copy = qssl_configuration_copy (configuration);
+  _qssl_configuration_clear_session_state (copy);
+  if (self->configuration->peer_certificate_chain->len > 0)
+    {
+      /* Keep the state of a finished handshake readable. */
+      g_ptr_array_extend (copy->peer_certificate_chain, self->configuration->peer_certificate_chain,
+                          (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+      g_set_object (&copy->session_cipher, self->configuration->session_cipher);
+      copy->session_protocol = self->configuration->session_protocol;
+    }
+  qssl_configuration_free (self->configuration);
+  self->configuration = copy;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SSL_CONFIGURATION]);
+}
+
+/**
+ * qssl_socket_get_peer_certificate:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::peerCertificate()`.
+ *
+ * Returns: (transfer none) (nullable): the peer's certificate
+ *
+ * Since: 1.0
+ */
+QsslCertificate *
+qssl_socket_get_peer_certificate (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return qssl_configuration_get_peer_certificate (self->configuration);
+}
+
+/**
+ * qssl_socket_get_peer_certificate_chain:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::peerCertificateChain()`.
+ *
+ * Returns: (transfer container) (element-type QsslCertificate): the peer's chain
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+qssl_socket_get_peer_certificate_chain (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return qssl_configuration_get_peer_certificate_chain (self->configuration);
+}
+
+/**
+ * qssl_socket_get_session_cipher:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::sessionCipher()`.
+ *
+ * Returns: (transfer none) (nullable): the negotiated cipher
+ *
+ * Since: 1.0
+ */
+QsslCipher *
+qssl_socket_get_session_cipher (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return qssl_configuration_get_session_cipher (self->configuration);
+}
+
+/**
+ * qssl_socket_get_session_protocol:
+ * @self: a #QsslSocket
+ *
+ * Mirrors `QSslSocket::sessionProtocol()`.
+ *
+ * Returns: the negotiated protocol version
+ *
+ * Since: 1.0
+ */
+QsslProtocol
+qssl_socket_get_session_protocol (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), QSSL_PROTOCOL_UNKNOWN_PROTOCOL);
+
+  return qssl_configuration_get_session_protocol (self->configuration);
+}
+
+/**
+ * qssl_socket_is_session_resumed:
+ * @self: a #QsslSocket
+ *
+ * Whether the last handshake resumed an earlier session.
+ *
+ * libqssl addition.
+ *
+ * Returns: %TRUE for an abbreviated handshake
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_is_session_resumed (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  return self->ssl != NULL && SSL_session_reused (self->ssl) == 1;
+}
+
+/* The TLS library */
 
 /**
  * qssl_socket_supports_ssl:
