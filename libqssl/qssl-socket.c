@@ -103,12 +103,16 @@ struct _QsslSocket
   gboolean            pending_close;
 
   /* Signals emitted later from the main loop, never from inside write(). */
-  guint               emit_idle;
+  GSource            *emit_idle;
   gint64              pending_bytes_written;
   guint64             encrypted_written_reported;
 
   /* For wait_for_ready_read(). */
   guint               ready_read_count;
+
+  /* Decrypted data OpenSSL still holds once the buffer has room again: the
+   * fd will not become readable for it, so it is pumped from an idle. */
+  GSource            *pending_idle;
 };
 
 enum {
@@ -221,6 +225,17 @@ gsocket (QsslSocket *self)
   return g_socket_connection_get_socket (G_SOCKET_CONNECTION (self));
 }
 
+/* Sources live on the socket's own context, which g_source_remove() (default
+ * context only) cannot reach: keep and destroy the GSource itself. */
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
 static void
 set_state (QsslSocket      *self,
            QsslSocketState  state)
@@ -279,7 +294,8 @@ reset_connection (QsslSocket *self)
   self->pending_close = FALSE;
   self->read_channel_finished = FALSE;
   g_byte_array_set_size (self->write_buffer, 0);
-  g_clear_handle_id (&self->emit_idle, g_source_remove);
+  clear_source (&self->emit_idle);
+  clear_source (&self->pending_idle);
   self->pending_bytes_written = 0;
   self->encrypted_written_reported = 0;
 }
@@ -1665,7 +1681,7 @@ emit_later (gpointer user_data)
   gint64 plain = self->pending_bytes_written;
   guint64 written = 0;
 
-  self->emit_idle = 0;
+  clear_source (&self->emit_idle);
   self->pending_bytes_written = 0;
   g_object_ref (self);
   if (self->ssl != NULL)
@@ -1688,14 +1704,14 @@ schedule_emission (QsslSocket *self)
 {
   GSource *source;
 
-  if (self->emit_idle != 0)
+  if (self->emit_idle != NULL)
     return;
   source = g_idle_source_new ();
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, emit_later, self, NULL);
   g_source_set_static_name (source, "[qssl] bytes-written");
-  self->emit_idle = g_source_attach (source, self->context);
-  g_source_unref (source);
+  g_source_attach (source, self->context);
+  self->emit_idle = source;
 }
 
 /* Writes from @data; returns how much went out (never blocks). */
@@ -1760,6 +1776,32 @@ can_send (QsslSocket *self)
 
 static void maybe_finish_close (QsslSocket *self);
 
+static gboolean
+room_to_read (QsslSocket *self)
+{
+  return self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size;
+}
+
+static gboolean
+has_pending_plaintext (QsslSocket *self)
+{
+  return self->encrypted && self->ssl != NULL && !self->read_channel_finished &&
+         SSL_has_pending (self->ssl) && room_to_read (self);
+}
+
+static gboolean
+pump_pending (gpointer user_data)
+{
+  QsslSocket *self = user_data;
+
+  clear_source (&self->pending_idle);
+  g_object_ref (self);
+  if (has_pending_plaintext (self))
+    pump_read (self);
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 update_watch (QsslSocket *self)
 {
@@ -1775,6 +1817,16 @@ update_watch (QsslSocket *self)
   if (self->write_buffer->len > 0)
     condition |= G_IO_OUT;
   watch (self, condition);
+  if (has_pending_plaintext (self) && self->pending_idle == NULL)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, pump_pending, self, NULL);
+      g_source_set_static_name (source, "[qssl] pending plaintext");
+      g_source_attach (source, self->context);
+      self->pending_idle = source;
+    }
 }
 
 static void
@@ -2103,9 +2155,12 @@ qssl_socket_read_all (QsslSocket *self)
 static gssize
 line_length (QsslSocket *self)
 {
-  const guint8 *start = self->read_buffer->data + self->read_offset;
-  const guint8 *newline = memchr (start, '\n', buffered (self));
+  const guint8 *start, *newline;
 
+  if (buffered (self) == 0)
+    return -1;
+  start = self->read_buffer->data + self->read_offset;
+  newline = memchr (start, '\n', buffered (self));
   return newline ? newline - start + 1 : -1;
 }
 
@@ -2178,6 +2233,8 @@ qssl_socket_peek_bytes (QsslSocket *self,
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
+  if (buffered (self) == 0)
+    return g_bytes_new (NULL, 0);
   return g_bytes_new (self->read_buffer->data + self->read_offset, MIN (max_size, buffered (self)));
 }
 
@@ -2383,9 +2440,9 @@ maybe_finish_close (QsslSocket *self)
 {
   self->pending_close = FALSE;
   /* Emit the last bytes-written before the socket goes away. */
-  if (self->emit_idle != 0)
+  if (self->emit_idle != NULL)
     {
-      g_clear_handle_id (&self->emit_idle, g_source_remove);
+      clear_source (&self->emit_idle);
       emit_later (self);
     }
   close_connection (self, TRUE);
@@ -2573,10 +2630,16 @@ wait_for (QsslSocket  *self,
             g_usleep (MIN (remaining < 0 ? 1000 : remaining, 1000));
           continue;
         }
-      if (self->emit_idle != 0)
+      if (self->emit_idle != NULL)
         {
-          g_clear_handle_id (&self->emit_idle, g_source_remove);
+          clear_source (&self->emit_idle);
           emit_later (self);
+          continue;
+        }
+      if (has_pending_plaintext (self))
+        {
+          clear_source (&self->pending_idle);
+          pump_read (self);
           continue;
         }
       if (self->source_condition == 0 || self->paused)
@@ -2597,9 +2660,9 @@ wait_for (QsslSocket  *self,
     }
 
   /* Deliver the pending bytes-written now, as Qt's waits do. */
-  if (self->emit_idle != 0)
+  if (self->emit_idle != NULL)
     {
-      g_clear_handle_id (&self->emit_idle, g_source_remove);
+      clear_source (&self->emit_idle);
       emit_later (self);
     }
   if (!wait_success (self, what, ready_reads))

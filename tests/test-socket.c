@@ -1,0 +1,842 @@
+/* test-socket.c: QsslSocket over loopback against a QsslSocket server in another thread
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <string.h>
+
+#include "qssl-test-utils.h"
+
+/* A server in its own thread and GMainContext: it accepts connections,
+ * adopts them with qssl_socket_new_from_socket() and starts the server
+ * handshake. What it does after depends on its behaviour. */
+typedef enum {
+  SERVER_ECHO,            /* echo every byte back */
+  SERVER_WRITE_FIRST,     /* write a greeting right after the handshake, then echo */
+  SERVER_CLOSE_NOTIFY,    /* write a greeting, then disconnect gracefully */
+  SERVER_DROP,            /* write a greeting, then drop TCP without close_notify */
+  SERVER_SILENT,          /* accept TCP, never speak TLS */
+  SERVER_STARTTLS,        /* plain "hello\n" exchange, then TLS, then echo */
+} ServerBehaviour;
+
+typedef struct {
+  GThread          *thread;
+  GMainContext     *context;
+  GSocketListener  *listener;
+  GCancellable     *cancellable;
+  guint16           port;
+  ServerBehaviour   behaviour;
+  char             *cert_name;
+  gboolean          leaf_only;
+} Server;
+
+static void
+server_echo (QsslSocket *socket,
+             gpointer    user_data)
+{
+  g_autoptr(GBytes) data = qssl_socket_read_all (socket);
+
+  qssl_socket_write_bytes (socket, data);
+}
+
+static void
+server_encrypted (QsslSocket *socket,
+                  Server     *server)
+{
+  static const char greeting[] = "greeting\n";
+
+  if (server->behaviour == SERVER_ECHO || server->behaviour == SERVER_STARTTLS)
+    return;
+  qssl_socket_write (socket, (const guint8 *) greeting, strlen (greeting));
+  if (server->behaviour == SERVER_CLOSE_NOTIFY)
+    qssl_socket_disconnect_from_host (socket);
+  else if (server->behaviour == SERVER_DROP)
+    {
+      qssl_socket_flush (socket);
+      qssl_socket_abort (socket);
+    }
+}
+
+static void
+server_starttls_read (QsslSocket *socket,
+                      Server     *server)
+{
+  if (qssl_socket_get_mode (socket) != QSSL_MODE_UNENCRYPTED)
+    {
+      server_echo (socket, NULL);
+      return;
+    }
+  if (qssl_socket_can_read_line (socket))
+    {
+      g_autoptr(GBytes) line = qssl_socket_read_line (socket, 0);
+
+      qssl_socket_write (socket, (const guint8 *) "go ahead\n", 9);
+      qssl_socket_flush (socket);
+      qssl_socket_start_server_encryption (socket);
+    }
+}
+
+static gpointer
+server_thread (gpointer user_data)
+{
+  Server *server = user_data;
+
+  g_main_context_push_thread_default (server->context);
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocketConnection) connection = g_socket_listener_accept (server->listener, NULL,
+                                                                          server->cancellable, &error);
+      g_autoptr(QsslSocket) socket = NULL;
+      g_autoptr(QsslConfiguration) configuration = NULL;
+
+      if (connection == NULL)
+        break;
+      if (server->behaviour == SERVER_SILENT)
+        {
+          /* Hold the TCP connection open until the test ends. */
+          while (!g_cancellable_is_cancelled (server->cancellable))
+            g_main_context_iteration (server->context, TRUE);
+          break;
+        }
+      socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (connection), &error);
+      g_assert_no_error (error);
+      configuration = qssl_test_server_configuration (server->cert_name);
+      if (server->leaf_only)
+        {
+          g_autoptr(GPtrArray) chain = qssl_configuration_get_local_certificate_chain (configuration);
+
+          g_ptr_array_set_size (chain, 1);
+          qssl_configuration_set_local_certificate_chain (configuration, chain);
+        }
+      qssl_socket_set_ssl_configuration (socket, configuration);
+      g_signal_connect (socket, "encrypted", G_CALLBACK (server_encrypted), server);
+      if (server->behaviour == SERVER_STARTTLS)
+        g_signal_connect (socket, "ready-read", G_CALLBACK (server_starttls_read), server);
+      else
+        {
+          g_signal_connect (socket, "ready-read", G_CALLBACK (server_echo), NULL);
+          qssl_socket_start_server_encryption (socket);
+        }
+      while (qssl_socket_get_state (socket) != QSSL_SOCKET_STATE_UNCONNECTED &&
+             !g_cancellable_is_cancelled (server->cancellable))
+        g_main_context_iteration (server->context, TRUE);
+    }
+  g_main_context_pop_thread_default (server->context);
+  return NULL;
+}
+
+static Server *
+server_start (const char      *cert_name,
+              ServerBehaviour  behaviour)
+{
+  Server *server = g_new0 (Server, 1);
+  g_autoptr(GError) error = NULL;
+
+  server->context = g_main_context_new ();
+  server->cancellable = g_cancellable_new ();
+  server->listener = g_socket_listener_new ();
+  server->port = g_socket_listener_add_any_inet_port (server->listener, NULL, &error);
+  g_assert_no_error (error);
+  server->behaviour = behaviour;
+  server->cert_name = g_strdup (cert_name);
+  return server;
+}
+
+static void
+server_run (Server *server)
+{
+  server->thread = g_thread_new ("server", server_thread, server);
+}
+
+static void
+server_stop (Server *server)
+{
+  g_cancellable_cancel (server->cancellable);
+  g_main_context_wakeup (server->context);
+  if (server->thread != NULL)
+    g_thread_join (server->thread);
+  g_socket_listener_close (server->listener);
+  g_object_unref (server->listener);
+  g_object_unref (server->cancellable);
+  g_main_context_unref (server->context);
+  g_free (server->cert_name);
+  g_free (server);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Server, server_stop)
+
+/* Records the client's signals in order. */
+typedef struct {
+  GString   *events;
+  GPtrArray *ssl_errors;
+  guint      peer_verify_errors;
+  guint      ready_reads;
+  gboolean   encrypted;
+  gboolean   disconnected;
+  gboolean   read_finished;
+  int        error;
+  gboolean   ignore_in_handler;
+  gboolean   abort_in_verify_error;
+} Recorder;
+
+static void
+record (Recorder   *recorder,
+        const char *event)
+{
+  if (recorder->events->len > 0)
+    g_string_append_c (recorder->events, ' ');
+  g_string_append (recorder->events, event);
+}
+
+static void on_host_found (QsslSocket *s, Recorder *r) { record (r, "host-found"); }
+static void on_connected (QsslSocket *s, Recorder *r) { record (r, "connected"); }
+static void on_read_finished (QsslSocket *s, Recorder *r) { record (r, "read-channel-finished"); r->read_finished = TRUE; }
+
+static void
+on_state_changed (QsslSocket      *socket,
+                  QsslSocketState  state,
+                  Recorder        *recorder)
+{
+  g_autofree char *event = g_strdup_printf ("state:%d", state);
+
+  record (recorder, event);
+}
+
+static void
+on_mode_changed (QsslSocket *socket,
+                 QsslMode    mode,
+                 Recorder   *recorder)
+{
+  g_autofree char *event = g_strdup_printf ("mode:%d", mode);
+
+  record (recorder, event);
+}
+
+static void
+on_peer_verify_error (QsslSocket *socket,
+                      QsslError  *error,
+                      Recorder   *recorder)
+{
+  record (recorder, "peer-verify-error");
+  recorder->peer_verify_errors++;
+  if (recorder->abort_in_verify_error)
+    qssl_socket_abort (socket);
+}
+
+static void
+on_ssl_errors (QsslSocket *socket,
+               GPtrArray  *errors,
+               Recorder   *recorder)
+{
+  record (recorder, "ssl-errors");
+  g_clear_pointer (&recorder->ssl_errors, g_ptr_array_unref);
+  recorder->ssl_errors = g_ptr_array_ref (errors);
+  if (recorder->ignore_in_handler)
+    qssl_socket_ignore_ssl_errors (socket);
+}
+
+static void on_encrypted (QsslSocket *s, Recorder *r) { record (r, "encrypted"); r->encrypted = TRUE; }
+static void on_disconnected (QsslSocket *s, Recorder *r) { record (r, "disconnected"); r->disconnected = TRUE; }
+static void on_ready_read (QsslSocket *s, Recorder *r) { r->ready_reads++; }
+
+static void
+on_error (QsslSocket      *socket,
+          QsslSocketError  error,
+          Recorder        *recorder)
+{
+  g_autofree char *event = g_strdup_printf ("error:%d", error);
+
+  record (recorder, event);
+  recorder->error = error;
+}
+
+static QsslSocket *
+client_new (Recorder *recorder)
+{
+  QsslSocket *socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+
+  recorder->events = g_string_new (NULL);
+  recorder->error = -2;
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  g_signal_connect (socket, "host-found", G_CALLBACK (on_host_found), recorder);
+  g_signal_connect (socket, "connected", G_CALLBACK (on_connected), recorder);
+  g_signal_connect (socket, "state-changed", G_CALLBACK (on_state_changed), recorder);
+  g_signal_connect (socket, "mode-changed", G_CALLBACK (on_mode_changed), recorder);
+  g_signal_connect (socket, "peer-verify-error", G_CALLBACK (on_peer_verify_error), recorder);
+  g_signal_connect (socket, "ssl-errors", G_CALLBACK (on_ssl_errors), recorder);
+  g_signal_connect (socket, "encrypted", G_CALLBACK (on_encrypted), recorder);
+  g_signal_connect (socket, "disconnected", G_CALLBACK (on_disconnected), recorder);
+  g_signal_connect (socket, "ready-read", G_CALLBACK (on_ready_read), recorder);
+  g_signal_connect (socket, "error-occurred", G_CALLBACK (on_error), recorder);
+  g_signal_connect (socket, "read-channel-finished", G_CALLBACK (on_read_finished), recorder);
+  return socket;
+}
+
+static void
+recorder_clear (Recorder *recorder)
+{
+  g_string_free (recorder->events, TRUE);
+  g_clear_pointer (&recorder->ssl_errors, g_ptr_array_unref);
+}
+
+static gboolean
+wait_until_done (Recorder *recorder)
+{
+  GMainContext *context = g_main_context_default ();
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!recorder->encrypted && !recorder->disconnected && recorder->error == -2 &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (context, TRUE);
+  return recorder->encrypted;
+}
+
+static void
+iterate_until_ready_reads (Recorder *recorder,
+                           guint     count)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (recorder->ready_reads < count && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+check_handshake (const char *cert_name,
+                 const char *host)
+{
+  g_autoptr(Server) server = server_start (cert_name, SERVER_ECHO);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+  g_autoptr(GBytes) echo = NULL;
+  g_autoptr(QsslCertificate) expected = NULL;
+  g_autofree char *expected_pem = g_strconcat (cert_name, ".pem", NULL);
+  g_autoptr(GInetAddress) peer = NULL;
+  GSocketFamily family;
+
+  server_run (server);
+  qssl_socket_connect_to_host_encrypted (client, host, server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  g_assert_true (wait_until_done (&recorder));
+  g_assert_cmpstr (recorder.events->str, ==,
+                   "state:1 host-found state:2 state:3 connected mode:1 encrypted");
+  g_assert_true (qssl_socket_is_encrypted (client));
+  g_assert_cmpint (qssl_socket_get_mode (client), ==, QSSL_MODE_SSL_CLIENT);
+  g_assert_cmpint (qssl_socket_get_session_protocol (client), ==, QSSL_PROTOCOL_TLS_V1_3);
+  g_assert_nonnull (qssl_socket_get_session_cipher (client));
+  expected = qssl_test_pki_certificate (expected_pem);
+  g_assert_true (qssl_certificate_equal (qssl_socket_get_peer_certificate (client), expected));
+  peer = qssl_socket_get_peer_address (client);
+  family = g_inet_address_get_family (peer);
+  if (g_hostname_is_ip_address (host))
+    {
+      g_autofree char *text = g_inet_address_to_string (peer);
+      g_assert_cmpstr (text, ==, host);
+    }
+  g_assert_cmpint (g_socket_get_family (g_socket_connection_get_socket (G_SOCKET_CONNECTION (client))), ==, family);
+  g_assert_cmpuint (qssl_socket_get_peer_port (client), ==, server->port);
+
+  qssl_socket_write (client, (const guint8 *) "ping\n", 5);
+  iterate_until_ready_reads (&recorder, 1);
+  while (qssl_socket_bytes_available (client) < 5 && recorder.ready_reads < 10)
+    iterate_until_ready_reads (&recorder, recorder.ready_reads + 1);
+  echo = qssl_socket_read_all (client);
+  g_assert_cmpmem (g_bytes_get_data (echo, NULL), g_bytes_get_size (echo), "ping\n", 5);
+
+  qssl_socket_disconnect_from_host (client);
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  recorder_clear (&recorder);
+}
+
+static void test_handshake_rsa_ipv4 (void) { check_handshake ("server-rsa", "127.0.0.1"); }
+static void test_handshake_ec_ipv6 (void) { check_handshake ("server-ec", "::1"); }
+static void test_handshake_by_name (void) { check_handshake ("server-ec", "localhost"); }
+
+static void
+check_failure (const char          *cert_name,
+               gboolean             leaf_only,
+               const QsslErrorCode *codes,
+               guint                n_codes)
+{
+  g_autoptr(Server) server = server_start (cert_name, SERVER_WRITE_FIRST);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+  g_autoptr(GPtrArray) kept = NULL;
+
+  server->leaf_only = leaf_only;
+  server_run (server);
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_false (wait_until_done (&recorder));
+  g_assert_nonnull (recorder.ssl_errors);
+  for (guint i = 0; i < recorder.ssl_errors->len; i++)
+    g_test_message ("error %d", qssl_error_get_error (g_ptr_array_index (recorder.ssl_errors, i)));
+  g_assert_cmpuint (recorder.ssl_errors->len, ==, n_codes);
+  for (guint i = 0; i < n_codes; i++)
+    g_assert_cmpint (qssl_error_get_error (g_ptr_array_index (recorder.ssl_errors, i)), ==, codes[i]);
+  g_assert_cmpuint (recorder.peer_verify_errors, ==, n_codes);
+  g_assert_cmpint (recorder.error, ==, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED);
+  g_assert_true (recorder.disconnected);
+  g_assert_false (recorder.encrypted);
+  /* Not one byte of application data before verification. */
+  g_assert_cmpuint (recorder.ready_reads, ==, 0);
+  g_assert_cmpint (qssl_socket_bytes_available (client), ==, 0);
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_assert_true (g_str_has_suffix (recorder.events->str, "ssl-errors error:13 state:6 state:0 disconnected"));
+  kept = qssl_socket_get_ssl_handshake_errors (client);
+  g_assert_cmpuint (kept->len, ==, n_codes);
+  recorder_clear (&recorder);
+}
+
+static void
+test_verify_expired (void)
+{
+  const QsslErrorCode codes[] = { QSSL_ERROR_CODE_CERTIFICATE_EXPIRED };
+  check_failure ("expired", FALSE, codes, G_N_ELEMENTS (codes));
+}
+
+static void
+test_verify_not_yet_valid (void)
+{
+  const QsslErrorCode codes[] = { QSSL_ERROR_CODE_CERTIFICATE_NOT_YET_VALID };
+  check_failure ("not-yet-valid", FALSE, codes, G_N_ELEMENTS (codes));
+}
+
+static void
+test_verify_wrong_host (void)
+{
+  const QsslErrorCode codes[] = { QSSL_ERROR_CODE_HOST_NAME_MISMATCH };
+  check_failure ("wrong-host", FALSE, codes, G_N_ELEMENTS (codes));
+}
+
+static void
+test_verify_self_signed (void)
+{
+  const QsslErrorCode codes[] = { QSSL_ERROR_CODE_SELF_SIGNED_CERTIFICATE };
+  check_failure ("self-signed", TRUE, codes, G_N_ELEMENTS (codes));
+}
+
+static void
+test_verify_unknown_ca (void)
+{
+  const QsslErrorCode codes[] = {
+    QSSL_ERROR_CODE_UNABLE_TO_GET_LOCAL_ISSUER_CERTIFICATE,
+    QSSL_ERROR_CODE_UNABLE_TO_VERIFY_FIRST_CERTIFICATE,
+  };
+  check_failure ("unknown-ca", TRUE, codes, G_N_ELEMENTS (codes));
+}
+
+static void
+test_verify_missing_intermediate (void)
+{
+  const QsslErrorCode codes[] = {
+    QSSL_ERROR_CODE_UNABLE_TO_GET_LOCAL_ISSUER_CERTIFICATE,
+    QSSL_ERROR_CODE_UNABLE_TO_VERIFY_FIRST_CERTIFICATE,
+  };
+  check_failure ("server-ec", TRUE, codes, G_N_ELEMENTS (codes));
+}
+
+typedef enum { IGNORE_IN_HANDLER, IGNORE_BEFORE, IGNORE_EXACT_LIST, IGNORE_WRONG_LIST } IgnoreHow;
+
+static void
+check_ignore (IgnoreHow how)
+{
+  g_autoptr(Server) server = server_start ("wrong-host", SERVER_ECHO);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+  g_autoptr(QsslCertificate) leaf = qssl_test_pki_certificate ("wrong-host.pem");
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) qssl_error_free);
+
+  server_run (server);
+  switch (how)
+    {
+    case IGNORE_IN_HANDLER:
+      recorder.ignore_in_handler = TRUE;
+      break;
+    case IGNORE_BEFORE:
+      qssl_socket_ignore_ssl_errors (client);
+      break;
+    case IGNORE_EXACT_LIST:
+      g_ptr_array_add (list, qssl_error_new (QSSL_ERROR_CODE_HOST_NAME_MISMATCH, leaf));
+      qssl_socket_ignore_ssl_errors_list (client, list);
+      break;
+    case IGNORE_WRONG_LIST:
+      g_ptr_array_add (list, qssl_error_new (QSSL_ERROR_CODE_HOST_NAME_MISMATCH, NULL));
+      qssl_socket_ignore_ssl_errors_list (client, list);
+      break;
+    }
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  if (how == IGNORE_WRONG_LIST)
+    {
+      g_assert_false (wait_until_done (&recorder));
+      g_assert_cmpint (recorder.error, ==, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED);
+    }
+  else
+    {
+      g_assert_true (wait_until_done (&recorder));
+      g_assert_true (g_str_has_suffix (recorder.events->str, "peer-verify-error ssl-errors encrypted"));
+    }
+  qssl_socket_abort (client);
+  recorder_clear (&recorder);
+}
+
+static void test_ignore_in_handler (void) { check_ignore (IGNORE_IN_HANDLER); }
+static void test_ignore_before_connect (void) { check_ignore (IGNORE_BEFORE); }
+static void test_ignore_exact_list (void) { check_ignore (IGNORE_EXACT_LIST); }
+static void test_ignore_wrong_list (void) { check_ignore (IGNORE_WRONG_LIST); }
+
+static void
+test_abort_in_peer_verify_error (void)
+{
+  g_autoptr(Server) server = server_start ("expired", SERVER_ECHO);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+
+  server_run (server);
+  recorder.abort_in_verify_error = TRUE;
+  recorder.ignore_in_handler = TRUE;
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_false (wait_until_done (&recorder));
+  g_assert_null (recorder.ssl_errors);
+  g_assert_false (recorder.encrypted);
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  recorder_clear (&recorder);
+}
+
+static gboolean
+resume_later (gpointer user_data)
+{
+  QsslSocket *client = user_data;
+
+  qssl_socket_ignore_ssl_errors (client);
+  qssl_socket_resume (client);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_pause_and_resume (void)
+{
+  g_autoptr(Server) server = server_start ("wrong-host", SERVER_WRITE_FIRST);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+
+  server_run (server);
+  qssl_socket_set_pause_mode (client, QSSL_PAUSE_MODES_ON_SSL_ERRORS);
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  while (recorder.ssl_errors == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  /* Paused: neither failed nor encrypted, and no data read. */
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_CONNECTED);
+  g_assert_false (recorder.encrypted);
+  g_assert_cmpint (recorder.error, ==, -2);
+  g_timeout_add (100, resume_later, client);
+  g_assert_true (wait_until_done (&recorder));
+  iterate_until_ready_reads (&recorder, 1);
+  g_assert_cmpuint (recorder.ready_reads, >=, 1);
+  qssl_socket_abort (client);
+  recorder_clear (&recorder);
+}
+
+/* The user's reference, in C: connect, wait for encryption, write a
+ * request, read with wait_for_ready_read() — no main loop anywhere. */
+static void
+test_blocking_seed_example (void)
+{
+  g_autoptr(Server) server = server_start ("server-rsa", SERVER_ECHO);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) received = g_string_new (NULL);
+  const char request[] = "GET / HTTP/1.0\r\n\r\n";
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 10000, &error));
+  g_assert_no_error (error);
+  qssl_socket_write (socket, (const guint8 *) request, strlen (request));
+  while (received->len < strlen (request) && qssl_socket_wait_for_ready_read (socket, 10000, &error))
+    {
+      g_autoptr(GBytes) data = qssl_socket_read_all (socket);
+      g_string_append_len (received, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+    }
+  g_assert_no_error (error);
+  g_assert_cmpstr (received->str, ==, request);
+  qssl_socket_disconnect_from_host (socket);
+  g_assert_true (qssl_socket_wait_for_disconnected (socket, 1000, NULL));
+}
+
+static void
+test_wait_timeout (void)
+{
+  g_autoptr(Server) server = server_start ("server-rsa", SERVER_SILENT);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  server_run (server);
+  qssl_socket_connect_to_host_encrypted (socket, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  g_assert_true (qssl_socket_wait_for_connected (socket, 5000, &error));
+  g_assert_no_error (error);
+  start = g_get_monotonic_time ();
+  g_assert_false (qssl_socket_wait_for_encrypted (socket, 300, &error));
+  g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 290 * 1000);
+  /* The socket stays as it was after a timeout, like Qt's. */
+  g_assert_cmpint (qssl_socket_get_state (socket), ==, QSSL_SOCKET_STATE_CONNECTED);
+  g_clear_error (&error);
+  g_assert_false (qssl_socket_wait_for_ready_read (socket, 100, &error));
+  g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
+  qssl_socket_abort (socket);
+}
+
+static void
+test_bulk_sha256 (void)
+{
+  const gsize total = 64 * 1024 * 1024;
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GChecksum) sent_sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GChecksum) received_sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GError) error = NULL;
+  guint8 *block = g_malloc (256 * 1024);
+  gsize sent = 0, received = 0;
+  guint32 seed = 42;
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 10000, &error));
+  while (received < total)
+    {
+      if (sent < total && qssl_socket_bytes_to_write (socket) < 1024 * 1024)
+        {
+          for (gsize i = 0; i < 256 * 1024; i++)
+            {
+              seed = seed * 1103515245u + 12345u;
+              block[i] = seed >> 24;
+            }
+          g_checksum_update (sent_sum, block, 256 * 1024);
+          qssl_socket_write (socket, block, 256 * 1024);
+          sent += 256 * 1024;
+        }
+      if (qssl_socket_bytes_available (socket) == 0)
+        g_assert_true (qssl_socket_wait_for_ready_read (socket, 10000, &error) ||
+                       qssl_socket_bytes_to_write (socket) > 0);
+      g_clear_error (&error);
+      {
+        g_autoptr(GBytes) data = qssl_socket_read_all (socket);
+        g_checksum_update (received_sum, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+        received += g_bytes_get_size (data);
+      }
+      if (qssl_socket_bytes_to_write (socket) > 0)
+        qssl_socket_flush (socket);
+    }
+  g_assert_cmpuint (received, ==, total);
+  g_assert_cmpstr (g_checksum_get_string (sent_sum), ==, g_checksum_get_string (received_sum));
+  g_free (block);
+  qssl_socket_abort (socket);
+}
+
+static void
+check_close (ServerBehaviour behaviour)
+{
+  g_autoptr(Server) server = server_start ("server-ec", behaviour);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  g_autoptr(GBytes) data = NULL;
+
+  server_run (server);
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (wait_until_done (&recorder));
+  while (!recorder.disconnected && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (recorder.disconnected);
+  /* Everything sent before the close arrived. */
+  data = qssl_socket_read_all (client);
+  g_assert_cmpmem (g_bytes_get_data (data, NULL), g_bytes_get_size (data), "greeting\n", 9);
+  if (behaviour == SERVER_CLOSE_NOTIFY)
+    {
+      g_assert_true (recorder.read_finished);
+      g_assert_cmpint (recorder.error, ==, -2);
+    }
+  else
+    {
+      g_assert_false (recorder.read_finished);
+      g_assert_cmpint (recorder.error, ==, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED);
+    }
+  recorder_clear (&recorder);
+}
+
+static void test_close_notify (void) { check_close (SERVER_CLOSE_NOTIFY); }
+static void test_tcp_drop (void) { check_close (SERVER_DROP); }
+
+static void
+test_starttls (void)
+{
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_STARTTLS);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GBytes) echo = NULL;
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_connected (socket, 5000, &error));
+  qssl_socket_write (socket, (const guint8 *) "STARTTLS\n", 9);
+  while (!qssl_socket_can_read_line (socket))
+    g_assert_true (qssl_socket_wait_for_ready_read (socket, 5000, &error));
+  reply = qssl_socket_read_line (socket, 0);
+  g_assert_cmpmem (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), "go ahead\n", 9);
+  g_assert_false (qssl_socket_is_encrypted (socket));
+
+  qssl_socket_start_client_encryption (socket);
+  g_assert_cmpint (qssl_socket_get_mode (socket), ==, QSSL_MODE_SSL_CLIENT);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  g_assert_no_error (error);
+  qssl_socket_write (socket, (const guint8 *) "secret\n", 7);
+  while (qssl_socket_bytes_available (socket) < 7)
+    g_assert_true (qssl_socket_wait_for_ready_read (socket, 5000, &error));
+  echo = qssl_socket_read_all (socket);
+  g_assert_cmpmem (g_bytes_get_data (echo, NULL), g_bytes_get_size (echo), "secret\n", 7);
+  qssl_socket_abort (socket);
+}
+
+static void
+test_read_buffer_limit (void)
+{
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+  gsize total = 4 * 1024 * 1024, received = 0;
+  guint8 *data = g_malloc0 (total);
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_set_read_buffer_size (socket, 40 * 1024);
+  qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  qssl_socket_write (socket, data, total);
+  /* A slow reader: the buffer never holds more than the limit, and all
+   * data still arrives. */
+  while (received < total)
+    {
+      g_autoptr(GBytes) chunk = NULL;
+
+      if (qssl_socket_bytes_available (socket) == 0)
+        {
+          if (!qssl_socket_wait_for_ready_read (socket, 5000, &error))
+            break;
+        }
+      g_assert_cmpint (qssl_socket_bytes_available (socket), <=, 40 * 1024);
+      chunk = qssl_socket_read_bytes (socket, 8 * 1024);
+      received += g_bytes_get_size (chunk);
+    }
+  g_assert_no_error (error);
+  g_assert_cmpuint (received, ==, total);
+  g_free (data);
+  qssl_socket_abort (socket);
+}
+
+static void
+test_connection_refused (void)
+{
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
+
+  /* Nothing listens there any more. */
+  g_socket_listener_close (listener);
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_false (wait_until_done (&recorder));
+  g_assert_cmpint (recorder.error, ==, QSSL_SOCKET_ERROR_CONNECTION_REFUSED);
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  recorder_clear (&recorder);
+}
+
+static void
+test_unsupported_protocol (void)
+{
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+
+  qssl_socket_set_protocol (client, QSSL_PROTOCOL_DTLS_V1_2);
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", 1, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_cmpint (recorder.error, ==, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA);
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  recorder_clear (&recorder);
+}
+
+static void
+test_placeholder_and_reuse (void)
+{
+  g_autoptr(QsslSocket) socket = g_object_new (QSSL_TYPE_SOCKET, NULL);
+  GSocket *placeholder = g_socket_connection_get_socket (G_SOCKET_CONNECTION (socket));
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+
+  g_object_add_weak_pointer (G_OBJECT (placeholder), (gpointer *) &placeholder);
+  g_assert_cmpint (qssl_socket_get_state (socket), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_assert_cmpint (qssl_socket_get_mode (socket), ==, QSSL_MODE_UNENCRYPTED);
+  g_assert_cmpint (qssl_socket_get_protocol (socket), ==, QSSL_PROTOCOL_SECURE_PROTOCOLS);
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host_encrypted (socket, "::1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  /* The IPv4 placeholder was replaced by an IPv6 socket, and released. */
+  g_assert_null (placeholder);
+  g_assert_cmpint (g_socket_get_family (g_socket_connection_get_socket (G_SOCKET_CONNECTION (socket))), ==,
+                   G_SOCKET_FAMILY_IPV6);
+  qssl_socket_abort (socket);
+
+  /* Connect again after abort. */
+  qssl_socket_connect_to_host_encrypted (socket, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_socket_get_family (g_socket_connection_get_socket (G_SOCKET_CONNECTION (socket))), ==,
+                   G_SOCKET_FAMILY_IPV4);
+  qssl_socket_abort (socket);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/qssl/socket/handshake/rsa-ipv4", test_handshake_rsa_ipv4);
+  g_test_add_func ("/qssl/socket/handshake/ec-ipv6", test_handshake_ec_ipv6);
+  g_test_add_func ("/qssl/socket/handshake/by-name", test_handshake_by_name);
+  g_test_add_func ("/qssl/socket/verify/expired", test_verify_expired);
+  g_test_add_func ("/qssl/socket/verify/not-yet-valid", test_verify_not_yet_valid);
+  g_test_add_func ("/qssl/socket/verify/wrong-host", test_verify_wrong_host);
+  g_test_add_func ("/qssl/socket/verify/self-signed", test_verify_self_signed);
+  g_test_add_func ("/qssl/socket/verify/unknown-ca", test_verify_unknown_ca);
+  g_test_add_func ("/qssl/socket/verify/missing-intermediate", test_verify_missing_intermediate);
+  g_test_add_func ("/qssl/socket/ignore/in-handler", test_ignore_in_handler);
+  g_test_add_func ("/qssl/socket/ignore/before-connect", test_ignore_before_connect);
+  g_test_add_func ("/qssl/socket/ignore/exact-list", test_ignore_exact_list);
+  g_test_add_func ("/qssl/socket/ignore/wrong-list", test_ignore_wrong_list);
+  g_test_add_func ("/qssl/socket/verify/abort-in-peer-verify-error", test_abort_in_peer_verify_error);
+  g_test_add_func ("/qssl/socket/verify/pause-and-resume", test_pause_and_resume);
+  g_test_add_func ("/qssl/socket/blocking/seed-example", test_blocking_seed_example);
+  g_test_add_func ("/qssl/socket/blocking/timeout", test_wait_timeout);
+  g_test_add_func ("/qssl/socket/io/bulk-sha256", test_bulk_sha256);
+  g_test_add_func ("/qssl/socket/io/read-buffer-limit", test_read_buffer_limit);
+  g_test_add_func ("/qssl/socket/close/close-notify", test_close_notify);
+  g_test_add_func ("/qssl/socket/close/tcp-drop", test_tcp_drop);
+  g_test_add_func ("/qssl/socket/starttls", test_starttls);
+  g_test_add_func ("/qssl/socket/connect/refused", test_connection_refused);
+  g_test_add_func ("/qssl/socket/connect/unsupported-protocol", test_unsupported_protocol);
+  g_test_add_func ("/qssl/socket/construct/placeholder-and-reuse", test_placeholder_and_reuse);
+
+  return g_test_run ();
+}
