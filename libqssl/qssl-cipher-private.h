@@ -12,6 +12,25 @@
 G_BEGIN_DECLS
 
 /* A QsslCipher describing @cipher (never NULL for a non-NULL @cipher). */
-QsslCipher *_qssl_cipher_new_from_ssl_cipher (const SSL_CIPHER *cipher);
+QsslCipher *_qssl_cipher_new_from_ssl_cipher  (const SSL_CIPHER *cipher);
+
+/* The ciphers of @ctx in its order of preference, as a new GPtrArray of
+ * QsslCipher (free func set). */
+GPtrArray  *_qssl_cipher_list_new_from_ctx    (SSL_CTX          *ctx);
+
+/* Every cipher the running OpenSSL implements ("ALL:COMPLEMENTOFALL" at
+ * security level 0, plus every TLS 1.3 suite), built once per process.
+ * Transfer none; the list and its ciphers never change. */
+GPtrArray  *_qssl_cipher_get_supported        (void);
+
+/* The ciphers a fresh TLS_method() SSL_CTX offers (OpenSSL's default list,
+ * system configuration applied), built once per process. Transfer none. */
+GPtrArray  *_qssl_cipher_get_default          (void);
+
+/* Every TLS 1.3 suite OpenSSL 3 implements, in its preference order, as
+ * SSL_CTX_set_ciphersuites() takes them. */
+#define QSSL_TLS13_ALL_CIPHERSUITES \
+  "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:" \
+  "TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256"
 
 G_END_DECLS

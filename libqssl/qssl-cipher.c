@@ -17,9 +17,18 @@
 /**
  * QsslCipher:
  *
- * A cipher suite: its OpenSSL name, key exchange, authentication, encryption
- * and strength. A cipher made from a name OpenSSL does not know is "null":
- * empty name, zero bits (see [method@Qssl.Cipher.is_null]).
+ * One cipher suite: its OpenSSL name, the protocol version it belongs to,
+ * its key exchange, authentication and encryption methods and its strength,
+ * all as OpenSSL describes them (`openssl ciphers -v` prints the same
+ * fields).
+ *
+ * Ciphers are immutable. [ctor@Qssl.Cipher.new] looks a name up among the
+ * ciphers the running OpenSSL implements
+ * ([func@Qssl.Configuration.get_supported_ciphers]); a name it does not know
+ * gives the *null cipher*: an object whose name and other strings are empty,
+ * whose bit counts are 0 and whose protocol is
+ * %QSSL_PROTOCOL_UNKNOWN_PROTOCOL ([method@Qssl.Cipher.is_null] is %TRUE),
+ * as Qt's default-constructed `QSslCipher`.
  *
  * Mirrors `QSslCipher`.
  *
@@ -30,10 +39,10 @@ struct _QsslCipher
   GObject       parent_instance;
 
   char         *name;
-  char         *key_exchange;
-  char         *authentication;
-  char         *encryption;
   char         *protocol_string;
+  char         *key_exchange_method;
+  char         *authentication_method;
+  char         *encryption_method;
   QsslProtocol  protocol;
   int           supported_bits;
   int           used_bits;
@@ -47,10 +56,10 @@ qssl_cipher_finalize (GObject *object)
   QsslCipher *self = QSSL_CIPHER (object);
 
   g_free (self->name);
-  g_free (self->key_exchange);
-  g_free (self->authentication);
-  g_free (self->encryption);
   g_free (self->protocol_string);
+  g_free (self->key_exchange_method);
+  g_free (self->authentication_method);
+  g_free (self->encryption_method);
 
   G_OBJECT_CLASS (qssl_cipher_parent_class)->finalize (object);
 }
@@ -58,128 +67,213 @@ qssl_cipher_finalize (GObject *object)
 static void
 qssl_cipher_class_init (QsslCipherClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = qssl_cipher_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = qssl_cipher_finalize;
 }
 
 static void
 qssl_cipher_init (QsslCipher *self)
 {
+  /* The null cipher: strings are empty, never NULL, as in Qt. */
   self->name = g_strdup ("");
-  self->key_exchange = g_strdup ("");
-  self->authentication = g_strdup ("");
-  self->encryption = g_strdup ("");
   self->protocol_string = g_strdup ("");
+  self->key_exchange_method = g_strdup ("");
+  self->authentication_method = g_strdup ("");
+  self->encryption_method = g_strdup ("");
   self->protocol = QSSL_PROTOCOL_UNKNOWN_PROTOCOL;
 }
 
+/* Qt 6's reading of the protocol column: "TLSv1" is TLS 1.0, "TLSv1.N" is
+ * TLS 1.N; anything else ("SSLv3", which OpenSSL prints for suites that
+ * date from SSL 3 and still work in TLS 1.2) has no QSsl value. */
 static QsslProtocol
-protocol_from_version (const char *version)
+protocol_from_string (const char *text)
 {
-  if (g_str_equal (version, "TLSv1.3"))
-    return QSSL_PROTOCOL_TLS_V1_3;
-  if (g_str_equal (version, "TLSv1.2"))
-    return QSSL_PROTOCOL_TLS_V1_2;
-  if (g_str_equal (version, "TLSv1.1"))
-    return QSSL_PROTOCOL_TLS_V1_1;
-  if (g_str_equal (version, "TLSv1.0") || g_str_equal (version, "TLSv1") || g_str_equal (version, "SSLv3"))
+  const char *tail;
+
+  if (!g_str_has_prefix (text, "TLSv1"))
+    return QSSL_PROTOCOL_UNKNOWN_PROTOCOL;
+  tail = text + strlen ("TLSv1");
+  if (*tail == '\0')
     return QSSL_PROTOCOL_TLS_V1_0;
+  if (g_str_equal (tail, ".1"))
+    return QSSL_PROTOCOL_TLS_V1_1;
+  if (g_str_equal (tail, ".2"))
+    return QSSL_PROTOCOL_TLS_V1_2;
+  if (g_str_equal (tail, ".3"))
+    return QSSL_PROTOCOL_TLS_V1_3;
   return QSSL_PROTOCOL_UNKNOWN_PROTOCOL;
 }
 
-/* Fields "Kx=ECDH Au=RSA Enc=AESGCM(128)" of SSL_CIPHER_description, which
- * is what Qt reports too. */
-static char *
-description_field (const char *description,
-                   const char *key)
+static void
+take_field (char       **field,
+            const char  *column,
+            const char  *prefix)
 {
-  const char *start = strstr (description, key);
-  const char *end;
-
-  if (start == NULL)
-    return g_strdup ("");
-  start += strlen (key);
-  end = start;
-  while (*end != '\0' && *end != ' ' && *end != '\n')
-    end++;
-  return g_strndup (start, end - start);
+  if (g_str_has_prefix (column, prefix))
+    {
+      g_free (*field);
+      *field = g_strdup (column + strlen (prefix));
+    }
 }
 
 QsslCipher *
 _qssl_cipher_new_from_ssl_cipher (const SSL_CIPHER *cipher)
 {
-  QsslCipher *self;
-  char description[256];
-  int alg_bits = 0;
+  g_autoptr(QsslCipher) self = NULL;
+  g_autoptr(GPtrArray) columns = NULL;
+  g_auto(GStrv) words = NULL;
+  char description[256] = { 0 };
+  int supported_bits = 0;
+  int used_bits;
 
   g_return_val_if_fail (cipher != NULL, NULL);
 
   self = g_object_new (QSSL_TYPE_CIPHER, NULL);
+
+  /* Qt parses SSL_CIPHER_description(), e.g.
+   * "ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 Kx=ECDH Au=RSA Enc=AESGCM(128) Mac=AEAD",
+   * and so does this, so both report the same strings. */
+  if (SSL_CIPHER_description (cipher, description, sizeof description) == NULL)
+    return g_steal_pointer (&self);
+  g_strchomp (description);
+  words = g_strsplit_set (description, " \t", -1);
+  columns = g_ptr_array_new ();
+  for (int i = 0; words[i] != NULL; i++)
+    if (words[i][0] != '\0')
+      g_ptr_array_add (columns, words[i]);
+  if (columns->len <= 5)
+    return g_steal_pointer (&self);
+
+  used_bits = SSL_CIPHER_get_bits (cipher, &supported_bits);
+
   g_free (self->name);
-  self->name = g_strdup (SSL_CIPHER_get_name (cipher));
+  self->name = g_strdup (g_ptr_array_index (columns, 0));
   g_free (self->protocol_string);
-  self->protocol_string = g_strdup (SSL_CIPHER_get_version (cipher));
-  self->protocol = protocol_from_version (self->protocol_string);
-  self->used_bits = SSL_CIPHER_get_bits (cipher, &alg_bits);
-  self->supported_bits = alg_bits;
-  if (SSL_CIPHER_description (cipher, description, sizeof description) != NULL)
-    {
-      g_free (self->key_exchange);
-      self->key_exchange = description_field (description, "Kx=");
-      g_free (self->authentication);
-      self->authentication = description_field (description, "Au=");
-      g_free (self->encryption);
-      self->encryption = description_field (description, "Enc=");
-    }
-  return self;
+  self->protocol_string = g_strdup (g_ptr_array_index (columns, 1));
+  self->protocol = protocol_from_string (self->protocol_string);
+  take_field (&self->key_exchange_method, g_ptr_array_index (columns, 2), "Kx=");
+  take_field (&self->authentication_method, g_ptr_array_index (columns, 3), "Au=");
+  take_field (&self->encryption_method, g_ptr_array_index (columns, 4), "Enc=");
+  self->used_bits = used_bits;
+  self->supported_bits = supported_bits;
+
+  return g_steal_pointer (&self);
 }
 
-static const SSL_CIPHER *
-find_cipher (const char   *name,
-             QsslProtocol  protocol,
-             SSL_CTX      *ctx)
+GPtrArray *
+_qssl_cipher_list_new_from_ctx (SSL_CTX *ctx)
 {
   STACK_OF (SSL_CIPHER) *stack = SSL_CTX_get_ciphers (ctx);
+  GPtrArray *list = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (int i = 0; stack != NULL && i < sk_SSL_CIPHER_num (stack); i++)
     {
-      const SSL_CIPHER *cipher = sk_SSL_CIPHER_value (stack, i);
+      QsslCipher *cipher = _qssl_cipher_new_from_ssl_cipher (sk_SSL_CIPHER_value (stack, i));
 
-      if (g_str_equal (SSL_CIPHER_get_name (cipher), name) &&
-          (protocol == QSSL_PROTOCOL_UNKNOWN_PROTOCOL ||
-           protocol_from_version (SSL_CIPHER_get_version (cipher)) == protocol))
-        return cipher;
+      if (qssl_cipher_is_null (cipher))
+        g_object_unref (cipher);
+      else
+        g_ptr_array_add (list, cipher);
     }
-  return NULL;
+  return list;
+}
+
+static GPtrArray *
+load_cipher_list (gboolean everything)
+{
+  SSL_CTX *ctx = SSL_CTX_new (TLS_method ());
+  GPtrArray *list;
+
+  if (ctx == NULL)
+    {
+      ERR_clear_error ();
+      return g_ptr_array_new_with_free_func (g_object_unref);
+    }
+  if (everything)
+    {
+      /* Level 0 so that nothing OpenSSL implements is left out. */
+      SSL_CTX_set_security_level (ctx, 0);
+      SSL_CTX_set_cipher_list (ctx, "ALL:COMPLEMENTOFALL");
+      SSL_CTX_set_ciphersuites (ctx, QSSL_TLS13_ALL_CIPHERSUITES);
+    }
+  list = _qssl_cipher_list_new_from_ctx (ctx);
+  SSL_CTX_free (ctx);
+  ERR_clear_error ();
+  return list;
+}
+
+GPtrArray *
+_qssl_cipher_get_supported (void)
+{
+  static GPtrArray *supported = NULL;
+
+  if (g_once_init_enter (&supported))
+    g_once_init_leave (&supported, load_cipher_list (TRUE));
+  return supported;
+}
+
+GPtrArray *
+_qssl_cipher_get_default (void)
+{
+  static GPtrArray *defaults = NULL;
+
+  if (g_once_init_enter (&defaults))
+    g_once_init_leave (&defaults, load_cipher_list (FALSE));
+  return defaults;
 }
 
 static QsslCipher *
-cipher_new (const char   *name,
-            QsslProtocol  protocol)
+cipher_copy (QsslCipher *other)
 {
-  SSL_CTX *ctx = SSL_CTX_new (TLS_method ());
-  const SSL_CIPHER *cipher;
-  QsslCipher *self;
+  QsslCipher *self = g_object_new (QSSL_TYPE_CIPHER, NULL);
 
-  SSL_CTX_set_security_level (ctx, 0);
-  SSL_CTX_set_cipher_list (ctx, "ALL:COMPLEMENTOFALL");
-  cipher = find_cipher (name, protocol, ctx);
-  self = cipher ? _qssl_cipher_new_from_ssl_cipher (cipher) : g_object_new (QSSL_TYPE_CIPHER, NULL);
-  SSL_CTX_free (ctx);
-  ERR_clear_error ();
+  g_free (self->name);
+  self->name = g_strdup (other->name);
+  g_free (self->protocol_string);
+  self->protocol_string = g_strdup (other->protocol_string);
+  g_free (self->key_exchange_method);
+  self->key_exchange_method = g_strdup (other->key_exchange_method);
+  g_free (self->authentication_method);
+  self->authentication_method = g_strdup (other->authentication_method);
+  g_free (self->encryption_method);
+  self->encryption_method = g_strdup (other->encryption_method);
+  self->protocol = other->protocol;
+  self->supported_bits = other->supported_bits;
+  self->used_bits = other->used_bits;
   return self;
+}
+
+static QsslCipher *
+find_supported (const char   *name,
+                gboolean      match_protocol,
+                QsslProtocol  protocol)
+{
+  GPtrArray *supported = _qssl_cipher_get_supported ();
+
+  for (guint i = 0; i < supported->len; i++)
+    {
+      QsslCipher *cipher = g_ptr_array_index (supported, i);
+
+      if (g_str_equal (cipher->name, name) && (!match_protocol || cipher->protocol == protocol))
+        return cipher_copy (cipher);
+    }
+  return g_object_new (QSSL_TYPE_CIPHER, NULL);
 }
 
 /**
  * qssl_cipher_new:
- * @name: an OpenSSL cipher name ("TLS_AES_128_GCM_SHA256",
- *   "ECDHE-ECDSA-AES128-GCM-SHA256")
+ * @name: an OpenSSL cipher name, such as "TLS_AES_128_GCM_SHA256" or
+ *   "ECDHE-ECDSA-AES128-GCM-SHA256"
  *
- * The cipher suite called @name; a null cipher (empty name) when OpenSSL has
- * none by that name.
+ * The supported cipher called @name. When the running OpenSSL implements no
+ * cipher of that name (the comparison is case-sensitive), the result is the
+ * null cipher: check [method@Qssl.Cipher.is_null].
  *
- * Mirrors `QSslCipher::QSslCipher(const QString &)`.
+ * Mirrors `QSslCipher::QSslCipher(const QString &name)`.
  *
- * Returns: (transfer full): the cipher
+ * Returns: (transfer full): the cipher, possibly the null cipher
  *
  * Since: 1.0
  */
@@ -188,19 +282,22 @@ qssl_cipher_new (const char *name)
 {
   g_return_val_if_fail (name != NULL, NULL);
 
-  return cipher_new (name, QSSL_PROTOCOL_UNKNOWN_PROTOCOL);
+  return find_supported (name, FALSE, QSSL_PROTOCOL_UNKNOWN_PROTOCOL);
 }
 
 /**
  * qssl_cipher_new_with_protocol:
  * @name: an OpenSSL cipher name
- * @protocol: the protocol version the cipher belongs to
+ * @protocol: the protocol the cipher must belong to, as
+ *   [method@Qssl.Cipher.get_protocol] reports it
  *
- * The cipher suite called @name for @protocol; a null cipher if there is none.
+ * The supported cipher called @name whose protocol is @protocol; the null
+ * cipher when there is none (for example "TLS_AES_128_GCM_SHA256" with
+ * %QSSL_PROTOCOL_TLS_V1_2).
  *
- * Mirrors `QSslCipher::QSslCipher(const QString &, QSsl::SslProtocol)`.
+ * Mirrors `QSslCipher::QSslCipher(const QString &name, QSsl::SslProtocol protocol)`.
  *
- * Returns: (transfer full): the cipher
+ * Returns: (transfer full): the cipher, possibly the null cipher
  *
  * Since: 1.0
  */
@@ -210,14 +307,15 @@ qssl_cipher_new_with_protocol (const char   *name,
 {
   g_return_val_if_fail (name != NULL, NULL);
 
-  return cipher_new (name, protocol);
+  return find_supported (name, TRUE, protocol);
 }
 
 /**
  * qssl_cipher_is_null:
  * @self: a #QsslCipher
  *
- * Whether this is the null cipher (made from an unknown name).
+ * Whether this is the null cipher, the result of looking up a name OpenSSL
+ * does not know. Its name is the empty string.
  *
  * Mirrors `QSslCipher::isNull()`.
  *
@@ -237,11 +335,11 @@ qssl_cipher_is_null (QsslCipher *self)
  * qssl_cipher_get_name:
  * @self: a #QsslCipher
  *
- * The OpenSSL name of the cipher, "" for the null cipher.
+ * The OpenSSL name of the cipher, or "" for the null cipher.
  *
  * Mirrors `QSslCipher::name()`.
  *
- * Returns: the name
+ * Returns: (transfer none): the name
  *
  * Since: 1.0
  */
@@ -257,11 +355,12 @@ qssl_cipher_get_name (QsslCipher *self)
  * qssl_cipher_get_supported_bits:
  * @self: a #QsslCipher
  *
- * The strength of the cipher's algorithm in bits.
+ * The key size of the cipher's algorithm in bits (the `alg_bits` of
+ * `SSL_CIPHER_get_bits()`); 0 for the null cipher.
  *
  * Mirrors `QSslCipher::supportedBits()`.
  *
- * Returns: the bits
+ * Returns: the number of bits
  *
  * Since: 1.0
  */
@@ -277,11 +376,13 @@ qssl_cipher_get_supported_bits (QsslCipher *self)
  * qssl_cipher_get_used_bits:
  * @self: a #QsslCipher
  *
- * The number of key bits the cipher actually uses.
+ * The number of secret bits the cipher actually uses (the value
+ * `SSL_CIPHER_get_bits()` returns): 128 for AES-128, 0 for a suite without
+ * encryption or the null cipher.
  *
  * Mirrors `QSslCipher::usedBits()`.
  *
- * Returns: the bits
+ * Returns: the number of bits
  *
  * Since: 1.0
  */
@@ -297,11 +398,12 @@ qssl_cipher_get_used_bits (QsslCipher *self)
  * qssl_cipher_get_key_exchange_method:
  * @self: a #QsslCipher
  *
- * The key exchange, as OpenSSL describes it ("ECDH", "any" for TLS 1.3).
+ * The key exchange method as OpenSSL's cipher description names it ("ECDH",
+ * "DH", "RSA", "PSK", ...; "any" for TLS 1.3 suites, which do not fix it).
  *
  * Mirrors `QSslCipher::keyExchangeMethod()`.
  *
- * Returns: the key exchange method
+ * Returns: (transfer none): the method, "" for the null cipher
  *
  * Since: 1.0
  */
@@ -310,18 +412,19 @@ qssl_cipher_get_key_exchange_method (QsslCipher *self)
 {
   g_return_val_if_fail (QSSL_IS_CIPHER (self), NULL);
 
-  return self->key_exchange;
+  return self->key_exchange_method;
 }
 
 /**
  * qssl_cipher_get_authentication_method:
  * @self: a #QsslCipher
  *
- * The authentication, as OpenSSL describes it ("RSA", "ECDSA", "any").
+ * The authentication method as OpenSSL's cipher description names it
+ * ("RSA", "ECDSA", "PSK", ...; "any" for TLS 1.3 suites).
  *
  * Mirrors `QSslCipher::authenticationMethod()`.
  *
- * Returns: the authentication method
+ * Returns: (transfer none): the method, "" for the null cipher
  *
  * Since: 1.0
  */
@@ -330,18 +433,19 @@ qssl_cipher_get_authentication_method (QsslCipher *self)
 {
   g_return_val_if_fail (QSSL_IS_CIPHER (self), NULL);
 
-  return self->authentication;
+  return self->authentication_method;
 }
 
 /**
  * qssl_cipher_get_encryption_method:
  * @self: a #QsslCipher
  *
- * The bulk encryption, as OpenSSL describes it ("AESGCM(128)").
+ * The bulk encryption as OpenSSL's cipher description names it, with its
+ * key size: "AESGCM(128)", "CHACHA20/POLY1305(256)", "None".
  *
  * Mirrors `QSslCipher::encryptionMethod()`.
  *
- * Returns: the encryption method
+ * Returns: (transfer none): the method, "" for the null cipher
  *
  * Since: 1.0
  */
@@ -350,14 +454,18 @@ qssl_cipher_get_encryption_method (QsslCipher *self)
 {
   g_return_val_if_fail (QSSL_IS_CIPHER (self), NULL);
 
-  return self->encryption;
+  return self->encryption_method;
 }
 
 /**
  * qssl_cipher_get_protocol:
  * @self: a #QsslCipher
  *
- * The protocol version the cipher belongs to.
+ * The oldest protocol version the cipher can be used with, read from the
+ * protocol string as Qt does: "TLSv1.3" gives %QSSL_PROTOCOL_TLS_V1_3,
+ * "TLSv1.2" %QSSL_PROTOCOL_TLS_V1_2, "TLSv1" %QSSL_PROTOCOL_TLS_V1_0.
+ * Suites OpenSSL dates back to SSL 3 ("SSLv3"; they work in TLS 1.2 too)
+ * and the null cipher give %QSSL_PROTOCOL_UNKNOWN_PROTOCOL.
  *
  * Mirrors `QSslCipher::protocol()`.
  *
@@ -377,11 +485,12 @@ qssl_cipher_get_protocol (QsslCipher *self)
  * qssl_cipher_get_protocol_string:
  * @self: a #QsslCipher
  *
- * The protocol version as OpenSSL names it ("TLSv1.3").
+ * The protocol version as OpenSSL prints it: "TLSv1.3", "TLSv1.2",
+ * "TLSv1", "SSLv3".
  *
  * Mirrors `QSslCipher::protocolString()`.
  *
- * Returns: the protocol name
+ * Returns: (transfer none): the protocol name, "" for the null cipher
  *
  * Since: 1.0
  */
@@ -398,7 +507,8 @@ qssl_cipher_get_protocol_string (QsslCipher *self)
  * @self: a #QsslCipher
  * @other: another #QsslCipher
  *
- * Whether both ciphers have the same name and protocol.
+ * Whether both ciphers have the same name and the same protocol; two null
+ * ciphers are equal.
  *
  * Mirrors `QSslCipher::operator==()`.
  *
@@ -413,5 +523,6 @@ qssl_cipher_equal (QsslCipher *self,
   g_return_val_if_fail (QSSL_IS_CIPHER (self), FALSE);
   g_return_val_if_fail (QSSL_IS_CIPHER (other), FALSE);
 
-  return g_str_equal (self->name, other->name) && self->protocol == other->protocol;
+  return self == other ||
+         (g_str_equal (self->name, other->name) && self->protocol == other->protocol);
 }

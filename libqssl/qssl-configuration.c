@@ -5,9 +5,12 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/ec.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -21,15 +24,22 @@
  * QsslConfiguration:
  *
  * Every TLS setting of a socket, as a value: protocol versions, peer
- * verification, local certificate and key, trusted CAs, ciphers, curves,
- * ALPN, session ticket, options; and, once a handshake is done, what was
- * negotiated.
+ * verification, local certificate chain and key, trusted CA certificates,
+ * ciphers, elliptic curves, ALPN protocols, session ticket and options; and,
+ * once a handshake is done, what was negotiated (peer chain, session cipher
+ * and protocol, ...), which users can read but not set.
  *
- * A configuration is copied, never shared: a getter such as
- * `qssl_socket_get_ssl_configuration()` returns a copy, and changing it
- * changes nothing until it is set back. New sockets start from the
- * process-wide default ([func@Qssl.Configuration.get_default]), which trusts
- * the system CA certificates, requires TLS 1.2 or later, and verifies peers.
+ * A configuration has value semantics, as in Qt: a getter such as
+ * [method@Qssl.Socket.get_ssl_configuration] or
+ * [func@Qssl.Configuration.get_default] returns an independent copy, and
+ * changing it changes nothing until it is set back.
+ *
+ * [ctor@Qssl.Configuration.new] makes Qt's default-constructed
+ * configuration: TLS 1.2 or later, %QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER,
+ * unlimited verification depth, no CA certificates at all
+ * ([method@Qssl.Configuration.is_null] is %TRUE). The process-wide default
+ * configuration, which new sockets copy, is the same except that it trusts
+ * the system's CA certificates.
  *
  * Mirrors `QSslConfiguration`.
  *
@@ -38,12 +48,19 @@
 
 G_DEFINE_BOXED_TYPE (QsslConfiguration, qssl_configuration, qssl_configuration_copy, qssl_configuration_free)
 
+/* Qt's QSslConfigurationPrivate::defaultSslOptions. */
+#define DEFAULT_SSL_OPTIONS (QSSL_SSL_OPTIONS_DISABLE_EMPTY_FRAGMENTS | \
+                             QSSL_SSL_OPTIONS_DISABLE_LEGACY_RENEGOTIATION | \
+                             QSSL_SSL_OPTIONS_DISABLE_COMPRESSION | \
+                             QSSL_SSL_OPTIONS_DISABLE_SESSION_PERSISTENCE)
+
 static GPtrArray *
 object_list_new (void)
 {
   return g_ptr_array_new_with_free_func (g_object_unref);
 }
 
+/* A new array holding its own references; @list may be NULL. */
 static GPtrArray *
 object_list_copy (GPtrArray *list)
 {
@@ -58,6 +75,32 @@ object_list_copy (GPtrArray *list)
 }
 
 static void
+object_list_append (GPtrArray *list,
+                    GPtrArray *items)
+{
+  for (guint i = 0; items != NULL && i < items->len; i++)
+    g_ptr_array_add (list, g_object_ref (g_ptr_array_index (items, i)));
+}
+
+/* An empty string list and NULL mean the same: "nothing set". */
+static char **
+strv_copy_or_null (const char * const *strv)
+{
+  if (strv == NULL || strv[0] == NULL)
+    return NULL;
+  return g_strdupv ((char **) strv);
+}
+
+/* Likewise for bytes: Qt does not tell a null QByteArray from an empty one. */
+static GBytes *
+bytes_ref_or_null (GBytes *bytes)
+{
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    return NULL;
+  return g_bytes_ref (bytes);
+}
+
+static void
 configuration_init (QsslConfiguration *self)
 {
   self->protocol = QSSL_PROTOCOL_SECURE_PROTOCOLS;
@@ -65,6 +108,9 @@ configuration_init (QsslConfiguration *self)
   self->peer_verify_depth = 0;
   self->local_certificate_chain = object_list_new ();
   self->ca_certificates = object_list_new ();
+  self->allow_system_ca_certificates = FALSE;
+  self->ssl_options = DEFAULT_SSL_OPTIONS;
+  self->session_ticket_lifetime_hint = -1;
   self->peer_certificate_chain = object_list_new ();
   self->session_protocol = QSSL_PROTOCOL_UNKNOWN_PROTOCOL;
   self->next_protocol_negotiation_status = QSSL_NEXT_PROTOCOL_NEGOTIATION_STATUS_NONE;
@@ -73,14 +119,17 @@ configuration_init (QsslConfiguration *self)
 /**
  * qssl_configuration_new:
  *
- * An empty configuration: Qt's defaults for every setting (TLS 1.2 or later,
- * %QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER, unlimited depth) but no trusted CA
- * certificates at all, so a client using it trusts nobody until CAs are
- * added. Most programs want [func@Qssl.Configuration.get_default] instead.
+ * A configuration with Qt's default settings (TLS 1.2 or later,
+ * %QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER, unlimited depth, Qt's default
+ * options) and no trusted CA certificates at all: a client using it trusts
+ * no server until CA certificates are added. Most programs start from
+ * [func@Qssl.Configuration.get_default] instead, which trusts the system's
+ * CA certificates.
  *
  * Mirrors `QSslConfiguration::QSslConfiguration()`.
  *
- * Returns: (transfer full): a new configuration
+ * Returns: (transfer full): a new configuration, for which
+ *   [method@Qssl.Configuration.is_null] is %TRUE
  *
  * Since: 1.0
  */
@@ -97,9 +146,10 @@ qssl_configuration_new (void)
  * qssl_configuration_copy:
  * @self: a #QsslConfiguration
  *
- * Copies a configuration; the copy is independent of @self.
+ * Copies a configuration. The copy is independent: changing either leaves
+ * the other as it was.
  *
- * Mirrors `QSslConfiguration`'s copy constructor.
+ * Mirrors `QSslConfiguration::QSslConfiguration(const QSslConfiguration &)`.
  *
  * Returns: (transfer full): the copy
  *
@@ -112,6 +162,8 @@ qssl_configuration_copy (const QsslConfiguration *self)
 
   g_return_val_if_fail (self != NULL, NULL);
 
+  /* Scalars by value; certificates, keys and ciphers are immutable, so new
+   * arrays holding references give value semantics. */
   copy = g_memdup2 (self, sizeof *self);
   copy->local_certificate_chain = object_list_copy (self->local_certificate_chain);
   copy->private_key = self->private_key ? g_object_ref (self->private_key) : NULL;
@@ -134,7 +186,7 @@ qssl_configuration_copy (const QsslConfiguration *self)
 
 /**
  * qssl_configuration_free:
- * @self: a #QsslConfiguration
+ * @self: (nullable): a #QsslConfiguration
  *
  * Frees a configuration.
  *
@@ -145,7 +197,9 @@ qssl_configuration_free (QsslConfiguration *self)
 {
   if (self == NULL)
     return;
+
   _qssl_configuration_invalidate (self);
+  _qssl_configuration_clear_session_state (self);
   g_clear_pointer (&self->local_certificate_chain, g_ptr_array_unref);
   g_clear_object (&self->private_key);
   g_clear_pointer (&self->ciphers, g_ptr_array_unref);
@@ -154,7 +208,6 @@ qssl_configuration_free (QsslConfiguration *self)
   g_clear_pointer (&self->session_ticket, g_bytes_unref);
   g_clear_pointer (&self->allowed_next_protocols, g_strfreev);
   g_clear_pointer (&self->pre_shared_key_identity_hint, g_bytes_unref);
-  _qssl_configuration_clear_session_state (self);
   g_clear_pointer (&self->peer_certificate_chain, g_ptr_array_unref);
   g_free (self);
 }
@@ -178,46 +231,49 @@ _qssl_configuration_clear_session_state (QsslConfiguration *self)
   self->next_protocol_negotiation_status = QSSL_NEXT_PROTOCOL_NEGOTIATION_STATUS_NONE;
 }
 
-QsslContext *
-_qssl_configuration_get_context (QsslConfiguration  *self,
-                                 QsslMode            mode,
-                                 GError            **error)
-{
-  g_return_val_if_fail (mode == QSSL_MODE_SSL_CLIENT || mode == QSSL_MODE_SSL_SERVER, NULL);
-
-  if (self->contexts[mode] == NULL)
-    self->contexts[mode] = _qssl_context_new (self, mode, error);
-  return self->contexts[mode];
-}
+/* Comparison */
 
 static gboolean
-object_lists_equal (GPtrArray *a,
-                    GPtrArray *b,
-                    gboolean (*equal) (gpointer, gpointer))
+certificate_lists_equal (GPtrArray *a,
+                         GPtrArray *b)
 {
-  if (a == NULL || b == NULL)
-    return a == b;
   if (a->len != b->len)
     return FALSE;
   for (guint i = 0; i < a->len; i++)
-    if (!equal (g_ptr_array_index (a, i), g_ptr_array_index (b, i)))
+    if (!qssl_certificate_equal (g_ptr_array_index (a, i), g_ptr_array_index (b, i)))
       return FALSE;
   return TRUE;
 }
 
 static gboolean
-objects_equal (gpointer a,
-               gpointer b,
-               gboolean (*equal) (gpointer, gpointer))
+cipher_lists_equal (GPtrArray *a,
+                    GPtrArray *b)
 {
-  if (a == NULL || b == NULL)
-    return a == b;
-  return equal (a, b);
+  /* Unset means OpenSSL's default list, which is what a getter shows. */
+  if (a == NULL)
+    a = _qssl_cipher_get_default ();
+  if (b == NULL)
+    b = _qssl_cipher_get_default ();
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (!qssl_cipher_equal (g_ptr_array_index (a, i), g_ptr_array_index (b, i)))
+      return FALSE;
+  return TRUE;
 }
 
 static gboolean
-strv_equal_nullable (char **a,
-                     char **b)
+keys_equal (QsslKey *a,
+            QsslKey *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return qssl_key_equal (a, b);
+}
+
+static gboolean
+strv_equal0 (char **a,
+             char **b)
 {
   if (a == NULL || b == NULL)
     return a == b;
@@ -225,15 +281,35 @@ strv_equal_nullable (char **a,
 }
 
 static gboolean
-bytes_equal_nullable (GBytes *a,
-                      GBytes *b)
+bytes_equal0 (GBytes *a,
+              GBytes *b)
 {
   if (a == NULL || b == NULL)
     return a == b;
   return g_bytes_equal (a, b);
 }
 
-#define EQUAL_FUNC(f) ((gboolean (*) (gpointer, gpointer)) (f))
+/* The fields an SSL_CTX is built from: equal settings can share one. */
+static gboolean
+context_settings_equal (const QsslConfiguration *a,
+                        const QsslConfiguration *b)
+{
+  return a->protocol == b->protocol &&
+         a->peer_verify_mode == b->peer_verify_mode &&
+         a->peer_verify_depth == b->peer_verify_depth &&
+         certificate_lists_equal (a->local_certificate_chain, b->local_certificate_chain) &&
+         keys_equal (a->private_key, b->private_key) &&
+         cipher_lists_equal (a->ciphers, b->ciphers) &&
+         strv_equal0 (a->elliptic_curves, b->elliptic_curves) &&
+         certificate_lists_equal (a->ca_certificates, b->ca_certificates) &&
+         a->allow_system_ca_certificates == b->allow_system_ca_certificates &&
+         a->ssl_options == b->ssl_options &&
+         strv_equal0 (a->allowed_next_protocols, b->allowed_next_protocols) &&
+         a->ocsp_stapling_enabled == b->ocsp_stapling_enabled &&
+         bytes_equal0 (a->pre_shared_key_identity_hint, b->pre_shared_key_identity_hint) &&
+         a->missing_certificate_is_fatal == b->missing_certificate_is_fatal &&
+         a->handshake_must_interrupt_on_error == b->handshake_must_interrupt_on_error;
+}
 
 /**
  * qssl_configuration_equal:
@@ -241,7 +317,8 @@ bytes_equal_nullable (GBytes *a,
  * @other: another #QsslConfiguration
  *
  * Whether both configurations hold the same settings and the same session
- * state.
+ * state. Certificates, keys and ciphers are compared by value; an unset
+ * cipher list equals an explicit list identical to OpenSSL's default one.
  *
  * Mirrors `QSslConfiguration::operator==()`.
  *
@@ -256,31 +333,18 @@ qssl_configuration_equal (const QsslConfiguration *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (other != NULL, FALSE);
 
-  return self->protocol == other->protocol &&
-         self->peer_verify_mode == other->peer_verify_mode &&
-         self->peer_verify_depth == other->peer_verify_depth &&
-         object_lists_equal (self->local_certificate_chain, other->local_certificate_chain,
-                             EQUAL_FUNC (qssl_certificate_equal)) &&
-         objects_equal (self->private_key, other->private_key, EQUAL_FUNC (qssl_key_equal)) &&
-         object_lists_equal (self->ciphers, other->ciphers, EQUAL_FUNC (qssl_cipher_equal)) &&
-         strv_equal_nullable (self->elliptic_curves, other->elliptic_curves) &&
-         object_lists_equal (self->ca_certificates, other->ca_certificates,
-                             EQUAL_FUNC (qssl_certificate_equal)) &&
-         self->allow_system_ca_certificates == other->allow_system_ca_certificates &&
-         self->ssl_options == other->ssl_options &&
-         bytes_equal_nullable (self->session_ticket, other->session_ticket) &&
+  if (self == other)
+    return TRUE;
+
+  return context_settings_equal (self, other) &&
+         bytes_equal0 (self->session_ticket, other->session_ticket) &&
          self->session_ticket_lifetime_hint == other->session_ticket_lifetime_hint &&
-         strv_equal_nullable (self->allowed_next_protocols, other->allowed_next_protocols) &&
-         self->ocsp_stapling_enabled == other->ocsp_stapling_enabled &&
-         bytes_equal_nullable (self->pre_shared_key_identity_hint, other->pre_shared_key_identity_hint) &&
-         self->missing_certificate_is_fatal == other->missing_certificate_is_fatal &&
-         self->handshake_must_interrupt_on_error == other->handshake_must_interrupt_on_error &&
-         object_lists_equal (self->peer_certificate_chain, other->peer_certificate_chain,
-                             EQUAL_FUNC (qssl_certificate_equal)) &&
-         objects_equal (self->session_cipher, other->session_cipher, EQUAL_FUNC (qssl_cipher_equal)) &&
+         certificate_lists_equal (self->peer_certificate_chain, other->peer_certificate_chain) &&
+         ((self->session_cipher == NULL && other->session_cipher == NULL) ||
+          (self->session_cipher != NULL && other->session_cipher != NULL &&
+           qssl_cipher_equal (self->session_cipher, other->session_cipher))) &&
          self->session_protocol == other->session_protocol &&
-         objects_equal (self->ephemeral_server_key, other->ephemeral_server_key,
-                        EQUAL_FUNC (qssl_key_equal)) &&
+         keys_equal (self->ephemeral_server_key, other->ephemeral_server_key) &&
          g_strcmp0 (self->next_negotiated_protocol, other->next_negotiated_protocol) == 0 &&
          self->next_protocol_negotiation_status == other->next_protocol_negotiation_status;
 }
@@ -289,7 +353,10 @@ qssl_configuration_equal (const QsslConfiguration *self,
  * qssl_configuration_is_null:
  * @self: a #QsslConfiguration
  *
- * Whether the configuration still equals a new, empty one.
+ * Whether @self still equals a configuration fresh from
+ * [ctor@Qssl.Configuration.new]: no setter changed anything and no
+ * handshake filled in session state. The default configuration is not null,
+ * since it trusts the system's CA certificates.
  *
  * Mirrors `QSslConfiguration::isNull()`.
  *
@@ -300,25 +367,40 @@ qssl_configuration_equal (const QsslConfiguration *self,
 gboolean
 qssl_configuration_is_null (const QsslConfiguration *self)
 {
-  g_autoptr(QsslConfiguration) empty = qssl_configuration_new ();
+  g_autoptr(QsslConfiguration) empty = NULL;
 
   g_return_val_if_fail (self != NULL, TRUE);
 
+  /* Qt: a set cipher list, even one equal to the defaults, is a change. */
+  if (self->ciphers != NULL)
+    return FALSE;
+  empty = qssl_configuration_new ();
   return qssl_configuration_equal (self, empty);
 }
 
 /* The process-wide default */
 
 static GMutex default_lock;
-static QsslConfiguration *default_configuration;
+static QsslConfiguration *default_configuration = NULL;
+
+static QsslConfiguration *
+builtin_default_new (void)
+{
+  QsslConfiguration *self = qssl_configuration_new ();
+
+  self->allow_system_ca_certificates = TRUE;
+  return self;
+}
 
 /**
  * qssl_configuration_get_default:
  *
  * A copy of the process-wide default configuration, which every new socket
- * starts from: Qt's defaults, trusting the system CA certificates (read by
- * OpenSSL on demand from its default locations, which `SSL_CERT_FILE` and
- * `SSL_CERT_DIR` override). Thread-safe.
+ * starts from. Unless [method@Qssl.Configuration.set_default] replaced it, it
+ * has Qt's default settings and trusts the system's CA certificates, which
+ * OpenSSL reads on demand from its default locations (`SSL_CERT_FILE` and
+ * `SSL_CERT_DIR` override them). Each call returns a new, independent copy.
+ * Thread-safe.
  *
  * Mirrors `QSslConfiguration::defaultConfiguration()`.
  *
@@ -333,10 +415,7 @@ qssl_configuration_get_default (void)
 
   g_mutex_lock (&default_lock);
   if (default_configuration == NULL)
-    {
-      default_configuration = qssl_configuration_new ();
-      default_configuration->allow_system_ca_certificates = TRUE;
-    }
+    default_configuration = builtin_default_new ();
   copy = qssl_configuration_copy (default_configuration);
   g_mutex_unlock (&default_lock);
   return copy;
@@ -344,10 +423,12 @@ qssl_configuration_get_default (void)
 
 /**
  * qssl_configuration_set_default:
- * @configuration: the new default
+ * @configuration: (nullable): the new default, or %NULL to restore the
+ *   built-in one
  *
  * Replaces the process-wide default configuration with a copy of
- * @configuration. Sockets created before keep theirs. Thread-safe.
+ * @configuration. Sockets created before keep the configuration they
+ * copied. Thread-safe.
  *
  * Mirrors `QSslConfiguration::setDefaultConfiguration()`.
  *
@@ -356,71 +437,173 @@ qssl_configuration_get_default (void)
 void
 qssl_configuration_set_default (const QsslConfiguration *configuration)
 {
-  QsslConfiguration *copy;
+  QsslConfiguration *replacement;
+  QsslConfiguration *old;
 
-  g_return_if_fail (configuration != NULL);
-
-  copy = qssl_configuration_copy (configuration);
+  replacement = configuration ? qssl_configuration_copy (configuration) : builtin_default_new ();
   g_mutex_lock (&default_lock);
-  g_clear_pointer (&default_configuration, qssl_configuration_free);
-  default_configuration = copy;
+  old = default_configuration;
+  default_configuration = replacement;
   g_mutex_unlock (&default_lock);
+  /* Freed outside the lock: dropping contexts may take a while. */
+  qssl_configuration_free (old);
+}
+
+/* Every socket starts from a copy of the default, and most never change
+ * it: let those share the default's SSL_CTX (one CA store, one set of
+ * session-ticket keys) instead of building one per socket. Returns a new
+ * reference or NULL. */
+static QsslContext *
+default_context_lookup (const QsslConfiguration *self,
+                        QsslMode                 mode)
+{
+  QsslContext *context = NULL;
+
+  g_mutex_lock (&default_lock);
+  if (default_configuration != NULL && default_configuration != self &&
+      default_configuration->contexts[mode] != NULL &&
+      context_settings_equal (default_configuration, self))
+    context = _qssl_context_ref (default_configuration->contexts[mode]);
+  g_mutex_unlock (&default_lock);
+  return context;
+}
+
+static void
+default_context_offer (const QsslConfiguration *self,
+                       QsslMode                 mode,
+                       QsslContext             *context)
+{
+  g_mutex_lock (&default_lock);
+  if (default_configuration != NULL && default_configuration != self &&
+      default_configuration->contexts[mode] == NULL &&
+      context_settings_equal (default_configuration, self))
+    default_configuration->contexts[mode] = _qssl_context_ref (context);
+  g_mutex_unlock (&default_lock);
+}
+
+QsslContext *
+_qssl_configuration_get_context (QsslConfiguration  *self,
+                                 QsslMode            mode,
+                                 GError            **error)
+{
+  QsslContext *context;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (mode == QSSL_MODE_SSL_CLIENT || mode == QSSL_MODE_SSL_SERVER, NULL);
+
+  if (self->contexts[mode] != NULL)
+    return self->contexts[mode];
+
+  context = default_context_lookup (self, mode);
+  if (context == NULL)
+    {
+      /* Built without holding the lock: the builder may read the default. */
+      context = _qssl_context_new (self, mode, error);
+      if (context == NULL)
+        return NULL;
+      default_context_offer (self, mode, context);
+    }
+  self->contexts[mode] = context;
+  return context;
 }
 
 /* System CA certificates */
 
-static void
-add_ca_file (GPtrArray  *list,
-             GHashTable *seen,
-             const char *path)
+/* The names OpenSSL's hash-directory lookup uses ("5ad8a5d6.0") and the
+ * extensions Qt reads; other files in a certificate directory are left
+ * alone. */
+static gboolean
+is_certificate_file_name (const char *name)
 {
-  g_autoptr(GPtrArray) found = NULL;
-  g_autofree char *canonical = NULL;
+  const char *dot = strchr (name, '.');
 
-  canonical = realpath (path, NULL);
-  if (canonical == NULL || g_hash_table_contains (seen, canonical))
-    return;
-  found = qssl_certificate_list_from_path (canonical, QSSL_ENCODING_FORMAT_PEM,
-                                           QSSL_PATTERN_SYNTAX_FIXED_STRING, NULL);
-  g_hash_table_add (seen, g_steal_pointer (&canonical));
-  for (guint i = 0; found != NULL && i < found->len; i++)
+  if (g_str_has_suffix (name, ".pem") || g_str_has_suffix (name, ".crt"))
+    return TRUE;
+  if (dot == NULL || dot - name != 8 || dot[1] == '\0')
+    return FALSE;
+  for (const char *p = name; p < dot; p++)
+    if (!g_ascii_isxdigit (*p))
+      return FALSE;
+  for (const char *p = dot + 1; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+add_system_file (GPtrArray  *list,
+                 GHashTable *seen_certificates,
+                 GHashTable *seen_files,
+                 const char *path)
+{
+  char *canonical = realpath (path, NULL);
+  BIO *bio;
+  X509 *x509;
+
+  /* Hash links and *.pem links name the same files: read each once. */
+  if (canonical == NULL || g_hash_table_contains (seen_files, canonical))
     {
-      QsslCertificate *certificate = g_ptr_array_index (found, i);
-      gboolean duplicate = FALSE;
+      free (canonical);
+      return;
+    }
+  g_hash_table_add (seen_files, canonical);
 
-      for (guint j = 0; j < list->len && !duplicate; j++)
-        duplicate = qssl_certificate_equal (g_ptr_array_index (list, j), certificate);
-      if (!duplicate)
+  bio = BIO_new_file (canonical, "r");
+  if (bio == NULL)
+    return;
+  while ((x509 = PEM_read_bio_X509_AUX (bio, NULL, NULL, NULL)) != NULL)
+    {
+      QsslCertificate *certificate = _qssl_certificate_new_take (x509);
+
+      if (g_hash_table_add (seen_certificates, certificate))
         g_ptr_array_add (list, g_object_ref (certificate));
     }
+  BIO_free (bio);
+  ERR_clear_error ();
 }
 
 static GPtrArray *
 load_system_ca_certificates (void)
 {
   GPtrArray *list = object_list_new ();
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, free, NULL);
+  g_autoptr(GHashTable) seen_certificates = NULL;
+  g_autoptr(GHashTable) seen_files = NULL;
+  g_auto(GStrv) directories = NULL;
   const char *file = g_getenv (X509_get_default_cert_file_env ());
   const char *dirs = g_getenv (X509_get_default_cert_dir_env ());
-  g_auto(GStrv) dir_list = NULL;
 
-  if (file == NULL)
-    file = X509_get_default_cert_file ();
-  if (dirs == NULL)
-    dirs = X509_get_default_cert_dir ();
+  seen_certificates = g_hash_table_new_full ((GHashFunc) qssl_certificate_hash,
+                                             (GEqualFunc) qssl_certificate_equal,
+                                             g_object_unref, NULL);
+  seen_files = g_hash_table_new_full (g_str_hash, g_str_equal, free, NULL);
 
-  add_ca_file (list, seen, file);
-  dir_list = g_strsplit (dirs, G_SEARCHPATH_SEPARATOR_S, -1);
-  for (int i = 0; dir_list[i] != NULL; i++)
+  /* The same places, in the same order, as X509_STORE_set_default_paths(). */
+  add_system_file (list, seen_certificates, seen_files,
+                   file != NULL ? file : X509_get_default_cert_file ());
+  directories = g_strsplit (dirs != NULL ? dirs : X509_get_default_cert_dir (),
+                            G_SEARCHPATH_SEPARATOR_S, -1);
+  for (int i = 0; directories[i] != NULL; i++)
     {
-      g_autoptr(GDir) dir = g_dir_open (dir_list[i], 0, NULL);
+      g_autoptr(GDir) dir = NULL;
+      g_autoptr(GPtrArray) names = NULL;
       const char *name;
 
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+      if (directories[i][0] == '\0')
+        continue;
+      dir = g_dir_open (directories[i], 0, NULL);
+      if (dir == NULL)
+        continue;
+      names = g_ptr_array_new_with_free_func (g_free);
+      while ((name = g_dir_read_name (dir)) != NULL)
+        if (is_certificate_file_name (name))
+          g_ptr_array_add (names, g_strdup (name));
+      /* Sorted, so that the list does not depend on the file system. */
+      g_ptr_array_sort (names, (GCompareFunc) (void (*) (void)) g_strcmp0);
+      for (guint j = 0; j < names->len; j++)
         {
-          g_autofree char *path = g_build_filename (dir_list[i], name, NULL);
+          g_autofree char *path = g_build_filename (directories[i], g_ptr_array_index (names, j), NULL);
 
-          add_ca_file (list, seen, path);
+          add_system_file (list, seen_certificates, seen_files, path);
         }
     }
   return list;
@@ -429,7 +612,7 @@ load_system_ca_certificates (void)
 static GPtrArray *
 system_ca_certificates (void)
 {
-  static GPtrArray *certificates;
+  static GPtrArray *certificates = NULL;
 
   if (g_once_init_enter (&certificates))
     g_once_init_leave (&certificates, load_system_ca_certificates ());
@@ -439,10 +622,15 @@ system_ca_certificates (void)
 /**
  * qssl_configuration_get_system_ca_certificates:
  *
- * The CA certificates the system trusts, read once per process from
- * OpenSSL's default file and directories (`SSL_CERT_FILE` and `SSL_CERT_DIR`
- * override them). Sockets do not need this list: OpenSSL looks roots up on
- * demand during verification.
+ * The CA certificates the system trusts: those of OpenSSL's default
+ * certificate file and of every certificate (`*.pem`, `*.crt` and hash
+ * links) in its default certificate directories, without duplicates.
+ * `SSL_CERT_FILE` and `SSL_CERT_DIR` (a colon-separated list) replace the
+ * defaults, as they do for OpenSSL. The files are read on the first call
+ * only; later calls return the same certificates.
+ *
+ * Sockets do not need this list: OpenSSL looks roots up by subject hash
+ * while verifying.
  *
  * Mirrors `QSslConfiguration::systemCaCertificates()`.
  *
@@ -460,69 +648,34 @@ X509_STORE *
 _qssl_configuration_new_x509_store (const QsslConfiguration *self)
 {
   X509_STORE *store = X509_STORE_new ();
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  g_return_val_if_fail (self != NULL, store);
 
   for (guint i = 0; i < self->ca_certificates->len; i++)
     {
-      QsslCertificate *certificate = g_ptr_array_index (self->ca_certificates, i);
-      g_autoptr(GDateTime) expiry = qssl_certificate_get_expiry_date (certificate);
+      X509 *x509 = _qssl_certificate_get_x509 (g_ptr_array_index (self->ca_certificates, i));
 
-      /* Like Qt: an expired CA would only produce confusing errors. */
-      if (expiry != NULL && g_date_time_compare (expiry, now) < 0)
+      /* As in Qt: an expired CA can only produce confusing errors. */
+      if (X509_cmp_current_time (X509_get0_notAfter (x509)) <= 0)
         continue;
-      X509_STORE_add_cert (store, _qssl_certificate_get_x509 (certificate));
+      X509_STORE_add_cert (store, x509);
     }
   if (self->allow_system_ca_certificates)
     X509_STORE_set_default_paths (store);
+  /* A missing default file or a duplicate CA is no error. */
   ERR_clear_error ();
   return store;
 }
 
-/* Ciphers and curves */
-
-static GPtrArray *
-ciphers_of_ctx (SSL_CTX *ctx)
-{
-  STACK_OF (SSL_CIPHER) *stack = SSL_CTX_get_ciphers (ctx);
-  GPtrArray *list = object_list_new ();
-
-  for (int i = 0; stack != NULL && i < sk_SSL_CIPHER_num (stack); i++)
-    g_ptr_array_add (list, _qssl_cipher_new_from_ssl_cipher (sk_SSL_CIPHER_value (stack, i)));
-  return list;
-}
-
-static GPtrArray *
-load_cipher_list (gboolean all)
-{
-  SSL_CTX *ctx = SSL_CTX_new (TLS_method ());
-  GPtrArray *list;
-
-  if (all)
-    {
-      SSL_CTX_set_security_level (ctx, 0);
-      SSL_CTX_set_cipher_list (ctx, "ALL:COMPLEMENTOFALL");
-    }
-  list = ciphers_of_ctx (ctx);
-  SSL_CTX_free (ctx);
-  ERR_clear_error ();
-  return list;
-}
-
-static GPtrArray *
-default_ciphers (void)
-{
-  static GPtrArray *ciphers;
-
-  if (g_once_init_enter (&ciphers))
-    g_once_init_leave (&ciphers, load_cipher_list (FALSE));
-  return ciphers;
-}
+/* Ciphers and elliptic curves */
 
 /**
  * qssl_configuration_get_supported_ciphers:
  *
- * Every cipher suite the running OpenSSL implements, TLS 1.3 suites first,
- * including those its security level would refuse by default.
+ * Every cipher suite the running OpenSSL implements, including those its
+ * default security level would refuse: what OpenSSL's cipher string
+ * "ALL:COMPLEMENTOFALL" selects, plus every TLS 1.3 suite. TLS 1.3 suites
+ * come first.
  *
  * Mirrors `QSslConfiguration::supportedCiphers()`.
  *
@@ -533,42 +686,34 @@ default_ciphers (void)
 GPtrArray *
 qssl_configuration_get_supported_ciphers (void)
 {
-  static GPtrArray *ciphers;
-
-  if (g_once_init_enter (&ciphers))
-    g_once_init_leave (&ciphers, load_cipher_list (TRUE));
-  return object_list_copy (ciphers);
+  return object_list_copy (_qssl_cipher_get_supported ());
 }
 
-/* The TLS groups OpenSSL 3 can negotiate; it has no call that lists them. */
-static const char * const known_groups[] = {
-  "X25519", "X448", "P-256", "P-384", "P-521",
-  "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192",
-  "brainpoolP256r1", "brainpoolP384r1", "brainpoolP512r1",
-};
-
-/**
- * qssl_configuration_get_supported_elliptic_curves:
- *
- * The key-exchange groups (elliptic curves and finite-field groups) the
- * running OpenSSL accepts, by the names [method@Qssl.Configuration.set_elliptic_curves]
- * takes ("X25519", "P-256", ...).
- *
- * Mirrors `QSslConfiguration::supportedEllipticCurves()`.
- *
- * Returns: (transfer full) (array zero-terminated=1): the group names
- *
- * Since: 1.0
- */
-char **
-qssl_configuration_get_supported_elliptic_curves (void)
+static char **
+load_supported_curves (void)
 {
   GPtrArray *names = g_ptr_array_new ();
   SSL_CTX *ctx = SSL_CTX_new (TLS_method ());
+  g_autofree EC_builtin_curve *curves = NULL;
+  g_autoptr(GArray) nids = g_array_new (FALSE, FALSE, sizeof (int));
+  size_t n_curves = EC_get_builtin_curves (NULL, 0);
+  int extra[] = { NID_X25519, NID_X448 };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (known_groups); i++)
-    if (SSL_CTX_set1_groups_list (ctx, known_groups[i]) == 1)
-      g_ptr_array_add (names, g_strdup (known_groups[i]));
+  curves = g_new0 (EC_builtin_curve, MAX (n_curves, 1));
+  n_curves = EC_get_builtin_curves (curves, n_curves);
+  for (size_t i = 0; i < n_curves; i++)
+    g_array_append_val (nids, curves[i].nid);
+  g_array_append_vals (nids, extra, G_N_ELEMENTS (extra));
+
+  /* OpenSSL 3.0 cannot list its TLS groups; keep the curves it accepts as
+   * one, by the short names Qt's QSslEllipticCurve::shortName() gives. */
+  for (guint i = 0; ctx != NULL && i < nids->len; i++)
+    {
+      const char *name = OBJ_nid2sn (g_array_index (nids, int, i));
+
+      if (name != NULL && SSL_CTX_set1_groups_list (ctx, name) == 1)
+        g_ptr_array_add (names, g_strdup (name));
+    }
   SSL_CTX_free (ctx);
   ERR_clear_error ();
   g_ptr_array_add (names, NULL);
@@ -576,11 +721,36 @@ qssl_configuration_get_supported_elliptic_curves (void)
 }
 
 /**
+ * qssl_configuration_get_supported_elliptic_curves:
+ *
+ * The elliptic curves the running OpenSSL can use for a TLS key exchange,
+ * by their OpenSSL short names ("prime256v1", "secp384r1", "X25519", ...),
+ * each of which [method@Qssl.Configuration.set_elliptic_curves] accepts.
+ *
+ * Mirrors `QSslConfiguration::supportedEllipticCurves()`.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the curve names
+ *
+ * Since: 1.0
+ */
+char **
+qssl_configuration_get_supported_elliptic_curves (void)
+{
+  static char **curves = NULL;
+
+  if (g_once_init_enter (&curves))
+    g_once_init_leave (&curves, load_supported_curves ());
+  return g_strdupv (curves);
+}
+
+/**
  * qssl_configuration_get_ciphers:
  * @self: a #QsslConfiguration
  *
- * The cipher suites a socket may use, in order of preference. Unless set,
- * this is OpenSSL's default list.
+ * The cipher suites a socket may negotiate, most preferred first. Until
+ * [method@Qssl.Configuration.set_ciphers] or
+ * [method@Qssl.Configuration.set_ciphers_from_string] is called, this is
+ * the list OpenSSL offers by default (its system configuration applied).
  *
  * Mirrors `QSslConfiguration::ciphers()`.
  *
@@ -593,16 +763,17 @@ qssl_configuration_get_ciphers (const QsslConfiguration *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return object_list_copy (self->ciphers ? self->ciphers : default_ciphers ());
+  return object_list_copy (self->ciphers != NULL ? self->ciphers : _qssl_cipher_get_default ());
 }
 
 /**
  * qssl_configuration_set_ciphers:
  * @self: a #QsslConfiguration
- * @ciphers: (element-type QsslCipher): the ciphers to allow, in order
+ * @ciphers: (nullable) (element-type QsslCipher): the ciphers to allow, most
+ *   preferred first; %NULL restores OpenSSL's default list
  *
- * Restricts the cipher suites, TLS 1.2 and TLS 1.3 alike (libqssl sorts
- * them into OpenSSL's two lists).
+ * Restricts the cipher suites, TLS 1.3 and earlier alike. An empty list
+ * allows none, so every handshake fails.
  *
  * Mirrors `QSslConfiguration::setCiphers(const QList<QSslCipher> &)`.
  *
@@ -613,24 +784,37 @@ qssl_configuration_set_ciphers (QsslConfiguration *self,
                                 GPtrArray         *ciphers)
 {
   g_return_if_fail (self != NULL);
-  g_return_if_fail (ciphers != NULL);
 
   g_clear_pointer (&self->ciphers, g_ptr_array_unref);
   self->ciphers = object_list_copy (ciphers);
   _qssl_configuration_invalidate (self);
 }
 
+static gboolean
+is_tls13_cipher (const SSL_CIPHER *cipher)
+{
+  return g_str_equal (SSL_CIPHER_get_version (cipher), "TLSv1.3");
+}
+
 /**
  * qssl_configuration_set_ciphers_from_string:
  * @self: a #QsslConfiguration
- * @ciphers: an OpenSSL cipher string ("TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256",
- *   "HIGH:!aNULL", ...)
+ * @ciphers: an OpenSSL cipher string, elements separated by ':'
+ *   ("TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256",
+ *   "TLS_CHACHA20_POLY1305_SHA256:HIGH:!aNULL")
  * @error: return location for a #GError
  *
- * Restricts the cipher suites with an OpenSSL cipher string. Names starting
- * with "TLS_" are TLS 1.3 suites; the rest is a TLS 1.2 cipher list. A string
- * OpenSSL cannot use fails with %QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA and
- * leaves the configuration unchanged.
+ * Restricts the cipher suites with an OpenSSL cipher string. Elements that
+ * start with "TLS_" name TLS 1.3 suites (`SSL_CTX_set_ciphersuites()`); the
+ * others form a TLS 1.2 cipher list (`SSL_CTX_set_cipher_list()`, so
+ * aliases such as "HIGH" and "!aNULL" work). A string without elements of
+ * one kind allows no suite of that kind.
+ *
+ * The string is checked with OpenSSL at once, and what it selects is stored
+ * as an explicit list ([method@Qssl.Configuration.get_ciphers] shows it).
+ * When OpenSSL refuses a part, or a part selects no cipher at all, this
+ * fails with %QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA and leaves @self
+ * unchanged.
  *
  * Mirrors `QSslConfiguration::setCiphers(const QString &)`.
  *
@@ -643,49 +827,83 @@ qssl_configuration_set_ciphers_from_string (QsslConfiguration  *self,
                                             const char         *ciphers,
                                             GError            **error)
 {
-  g_auto(GStrv) parts = NULL;
   g_autoptr(GString) tls13 = g_string_new (NULL);
   g_autoptr(GString) tls12 = g_string_new (NULL);
-  SSL_CTX *ctx;
+  g_auto(GStrv) elements = NULL;
+  g_autoptr(GPtrArray) selected = NULL;
+  STACK_OF (SSL_CIPHER) *stack;
   gboolean ok = TRUE;
+  guint n_tls13 = 0, n_tls12 = 0;
+  SSL_CTX *ctx;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (ciphers != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   _qssl_init ();
-  parts = g_strsplit (ciphers, ":", -1);
-  for (int i = 0; parts[i] != NULL; i++)
-    {
-      GString *target = g_str_has_prefix (parts[i], "TLS_") ? tls13 : tls12;
 
-      if (*parts[i] == '\0')
+  elements = g_strsplit (ciphers, ":", -1);
+  for (int i = 0; elements[i] != NULL; i++)
+    {
+      const char *element = g_strstrip (elements[i]);
+      GString *target = g_str_has_prefix (element, "TLS_") ? tls13 : tls12;
+
+      if (element[0] == '\0')
         continue;
       if (target->len > 0)
         g_string_append_c (target, ':');
-      g_string_append (target, parts[i]);
+      g_string_append (target, element);
     }
 
   ctx = SSL_CTX_new (TLS_method ());
-  /* An empty half means "none of that kind". */
+  if (ctx == NULL)
+    {
+      _qssl_set_error_from_openssl (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INTERNAL,
+                                    _("Could not create the TLS context"));
+      return FALSE;
+    }
+  /* The list is checked, not used: no security level may hide a suite the
+   * user named on purpose. */
+  SSL_CTX_set_security_level (ctx, 0);
   ok = SSL_CTX_set_ciphersuites (ctx, tls13->str) == 1;
   if (ok && tls12->len > 0)
     ok = SSL_CTX_set_cipher_list (ctx, tls12->str) == 1;
-  else if (ok)
-    SSL_CTX_set_cipher_list (ctx, "-ALL");
-  if (ok && sk_SSL_CIPHER_num (SSL_CTX_get_ciphers (ctx)) <= 0)
-    ok = FALSE;
-  if (!ok)
+
+  stack = ok ? SSL_CTX_get_ciphers (ctx) : NULL;
+  selected = object_list_new ();
+  for (int i = 0; stack != NULL && i < sk_SSL_CIPHER_num (stack); i++)
     {
-      SSL_CTX_free (ctx);
-      ERR_clear_error ();
-      g_set_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA,
-                   _("Invalid or empty cipher list: %s"), ciphers);
+      const SSL_CIPHER *cipher = sk_SSL_CIPHER_value (stack, i);
+      gboolean tls13_cipher = is_tls13_cipher (cipher);
+
+      /* Without TLS 1.2 elements, OpenSSL's default TLS 1.2 list stays in
+       * the context: the string asked for none of it. */
+      if (!tls13_cipher && tls12->len == 0)
+        continue;
+      if (tls13_cipher)
+        n_tls13++;
+      else
+        n_tls12++;
+      g_ptr_array_add (selected, _qssl_cipher_new_from_ssl_cipher (cipher));
+    }
+  SSL_CTX_free (ctx);
+
+  if (!ok || selected->len == 0 || (tls13->len > 0 && n_tls13 == 0) || (tls12->len > 0 && n_tls12 == 0))
+    {
+      g_autofree char *details = _qssl_take_openssl_errors ();
+
+      if (details != NULL)
+        g_set_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA,
+                     _("Invalid or empty cipher list (%s): %s"), ciphers, details);
+      else
+        g_set_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA,
+                     _("Invalid or empty cipher list (%s)"), ciphers);
       return FALSE;
     }
-  g_clear_pointer (&self->ciphers, g_ptr_array_unref);
-  self->ciphers = ciphers_of_ctx (ctx);
-  SSL_CTX_free (ctx);
   ERR_clear_error ();
+
+  g_clear_pointer (&self->ciphers, g_ptr_array_unref);
+  self->ciphers = g_steal_pointer (&selected);
   _qssl_configuration_invalidate (self);
   return TRUE;
 }
@@ -694,11 +912,13 @@ qssl_configuration_set_ciphers_from_string (QsslConfiguration  *self,
  * qssl_configuration_get_elliptic_curves:
  * @self: a #QsslConfiguration
  *
- * The key-exchange groups a socket may use; empty means OpenSSL's default.
+ * The elliptic curves (TLS groups) a socket may use for the key exchange,
+ * most preferred first. Empty means OpenSSL's default choice.
  *
  * Mirrors `QSslConfiguration::ellipticCurves()`.
  *
- * Returns: (transfer full) (array zero-terminated=1): the group names
+ * Returns: (transfer full) (array zero-terminated=1): the curve names,
+ *   possibly empty
  *
  * Since: 1.0
  */
@@ -713,10 +933,13 @@ qssl_configuration_get_elliptic_curves (const QsslConfiguration *self)
 /**
  * qssl_configuration_set_elliptic_curves:
  * @self: a #QsslConfiguration
- * @curves: (array zero-terminated=1) (nullable): group names ("X25519",
- *   "P-256", ...), or %NULL or empty for OpenSSL's default
+ * @curves: (nullable) (array zero-terminated=1): curve or group names as
+ *   OpenSSL knows them ("X25519", "prime256v1", "P-384", ...), most
+ *   preferred first; %NULL or empty for OpenSSL's default choice
  *
- * Restricts the key-exchange groups.
+ * Restricts the elliptic curves used for the key exchange. The names are
+ * checked when a socket uses the configuration: an unknown one makes the
+ * handshake fail with %QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA.
  *
  * Mirrors `QSslConfiguration::setEllipticCurves()`.
  *
@@ -729,18 +952,105 @@ qssl_configuration_set_elliptic_curves (QsslConfiguration  *self,
   g_return_if_fail (self != NULL);
 
   g_clear_pointer (&self->elliptic_curves, g_strfreev);
-  if (curves != NULL && curves[0] != NULL)
-    self->elliptic_curves = g_strdupv ((char **) curves);
+  self->elliptic_curves = strv_copy_or_null (curves);
   _qssl_configuration_invalidate (self);
 }
 
-/* Certificates and keys */
+/* Protocol and verification */
+
+/**
+ * qssl_configuration_get_protocol:
+ * @self: a #QsslConfiguration
+ *
+ * The protocol versions a socket may negotiate; the default is
+ * %QSSL_PROTOCOL_SECURE_PROTOCOLS (TLS 1.2 or later).
+ *
+ * Mirrors `QSslConfiguration::protocol()`.
+ *
+ * Returns: the protocol
+ *
+ * Since: 1.0
+ */
+QsslProtocol
+qssl_configuration_get_protocol (const QsslConfiguration *self)
+{
+  g_return_val_if_fail (self != NULL, QSSL_PROTOCOL_UNKNOWN_PROTOCOL);
+
+  return self->protocol;
+}
+
+/**
+ * qssl_configuration_set_protocol:
+ * @self: a #QsslConfiguration
+ * @protocol: the protocol versions to allow
+ *
+ * Sets the protocol versions a socket may negotiate. DTLS values and
+ * %QSSL_PROTOCOL_UNKNOWN_PROTOCOL are stored, but a socket using them fails
+ * with %QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, as in Qt.
+ *
+ * Mirrors `QSslConfiguration::setProtocol()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_configuration_set_protocol (QsslConfiguration *self,
+                                 QsslProtocol       protocol)
+{
+  g_return_if_fail (self != NULL);
+
+  self->protocol = protocol;
+  _qssl_configuration_invalidate (self);
+}
+
+/**
+ * qssl_configuration_get_peer_verify_mode:
+ * @self: a #QsslConfiguration
+ *
+ * How the peer's certificate is checked; the default is
+ * %QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER (verify servers, only query
+ * clients).
+ *
+ * Mirrors `QSslConfiguration::peerVerifyMode()`.
+ *
+ * Returns: the verify mode
+ *
+ * Since: 1.0
+ */
+QsslPeerVerifyMode
+qssl_configuration_get_peer_verify_mode (const QsslConfiguration *self)
+{
+  g_return_val_if_fail (self != NULL, QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER);
+
+  return self->peer_verify_mode;
+}
+
+/**
+ * qssl_configuration_set_peer_verify_mode:
+ * @self: a #QsslConfiguration
+ * @mode: how to check the peer's certificate
+ *
+ * Sets how the peer's certificate is checked.
+ *
+ * Mirrors `QSslConfiguration::setPeerVerifyMode()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_configuration_set_peer_verify_mode (QsslConfiguration  *self,
+                                         QsslPeerVerifyMode  mode)
+{
+  g_return_if_fail (self != NULL);
+
+  self->peer_verify_mode = mode;
+  _qssl_configuration_invalidate (self);
+}
 
 /**
  * qssl_configuration_get_peer_verify_depth:
  * @self: a #QsslConfiguration
  *
- * How many certificates of the peer's chain are checked; 0 means all.
+ * How many certificates of the peer's chain are checked, starting with the
+ * peer's own; 0 (the default) means the whole chain.
  *
  * Mirrors `QSslConfiguration::peerVerifyDepth()`.
  *
@@ -759,10 +1069,10 @@ qssl_configuration_get_peer_verify_depth (const QsslConfiguration *self)
 /**
  * qssl_configuration_set_peer_verify_depth:
  * @self: a #QsslConfiguration
- * @depth: the maximum chain depth, 0 for no limit
+ * @depth: the maximum number of certificates to check, 0 for no limit
  *
- * Limits how deep the peer's chain may be. A negative depth is refused with a
- * warning, as in Qt.
+ * Limits how many certificates of the peer's chain are checked. A negative
+ * depth is refused with a warning and changes nothing, as in Qt.
  *
  * Mirrors `QSslConfiguration::setPeerVerifyDepth()`.
  *
@@ -783,16 +1093,18 @@ qssl_configuration_set_peer_verify_depth (QsslConfiguration *self,
   _qssl_configuration_invalidate (self);
 }
 
+/* Local certificate and key */
+
 /**
  * qssl_configuration_get_local_certificate:
  * @self: a #QsslConfiguration
  *
- * The certificate a socket presents to its peer (the first of the local
- * chain).
+ * The certificate a socket presents to its peer: the first certificate of
+ * the local chain.
  *
  * Mirrors `QSslConfiguration::localCertificate()`.
  *
- * Returns: (transfer none) (nullable): the certificate
+ * Returns: (transfer none) (nullable): the certificate, or %NULL if none
  *
  * Since: 1.0
  */
@@ -801,8 +1113,9 @@ qssl_configuration_get_local_certificate (const QsslConfiguration *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return self->local_certificate_chain->len > 0 ? g_ptr_array_index (self->local_certificate_chain, 0)
-                                                : NULL;
+  if (self->local_certificate_chain->len == 0)
+    return NULL;
+  return g_ptr_array_index (self->local_certificate_chain, 0);
 }
 
 /**
@@ -810,7 +1123,9 @@ qssl_configuration_get_local_certificate (const QsslConfiguration *self)
  * @self: a #QsslConfiguration
  * @certificate: (nullable): the certificate to present, or %NULL for none
  *
- * Sets the certificate a socket presents; it replaces the whole local chain.
+ * Sets the certificate a socket presents to its peer. It replaces the first
+ * certificate of the local chain and keeps the intermediates after it; on
+ * an empty chain it makes a chain of one.
  *
  * Mirrors `QSslConfiguration::setLocalCertificate()`.
  *
@@ -820,12 +1135,21 @@ void
 qssl_configuration_set_local_certificate (QsslConfiguration *self,
                                           QsslCertificate   *certificate)
 {
+  GPtrArray *chain;
+
   g_return_if_fail (self != NULL);
   g_return_if_fail (certificate == NULL || QSSL_IS_CERTIFICATE (certificate));
 
-  g_ptr_array_set_size (self->local_certificate_chain, 0);
-  if (certificate != NULL)
-    g_ptr_array_add (self->local_certificate_chain, g_object_ref (certificate));
+  chain = self->local_certificate_chain;
+  if (certificate == NULL)
+    g_ptr_array_set_size (chain, 0);
+  else if (chain->len == 0)
+    g_ptr_array_add (chain, g_object_ref (certificate));
+  else
+    {
+      g_object_unref (g_ptr_array_index (chain, 0));
+      chain->pdata[0] = g_object_ref (certificate);
+    }
   _qssl_configuration_invalidate (self);
 }
 
@@ -833,11 +1157,13 @@ qssl_configuration_set_local_certificate (QsslConfiguration *self,
  * qssl_configuration_get_local_certificate_chain:
  * @self: a #QsslConfiguration
  *
- * The certificates a socket presents: its own first, then intermediates.
+ * The certificates a socket presents: its own first, then the
+ * intermediates.
  *
  * Mirrors `QSslConfiguration::localCertificateChain()`.
  *
- * Returns: (transfer container) (element-type QsslCertificate): the chain
+ * Returns: (transfer container) (element-type QsslCertificate): the chain,
+ *   possibly empty
  *
  * Since: 1.0
  */
@@ -852,7 +1178,8 @@ qssl_configuration_get_local_certificate_chain (const QsslConfiguration *self)
 /**
  * qssl_configuration_set_local_certificate_chain:
  * @self: a #QsslConfiguration
- * @chain: (element-type QsslCertificate): the local certificate, then intermediates
+ * @chain: (nullable) (element-type QsslCertificate): the local certificate
+ *   followed by its intermediates; %NULL or empty for none
  *
  * Sets the certificates a socket presents.
  *
@@ -865,10 +1192,9 @@ qssl_configuration_set_local_certificate_chain (QsslConfiguration *self,
                                                 GPtrArray         *chain)
 {
   g_return_if_fail (self != NULL);
-  g_return_if_fail (chain != NULL);
 
-  g_ptr_array_unref (self->local_certificate_chain);
-  self->local_certificate_chain = object_list_copy (chain);
+  g_ptr_array_set_size (self->local_certificate_chain, 0);
+  object_list_append (self->local_certificate_chain, chain);
   _qssl_configuration_invalidate (self);
 }
 
@@ -880,7 +1206,7 @@ qssl_configuration_set_local_certificate_chain (QsslConfiguration *self,
  *
  * Mirrors `QSslConfiguration::privateKey()`.
  *
- * Returns: (transfer none) (nullable): the key
+ * Returns: (transfer none) (nullable): the key, or %NULL if none
  *
  * Since: 1.0
  */
@@ -895,9 +1221,10 @@ qssl_configuration_get_private_key (const QsslConfiguration *self)
 /**
  * qssl_configuration_set_private_key:
  * @self: a #QsslConfiguration
- * @key: (nullable): the private key of the local certificate
+ * @key: (nullable): the private key of the local certificate, or %NULL
  *
- * Sets the private key of the local certificate.
+ * Sets the private key that goes with the local certificate. Servers need
+ * both; clients only when the server asks for a certificate.
  *
  * Mirrors `QSslConfiguration::setPrivateKey()`.
  *
@@ -914,16 +1241,21 @@ qssl_configuration_set_private_key (QsslConfiguration *self,
   _qssl_configuration_invalidate (self);
 }
 
+/* CA certificates */
+
 /**
  * qssl_configuration_get_ca_certificates:
  * @self: a #QsslConfiguration
  *
- * The certificates trusted to issue the peer's certificate: those set or
- * added, plus, for a configuration derived from the default, the system's.
+ * The CA certificates a socket trusts: those set or added explicitly,
+ * followed, while the configuration trusts the system's CA certificates
+ * (as the default configuration does), by
+ * [func@Qssl.Configuration.get_system_ca_certificates]. The system list is
+ * read once per process, on the first call that needs it.
  *
  * Mirrors `QSslConfiguration::caCertificates()`.
  *
- * Returns: (transfer container) (element-type QsslCertificate): the CA certificates
+ * Returns: (transfer container) (element-type QsslCertificate): the certificates
  *
  * Since: 1.0
  */
@@ -936,22 +1268,20 @@ qssl_configuration_get_ca_certificates (const QsslConfiguration *self)
 
   list = object_list_copy (self->ca_certificates);
   if (self->allow_system_ca_certificates)
-    {
-      GPtrArray *system = system_ca_certificates ();
-
-      for (guint i = 0; i < system->len; i++)
-        g_ptr_array_add (list, g_object_ref (g_ptr_array_index (system, i)));
-    }
+    object_list_append (list, system_ca_certificates ());
   return list;
 }
 
 /**
  * qssl_configuration_set_ca_certificates:
  * @self: a #QsslConfiguration
- * @certificates: (element-type QsslCertificate): the only CAs to trust
+ * @certificates: (nullable) (element-type QsslCertificate): the CA
+ *   certificates to trust; %NULL or empty for none
  *
- * Replaces the trusted CAs; the system's are no longer trusted unless they
- * are in @certificates.
+ * Makes @certificates the only CA certificates a socket trusts: the
+ * system's CA certificates are no longer trusted (Qt turns its on-demand
+ * loading of system roots off the same way). Expired certificates are kept
+ * in the list but never used.
  *
  * Mirrors `QSslConfiguration::setCaCertificates()`.
  *
@@ -962,10 +1292,9 @@ qssl_configuration_set_ca_certificates (QsslConfiguration *self,
                                         GPtrArray         *certificates)
 {
   g_return_if_fail (self != NULL);
-  g_return_if_fail (certificates != NULL);
 
-  g_ptr_array_unref (self->ca_certificates);
-  self->ca_certificates = object_list_copy (certificates);
+  g_ptr_array_set_size (self->ca_certificates, 0);
+  object_list_append (self->ca_certificates, certificates);
   self->allow_system_ca_certificates = FALSE;
   _qssl_configuration_invalidate (self);
 }
@@ -973,9 +1302,10 @@ qssl_configuration_set_ca_certificates (QsslConfiguration *self,
 /**
  * qssl_configuration_add_ca_certificate:
  * @self: a #QsslConfiguration
- * @certificate: a CA certificate to trust too
+ * @certificate: a CA certificate to trust
  *
- * Adds one trusted CA, keeping the others (and the system's, if trusted).
+ * Adds a CA certificate to trust, next to those already trusted (including
+ * the system's, if they are).
  *
  * Mirrors `QSslConfiguration::addCaCertificate()`.
  *
@@ -995,9 +1325,10 @@ qssl_configuration_add_ca_certificate (QsslConfiguration *self,
 /**
  * qssl_configuration_add_ca_certificates:
  * @self: a #QsslConfiguration
- * @certificates: (element-type QsslCertificate): CA certificates to trust too
+ * @certificates: (element-type QsslCertificate): CA certificates to trust
  *
- * Adds trusted CAs, keeping the others.
+ * Adds CA certificates to trust, next to those already trusted (including
+ * the system's, if they are).
  *
  * Mirrors `QSslConfiguration::addCaCertificates(const QList<QSslCertificate> &)`.
  *
@@ -1010,25 +1341,29 @@ qssl_configuration_add_ca_certificates (QsslConfiguration *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (certificates != NULL);
 
-  for (guint i = 0; i < certificates->len; i++)
-    g_ptr_array_add (self->ca_certificates, g_object_ref (g_ptr_array_index (certificates, i)));
+  if (certificates->len == 0)
+    return;
+  object_list_append (self->ca_certificates, certificates);
   _qssl_configuration_invalidate (self);
 }
 
 /**
  * qssl_configuration_add_ca_certificates_from_path:
  * @self: a #QsslConfiguration
- * @path: a file name or pattern, as for [func@Qssl.Certificate.list_from_path]
+ * @path: a file name, or a pattern as @syntax says
  * @format: the encoding of the files
- * @syntax: how to read @path
+ * @syntax: how to read @path (see [func@Qssl.Certificate.list_from_path])
  * @error: return location for a #GError
  *
- * Adds every certificate found at @path as a trusted CA.
+ * Adds the certificates of the files @path names to the trusted CA
+ * certificates.
  *
- * Mirrors `QSslConfiguration::addCaCertificates(const QString &, ...)`.
+ * Mirrors `QSslConfiguration::addCaCertificates(const QString &path,
+ * QSsl::EncodingFormat format, QSslCertificate::PatternSyntax syntax)`.
  *
- * Returns: %TRUE if at least one certificate was added; %FALSE otherwise,
- *   with @error set only for an invalid pattern
+ * Returns: %TRUE if at least one certificate was added; %FALSE without
+ *   setting @error when the files hold none (or do not exist), as Qt's
+ *   `bool`; %FALSE with @error set when @path is an invalid pattern
  *
  * Since: 1.0
  */
@@ -1043,6 +1378,7 @@ qssl_configuration_add_ca_certificates_from_path (QsslConfiguration   *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   found = qssl_certificate_list_from_path (path, format, syntax, error);
   if (found == NULL || found->len == 0)
@@ -1051,18 +1387,22 @@ qssl_configuration_add_ca_certificates_from_path (QsslConfiguration   *self,
   return TRUE;
 }
 
-/* Options, session, ALPN, PSK */
+/* Options */
 
 /**
  * qssl_configuration_test_ssl_option:
  * @self: a #QsslConfiguration
- * @option: one option
+ * @option: one option (or several, which must then all be on)
  *
- * Whether @option is set.
+ * Whether @option is on. By default, as in Qt,
+ * %QSSL_SSL_OPTIONS_DISABLE_EMPTY_FRAGMENTS,
+ * %QSSL_SSL_OPTIONS_DISABLE_LEGACY_RENEGOTIATION,
+ * %QSSL_SSL_OPTIONS_DISABLE_COMPRESSION and
+ * %QSSL_SSL_OPTIONS_DISABLE_SESSION_PERSISTENCE are on.
  *
  * Mirrors `QSslConfiguration::testSslOption()`.
  *
- * Returns: %TRUE if set
+ * Returns: %TRUE if every bit of @option is set
  *
  * Since: 1.0
  */
@@ -1072,16 +1412,16 @@ qssl_configuration_test_ssl_option (const QsslConfiguration *self,
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  return (self->ssl_options & option) == option && option != 0;
+  return option != 0 && (self->ssl_options & option) == option;
 }
 
 /**
  * qssl_configuration_set_ssl_option:
  * @self: a #QsslConfiguration
- * @option: one or more options
- * @on: whether to set or clear them
+ * @option: one option (or several)
+ * @on: whether to turn @option on or off
  *
- * Sets or clears options.
+ * Turns options on or off.
  *
  * Mirrors `QSslConfiguration::setSslOption()`.
  *
@@ -1092,12 +1432,14 @@ qssl_configuration_set_ssl_option (QsslConfiguration *self,
                                    QsslSslOptions     option,
                                    gboolean           on)
 {
+  QsslSslOptions options;
+
   g_return_if_fail (self != NULL);
 
-  if (on)
-    self->ssl_options |= option;
-  else
-    self->ssl_options &= ~option;
+  options = on ? (self->ssl_options | option) : (self->ssl_options & ~option);
+  if (options == self->ssl_options)
+    return;
+  self->ssl_options = options;
   _qssl_configuration_invalidate (self);
 }
 
@@ -1105,9 +1447,7 @@ qssl_configuration_set_ssl_option (QsslConfiguration *self,
  * qssl_configuration_get_ssl_options:
  * @self: a #QsslConfiguration
  *
- * Every option set.
- *
- * libqssl addition (Qt only tests one option at a time).
+ * Every option that is on. libqssl addition: Qt only tests them one by one.
  *
  * Returns: the options
  *
@@ -1121,16 +1461,20 @@ qssl_configuration_get_ssl_options (const QsslConfiguration *self)
   return self->ssl_options;
 }
 
+/* Session ticket */
+
 /**
  * qssl_configuration_get_session_ticket:
  * @self: a #QsslConfiguration
  *
- * The session a socket may resume (an opaque encoding of OpenSSL's session,
- * ticket included), as received after a handshake.
+ * The TLS session to resume: set by a socket when the server sends a
+ * session ticket (unless %QSSL_SSL_OPTIONS_DISABLE_SESSION_PERSISTENCE is
+ * on), or by the application from an earlier connection.
  *
  * Mirrors `QSslConfiguration::sessionTicket()`.
  *
- * Returns: (transfer full) (nullable): the session ticket
+ * Returns: (transfer full) (nullable): the session (an ASN.1 encoded
+ *   `SSL_SESSION`), or %NULL if none
  *
  * Since: 1.0
  */
@@ -1145,9 +1489,11 @@ qssl_configuration_get_session_ticket (const QsslConfiguration *self)
 /**
  * qssl_configuration_set_session_ticket:
  * @self: a #QsslConfiguration
- * @ticket: (nullable): a session ticket from an earlier connection
+ * @ticket: (nullable): a session from
+ *   [method@Qssl.Configuration.get_session_ticket], or %NULL or empty for
+ *   none
  *
- * Sets the session a client tries to resume.
+ * Sets the TLS session a client socket offers to resume.
  *
  * Mirrors `QSslConfiguration::setSessionTicket()`.
  *
@@ -1159,39 +1505,45 @@ qssl_configuration_set_session_ticket (QsslConfiguration *self,
 {
   g_return_if_fail (self != NULL);
 
+  /* Per connection, so the cached contexts stay valid. */
   g_clear_pointer (&self->session_ticket, g_bytes_unref);
-  self->session_ticket = ticket ? g_bytes_ref (ticket) : NULL;
+  self->session_ticket = bytes_ref_or_null (ticket);
 }
 
 /**
  * qssl_configuration_get_session_ticket_lifetime_hint:
  * @self: a #QsslConfiguration
  *
- * The lifetime the server advertised for the session ticket, in seconds.
+ * How long, in seconds, the server said its session ticket stays valid;
+ * -1 when no ticket was received.
  *
  * Mirrors `QSslConfiguration::sessionTicketLifeTimeHint()`.
  *
- * Returns: the lifetime hint
+ * Returns: the lifetime hint in seconds, or -1
  *
  * Since: 1.0
  */
 int
 qssl_configuration_get_session_ticket_lifetime_hint (const QsslConfiguration *self)
 {
-  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (self != NULL, -1);
 
   return self->session_ticket_lifetime_hint;
 }
+
+/* ALPN */
 
 /**
  * qssl_configuration_get_allowed_next_protocols:
  * @self: a #QsslConfiguration
  *
- * The application protocols offered or accepted through ALPN.
+ * The application protocols offered (client) or accepted (server) through
+ * ALPN, most preferred first.
  *
  * Mirrors `QSslConfiguration::allowedNextProtocols()`.
  *
- * Returns: (transfer full) (array zero-terminated=1): the protocol names
+ * Returns: (transfer full) (array zero-terminated=1): the protocols,
+ *   possibly empty
  *
  * Since: 1.0
  */
@@ -1206,10 +1558,11 @@ qssl_configuration_get_allowed_next_protocols (const QsslConfiguration *self)
 /**
  * qssl_configuration_set_allowed_next_protocols:
  * @self: a #QsslConfiguration
- * @protocols: (array zero-terminated=1) (nullable): protocol names such as
- *   %QSSL_ALPN_HTTP2 and %QSSL_ALPN_HTTP_1_1, in order of preference
+ * @protocols: (nullable) (array zero-terminated=1): ALPN protocol names
+ *   such as %QSSL_ALPN_HTTP2 and %QSSL_ALPN_HTTP_1_1, most preferred first;
+ *   %NULL or empty for no ALPN
  *
- * Sets the ALPN protocols.
+ * Sets the application protocols to negotiate through ALPN.
  *
  * Mirrors `QSslConfiguration::setAllowedNextProtocols()`.
  *
@@ -1222,8 +1575,7 @@ qssl_configuration_set_allowed_next_protocols (QsslConfiguration  *self,
   g_return_if_fail (self != NULL);
 
   g_clear_pointer (&self->allowed_next_protocols, g_strfreev);
-  if (protocols != NULL && protocols[0] != NULL)
-    self->allowed_next_protocols = g_strdupv ((char **) protocols);
+  self->allowed_next_protocols = strv_copy_or_null (protocols);
   _qssl_configuration_invalidate (self);
 }
 
@@ -1231,11 +1583,11 @@ qssl_configuration_set_allowed_next_protocols (QsslConfiguration  *self,
  * qssl_configuration_get_next_negotiated_protocol:
  * @self: a #QsslConfiguration
  *
- * The application protocol ALPN agreed on in the last handshake.
+ * The application protocol ALPN settled on in the last handshake.
  *
  * Mirrors `QSslConfiguration::nextNegotiatedProtocol()`.
  *
- * Returns: (nullable): the protocol, or %NULL
+ * Returns: (transfer none) (nullable): the protocol, or %NULL if none
  *
  * Since: 1.0
  */
@@ -1251,11 +1603,12 @@ qssl_configuration_get_next_negotiated_protocol (const QsslConfiguration *self)
  * qssl_configuration_get_next_protocol_negotiation_status:
  * @self: a #QsslConfiguration
  *
- * Whether ALPN agreed on a protocol in the last handshake.
+ * How ALPN went in the last handshake.
  *
  * Mirrors `QSslConfiguration::nextProtocolNegotiationStatus()`.
  *
- * Returns: the status
+ * Returns: the status; %QSSL_NEXT_PROTOCOL_NEGOTIATION_STATUS_NONE before a
+ *   handshake
  *
  * Since: 1.0
  */
@@ -1267,15 +1620,59 @@ qssl_configuration_get_next_protocol_negotiation_status (const QsslConfiguration
   return self->next_protocol_negotiation_status;
 }
 
+/* Flags */
+
+/**
+ * qssl_configuration_get_ocsp_stapling_enabled:
+ * @self: a #QsslConfiguration
+ *
+ * Whether a client socket asks the server for a stapled OCSP response and
+ * checks it; off by default.
+ *
+ * Mirrors `QSslConfiguration::ocspStaplingEnabled()`.
+ *
+ * Returns: %TRUE if OCSP stapling is on
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_configuration_get_ocsp_stapling_enabled (const QsslConfiguration *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->ocsp_stapling_enabled;
+}
+
+/**
+ * qssl_configuration_set_ocsp_stapling_enabled:
+ * @self: a #QsslConfiguration
+ * @enabled: whether to ask for and check a stapled OCSP response
+ *
+ * Turns OCSP stapling on or off (client sockets only).
+ *
+ * Mirrors `QSslConfiguration::setOcspStaplingEnabled()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_configuration_set_ocsp_stapling_enabled (QsslConfiguration *self,
+                                              gboolean           enabled)
+{
+  g_return_if_fail (self != NULL);
+
+  self->ocsp_stapling_enabled = !!enabled;
+  _qssl_configuration_invalidate (self);
+}
+
 /**
  * qssl_configuration_get_pre_shared_key_identity_hint:
  * @self: a #QsslConfiguration
  *
- * The identity hint a PSK server sends.
+ * The identity hint a server sends to PSK clients.
  *
  * Mirrors `QSslConfiguration::preSharedKeyIdentityHint()`.
  *
- * Returns: (transfer full) (nullable): the hint
+ * Returns: (transfer full) (nullable): the hint, or %NULL if none
  *
  * Since: 1.0
  */
@@ -1290,9 +1687,9 @@ qssl_configuration_get_pre_shared_key_identity_hint (const QsslConfiguration *se
 /**
  * qssl_configuration_set_pre_shared_key_identity_hint:
  * @self: a #QsslConfiguration
- * @hint: (nullable): the identity hint
+ * @hint: (nullable): the hint, or %NULL or empty for none
  *
- * Sets the identity hint a PSK server sends.
+ * Sets the identity hint a server sends to PSK clients.
  *
  * Mirrors `QSslConfiguration::setPreSharedKeyIdentityHint()`.
  *
@@ -1305,7 +1702,94 @@ qssl_configuration_set_pre_shared_key_identity_hint (QsslConfiguration *self,
   g_return_if_fail (self != NULL);
 
   g_clear_pointer (&self->pre_shared_key_identity_hint, g_bytes_unref);
-  self->pre_shared_key_identity_hint = hint ? g_bytes_ref (hint) : NULL;
+  self->pre_shared_key_identity_hint = bytes_ref_or_null (hint);
+  _qssl_configuration_invalidate (self);
+}
+
+/**
+ * qssl_configuration_get_missing_certificate_is_fatal:
+ * @self: a #QsslConfiguration
+ *
+ * Whether a server that verifies its clients fails the handshake when a
+ * client sends no certificate; off by default.
+ *
+ * Mirrors `QSslConfiguration::missingCertificateIsFatal()`.
+ *
+ * Returns: %TRUE if a missing client certificate is fatal
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_configuration_get_missing_certificate_is_fatal (const QsslConfiguration *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->missing_certificate_is_fatal;
+}
+
+/**
+ * qssl_configuration_set_missing_certificate_is_fatal:
+ * @self: a #QsslConfiguration
+ * @cannot_recover: whether a missing client certificate fails the handshake
+ *
+ * Makes a server with %QSSL_PEER_VERIFY_MODE_VERIFY_PEER end the handshake
+ * with an alert when the client sends no certificate.
+ *
+ * Mirrors `QSslConfiguration::setMissingCertificateIsFatal()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_configuration_set_missing_certificate_is_fatal (QsslConfiguration *self,
+                                                     gboolean           cannot_recover)
+{
+  g_return_if_fail (self != NULL);
+
+  self->missing_certificate_is_fatal = !!cannot_recover;
+  _qssl_configuration_invalidate (self);
+}
+
+/**
+ * qssl_configuration_get_handshake_must_interrupt_on_error:
+ * @self: a #QsslConfiguration
+ *
+ * Whether verification errors interrupt the handshake at once (the socket's
+ * `handshake-interrupted-on-error` signal) instead of being collected for
+ * `ssl-errors`; off by default.
+ *
+ * Mirrors `QSslConfiguration::handshakeMustInterruptOnError()`.
+ *
+ * Returns: %TRUE if errors interrupt the handshake
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_configuration_get_handshake_must_interrupt_on_error (const QsslConfiguration *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->handshake_must_interrupt_on_error;
+}
+
+/**
+ * qssl_configuration_set_handshake_must_interrupt_on_error:
+ * @self: a #QsslConfiguration
+ * @interrupt: whether verification errors interrupt the handshake
+ *
+ * Chooses Qt 6's early error reporting: each verification error interrupts
+ * the handshake until the application continues it or gives up.
+ *
+ * Mirrors `QSslConfiguration::setHandshakeMustInterruptOnError()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_configuration_set_handshake_must_interrupt_on_error (QsslConfiguration *self,
+                                                          gboolean           interrupt)
+{
+  g_return_if_fail (self != NULL);
+
+  self->handshake_must_interrupt_on_error = !!interrupt;
   _qssl_configuration_invalidate (self);
 }
 
@@ -1319,7 +1803,7 @@ qssl_configuration_set_pre_shared_key_identity_hint (QsslConfiguration *self,
  *
  * Mirrors `QSslConfiguration::peerCertificate()`.
  *
- * Returns: (transfer none) (nullable): the certificate
+ * Returns: (transfer none) (nullable): the certificate, or %NULL if none
  *
  * Since: 1.0
  */
@@ -1328,19 +1812,22 @@ qssl_configuration_get_peer_certificate (const QsslConfiguration *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return self->peer_certificate_chain->len > 0 ? g_ptr_array_index (self->peer_certificate_chain, 0)
-                                               : NULL;
+  if (self->peer_certificate_chain->len == 0)
+    return NULL;
+  return g_ptr_array_index (self->peer_certificate_chain, 0);
 }
 
 /**
  * qssl_configuration_get_peer_certificate_chain:
  * @self: a #QsslConfiguration
  *
- * The chain the peer presented in the last handshake, its own first.
+ * The chain the peer presented in the last handshake, its own certificate
+ * first.
  *
  * Mirrors `QSslConfiguration::peerCertificateChain()`.
  *
- * Returns: (transfer container) (element-type QsslCertificate): the chain
+ * Returns: (transfer container) (element-type QsslCertificate): the chain,
+ *   possibly empty
  *
  * Since: 1.0
  */
@@ -1356,11 +1843,12 @@ qssl_configuration_get_peer_certificate_chain (const QsslConfiguration *self)
  * qssl_configuration_get_session_cipher:
  * @self: a #QsslConfiguration
  *
- * The cipher suite of the last handshake.
+ * The cipher negotiated in the last handshake.
  *
  * Mirrors `QSslConfiguration::sessionCipher()`.
  *
- * Returns: (transfer none) (nullable): the cipher
+ * Returns: (transfer none) (nullable): the cipher, or %NULL before a
+ *   handshake
  *
  * Since: 1.0
  */
@@ -1376,12 +1864,11 @@ qssl_configuration_get_session_cipher (const QsslConfiguration *self)
  * qssl_configuration_get_session_protocol:
  * @self: a #QsslConfiguration
  *
- * The protocol version of the last handshake, or
- * %QSSL_PROTOCOL_UNKNOWN_PROTOCOL.
+ * The protocol version negotiated in the last handshake.
  *
  * Mirrors `QSslConfiguration::sessionProtocol()`.
  *
- * Returns: the protocol
+ * Returns: the protocol, %QSSL_PROTOCOL_UNKNOWN_PROTOCOL before a handshake
  *
  * Since: 1.0
  */
@@ -1397,12 +1884,11 @@ qssl_configuration_get_session_protocol (const QsslConfiguration *self)
  * qssl_configuration_get_ephemeral_server_key:
  * @self: a #QsslConfiguration
  *
- * On a client, the server's ephemeral key-exchange key of the last
- * handshake.
+ * On a client, the server's ephemeral key of the last (EC)DHE key exchange.
  *
  * Mirrors `QSslConfiguration::ephemeralServerKey()`.
  *
- * Returns: (transfer none) (nullable): the key
+ * Returns: (transfer none) (nullable): the public key, or %NULL if none
  *
  * Since: 1.0
  */
@@ -1412,211 +1898,4 @@ qssl_configuration_get_ephemeral_server_key (const QsslConfiguration *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   return self->ephemeral_server_key;
-}
-
-/* Plain settings */
-
-/**
- * qssl_configuration_get_protocol:
- * @self: a #QsslConfiguration
- *
- * The TLS versions a socket may use.
- *
- * Mirrors `QSslConfiguration::protocol()`.
- *
- * Returns: the current value
- *
- * Since: 1.0
- */
-QsslProtocol
-qssl_configuration_get_protocol (const QsslConfiguration *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->protocol;
-}
-
-/**
- * qssl_configuration_set_protocol:
- * @self: a #QsslConfiguration
- * @protocol: the new value
- *
- * Sets [method@Qssl.Configuration.get_protocol].
- *
- * Mirrors `QSslConfiguration::setProtocol()`.
- *
- * Since: 1.0
- */
-void
-qssl_configuration_set_protocol (QsslConfiguration *self,
-                                 QsslProtocol protocol)
-{
-  g_return_if_fail (self != NULL);
-
-  self->protocol = protocol;
-  _qssl_configuration_invalidate (self);
-}
-
-/**
- * qssl_configuration_get_peer_verify_mode:
- * @self: a #QsslConfiguration
- *
- * How the peer's certificate is checked.
- *
- * Mirrors `QSslConfiguration::peerVerifyMode()`.
- *
- * Returns: the current value
- *
- * Since: 1.0
- */
-QsslPeerVerifyMode
-qssl_configuration_get_peer_verify_mode (const QsslConfiguration *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->peer_verify_mode;
-}
-
-/**
- * qssl_configuration_set_peer_verify_mode:
- * @self: a #QsslConfiguration
- * @mode: the new value
- *
- * Sets [method@Qssl.Configuration.get_peer_verify_mode].
- *
- * Mirrors `QSslConfiguration::setPeerVerifyMode()`.
- *
- * Since: 1.0
- */
-void
-qssl_configuration_set_peer_verify_mode (QsslConfiguration *self,
-                                         QsslPeerVerifyMode mode)
-{
-  g_return_if_fail (self != NULL);
-
-  self->peer_verify_mode = mode;
-  _qssl_configuration_invalidate (self);
-}
-
-/**
- * qssl_configuration_get_ocsp_stapling_enabled:
- * @self: a #QsslConfiguration
- *
- * Whether a client asks the server for a stapled OCSP response and checks it.
- *
- * Mirrors `QSslConfiguration::ocspStaplingEnabled()`.
- *
- * Returns: the current value
- *
- * Since: 1.0
- */
-gboolean
-qssl_configuration_get_ocsp_stapling_enabled (const QsslConfiguration *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->ocsp_stapling_enabled;
-}
-
-/**
- * qssl_configuration_set_ocsp_stapling_enabled:
- * @self: a #QsslConfiguration
- * @enabled: the new value
- *
- * Sets [method@Qssl.Configuration.get_ocsp_stapling_enabled].
- *
- * Mirrors `QSslConfiguration::setOcspStaplingEnabled()`.
- *
- * Since: 1.0
- */
-void
-qssl_configuration_set_ocsp_stapling_enabled (QsslConfiguration *self,
-                                              gboolean enabled)
-{
-  g_return_if_fail (self != NULL);
-
-  self->ocsp_stapling_enabled = enabled;
-  _qssl_configuration_invalidate (self);
-}
-
-/**
- * qssl_configuration_get_missing_certificate_is_fatal:
- * @self: a #QsslConfiguration
- *
- * Whether a server that verifies its peer fails the handshake at once when the client sends no certificate.
- *
- * Mirrors `QSslConfiguration::missingCertificateIsFatal()`.
- *
- * Returns: the current value
- *
- * Since: 1.0
- */
-gboolean
-qssl_configuration_get_missing_certificate_is_fatal (const QsslConfiguration *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->missing_certificate_is_fatal;
-}
-
-/**
- * qssl_configuration_set_missing_certificate_is_fatal:
- * @self: a #QsslConfiguration
- * @cannot_recover: the new value
- *
- * Sets [method@Qssl.Configuration.get_missing_certificate_is_fatal].
- *
- * Mirrors `QSslConfiguration::setMissingCertificateIsFatal()`.
- *
- * Since: 1.0
- */
-void
-qssl_configuration_set_missing_certificate_is_fatal (QsslConfiguration *self,
-                                                     gboolean cannot_recover)
-{
-  g_return_if_fail (self != NULL);
-
-  self->missing_certificate_is_fatal = cannot_recover;
-  _qssl_configuration_invalidate (self);
-}
-
-/**
- * qssl_configuration_get_handshake_must_interrupt_on_error:
- * @self: a #QsslConfiguration
- *
- * Whether verification errors interrupt the handshake (the socket's `handshake-interrupted-on-error` signal).
- *
- * Mirrors `QSslConfiguration::handshakeMustInterruptOnError()`.
- *
- * Returns: the current value
- *
- * Since: 1.0
- */
-gboolean
-qssl_configuration_get_handshake_must_interrupt_on_error (const QsslConfiguration *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->handshake_must_interrupt_on_error;
-}
-
-/**
- * qssl_configuration_set_handshake_must_interrupt_on_error:
- * @self: a #QsslConfiguration
- * @interrupt: the new value
- *
- * Sets [method@Qssl.Configuration.get_handshake_must_interrupt_on_error].
- *
- * Mirrors `QSslConfiguration::setHandshakeMustInterruptOnError()`.
- *
- * Since: 1.0
- */
-void
-qssl_configuration_set_handshake_must_interrupt_on_error (QsslConfiguration *self,
-                                                          gboolean interrupt)
-{
-  g_return_if_fail (self != NULL);
-
-  self->handshake_must_interrupt_on_error = interrupt;
-  _qssl_configuration_invalidate (self);
 }

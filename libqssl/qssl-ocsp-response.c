@@ -31,6 +31,17 @@ struct _QsslOcspResponse
 
 G_DEFINE_FINAL_TYPE (QsslOcspResponse, qssl_ocsp_response, G_TYPE_OBJECT)
 
+enum {
+  PROP_0,
+  PROP_CERTIFICATE_STATUS,
+  PROP_REVOCATION_REASON,
+  PROP_RESPONDER,
+  PROP_SUBJECT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static void
 qssl_ocsp_response_finalize (GObject *object)
 {
@@ -43,9 +54,117 @@ qssl_ocsp_response_finalize (GObject *object)
 }
 
 static void
+qssl_ocsp_response_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  QsslOcspResponse *self = QSSL_OCSP_RESPONSE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CERTIFICATE_STATUS:
+      g_value_set_enum (value, self->status);
+      break;
+    case PROP_REVOCATION_REASON:
+      g_value_set_enum (value, self->reason);
+      break;
+    case PROP_RESPONDER:
+      g_value_set_object (value, self->responder);
+      break;
+    case PROP_SUBJECT:
+      g_value_set_object (value, self->subject);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qssl_ocsp_response_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  QsslOcspResponse *self = QSSL_OCSP_RESPONSE (object);
+
+  /* Construct-only: a response never changes once made. */
+  switch (prop_id)
+    {
+    case PROP_CERTIFICATE_STATUS:
+      self->status = g_value_get_enum (value);
+      break;
+    case PROP_REVOCATION_REASON:
+      self->reason = g_value_get_enum (value);
+      break;
+    case PROP_RESPONDER:
+      g_set_object (&self->responder, g_value_get_object (value));
+      break;
+    case PROP_SUBJECT:
+      g_set_object (&self->subject, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 qssl_ocsp_response_class_init (QsslOcspResponseClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = qssl_ocsp_response_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = qssl_ocsp_response_finalize;
+  object_class->get_property = qssl_ocsp_response_get_property;
+  object_class->set_property = qssl_ocsp_response_set_property;
+
+  /**
+   * QsslOcspResponse:certificate-status:
+   *
+   * The status the responder gave the certificate.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CERTIFICATE_STATUS] =
+    g_param_spec_enum ("certificate-status", NULL, NULL,
+                       QSSL_TYPE_OCSP_CERTIFICATE_STATUS, QSSL_OCSP_CERTIFICATE_STATUS_UNKNOWN,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * QsslOcspResponse:revocation-reason:
+   *
+   * Why the certificate was revoked; %QSSL_OCSP_REVOCATION_REASON_NONE
+   * unless it was.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_REVOCATION_REASON] =
+    g_param_spec_enum ("revocation-reason", NULL, NULL,
+                       QSSL_TYPE_OCSP_REVOCATION_REASON, QSSL_OCSP_REVOCATION_REASON_NONE,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * QsslOcspResponse:responder:
+   *
+   * The certificate of the responder that signed the response.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RESPONDER] =
+    g_param_spec_object ("responder", NULL, NULL, QSSL_TYPE_CERTIFICATE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * QsslOcspResponse:subject:
+   *
+   * The certificate the response is about.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_SUBJECT] =
+    g_param_spec_object ("subject", NULL, NULL, QSSL_TYPE_CERTIFICATE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -62,9 +181,11 @@ qssl_ocsp_response_init (QsslOcspResponse *self)
  * @responder: (nullable): the certificate of the responder
  * @subject: (nullable): the certificate the status is about
  *
- * Makes a response value. Sockets fill these in from stapled responses.
+ * Makes a response. Sockets make them from the OCSP responses servers
+ * staple; applications rarely need to.
  *
- * Mirrors `QOcspResponse`.
+ * Mirrors `QOcspResponse::QOcspResponse()` (libqssl takes the values at
+ * construction, since responses are immutable).
  *
  * Returns: (transfer full): a new response
  *
@@ -76,13 +197,15 @@ qssl_ocsp_response_new (QsslOcspCertificateStatus  status,
                         QsslCertificate           *responder,
                         QsslCertificate           *subject)
 {
-  QsslOcspResponse *self = g_object_new (QSSL_TYPE_OCSP_RESPONSE, NULL);
+  g_return_val_if_fail (responder == NULL || QSSL_IS_CERTIFICATE (responder), NULL);
+  g_return_val_if_fail (subject == NULL || QSSL_IS_CERTIFICATE (subject), NULL);
 
-  self->status = status;
-  self->reason = reason;
-  g_set_object (&self->responder, responder);
-  g_set_object (&self->subject, subject);
-  return self;
+  return g_object_new (QSSL_TYPE_OCSP_RESPONSE,
+                       "certificate-status", status,
+                       "revocation-reason", reason,
+                       "responder", responder,
+                       "subject", subject,
+                       NULL);
 }
 
 /**
@@ -214,8 +337,13 @@ qssl_ocsp_response_equal (QsslOcspResponse *self,
 guint
 qssl_ocsp_response_hash (QsslOcspResponse *self)
 {
+  guint hash;
+
   g_return_val_if_fail (QSSL_IS_OCSP_RESPONSE (self), 0);
 
-  return (guint) self->status * 17u + (guint) (self->reason + 1) * 31u +
-         (self->subject ? qssl_certificate_hash (self->subject) : 0);
+  hash = (guint) self->status;
+  hash = hash * 31u + (guint) (self->reason + 1);
+  hash = hash * 31u + (self->responder ? qssl_certificate_hash (self->responder) : 0);
+  hash = hash * 31u + (self->subject ? qssl_certificate_hash (self->subject) : 0);
+  return hash;
 }

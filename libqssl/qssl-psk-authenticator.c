@@ -33,6 +33,44 @@ struct _QsslPreSharedKeyAuthenticator
 
 G_DEFINE_FINAL_TYPE (QsslPreSharedKeyAuthenticator, qssl_pre_shared_key_authenticator, G_TYPE_OBJECT)
 
+enum {
+  PROP_0,
+  PROP_IDENTITY_HINT,
+  PROP_IDENTITY,
+  PROP_MAXIMUM_IDENTITY_LENGTH,
+  PROP_PRE_SHARED_KEY,
+  PROP_MAXIMUM_PRE_SHARED_KEY_LENGTH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Qt does not tell a null QByteArray from an empty one. */
+static gboolean
+bytes_equal0 (GBytes *a,
+              GBytes *b)
+{
+  gsize a_size = a ? g_bytes_get_size (a) : 0;
+  gsize b_size = b ? g_bytes_get_size (b) : 0;
+
+  if (a_size == 0 || b_size == 0)
+    return a_size == b_size;
+  return g_bytes_equal (a, b);
+}
+
+/* Stores @value in @field; whether it changed. */
+static gboolean
+set_bytes (GBytes **field,
+           GBytes  *value)
+{
+  if (bytes_equal0 (*field, value))
+    return FALSE;
+  g_clear_pointer (field, g_bytes_unref);
+  if (value != NULL && g_bytes_get_size (value) > 0)
+    *field = g_bytes_ref (value);
+  return TRUE;
+}
+
 static void
 qssl_pre_shared_key_authenticator_finalize (GObject *object)
 {
@@ -46,9 +84,124 @@ qssl_pre_shared_key_authenticator_finalize (GObject *object)
 }
 
 static void
+qssl_pre_shared_key_authenticator_get_property (GObject    *object,
+                                                guint       prop_id,
+                                                GValue     *value,
+                                                GParamSpec *pspec)
+{
+  QsslPreSharedKeyAuthenticator *self = QSSL_PRE_SHARED_KEY_AUTHENTICATOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_IDENTITY_HINT:
+      g_value_set_boxed (value, self->identity_hint);
+      break;
+    case PROP_IDENTITY:
+      g_value_set_boxed (value, self->identity);
+      break;
+    case PROP_MAXIMUM_IDENTITY_LENGTH:
+      g_value_set_int (value, self->maximum_identity_length);
+      break;
+    case PROP_PRE_SHARED_KEY:
+      g_value_set_boxed (value, self->pre_shared_key);
+      break;
+    case PROP_MAXIMUM_PRE_SHARED_KEY_LENGTH:
+      g_value_set_int (value, self->maximum_pre_shared_key_length);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qssl_pre_shared_key_authenticator_set_property (GObject      *object,
+                                                guint         prop_id,
+                                                const GValue *value,
+                                                GParamSpec   *pspec)
+{
+  QsslPreSharedKeyAuthenticator *self = QSSL_PRE_SHARED_KEY_AUTHENTICATOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_IDENTITY:
+      qssl_pre_shared_key_authenticator_set_identity (self, g_value_get_boxed (value));
+      break;
+    case PROP_PRE_SHARED_KEY:
+      qssl_pre_shared_key_authenticator_set_pre_shared_key (self, g_value_get_boxed (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 qssl_pre_shared_key_authenticator_class_init (QsslPreSharedKeyAuthenticatorClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = qssl_pre_shared_key_authenticator_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = qssl_pre_shared_key_authenticator_finalize;
+  object_class->get_property = qssl_pre_shared_key_authenticator_get_property;
+  object_class->set_property = qssl_pre_shared_key_authenticator_set_property;
+
+  /**
+   * QsslPreSharedKeyAuthenticator:identity-hint:
+   *
+   * The identity hint: on a client, what the server sent; on a server, its
+   * configured hint. %NULL when there is none.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_IDENTITY_HINT] =
+    g_param_spec_boxed ("identity-hint", NULL, NULL, G_TYPE_BYTES,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * QsslPreSharedKeyAuthenticator:identity:
+   *
+   * The client's identity: set by a client, read by a server. %NULL when
+   * empty.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_IDENTITY] =
+    g_param_spec_boxed ("identity", NULL, NULL, G_TYPE_BYTES,
+                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * QsslPreSharedKeyAuthenticator:maximum-identity-length:
+   *
+   * The longest identity the handshake can carry, in bytes; 0 on a server,
+   * which cannot set one.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAXIMUM_IDENTITY_LENGTH] =
+    g_param_spec_int ("maximum-identity-length", NULL, NULL, 0, G_MAXINT, 0,
+                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * QsslPreSharedKeyAuthenticator:pre-shared-key:
+   *
+   * The pre-shared key. %NULL when empty, which fails the handshake.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PRE_SHARED_KEY] =
+    g_param_spec_boxed ("pre-shared-key", NULL, NULL, G_TYPE_BYTES,
+                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * QsslPreSharedKeyAuthenticator:maximum-pre-shared-key-length:
+   *
+   * The longest key the handshake can use, in bytes.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAXIMUM_PRE_SHARED_KEY_LENGTH] =
+    g_param_spec_int ("maximum-pre-shared-key-length", NULL, NULL, 0, G_MAXINT, 0,
+                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -63,16 +216,18 @@ _qssl_pre_shared_key_authenticator_new_full (GBytes *identity_hint,
 {
   QsslPreSharedKeyAuthenticator *self = qssl_pre_shared_key_authenticator_new ();
 
-  self->identity_hint = identity_hint ? g_bytes_ref (identity_hint) : NULL;
-  self->maximum_identity_length = maximum_identity_length;
-  self->maximum_pre_shared_key_length = maximum_pre_shared_key_length;
+  set_bytes (&self->identity_hint, identity_hint);
+  self->maximum_identity_length = MAX (maximum_identity_length, 0);
+  self->maximum_pre_shared_key_length = MAX (maximum_pre_shared_key_length, 0);
   return self;
 }
 
 /**
  * qssl_pre_shared_key_authenticator_new:
  *
- * An empty authenticator (no hint, identity or key; maximum lengths 0).
+ * An empty authenticator: no hint, identity or key, and maximum lengths of
+ * 0. Sockets hand out authenticators with the hint and the lengths of the
+ * handshake in progress.
  *
  * Mirrors `QSslPreSharedKeyAuthenticator::QSslPreSharedKeyAuthenticator()`.
  *
@@ -90,9 +245,10 @@ qssl_pre_shared_key_authenticator_new (void)
  * qssl_pre_shared_key_authenticator_copy:
  * @self: a #QsslPreSharedKeyAuthenticator
  *
- * A new authenticator with the same contents.
+ * A new authenticator with the same hint, identity, key and maximum
+ * lengths; changing either leaves the other as it was.
  *
- * Mirrors the copy constructor of `QSslPreSharedKeyAuthenticator`.
+ * Mirrors `QSslPreSharedKeyAuthenticator::QSslPreSharedKeyAuthenticator(const QSslPreSharedKeyAuthenticator &)`.
  *
  * Returns: (transfer full): the copy
  *
@@ -108,18 +264,9 @@ qssl_pre_shared_key_authenticator_copy (QsslPreSharedKeyAuthenticator *self)
   copy = _qssl_pre_shared_key_authenticator_new_full (self->identity_hint,
                                                       self->maximum_identity_length,
                                                       self->maximum_pre_shared_key_length);
-  qssl_pre_shared_key_authenticator_set_identity (copy, self->identity);
-  qssl_pre_shared_key_authenticator_set_pre_shared_key (copy, self->pre_shared_key);
+  set_bytes (&copy->identity, self->identity);
+  set_bytes (&copy->pre_shared_key, self->pre_shared_key);
   return copy;
-}
-
-static gboolean
-bytes_equal_nullable (GBytes *a,
-                      GBytes *b)
-{
-  if (a == NULL || b == NULL)
-    return (a == NULL || g_bytes_get_size (a) == 0) && (b == NULL || g_bytes_get_size (b) == 0);
-  return g_bytes_equal (a, b);
 }
 
 /**
@@ -127,7 +274,8 @@ bytes_equal_nullable (GBytes *a,
  * @self: a #QsslPreSharedKeyAuthenticator
  * @other: another #QsslPreSharedKeyAuthenticator
  *
- * Whether hint, identity, key and maximum lengths are all the same.
+ * Whether hint, identity, key and maximum lengths are all the same (an
+ * empty value equals none).
  *
  * Mirrors `QSslPreSharedKeyAuthenticator::operator==()`.
  *
@@ -142,9 +290,9 @@ qssl_pre_shared_key_authenticator_equal (QsslPreSharedKeyAuthenticator *self,
   g_return_val_if_fail (QSSL_IS_PRE_SHARED_KEY_AUTHENTICATOR (self), FALSE);
   g_return_val_if_fail (QSSL_IS_PRE_SHARED_KEY_AUTHENTICATOR (other), FALSE);
 
-  return bytes_equal_nullable (self->identity_hint, other->identity_hint) &&
-         bytes_equal_nullable (self->identity, other->identity) &&
-         bytes_equal_nullable (self->pre_shared_key, other->pre_shared_key) &&
+  return bytes_equal0 (self->identity_hint, other->identity_hint) &&
+         bytes_equal0 (self->identity, other->identity) &&
+         bytes_equal0 (self->pre_shared_key, other->pre_shared_key) &&
          self->maximum_identity_length == other->maximum_identity_length &&
          self->maximum_pre_shared_key_length == other->maximum_pre_shared_key_length;
 }
@@ -157,7 +305,7 @@ qssl_pre_shared_key_authenticator_equal (QsslPreSharedKeyAuthenticator *self,
  *
  * Mirrors `QSslPreSharedKeyAuthenticator::identityHint()`.
  *
- * Returns: (transfer full) (nullable): the hint
+ * Returns: (transfer full) (nullable): the hint, or %NULL if none
  *
  * Since: 1.0
  */
@@ -172,10 +320,11 @@ qssl_pre_shared_key_authenticator_get_identity_hint (QsslPreSharedKeyAuthenticat
 /**
  * qssl_pre_shared_key_authenticator_set_identity:
  * @self: a #QsslPreSharedKeyAuthenticator
- * @identity: (nullable): the client's identity
+ * @identity: (nullable): the client's identity, or %NULL or empty for none
  *
- * Sets the identity a client sends (truncated to the maximum length when
- * used).
+ * Sets the identity a client sends. It is stored whole; the socket
+ * truncates it to [method@Qssl.PreSharedKeyAuthenticator.get_maximum_identity_length]
+ * bytes when it answers the server, as Qt does.
  *
  * Mirrors `QSslPreSharedKeyAuthenticator::setIdentity()`.
  *
@@ -187,8 +336,8 @@ qssl_pre_shared_key_authenticator_set_identity (QsslPreSharedKeyAuthenticator *s
 {
   g_return_if_fail (QSSL_IS_PRE_SHARED_KEY_AUTHENTICATOR (self));
 
-  g_clear_pointer (&self->identity, g_bytes_unref);
-  self->identity = identity ? g_bytes_ref (identity) : NULL;
+  if (set_bytes (&self->identity, identity))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDENTITY]);
 }
 
 /**
@@ -199,7 +348,7 @@ qssl_pre_shared_key_authenticator_set_identity (QsslPreSharedKeyAuthenticator *s
  *
  * Mirrors `QSslPreSharedKeyAuthenticator::identity()`.
  *
- * Returns: (transfer full) (nullable): the identity
+ * Returns: (transfer full) (nullable): the identity, or %NULL if none
  *
  * Since: 1.0
  */
@@ -234,10 +383,11 @@ qssl_pre_shared_key_authenticator_get_maximum_identity_length (QsslPreSharedKeyA
 /**
  * qssl_pre_shared_key_authenticator_set_pre_shared_key:
  * @self: a #QsslPreSharedKeyAuthenticator
- * @key: (nullable): the pre-shared key
+ * @key: (nullable): the pre-shared key, or %NULL or empty for none
  *
- * Sets the key (truncated to the maximum length when used). Leaving it empty
- * fails the handshake.
+ * Sets the pre-shared key. It is stored whole; the socket truncates it to
+ * [method@Qssl.PreSharedKeyAuthenticator.get_maximum_pre_shared_key_length]
+ * bytes when it uses it, as Qt does. Leaving it empty fails the handshake.
  *
  * Mirrors `QSslPreSharedKeyAuthenticator::setPreSharedKey()`.
  *
@@ -249,8 +399,8 @@ qssl_pre_shared_key_authenticator_set_pre_shared_key (QsslPreSharedKeyAuthentica
 {
   g_return_if_fail (QSSL_IS_PRE_SHARED_KEY_AUTHENTICATOR (self));
 
-  g_clear_pointer (&self->pre_shared_key, g_bytes_unref);
-  self->pre_shared_key = key ? g_bytes_ref (key) : NULL;
+  if (set_bytes (&self->pre_shared_key, key))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRE_SHARED_KEY]);
 }
 
 /**
@@ -261,7 +411,7 @@ qssl_pre_shared_key_authenticator_set_pre_shared_key (QsslPreSharedKeyAuthentica
  *
  * Mirrors `QSslPreSharedKeyAuthenticator::preSharedKey()`.
  *
- * Returns: (transfer full) (nullable): the key
+ * Returns: (transfer full) (nullable): the key, or %NULL if none
  *
  * Since: 1.0
  */

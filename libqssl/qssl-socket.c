@@ -113,6 +113,10 @@ struct _QsslSocket
   /* Decrypted data OpenSSL still holds once the buffer has room again: the
    * fd will not become readable for it, so it is pumped from an idle. */
   GSource            *pending_idle;
+
+  /* connect_to_host_encrypted_async() and handshake_async() callers waiting
+   * for the end of the handshake. */
+  GQueue              handshake_tasks;
 };
 
 enum {
@@ -258,6 +262,27 @@ set_mode (QsslSocket *self,
   g_signal_emit (self, signals[SIGNAL_MODE_CHANGED], 0, mode);
 }
 
+/* Finishes every waiting handshake task: with success, or with @error. */
+static void
+complete_handshake_tasks (QsslSocket   *self,
+                          const GError *error)
+{
+  GTask *task;
+
+  while ((task = g_queue_pop_head (&self->handshake_tasks)) != NULL)
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      if (cancellable != NULL)
+        g_signal_handlers_disconnect_by_data (cancellable, task);
+      if (error != NULL)
+        g_task_return_error (task, g_error_copy (error));
+      else
+        g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+}
+
 static void
 set_error (QsslSocket      *self,
            QsslSocketError  error,
@@ -268,6 +293,12 @@ set_error (QsslSocket      *self,
   self->error_string = g_strdup (message);
   g_debug ("socket %p: error %d: %s", self, error, message);
   g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, error);
+  if (!self->encrypted && !g_queue_is_empty (&self->handshake_tasks))
+    {
+      g_autoptr(GError) task_error = g_error_new_literal (QSSL_SOCKET_ERROR, error, message);
+
+      complete_handshake_tasks (self, task_error);
+    }
 }
 
 /* Resets what belongs to one connection; settings stay. */
@@ -306,6 +337,12 @@ qssl_socket_dispose (GObject *object)
   QsslSocket *self = QSSL_SOCKET (object);
 
   reset_connection (self);
+  if (!g_queue_is_empty (&self->handshake_tasks))
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "socket disposed");
+
+      complete_handshake_tasks (self, error);
+    }
 
   G_OBJECT_CLASS (qssl_socket_parent_class)->dispose (object);
 }
@@ -1426,6 +1463,7 @@ become_encrypted (QsslSocket *self)
   g_debug ("socket %p: encrypted (%s, %s)", self, SSL_get_version (self->ssl),
            SSL_get_cipher_name (self->ssl));
   g_signal_emit (self, signals[SIGNAL_ENCRYPTED], 0);
+  complete_handshake_tasks (self, NULL);
   if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
     return;
   /* Data written before encrypted goes out now. */
@@ -2433,6 +2471,13 @@ close_connection (QsslSocket *self,
   set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
   if (previous == QSSL_SOCKET_STATE_CONNECTED || previous == QSSL_SOCKET_STATE_CLOSING)
     g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0);
+  if (!g_queue_is_empty (&self->handshake_tasks))
+    {
+      g_autoptr(GError) error = g_error_new_literal (QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED,
+                                                     _("The connection was closed before the handshake finished"));
+
+      complete_handshake_tasks (self, error);
+    }
 }
 
 static void
@@ -2794,6 +2839,185 @@ qssl_socket_wait_for_disconnected (QsslSocket  *self,
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
   return wait_for (self, WAIT_DISCONNECTED, msecs, error);
+}
+
+/* Asynchronous calls */
+
+static gboolean
+abort_for_cancellation (gpointer user_data)
+{
+  GTask *task = user_data;
+  QsslSocket *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+
+  if (g_queue_remove (&self->handshake_tasks, task))
+    {
+      g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      /* Cancelling abandons the connection, as Qt's abort() would. */
+      qssl_socket_abort (self);
+      g_object_unref (task);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* GCancellable::cancelled may fire in any thread: finish on the socket's own
+ * context. */
+static void
+on_task_cancelled (GCancellable *cancellable,
+                   GTask        *task)
+{
+  QsslSocket *self = g_task_get_source_object (task);
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_callback (source, abort_for_cancellation, g_object_ref (task), g_object_unref);
+  g_source_set_static_name (source, "[qssl] cancel");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+static GTask *
+queue_handshake_task (QsslSocket          *self,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data,
+                      gpointer             source_tag)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_name (task, source_tag == qssl_socket_handshake_async ? "[qssl] handshake"
+                                                                   : "[qssl] connect encrypted");
+  if (cancellable != NULL)
+    g_signal_connect (cancellable, "cancelled", G_CALLBACK (on_task_cancelled), task);
+  g_queue_push_tail (&self->handshake_tasks, task);
+  return task;
+}
+
+/**
+ * qssl_socket_connect_to_host_encrypted_async:
+ * @self: a #QsslSocket
+ * @host_name: a host name or IP address, also the name to verify
+ * @port: the TCP port
+ * @cancellable: (nullable): cancels the connection (the socket is aborted)
+ * @callback: (scope async): called once the socket is encrypted or has failed
+ * @user_data: data for @callback
+ *
+ * [method@Qssl.Socket.connect_to_host_encrypted] as a GIO asynchronous
+ * call; the socket's signals fire as usual meanwhile. A verification failure
+ * nobody ignored finishes it with %QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, and
+ * the errors stay in [method@Qssl.Socket.get_ssl_handshake_errors].
+ *
+ * libqssl addition (GIO style of `QSslSocket::connectToHostEncrypted()`).
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_connect_to_host_encrypted_async (QsslSocket          *self,
+                                             const char          *host_name,
+                                             guint16              port,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+  g_return_if_fail (host_name != NULL);
+
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_task_report_new_error (self, callback, user_data, qssl_socket_connect_to_host_encrypted_async,
+                               G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("Operation was cancelled"));
+      return;
+    }
+  queue_handshake_task (self, cancellable, callback, user_data, qssl_socket_connect_to_host_encrypted_async);
+  connect_to_host (self, host_name, port, NULL, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP, TRUE);
+}
+
+/**
+ * qssl_socket_connect_to_host_encrypted_finish:
+ * @self: a #QsslSocket
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Qssl.Socket.connect_to_host_encrypted_async].
+ *
+ * Returns: %TRUE once encrypted
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_connect_to_host_encrypted_finish (QsslSocket    *self,
+                                              GAsyncResult  *result,
+                                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * qssl_socket_handshake_async:
+ * @self: a #QsslSocket
+ * @io_priority: the I/O priority (unused: the handshake runs at the socket's priority)
+ * @cancellable: (nullable): cancels the handshake (the socket is aborted)
+ * @callback: (scope async): called once the handshake succeeded or failed
+ * @user_data: data for @callback
+ *
+ * Waits for the handshake that [method@Qssl.Socket.start_client_encryption]
+ * or [method@Qssl.Socket.start_server_encryption] began (or that connecting
+ * began). Already encrypted: finishes at once with success.
+ *
+ * libqssl addition (GIO style, like g_tls_connection_handshake_async()).
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_handshake_async (QsslSocket          *self,
+                             int                  io_priority,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  if (self->encrypted)
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, qssl_socket_handshake_async);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (!self->handshaking && !self->encrypt_after_connect)
+    {
+      g_task_report_new_error (self, callback, user_data, qssl_socket_handshake_async,
+                               QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION, "%s",
+                               _("No handshake was started"));
+      return;
+    }
+  queue_handshake_task (self, cancellable, callback, user_data, qssl_socket_handshake_async);
+}
+
+/**
+ * qssl_socket_handshake_finish:
+ * @self: a #QsslSocket
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Qssl.Socket.handshake_async].
+ *
+ * Returns: %TRUE once encrypted
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_handshake_finish (QsslSocket    *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* State */

@@ -68,6 +68,28 @@ QSSL_AVAILABLE_IN_1_0
 void                qssl_socket_close                     (QsslSocket               *self);
 
 
+QSSL_AVAILABLE_IN_1_0
+void                qssl_socket_connect_to_host_encrypted_async  (QsslSocket          *self,
+                                                                  const char          *host_name,
+                                                                  guint16              port,
+                                                                  GCancellable        *cancellable,
+                                                                  GAsyncReadyCallback  callback,
+                                                                  gpointer             user_data);
+QSSL_AVAILABLE_IN_1_0
+gboolean            qssl_socket_connect_to_host_encrypted_finish (QsslSocket          *self,
+                                                                  GAsyncResult        *result,
+                                                                  GError             **error);
+QSSL_AVAILABLE_IN_1_0
+void                qssl_socket_handshake_async           (QsslSocket               *self,
+                                                           int                       io_priority,
+                                                           GCancellable             *cancellable,
+                                                           GAsyncReadyCallback       callback,
+                                                           gpointer                  user_data);
+QSSL_AVAILABLE_IN_1_0
+gboolean            qssl_socket_handshake_finish          (QsslSocket               *self,
+                                                           GAsyncResult             *result,
+                                                           GError                  **error);
+
 /* Verification */
 QSSL_AVAILABLE_IN_1_0
 void                qssl_socket_ignore_ssl_errors         (QsslSocket               *self);

@@ -806,6 +806,53 @@ test_placeholder_and_reuse (void)
   qssl_socket_abort (socket);
 }
 
+static void
+on_async_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GError **error = user_data;
+  gboolean ok = qssl_socket_connect_to_host_encrypted_finish (QSSL_SOCKET (source), result, error);
+
+  if (ok)
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "success");
+}
+
+static GError *
+run_async_connect (const char   *cert_name,
+                   GCancellable *cancellable,
+                   gboolean      cancel_soon)
+{
+  g_autoptr(Server) server = server_start (cert_name, SERVER_ECHO);
+  g_autoptr(QsslSocket) client = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  GError *outcome = NULL;
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (client, configuration);
+  qssl_socket_connect_to_host_encrypted_async (client, "localhost", server->port, cancellable,
+                                               on_async_done, &outcome);
+  if (cancel_soon)
+    g_cancellable_cancel (cancellable);
+  qssl_test_wait_for_pointer ((gpointer *) &outcome, 10000);
+  if (cancel_soon)
+    g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  return outcome;
+}
+
+static void
+test_async_connect (void)
+{
+  g_autoptr(GError) success = run_async_connect ("server-ec", NULL, FALSE);
+  g_autoptr(GError) failure = run_async_connect ("expired", NULL, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) cancelled = run_async_connect ("server-ec", cancellable, TRUE);
+
+  g_assert_error (success, G_IO_ERROR, G_IO_ERROR_EXISTS); /* the marker for success */
+  g_assert_error (failure, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED);
+  g_assert_error (cancelled, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -837,6 +884,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/connect/refused", test_connection_refused);
   g_test_add_func ("/qssl/socket/connect/unsupported-protocol", test_unsupported_protocol);
   g_test_add_func ("/qssl/socket/construct/placeholder-and-reuse", test_placeholder_and_reuse);
+  g_test_add_func ("/qssl/socket/async/connect-fail-cancel", test_async_connect);
 
   return g_test_run ();
 }

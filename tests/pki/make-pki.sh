@@ -31,6 +31,8 @@ mkdir -p "$parent"
 work=$(mktemp -d "$parent/.$(basename "$out").new.XXXXXX")
 old=
 trap 'rm -rf "$work" ${old:+"$old"}' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 chmod 755 "$work"
 cd "$work"
 mkdir keys db
@@ -220,9 +222,11 @@ awk -F'\t' -v a="$(serial_of server-rsa.pem)" -v b="$(serial_of revoked.pem)" \
   '$4 == a || $4 == b' db/ca-intermediate/index.txt > ocsp-index.txt
 # Both entries share a subject, which an index with unique subjects refuses.
 echo "unique_subject = no" > ocsp-index.txt.attr
-[ "$(grep -c '^V' ocsp-index.txt)" = 1 ] && [ "$(grep -c '^R.*keyCompromise' ocsp-index.txt)" = 1 ] || {
-  echo "make-pki.sh: unexpected ocsp-index.txt:" >&2; cat ocsp-index.txt >&2; exit 1
-}
+if [ "$(grep -c '^V' ocsp-index.txt)" != 1 ] || [ "$(grep -c '^R.*keyCompromise' ocsp-index.txt)" != 1 ]; then
+  echo "make-pki.sh: unexpected ocsp-index.txt:" >&2
+  cat ocsp-index.txt >&2
+  exit 1
+fi
 
 ocsp_response() { # ocsp_response CERT OUT
   ossl ocsp -issuer intermediate.pem -cert "$1" -no_nonce -reqout "db/${2##*/}.req"
@@ -270,6 +274,7 @@ patch db/basic.der $((sig_off + sig_hl + 1)) < db/tbs.sig
 [ "$(stat -c %s ocsp-expired.der)" = "$(stat -c %s db/ocsp-fresh.der)" ] || {
   echo "make-pki.sh: ocsp-expired.der has the wrong size" >&2; exit 1
 }
+ossl ocsp -respin ocsp-expired.der -CAfile ca.pem -verify_other intermediate.pem -no_nonce
 
 # ---------------------------------------------------------------------------
 # Encrypted keys and PKCS#12 bundles (passphrase "secret").
