@@ -117,6 +117,10 @@ struct _QsslSocket
   /* connect_to_host_encrypted_async() and handshake_async() callers waiting
    * for the end of the handshake. */
   GQueue              handshake_tasks;
+
+  /* The GIOStream view, made on first request. */
+  GInputStream       *input_stream;
+  GOutputStream      *output_stream;
 };
 
 enum {
@@ -169,6 +173,9 @@ static int ssl_socket_index = -1;
 G_DEFINE_FINAL_TYPE (QsslSocket, qssl_socket, G_TYPE_SOCKET_CONNECTION)
 
 static void watch (QsslSocket *self, GIOCondition condition);
+static GInputStream *qssl_socket_get_input_stream (GIOStream *io_stream);
+static GOutputStream *qssl_socket_get_output_stream (GIOStream *io_stream);
+static gboolean qssl_socket_close_fn (GIOStream *io_stream, GCancellable *cancellable, GError **error);
 static void drive (QsslSocket *self, GIOCondition condition);
 static void start_encryption (QsslSocket *self, QsslMode mode);
 static void close_connection (QsslSocket *self, gboolean send_close_notify);
@@ -362,6 +369,8 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->read_buffer, g_byte_array_unref);
   g_clear_pointer (&self->write_buffer, g_byte_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_object (&self->input_stream);
+  g_clear_object (&self->output_stream);
 
   G_OBJECT_CLASS (qssl_socket_parent_class)->finalize (object);
 }
@@ -481,6 +490,9 @@ qssl_socket_class_init (QsslSocketClass *klass)
   object_class->finalize = qssl_socket_finalize;
   object_class->get_property = qssl_socket_get_property;
   object_class->set_property = qssl_socket_set_property;
+  G_IO_STREAM_CLASS (klass)->get_input_stream = qssl_socket_get_input_stream;
+  G_IO_STREAM_CLASS (klass)->get_output_stream = qssl_socket_get_output_stream;
+  G_IO_STREAM_CLASS (klass)->close_fn = qssl_socket_close_fn;
 
   ssl_socket_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
 
@@ -2839,6 +2851,396 @@ qssl_socket_wait_for_disconnected (QsslSocket  *self,
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
   return wait_for (self, WAIT_DISCONNECTED, msecs, error);
+}
+
+/* The GIOStream view: plaintext through the same buffers */
+
+/* The streams hold a weak reference: once the socket is gone, reading or
+ * writing fails with G_IO_ERROR_CLOSED instead of touching freed memory. */
+
+#define QSSL_TYPE_SOCKET_INPUT_STREAM (qssl_socket_input_stream_get_type ())
+G_DECLARE_FINAL_TYPE (QsslSocketInputStream, qssl_socket_input_stream, QSSL, SOCKET_INPUT_STREAM, GInputStream)
+
+struct _QsslSocketInputStream
+{
+  GInputStream  parent_instance;
+  GWeakRef      socket;
+};
+
+static void qssl_socket_input_stream_pollable_init (GPollableInputStreamInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (QsslSocketInputStream, qssl_socket_input_stream, G_TYPE_INPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
+                                                      qssl_socket_input_stream_pollable_init))
+
+#define QSSL_TYPE_SOCKET_OUTPUT_STREAM (qssl_socket_output_stream_get_type ())
+G_DECLARE_FINAL_TYPE (QsslSocketOutputStream, qssl_socket_output_stream, QSSL, SOCKET_OUTPUT_STREAM, GOutputStream)
+
+struct _QsslSocketOutputStream
+{
+  GOutputStream  parent_instance;
+  GWeakRef       socket;
+};
+
+static void qssl_socket_output_stream_pollable_init (GPollableOutputStreamInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (QsslSocketOutputStream, qssl_socket_output_stream, G_TYPE_OUTPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_OUTPUT_STREAM,
+                                                      qssl_socket_output_stream_pollable_init))
+
+/* A pollable write may queue this much before it says "would block". */
+#define STREAM_WRITE_HIGH_WATER (256 * 1024)
+
+static QsslSocket *
+stream_socket (GWeakRef  *ref,
+               GError   **error)
+{
+  QsslSocket *self = g_weak_ref_get (ref);
+
+  if (self == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The socket is gone"));
+  return self;
+}
+
+static gboolean
+stream_at_end (QsslSocket *self)
+{
+  return buffered (self) == 0 &&
+         (self->read_channel_finished || self->state == QSSL_SOCKET_STATE_UNCONNECTED);
+}
+
+/* EOF after a clean close; an error after a close without close_notify, so a
+ * truncated TLS stream never looks complete. */
+static gssize
+stream_end (QsslSocket  *self,
+            GError     **error)
+{
+  if (self->error == QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED && self->mode != QSSL_MODE_UNENCRYPTED)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, self->error_string);
+      return -1;
+    }
+  return 0;
+}
+
+static gssize
+qssl_socket_input_stream_read_nonblocking (GPollableInputStream  *pollable,
+                                           void                  *buffer,
+                                           gsize                  count,
+                                           GError               **error)
+{
+  QsslSocketInputStream *stream = QSSL_SOCKET_INPUT_STREAM (pollable);
+  g_autoptr(QsslSocket) self = stream_socket (&stream->socket, error);
+
+  if (self == NULL)
+    return -1;
+  if (buffered (self) == 0 && !self->handshaking && !self->paused &&
+      (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING))
+    pump_read (self);
+  if (buffered (self) > 0)
+    return qssl_socket_read (self, buffer, count);
+  if (stream_at_end (self))
+    return stream_end (self, error);
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, _("No data available yet"));
+  return -1;
+}
+
+static gssize
+qssl_socket_input_stream_read (GInputStream  *input,
+                               void          *buffer,
+                               gsize          count,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  QsslSocketInputStream *stream = QSSL_SOCKET_INPUT_STREAM (input);
+
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gssize n = qssl_socket_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buffer, count,
+                                                            &local_error);
+      g_autoptr(QsslSocket) self = NULL;
+
+      if (n >= 0 || !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          if (local_error != NULL)
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          return n;
+        }
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return -1;
+      self = stream_socket (&stream->socket, error);
+      if (self == NULL)
+        return -1;
+      /* Block in slices so that cancellation is noticed. */
+      wait_for (self, WAIT_READY_READ, 100, NULL);
+    }
+}
+
+static gboolean
+qssl_socket_input_stream_is_readable (GPollableInputStream *pollable)
+{
+  QsslSocketInputStream *stream = QSSL_SOCKET_INPUT_STREAM (pollable);
+  g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
+
+  return self == NULL || buffered (self) > 0 || stream_at_end (self) || has_pending_plaintext (self);
+}
+
+static GSource *
+stream_source (GObject      *stream,
+               QsslSocket   *self,
+               gboolean      ready,
+               GIOCondition  condition,
+               GCancellable *cancellable)
+{
+  g_autoptr(GSource) child = NULL;
+  GSource *source;
+
+  if (ready || self == NULL || self->state == QSSL_SOCKET_STATE_UNCONNECTED)
+    child = g_timeout_source_new (0);
+  else
+    child = g_socket_create_source (gsocket (self), condition, NULL);
+  source = g_pollable_source_new_full (stream, child, cancellable);
+  return source;
+}
+
+static GSource *
+qssl_socket_input_stream_create_source (GPollableInputStream *pollable,
+                                        GCancellable         *cancellable)
+{
+  QsslSocketInputStream *stream = QSSL_SOCKET_INPUT_STREAM (pollable);
+  g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
+
+  return stream_source (G_OBJECT (pollable), self, qssl_socket_input_stream_is_readable (pollable),
+                        G_IO_IN, cancellable);
+}
+
+static void
+qssl_socket_input_stream_pollable_init (GPollableInputStreamInterface *iface)
+{
+  iface->is_readable = qssl_socket_input_stream_is_readable;
+  iface->create_source = qssl_socket_input_stream_create_source;
+  iface->read_nonblocking = qssl_socket_input_stream_read_nonblocking;
+}
+
+static void
+qssl_socket_input_stream_finalize (GObject *object)
+{
+  g_weak_ref_clear (&QSSL_SOCKET_INPUT_STREAM (object)->socket);
+  G_OBJECT_CLASS (qssl_socket_input_stream_parent_class)->finalize (object);
+}
+
+static gboolean
+substream_close (GInputStream  *stream,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  /* Closing one direction leaves the connection alone, as for any
+   * GSocketConnection; g_io_stream_close() closes the socket. */
+  return TRUE;
+}
+
+static void
+qssl_socket_input_stream_class_init (QsslSocketInputStreamClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = qssl_socket_input_stream_finalize;
+  G_INPUT_STREAM_CLASS (klass)->read_fn = qssl_socket_input_stream_read;
+  G_INPUT_STREAM_CLASS (klass)->close_fn = substream_close;
+}
+
+static void
+qssl_socket_input_stream_init (QsslSocketInputStream *stream)
+{
+}
+
+static gssize
+qssl_socket_output_stream_write_nonblocking (GPollableOutputStream  *pollable,
+                                             const void             *buffer,
+                                             gsize                   count,
+                                             GError                **error)
+{
+  QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (pollable);
+  g_autoptr(QsslSocket) self = stream_socket (&stream->socket, error);
+
+  if (self == NULL)
+    return -1;
+  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED || self->pending_close)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                           self->error_string ? self->error_string : _("The socket is not connected"));
+      return -1;
+    }
+  if (self->write_buffer->len >= STREAM_WRITE_HIGH_WATER)
+    {
+      pump_write (self);
+      if (self->write_buffer->len >= STREAM_WRITE_HIGH_WATER)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, _("The socket is busy"));
+          return -1;
+        }
+    }
+  return qssl_socket_write (self, buffer, count);
+}
+
+static gssize
+qssl_socket_output_stream_write (GOutputStream  *output,
+                                 const void     *buffer,
+                                 gsize           count,
+                                 GCancellable   *cancellable,
+                                 GError        **error)
+{
+  QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (output);
+
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(QsslSocket) self = NULL;
+      gssize n = qssl_socket_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output), buffer,
+                                                              count, &local_error);
+
+      if (n >= 0 || !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          if (local_error != NULL)
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          return n;
+        }
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return -1;
+      self = stream_socket (&stream->socket, error);
+      if (self == NULL)
+        return -1;
+      wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL);
+    }
+}
+
+static gboolean
+qssl_socket_output_stream_flush (GOutputStream  *output,
+                                 GCancellable   *cancellable,
+                                 GError        **error)
+{
+  QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (output);
+  g_autoptr(QsslSocket) self = stream_socket (&stream->socket, error);
+
+  if (self == NULL)
+    return FALSE;
+  while (self->write_buffer->len > 0 && self->state != QSSL_SOCKET_STATE_UNCONNECTED)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL);
+    }
+  if (self->write_buffer->len > 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                           self->error_string ? self->error_string : _("The socket is not connected"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+qssl_socket_output_stream_is_writable (GPollableOutputStream *pollable)
+{
+  QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (pollable);
+  g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
+
+  return self == NULL || self->state == QSSL_SOCKET_STATE_UNCONNECTED ||
+         self->write_buffer->len < STREAM_WRITE_HIGH_WATER;
+}
+
+static GSource *
+qssl_socket_output_stream_create_source (GPollableOutputStream *pollable,
+                                         GCancellable          *cancellable)
+{
+  QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (pollable);
+  g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
+
+  return stream_source (G_OBJECT (pollable), self, qssl_socket_output_stream_is_writable (pollable),
+                        G_IO_OUT, cancellable);
+}
+
+static void
+qssl_socket_output_stream_pollable_init (GPollableOutputStreamInterface *iface)
+{
+  iface->is_writable = qssl_socket_output_stream_is_writable;
+  iface->create_source = qssl_socket_output_stream_create_source;
+  iface->write_nonblocking = qssl_socket_output_stream_write_nonblocking;
+}
+
+static void
+qssl_socket_output_stream_finalize (GObject *object)
+{
+  g_weak_ref_clear (&QSSL_SOCKET_OUTPUT_STREAM (object)->socket);
+  G_OBJECT_CLASS (qssl_socket_output_stream_parent_class)->finalize (object);
+}
+
+static gboolean
+output_substream_close (GOutputStream  *stream,
+                        GCancellable   *cancellable,
+                        GError        **error)
+{
+  return TRUE;
+}
+
+static void
+qssl_socket_output_stream_class_init (QsslSocketOutputStreamClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = qssl_socket_output_stream_finalize;
+  G_OUTPUT_STREAM_CLASS (klass)->write_fn = qssl_socket_output_stream_write;
+  G_OUTPUT_STREAM_CLASS (klass)->flush = qssl_socket_output_stream_flush;
+  G_OUTPUT_STREAM_CLASS (klass)->close_fn = output_substream_close;
+}
+
+static void
+qssl_socket_output_stream_init (QsslSocketOutputStream *stream)
+{
+}
+
+static GInputStream *
+qssl_socket_get_input_stream (GIOStream *io_stream)
+{
+  QsslSocket *self = QSSL_SOCKET (io_stream);
+
+  if (self->input_stream == NULL)
+    {
+      self->input_stream = g_object_new (QSSL_TYPE_SOCKET_INPUT_STREAM, NULL);
+      g_weak_ref_init (&QSSL_SOCKET_INPUT_STREAM (self->input_stream)->socket, self);
+    }
+  return self->input_stream;
+}
+
+static GOutputStream *
+qssl_socket_get_output_stream (GIOStream *io_stream)
+{
+  QsslSocket *self = QSSL_SOCKET (io_stream);
+
+  if (self->output_stream == NULL)
+    {
+      self->output_stream = g_object_new (QSSL_TYPE_SOCKET_OUTPUT_STREAM, NULL);
+      g_weak_ref_init (&QSSL_SOCKET_OUTPUT_STREAM (self->output_stream)->socket, self);
+    }
+  return self->output_stream;
+}
+
+/* g_io_stream_close(): what disconnect_from_host() does, then wait for it. */
+static gboolean
+qssl_socket_close_fn (GIOStream     *io_stream,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  QsslSocket *self = QSSL_SOCKET (io_stream);
+
+  qssl_socket_disconnect_from_host (self);
+  while (self->state != QSSL_SOCKET_STATE_UNCONNECTED)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          qssl_socket_abort (self);
+          return FALSE;
+        }
+      wait_for (self, WAIT_DISCONNECTED, 100, NULL);
+    }
+  return TRUE;
 }
 
 /* Asynchronous calls */

@@ -853,6 +853,44 @@ test_async_connect (void)
   g_assert_error (cancelled, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+static void
+test_gio_streams (void)
+{
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  GOutputStream *output;
+  char *line;
+  gsize length;
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+
+  output = g_io_stream_get_output_stream (G_IO_STREAM (socket));
+  g_assert_true (G_IS_POLLABLE_OUTPUT_STREAM (output));
+  g_assert_true (g_output_stream_write_all (output, "first line\nsecond line\n", 23, NULL, NULL, &error));
+  g_assert_true (g_output_stream_flush (output, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (G_IS_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (G_IO_STREAM (socket))));
+  lines = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (socket)));
+  line = g_data_input_stream_read_line (lines, &length, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "first line");
+  g_free (line);
+  line = g_data_input_stream_read_line (lines, &length, NULL, &error);
+  g_assert_cmpstr (line, ==, "second line");
+  g_free (line);
+
+  g_assert_true (g_io_stream_close (G_IO_STREAM (socket), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (qssl_socket_get_state (socket), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -885,6 +923,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/connect/unsupported-protocol", test_unsupported_protocol);
   g_test_add_func ("/qssl/socket/construct/placeholder-and-reuse", test_placeholder_and_reuse);
   g_test_add_func ("/qssl/socket/async/connect-fail-cancel", test_async_connect);
+  g_test_add_func ("/qssl/socket/io/gio-streams", test_gio_streams);
 
   return g_test_run ();
 }
