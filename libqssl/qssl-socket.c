@@ -93,6 +93,7 @@ struct _QsslSocket
   GPtrArray          *ignore_list;
   gboolean            ignore_all;
   QsslPauseModes      pause_mode;
+  gboolean            continue_interrupted;
 
   /* Plaintext buffers: read_buffer[read_offset..] is unread. */
   GByteArray         *read_buffer;
@@ -1246,6 +1247,20 @@ verify_callback (int             ok,
   current = X509_STORE_CTX_get_current_cert (store);
   if (current != NULL)
     certificate = _qssl_certificate_new_ref (current);
+
+  /* Qt 6's interrupt mode: ask the application right now, from inside
+   * verification; unless it calls continue_interrupted_handshake(), OpenSSL
+   * fails the handshake and sends the peer an alert. */
+  if (qssl_configuration_get_handshake_must_interrupt_on_error (self->configuration))
+    {
+      g_autoptr(QsslError) error =
+        qssl_error_new (_qssl_error_code_from_x509_verify_error (X509_STORE_CTX_get_error (store)), certificate);
+
+      self->continue_interrupted = FALSE;
+      g_signal_emit (self, signals[SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR], 0, error);
+      return self->continue_interrupted ? 1 : 0;
+    }
+
   add_handshake_error (self, _qssl_error_code_from_x509_verify_error (X509_STORE_CTX_get_error (store)),
                        certificate);
   return 1;
@@ -1617,6 +1632,26 @@ qssl_socket_ignore_ssl_errors_list (QsslSocket *self,
   self->ignore_list = _qssl_error_list_new ();
   for (guint i = 0; i < errors->len; i++)
     g_ptr_array_add (self->ignore_list, qssl_error_copy (g_ptr_array_index (errors, i)));
+}
+
+/**
+ * qssl_socket_continue_interrupted_handshake:
+ * @self: a #QsslSocket
+ *
+ * Called from a #QsslSocket::handshake-interrupted-on-error handler, lets
+ * the handshake go on past that error (for example, a certificate the user
+ * has trusted before).
+ *
+ * Mirrors `QSslSocket::continueInterruptedHandshake()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_continue_interrupted_handshake (QsslSocket *self)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+
+  self->continue_interrupted = TRUE;
 }
 
 /**

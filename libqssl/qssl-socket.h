@@ -97,6 +97,8 @@ QSSL_AVAILABLE_IN_1_0
 void                qssl_socket_ignore_ssl_errors_list    (QsslSocket               *self,
                                                            GPtrArray                *errors);
 QSSL_AVAILABLE_IN_1_0
+void                qssl_socket_continue_interrupted_handshake (QsslSocket          *self);
+QSSL_AVAILABLE_IN_1_0
 void                qssl_socket_resume                    (QsslSocket               *self);
 QSSL_AVAILABLE_IN_1_0
 QsslPauseModes      qssl_socket_get_pause_mode            (QsslSocket               *self);

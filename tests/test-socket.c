@@ -891,6 +891,57 @@ test_gio_streams (void)
   g_assert_cmpint (qssl_socket_get_state (socket), ==, QSSL_SOCKET_STATE_UNCONNECTED);
 }
 
+static void
+on_interrupted (QsslSocket *socket,
+                QsslError  *error,
+                gpointer    user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+  /* An unknown issuer, then (when going on) an unverifiable leaf. */
+  g_assert_cmpint (qssl_error_get_error (error), ==,
+                   *count == 1 ? QSSL_ERROR_CODE_UNABLE_TO_GET_LOCAL_ISSUER_CERTIFICATE
+                               : QSSL_ERROR_CODE_UNABLE_TO_VERIFY_FIRST_CERTIFICATE);
+  if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (socket), "continue")))
+    qssl_socket_continue_interrupted_handshake (socket);
+}
+
+static void
+check_interrupt (gboolean go_on)
+{
+  g_autoptr(Server) server = server_start ("unknown-ca", SERVER_ECHO);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+  g_autoptr(QsslConfiguration) configuration = qssl_socket_get_ssl_configuration (client);
+  guint interruptions = 0;
+
+  server->leaf_only = TRUE;
+  server_run (server);
+  qssl_configuration_set_handshake_must_interrupt_on_error (configuration, TRUE);
+  qssl_socket_set_ssl_configuration (client, configuration);
+  g_object_set_data (G_OBJECT (client), "continue", GINT_TO_POINTER (go_on));
+  g_signal_connect (client, "handshake-interrupted-on-error", G_CALLBACK (on_interrupted), &interruptions);
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  if (go_on)
+    {
+      g_assert_true (wait_until_done (&recorder));
+      g_assert_cmpuint (recorder.peer_verify_errors, ==, 0);
+    }
+  else
+    {
+      g_assert_false (wait_until_done (&recorder));
+      g_assert_cmpint (recorder.error, ==, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED);
+      g_assert_null (recorder.ssl_errors);
+    }
+  g_assert_cmpuint (interruptions, ==, go_on ? 2 : 1);
+  qssl_socket_abort (client);
+  recorder_clear (&recorder);
+}
+
+static void test_interrupt_and_fail (void) { check_interrupt (FALSE); }
+static void test_interrupt_and_continue (void) { check_interrupt (TRUE); }
+
 int
 main (int   argc,
       char *argv[])
@@ -924,6 +975,8 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/construct/placeholder-and-reuse", test_placeholder_and_reuse);
   g_test_add_func ("/qssl/socket/async/connect-fail-cancel", test_async_connect);
   g_test_add_func ("/qssl/socket/io/gio-streams", test_gio_streams);
+  g_test_add_func ("/qssl/socket/verify/interrupt-and-fail", test_interrupt_and_fail);
+  g_test_add_func ("/qssl/socket/verify/interrupt-and-continue", test_interrupt_and_continue);
 
   return g_test_run ();
 }
