@@ -304,9 +304,18 @@ iterate_until_ready_reads (Recorder *recorder,
 }
 
 static void
+on_bytes_written (QsslSocket *socket,
+                  gint64      bytes,
+                  gint64     *total)
+{
+  *total += bytes;
+}
+
+static void
 check_handshake (const char *cert_name,
                  const char *host)
 {
+  gint64 plain_written = 0, encrypted_written = 0;
   g_autoptr(Server) server = server_start (cert_name, SERVER_ECHO);
   Recorder recorder = { 0 };
   g_autoptr(QsslSocket) client = client_new (&recorder);
@@ -317,7 +326,12 @@ check_handshake (const char *cert_name,
   GSocketFamily family;
 
   server_run (server);
+  g_signal_connect (client, "bytes-written", G_CALLBACK (on_bytes_written), &plain_written);
+  g_signal_connect (client, "encrypted-bytes-written", G_CALLBACK (on_bytes_written), &encrypted_written);
   qssl_socket_connect_to_host_encrypted (client, host, server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  /* Written before the handshake: queued, sent after encrypted (Qt). */
+  g_assert_cmpint (qssl_socket_write (client, (const guint8 *) "ping\n", 5), ==, 5);
+  g_assert_cmpint (qssl_socket_bytes_to_write (client), ==, 5);
   g_assert_true (wait_until_done (&recorder));
   g_assert_cmpstr (recorder.events->str, ==,
                    "state:1 host-found state:2 state:3 connected mode:1 encrypted");
@@ -337,12 +351,15 @@ check_handshake (const char *cert_name,
   g_assert_cmpint (g_socket_get_family (g_socket_connection_get_socket (G_SOCKET_CONNECTION (client))), ==, family);
   g_assert_cmpuint (qssl_socket_get_peer_port (client), ==, server->port);
 
-  qssl_socket_write (client, (const guint8 *) "ping\n", 5);
   iterate_until_ready_reads (&recorder, 1);
   while (qssl_socket_bytes_available (client) < 5 && recorder.ready_reads < 10)
     iterate_until_ready_reads (&recorder, recorder.ready_reads + 1);
   echo = qssl_socket_read_all (client);
   g_assert_cmpmem (g_bytes_get_data (echo, NULL), g_bytes_get_size (echo), "ping\n", 5);
+  /* bytes-written counts plaintext; encrypted-bytes-written what reached the
+   * kernel after the handshake, record overhead included. */
+  g_assert_cmpint (plain_written, ==, 5);
+  g_assert_cmpint (encrypted_written, >, 5);
 
   qssl_socket_disconnect_from_host (client);
   g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
