@@ -194,9 +194,11 @@ qssl_error_copy (const QsslError *self)
 
 /**
  * qssl_error_free:
- * @self: a #QsslError
+ * @self: (nullable): a #QsslError
  *
  * Frees an error.
+ *
+ * Mirrors `QSslError::~QSslError()`.
  *
  * Since: 1.0
  */

@@ -1054,6 +1054,94 @@ test_system_ca_bundle_count (void)
   g_test_trap_assert_passed ();
 }
 
+static GPtrArray *
+verify_server_rsa (void)
+{
+  g_autoptr(QsslCertificate) leaf = qssl_test_pki_certificate ("server-rsa.pem");
+  g_autoptr(QsslCertificate) intermediate = qssl_test_pki_certificate ("intermediate.pem");
+  g_autoptr(GPtrArray) chain = certificate_list (leaf, intermediate, NULL);
+
+  return qssl_certificate_verify (chain, "localhost");
+}
+
+static void
+test_system_store_trusts_cert_file (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *root = qssl_test_pki_path ("ca.pem");
+      g_autoptr(GError) error = NULL;
+      g_autofree char *empty_dir = g_dir_make_tmp ("qssl-test-XXXXXX", &error);
+      g_autoptr(GPtrArray) errors = NULL;
+
+      g_assert_no_error (error);
+      g_setenv ("SSL_CERT_FILE", root, TRUE);
+      g_setenv ("SSL_CERT_DIR", empty_dir, TRUE);
+      errors = verify_server_rsa ();
+      g_rmdir (empty_dir);
+      g_assert_cmpuint (errors->len, ==, 0);
+      return;
+    }
+  g_test_summary ("The default configuration verifies against the roots of SSL_CERT_FILE");
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+static void
+test_system_store_looks_up_cert_dir (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *root = qssl_test_pki_path ("ca.pem");
+      const char *argv[] = { "openssl", "x509", "-hash", "-noout", "-in", root, NULL };
+      g_autofree char *hash = qssl_test_run_command (argv);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("qssl-test-XXXXXX", &error);
+      g_autofree char *name = NULL;
+      g_autoptr(GPtrArray) errors = NULL;
+
+      g_assert_no_error (error);
+      g_assert_nonnull (hash);
+      /* OpenSSL finds roots in a directory by subject hash, on demand. */
+      name = g_strconcat (g_strstrip (hash), ".0", NULL);
+      write_pem (dir, name, "ca.pem");
+      g_setenv ("SSL_CERT_FILE", "/nonexistent/cert.pem", TRUE);
+      g_setenv ("SSL_CERT_DIR", dir, TRUE);
+      errors = verify_server_rsa ();
+      remove_dir (dir);
+      g_assert_cmpuint (errors->len, ==, 0);
+      return;
+    }
+  g_test_summary ("The default configuration finds roots in SSL_CERT_DIR by subject hash");
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+static void
+test_system_store_not_trusted_after_set (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *root = qssl_test_pki_path ("ca.pem");
+      g_autoptr(QsslCertificate) other = qssl_test_pki_certificate ("other-ca.pem");
+      g_autoptr(GPtrArray) only_other = certificate_list (other, NULL);
+      g_autoptr(QsslConfiguration) c = qssl_configuration_get_default ();
+      g_autoptr(GPtrArray) errors = NULL;
+
+      g_setenv ("SSL_CERT_FILE", root, TRUE);
+      qssl_configuration_set_ca_certificates (c, only_other);
+      qssl_configuration_set_default (c);
+      errors = verify_server_rsa ();
+      g_assert_cmpuint (errors->len, ==, 1);
+      g_assert_cmpint (qssl_error_get_error (g_ptr_array_index (errors, 0)), ==,
+                       QSSL_ERROR_CODE_UNABLE_TO_GET_LOCAL_ISSUER_CERTIFICATE);
+      return;
+    }
+  g_test_summary ("After set_ca_certificates the system roots are no longer trusted");
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 /* Ciphers */
 
 static void
@@ -1284,6 +1372,9 @@ main (int   argc,
   g_test_add_func ("/qssl/configuration/system-ca/ssl-cert-file", test_system_ca_ssl_cert_file);
   g_test_add_func ("/qssl/configuration/system-ca/ssl-cert-dir", test_system_ca_ssl_cert_dir);
   g_test_add_func ("/qssl/configuration/system-ca/bundle-count", test_system_ca_bundle_count);
+  g_test_add_func ("/qssl/configuration/system-ca/store-file", test_system_store_trusts_cert_file);
+  g_test_add_func ("/qssl/configuration/system-ca/store-dir", test_system_store_looks_up_cert_dir);
+  g_test_add_func ("/qssl/configuration/system-ca/store-replaced", test_system_store_not_trusted_after_set);
   g_test_add_func ("/qssl/configuration/ciphers/default-match-openssl", test_ciphers_default_match_openssl);
   g_test_add_func ("/qssl/configuration/ciphers/supported", test_ciphers_supported);
   g_test_add_func ("/qssl/configuration/ciphers/set-list", test_ciphers_set_list);
