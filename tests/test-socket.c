@@ -4,6 +4,7 @@
  */
 
 #include <string.h>
+#include <unistd.h>
 
 #include "qssl-test-utils.h"
 
@@ -959,6 +960,131 @@ check_interrupt (gboolean go_on)
 static void test_interrupt_and_fail (void) { check_interrupt (FALSE); }
 static void test_interrupt_and_continue (void) { check_interrupt (TRUE); }
 
+static void
+on_handshake_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GError **error = user_data;
+
+  if (qssl_socket_handshake_finish (QSSL_SOCKET (source), result, error))
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "success");
+}
+
+static void
+on_about_to_close (QsslSocket *socket,
+                   gboolean   *seen)
+{
+  *seen = TRUE;
+}
+
+/* The server side the way Qt's incomingConnection() example does it: adopt a
+ * descriptor, start server encryption, wait for the handshake with GIO's
+ * async call; and a client using set_socket_descriptor() on a connected fd. */
+static void
+test_set_socket_descriptor_and_handshake_async (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
+  g_autoptr(GSocketClient) connector = g_socket_client_new ();
+  g_autoptr(GSocketConnection) plain = NULL;
+  g_autoptr(GSocketConnection) accepted = NULL;
+  g_autoptr(QsslSocket) server = qssl_socket_new ();
+  g_autoptr(QsslSocket) client = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) server_configuration = qssl_test_server_configuration ("server-ec");
+  g_autoptr(QsslConfiguration) client_configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+  GError *server_outcome = NULL, *client_outcome = NULL;
+  gboolean about_to_close = FALSE;
+
+  plain = g_socket_client_connect_to_host (connector, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  accepted = g_socket_listener_accept (listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (qssl_socket_set_socket_descriptor (server, dup (g_socket_get_fd (g_socket_connection_get_socket (accepted))),
+                                                    QSSL_SOCKET_STATE_CONNECTED, &error));
+  g_assert_true (qssl_socket_set_socket_descriptor (client, dup (g_socket_get_fd (g_socket_connection_get_socket (plain))),
+                                                    QSSL_SOCKET_STATE_CONNECTED, &error));
+  g_io_stream_close (G_IO_STREAM (plain), NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (accepted), NULL, NULL);
+  g_assert_cmpint (qssl_socket_get_state (server), ==, QSSL_SOCKET_STATE_CONNECTED);
+
+  qssl_socket_set_ssl_configuration (server, server_configuration);
+  qssl_socket_set_ssl_configuration (client, client_configuration);
+  qssl_socket_set_peer_verify_name (client, "localhost");
+  qssl_socket_start_server_encryption (server);
+  qssl_socket_start_client_encryption (client);
+  qssl_socket_handshake_async (server, G_PRIORITY_DEFAULT, NULL, on_handshake_done, &server_outcome);
+  qssl_socket_handshake_async (client, G_PRIORITY_DEFAULT, NULL, on_handshake_done, &client_outcome);
+  qssl_test_wait_for_pointer ((gpointer *) &server_outcome, 10000);
+  qssl_test_wait_for_pointer ((gpointer *) &client_outcome, 10000);
+  g_assert_error (server_outcome, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_assert_error (client_outcome, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_assert_cmpint (qssl_socket_get_mode (server), ==, QSSL_MODE_SSL_SERVER);
+  g_clear_error (&server_outcome);
+  g_clear_error (&client_outcome);
+
+  /* Already encrypted: finishes at once. */
+  qssl_socket_handshake_async (client, G_PRIORITY_DEFAULT, NULL, on_handshake_done, &client_outcome);
+  qssl_test_wait_for_pointer ((gpointer *) &client_outcome, 1000);
+  g_assert_error (client_outcome, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&client_outcome);
+
+  g_signal_connect (client, "about-to-close", G_CALLBACK (on_about_to_close), &about_to_close);
+  qssl_socket_close (client);
+  g_assert_true (about_to_close);
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  qssl_socket_abort (server);
+}
+
+static void
+test_handshake_async_cancel (void)
+{
+  g_autoptr(Server) server = server_start ("server-rsa", SERVER_SILENT);
+  g_autoptr(QsslSocket) client = qssl_socket_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  GError *outcome = NULL;
+
+  server_run (server);
+  qssl_socket_connect_to_host (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_connected (client, 5000, &error));
+  qssl_socket_start_client_encryption (client);
+  qssl_socket_handshake_async (client, G_PRIORITY_DEFAULT, cancellable, on_handshake_done, &outcome);
+  g_cancellable_cancel (cancellable);
+  qssl_test_wait_for_pointer ((gpointer *) &outcome, 5000);
+  g_assert_error (outcome, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_clear_error (&outcome);
+}
+
+static void
+on_notify (GObject    *object,
+           GParamSpec *pspec,
+           GString    *names)
+{
+  g_string_append_printf (names, "%s ", pspec->name);
+}
+
+static void
+test_property_notify (void)
+{
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  g_signal_connect (socket, "notify", G_CALLBACK (on_notify), names);
+  qssl_socket_set_protocol (socket, QSSL_PROTOCOL_TLS_V1_3);
+  qssl_socket_set_protocol (socket, QSSL_PROTOCOL_TLS_V1_3); /* no change, no notify */
+  qssl_socket_set_peer_verify_mode (socket, QSSL_PEER_VERIFY_MODE_QUERY_PEER);
+  qssl_socket_set_peer_verify_depth (socket, 2);
+  qssl_socket_set_peer_verify_name (socket, "example.test");
+  qssl_socket_set_read_buffer_size (socket, 4096);
+  qssl_socket_set_pause_mode (socket, QSSL_PAUSE_MODES_ON_SSL_ERRORS);
+  g_assert_cmpstr (names->str, ==,
+                   "protocol peer-verify-mode peer-verify-depth peer-verify-name read-buffer-size pause-mode ");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -994,6 +1120,9 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/io/gio-streams", test_gio_streams);
   g_test_add_func ("/qssl/socket/verify/interrupt-and-fail", test_interrupt_and_fail);
   g_test_add_func ("/qssl/socket/verify/interrupt-and-continue", test_interrupt_and_continue);
+  g_test_add_func ("/qssl/socket/construct/set-socket-descriptor", test_set_socket_descriptor_and_handshake_async);
+  g_test_add_func ("/qssl/socket/async/handshake-cancel", test_handshake_async_cancel);
+  g_test_add_func ("/qssl/socket/properties/notify", test_property_notify);
 
   return g_test_run ();
 }
