@@ -22,6 +22,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "qssl.h"
+#include "qssl-bio-private.h"
 #include "qssl-certificate-private.h"
 #include "qssl-cipher-private.h"
 #include "qssl-configuration-private.h"
@@ -174,6 +175,7 @@ static int ssl_socket_index = -1;
 G_DEFINE_FINAL_TYPE (QsslSocket, qssl_socket, G_TYPE_SOCKET_CONNECTION)
 
 static void watch (QsslSocket *self, GIOCondition condition);
+static gsize buffered (QsslSocket *self);
 static GInputStream *qssl_socket_get_input_stream (GIOStream *io_stream);
 static GOutputStream *qssl_socket_get_output_stream (GIOStream *io_stream);
 static gboolean qssl_socket_close_fn (GIOStream *io_stream, GCancellable *cancellable, GError **error);
@@ -1339,7 +1341,21 @@ start_encryption (QsslSocket *self,
   self->ssl = SSL_new (_qssl_context_get_ctx (context));
   SSL_set_ex_data (self->ssl, ssl_socket_index, self);
   SSL_set_info_callback (self->ssl, info_callback);
-  SSL_set_fd (self->ssl, g_socket_get_fd (gsocket (self)));
+  {
+    /* Bytes read in plain mode and not consumed belong to the TLS stream
+     * (a STARTTLS peer may send its hello right after the go-ahead). */
+    g_autoptr(GBytes) prefix = NULL;
+    BIO *bio;
+
+    if (buffered (self) > 0)
+      {
+        prefix = g_bytes_new (self->read_buffer->data + self->read_offset, buffered (self));
+        g_byte_array_set_size (self->read_buffer, 0);
+        self->read_offset = 0;
+      }
+    bio = _qssl_bio_new (g_socket_get_fd (gsocket (self)), prefix);
+    SSL_set_bio (self->ssl, bio, bio);
+  }
 
   verify = effective_verify_mode (self);
   verify_flags = SSL_VERIFY_NONE;

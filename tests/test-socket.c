@@ -5,6 +5,8 @@
 
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "qssl-test-utils.h"
 
@@ -18,6 +20,7 @@ typedef enum {
   SERVER_DROP,            /* write a greeting, then drop TCP without close_notify */
   SERVER_SILENT,          /* accept TCP, never speak TLS */
   SERVER_STARTTLS,        /* plain "hello\n" exchange, then TLS, then echo */
+  SERVER_STARTTLS_QUIET,  /* reads the STARTTLS line and switches without a reply */
 } ServerBehaviour;
 
 typedef struct {
@@ -46,7 +49,8 @@ server_encrypted (QsslSocket *socket,
 {
   static const char greeting[] = "greeting\n";
 
-  if (server->behaviour == SERVER_ECHO || server->behaviour == SERVER_STARTTLS)
+  if (server->behaviour == SERVER_ECHO || server->behaviour == SERVER_STARTTLS ||
+      server->behaviour == SERVER_STARTTLS_QUIET)
     return;
   qssl_socket_write (socket, (const guint8 *) greeting, strlen (greeting));
   if (server->behaviour == SERVER_CLOSE_NOTIFY)
@@ -71,8 +75,11 @@ server_starttls_read (QsslSocket *socket,
     {
       g_autoptr(GBytes) line = qssl_socket_read_line (socket, 0);
 
-      qssl_socket_write (socket, (const guint8 *) "go ahead\n", 9);
-      qssl_socket_flush (socket);
+      if (server->behaviour == SERVER_STARTTLS)
+        {
+          qssl_socket_write (socket, (const guint8 *) "go ahead\n", 9);
+          qssl_socket_flush (socket);
+        }
       qssl_socket_start_server_encryption (socket);
     }
 }
@@ -112,7 +119,7 @@ server_thread (gpointer user_data)
         }
       qssl_socket_set_ssl_configuration (socket, configuration);
       g_signal_connect (socket, "encrypted", G_CALLBACK (server_encrypted), server);
-      if (server->behaviour == SERVER_STARTTLS)
+      if (server->behaviour == SERVER_STARTTLS || server->behaviour == SERVER_STARTTLS_QUIET)
         g_signal_connect (socket, "ready-read", G_CALLBACK (server_starttls_read), server);
       else
         {
@@ -1085,6 +1092,37 @@ test_property_notify (void)
                    "protocol peer-verify-mode peer-verify-depth peer-verify-name read-buffer-size pause-mode ");
 }
 
+/* The client sends its ClientHello right behind the STARTTLS line, so the
+ * server reads both at once: the bytes after the line must reach OpenSSL. */
+static void
+test_starttls_eager_client (void)
+{
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_STARTTLS_QUIET);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) echo = NULL;
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_connected (socket, 5000, &error));
+  /* Corking the TCP socket sends the line and the ClientHello in one
+   * segment, so the server reads both in one go. */
+  g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (socket)), IPPROTO_TCP, TCP_CORK, 1, NULL);
+  qssl_socket_write (socket, (const guint8 *) "STARTTLS\n", 9);
+  qssl_socket_start_client_encryption (socket);
+  g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (socket)), IPPROTO_TCP, TCP_CORK, 0, NULL);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  g_assert_no_error (error);
+  qssl_socket_write (socket, (const guint8 *) "after\n", 6);
+  while (qssl_socket_bytes_available (socket) < 6)
+    g_assert_true (qssl_socket_wait_for_ready_read (socket, 5000, &error));
+  echo = qssl_socket_read_all (socket);
+  g_assert_cmpmem (g_bytes_get_data (echo, NULL), g_bytes_get_size (echo), "after\n", 6);
+  qssl_socket_abort (socket);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1113,6 +1151,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/close/close-notify", test_close_notify);
   g_test_add_func ("/qssl/socket/close/tcp-drop", test_tcp_drop);
   g_test_add_func ("/qssl/socket/starttls", test_starttls);
+  g_test_add_func ("/qssl/socket/starttls-eager-client", test_starttls_eager_client);
   g_test_add_func ("/qssl/socket/connect/refused", test_connection_refused);
   g_test_add_func ("/qssl/socket/connect/unsupported-protocol", test_unsupported_protocol);
   g_test_add_func ("/qssl/socket/construct/placeholder-and-reuse", test_placeholder_and_reuse);
