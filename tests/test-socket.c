@@ -1123,6 +1123,46 @@ test_starttls_eager_client (void)
   qssl_socket_abort (socket);
 }
 
+static void
+test_splice (void)
+{
+  g_autoptr(Server) server = server_start ("server-rsa", SERVER_ECHO);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GInputStream) source = NULL;
+  g_autoptr(GString) echo = g_string_new (NULL);
+  GString *text = g_string_new (NULL);
+  gssize spliced;
+
+  for (int i = 0; i < 20000; i++)
+    g_string_append_printf (text, "line %d\n", i);
+  payload = g_string_free_to_bytes (text);
+  source = g_memory_input_stream_new_from_bytes (payload);
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  spliced = g_output_stream_splice (g_io_stream_get_output_stream (G_IO_STREAM (socket)), source,
+                                    G_OUTPUT_STREAM_SPLICE_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (spliced, ==, g_bytes_get_size (payload));
+  while (echo->len < g_bytes_get_size (payload))
+    {
+      char buffer[8192];
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (socket)), buffer,
+                                      sizeof buffer, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (echo, buffer, n);
+    }
+  g_assert_cmpmem (echo->str, echo->len, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  qssl_socket_abort (socket);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1157,6 +1197,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/construct/placeholder-and-reuse", test_placeholder_and_reuse);
   g_test_add_func ("/qssl/socket/async/connect-fail-cancel", test_async_connect);
   g_test_add_func ("/qssl/socket/io/gio-streams", test_gio_streams);
+  g_test_add_func ("/qssl/socket/io/splice", test_splice);
   g_test_add_func ("/qssl/socket/verify/interrupt-and-fail", test_interrupt_and_fail);
   g_test_add_func ("/qssl/socket/verify/interrupt-and-continue", test_interrupt_and_continue);
   g_test_add_func ("/qssl/socket/construct/set-socket-descriptor", test_set_socket_descriptor_and_handshake_async);
