@@ -14,6 +14,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -2383,8 +2384,8 @@ qssl_socket_bytes_to_write (QsslSocket *self)
  * qssl_socket_encrypted_bytes_available:
  * @self: a #QsslSocket
  *
- * How many received bytes OpenSSL holds that are not yet decrypted into the
- * read buffer.
+ * How many bytes have arrived from the peer but are not decrypted yet: in
+ * the kernel's receive queue, or read before STARTTLS and waiting for OpenSSL.
  *
  * Mirrors `QSslSocket::encryptedBytesAvailable()`.
  *
@@ -2397,7 +2398,13 @@ qssl_socket_encrypted_bytes_available (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
 
-  return self->ssl ? SSL_pending (self->ssl) : 0;
+  int queued = 0;
+
+  if (self->ssl == NULL)
+    return 0;
+  if (ioctl (g_socket_get_fd (gsocket (self)), FIONREAD, &queued) < 0)
+    queued = 0;
+  return (gint64) queued + (gint64) BIO_ctrl_pending (SSL_get_rbio (self->ssl));
 }
 
 /**

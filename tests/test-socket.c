@@ -32,6 +32,7 @@ typedef struct {
   ServerBehaviour   behaviour;
   char             *cert_name;
   gboolean          leaf_only;
+  const char       *chain_file;   /* present this whole file as the chain */
 } Server;
 
 static void
@@ -110,6 +111,13 @@ server_thread (gpointer user_data)
       socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (connection), &error);
       g_assert_no_error (error);
       configuration = qssl_test_server_configuration (server->cert_name);
+      if (server->chain_file != NULL)
+        {
+          g_autoptr(GBytes) data = qssl_test_pki_bytes (server->chain_file);
+          g_autoptr(GPtrArray) chain = qssl_certificate_list_from_data (data, QSSL_ENCODING_FORMAT_PEM);
+
+          qssl_configuration_set_local_certificate_chain (configuration, chain);
+        }
       if (server->leaf_only)
         {
           g_autoptr(GPtrArray) chain = qssl_configuration_get_local_certificate_chain (configuration);
@@ -740,6 +748,7 @@ test_read_buffer_limit (void)
   g_autoptr(GError) error = NULL;
   gsize total = 4 * 1024 * 1024, received = 0;
   guint8 *data = g_malloc0 (total);
+  gboolean saw_backlog = FALSE;
 
   server_run (server);
   qssl_socket_set_ssl_configuration (socket, configuration);
@@ -759,11 +768,15 @@ test_read_buffer_limit (void)
             break;
         }
       g_assert_cmpint (qssl_socket_bytes_available (socket), <=, 40 * 1024);
+      if (qssl_socket_bytes_available (socket) == 40 * 1024)
+        saw_backlog |= qssl_socket_encrypted_bytes_available (socket) > 0;
       chunk = qssl_socket_read_bytes (socket, 8 * 1024);
       received += g_bytes_get_size (chunk);
     }
   g_assert_no_error (error);
   g_assert_cmpuint (received, ==, total);
+  /* With the buffer full, ciphertext waits (back-pressure), and is counted. */
+  g_assert_true (saw_backlog);
   g_free (data);
   qssl_socket_abort (socket);
 }
@@ -1163,6 +1176,35 @@ test_splice (void)
   qssl_socket_abort (socket);
 }
 
+/* root > deep-ca-1 > deep-ca-2 > leaf: a depth of 1 lets OpenSSL check the
+ * leaf and two issuers, the last of which must then be the trust anchor. */
+static void
+check_depth (int      depth,
+             gboolean passes)
+{
+  g_autoptr(Server) server = server_start ("deep", SERVER_ECHO);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+
+  server->chain_file = "deep-chain.pem";
+  server_run (server);
+  qssl_socket_set_peer_verify_depth (client, depth);
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_cmpint (wait_until_done (&recorder), ==, passes);
+  if (!passes)
+    g_assert_cmpint (recorder.error, ==, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED);
+  qssl_socket_abort (client);
+  recorder_clear (&recorder);
+}
+
+static void
+test_peer_verify_depth (void)
+{
+  check_depth (0, TRUE); /* no limit */
+  check_depth (2, TRUE);
+  check_depth (1, FALSE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1198,6 +1240,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/async/connect-fail-cancel", test_async_connect);
   g_test_add_func ("/qssl/socket/io/gio-streams", test_gio_streams);
   g_test_add_func ("/qssl/socket/io/splice", test_splice);
+  g_test_add_func ("/qssl/socket/verify/depth", test_peer_verify_depth);
   g_test_add_func ("/qssl/socket/verify/interrupt-and-fail", test_interrupt_and_fail);
   g_test_add_func ("/qssl/socket/verify/interrupt-and-continue", test_interrupt_and_continue);
   g_test_add_func ("/qssl/socket/construct/set-socket-descriptor", test_set_socket_descriptor_and_handshake_async);

@@ -78,7 +78,8 @@ bg() { # run in the background, with a log of its own
 }
 for name in server-rsa client ocsp-responder; do bg rsa_key "$name.key"; done
 for name in ca intermediate other-ca server-ec expired not-yet-valid wrong-host self-signed \
-  wildcard ip-only cn-only unknown-ca revoked client-ec client-expired client-untrusted; do
+  wildcard ip-only cn-only unknown-ca revoked client-ec client-expired client-untrusted \
+  deep-ca-1 deep-ca-2 deep; do
   bg ec_key "$name.key"
 done
 bg rsa_key keys/rsa-2048.key 2048
@@ -185,6 +186,11 @@ issue ca self "$subject_base/CN=libqssl Test Root CA" db/ca.ext
 issue other-ca self "$subject_base/CN=libqssl Other CA" db/ca.ext
 issue intermediate ca "$subject_base/CN=libqssl Test Intermediate CA" db/intermediate.ext
 cat ca.pem intermediate.pem > ca-bundle.pem
+# A chain with two intermediates (root > deep-ca-1 > deep-ca-2 > deep), for
+# peer-verify-depth.
+ext_file db/deep-ca.ext "${ca_ext[@]}" "authorityKeyIdentifier=keyid"
+issue deep-ca-1 ca "$subject_base/CN=libqssl Deep CA 1" db/deep-ca.ext
+issue deep-ca-2 deep-ca-1 "$subject_base/CN=libqssl Deep CA 2" db/deep-ca.ext
 
 past=(20200101000000Z 20210101000000Z)
 future=(20900101000000Z 20910101000000Z)
@@ -201,6 +207,8 @@ leaf ip-only intermediate "/O=libqssl tests" db/ip-only.ext
 leaf cn-only intermediate "$localhost" db/cn-only.ext
 leaf unknown-ca other-ca "$localhost" db/server-ec.ext
 leaf revoked intermediate "$localhost" db/server-ec.ext
+leaf deep deep-ca-2 "$localhost" db/server-ec.ext
+cat deep-ca-1.pem >> deep-chain.pem
 issue self-signed self "$localhost" db/self-signed.ext
 
 # Clients.
