@@ -2700,6 +2700,38 @@ wait_success (QsslSocket *self,
     }
 }
 
+static gboolean
+on_wait_deadline (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* One blocking iteration of the socket's context, bounded by @remaining_us
+ * (-1: unbounded). FALSE when another thread owns the context. */
+static gboolean
+iterate_context (QsslSocket *self,
+                 gint64      remaining_us)
+{
+  GSource *deadline = NULL;
+
+  if (!g_main_context_acquire (self->context))
+    return FALSE;
+  if (remaining_us >= 0)
+    {
+      deadline = g_timeout_source_new ((remaining_us + 999) / 1000);
+      g_source_set_callback (deadline, on_wait_deadline, NULL, NULL);
+      g_source_attach (deadline, self->context);
+    }
+  g_main_context_iteration (self->context, TRUE);
+  if (deadline != NULL)
+    {
+      g_source_destroy (deadline);
+      g_source_unref (deadline);
+    }
+  g_main_context_release (self->context);
+  return TRUE;
+}
+
 /* Runs the socket's own work, without a main loop, until @what happens or
  * @msecs pass. Only the host lookup, whose answer GResolver delivers on the
  * main context, needs the socket's context iterated. */
@@ -2733,16 +2765,14 @@ wait_for (QsslSocket  *self,
         }
       if (self->state == QSSL_SOCKET_STATE_HOST_LOOKUP)
         {
-          if (!g_main_context_acquire (self->context))
+          /* GResolver answers on the socket's context: run it, blocking
+           * until something happens or the time is up. */
+          if (!iterate_context (self, remaining))
             {
               g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
                                    _("The socket's main context is in use by another thread"));
               return FALSE;
             }
-          g_main_context_iteration (self->context, FALSE);
-          g_main_context_release (self->context);
-          if (self->state == QSSL_SOCKET_STATE_HOST_LOOKUP)
-            g_usleep (MIN (remaining < 0 ? 1000 : remaining, 1000));
           continue;
         }
       if (self->emit_idle != NULL)
@@ -2759,10 +2789,10 @@ wait_for (QsslSocket  *self,
         }
       if (self->source_condition == 0 || self->paused)
         {
-          /* Nothing to wait for on the fd (paused, or waiting on the app). */
-          if (remaining < 0)
-            remaining = 1000;
-          g_usleep (MIN (remaining, 1000));
+          /* Nothing to wait for on the fd (paused for the application):
+           * only the application's own sources can move things on. */
+          if (!iterate_context (self, remaining))
+            g_usleep (remaining < 0 ? G_USEC_PER_SEC : MIN (remaining, G_USEC_PER_SEC));
           continue;
         }
       {
