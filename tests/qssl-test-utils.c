@@ -95,9 +95,11 @@ on_deadline (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-gboolean
-qssl_test_wait_for_flag (gboolean *flag,
-                         guint     timeout_ms)
+/* Iterates the thread-default context until @done says so or the deadline. */
+static gboolean
+wait_until (gboolean (*done) (gpointer),
+            gpointer   data,
+            guint      timeout_ms)
 {
   GMainContext *context = g_main_context_get_thread_default ();
   gboolean expired = FALSE;
@@ -105,28 +107,37 @@ qssl_test_wait_for_flag (gboolean *flag,
 
   g_source_set_callback (deadline, on_deadline, &expired, NULL);
   g_source_attach (deadline, context);
-  while (!*flag && !expired)
+  while (!done (data) && !expired)
     g_main_context_iteration (context, TRUE);
   g_source_destroy (deadline);
   g_source_unref (deadline);
-  return *flag;
+  return done (data);
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static gboolean
+pointer_is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+gboolean
+qssl_test_wait_for_flag (gboolean *flag,
+                         guint     timeout_ms)
+{
+  return wait_until (flag_is_set, flag, timeout_ms);
 }
 
 gboolean
 qssl_test_wait_for_pointer (gpointer *pointer,
                             guint     timeout_ms)
 {
-  GMainContext *context = g_main_context_get_thread_default ();
-  gboolean expired = FALSE;
-  GSource *deadline = g_timeout_source_new (timeout_ms);
-
-  g_source_set_callback (deadline, on_deadline, &expired, NULL);
-  g_source_attach (deadline, context);
-  while (*pointer == NULL && !expired)
-    g_main_context_iteration (context, TRUE);
-  g_source_destroy (deadline);
-  g_source_unref (deadline);
-  return *pointer != NULL;
+  return wait_until (pointer_is_set, pointer, timeout_ms);
 }
 
 char *
