@@ -22,4 +22,32 @@ G_BEGIN_DECLS
 QSSL_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (QsslServer, qssl_server, QSSL, SERVER, GSocketService)
 
+QSSL_AVAILABLE_IN_1_0
+QsslServer        *qssl_server_new                      (void);
+QSSL_AVAILABLE_IN_1_0
+gboolean           qssl_server_listen                   (QsslServer              *self,
+                                                         GInetAddress            *address,
+                                                         guint16                  port,
+                                                         GError                 **error);
+QSSL_AVAILABLE_IN_1_0
+gboolean           qssl_server_is_listening             (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+guint16            qssl_server_get_server_port          (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_close                    (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+QsslConfiguration *qssl_server_get_ssl_configuration    (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_ssl_configuration    (QsslServer              *self,
+                                                         const QsslConfiguration *configuration);
+QSSL_AVAILABLE_IN_1_0
+int                qssl_server_get_handshake_timeout    (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_handshake_timeout    (QsslServer              *self,
+                                                         int                      msecs);
+QSSL_AVAILABLE_IN_1_0
+gboolean           qssl_server_has_pending_connections  (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+QsslSocket        *qssl_server_next_pending_connection  (QsslServer              *self);
+
 G_END_DECLS
