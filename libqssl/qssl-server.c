@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include "qssl.h"
 #include "qssl-private.h"
 
@@ -35,6 +37,11 @@ struct _QsslServer
 
   GHashTable         *handshaking;   /* QsslSocket -> GSource (timeout) */
   GQueue              pending;       /* encrypted QsslSocket, owned */
+  GQueue              accept_tasks;  /* accept_async() callers waiting */
+  int                 max_pending;
+  gboolean            paused;        /* by pause_accepting() */
+  gboolean            throttled;     /* by the max_pending limit */
+  GMainContext       *context;
 };
 
 enum {
@@ -44,6 +51,10 @@ enum {
   SIGNAL_SSL_ERRORS,
   SIGNAL_PEER_VERIFY_ERROR,
   SIGNAL_ERROR_OCCURRED,
+  SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED,
+  SIGNAL_ALERT_SENT,
+  SIGNAL_ALERT_RECEIVED,
+  SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR,
   N_SIGNALS
 };
 
@@ -67,15 +78,82 @@ forget_handshake (QsslServer *self,
   g_hash_table_remove (self->handshaking, socket);
 }
 
+/* Accepting stops while handshaking + pending sockets reach the limit; new
+ * connections then wait in the kernel's backlog, none is dropped. */
+static void
+update_accepting (QsslServer *self)
+{
+  guint in_flight = g_hash_table_size (self->handshaking) + g_queue_get_length (&self->pending);
+  gboolean throttle = self->max_pending > 0 && in_flight >= (guint) self->max_pending;
+
+  self->throttled = throttle;
+  if (!self->listening)
+    return;
+  if (throttle || self->paused)
+    g_socket_service_stop (G_SOCKET_SERVICE (self));
+  else
+    g_socket_service_start (G_SOCKET_SERVICE (self));
+}
+
 static void
 on_encrypted (QsslSocket *socket,
               QsslServer *self)
 {
+  GTask *task;
+
   g_object_ref (socket);
   forget_handshake (self, socket);
-  g_queue_push_tail (&self->pending, socket);
+  task = g_queue_pop_head (&self->accept_tasks);
+  if (task != NULL)
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      if (cancellable != NULL)
+        g_signal_handlers_disconnect_by_data (cancellable, task);
+      g_task_return_pointer (task, socket, g_object_unref);
+      g_object_unref (task);
+    }
+  else
+    g_queue_push_tail (&self->pending, socket);
+  update_accepting (self);
   g_signal_emit (self, signals[SIGNAL_PENDING_CONNECTION_AVAILABLE], 0);
   g_signal_emit (self, signals[SIGNAL_NEW_CONNECTION], 0);
+}
+
+static void
+on_psk (QsslSocket                    *socket,
+        QsslPreSharedKeyAuthenticator *authenticator,
+        QsslServer                    *self)
+{
+  g_signal_emit (self, signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, socket, authenticator);
+}
+
+static void
+on_alert_sent (QsslSocket     *socket,
+               QsslAlertLevel  level,
+               QsslAlertType   type,
+               const char     *description,
+               QsslServer     *self)
+{
+  g_signal_emit (self, signals[SIGNAL_ALERT_SENT], 0, socket, level, type, description);
+}
+
+static void
+on_alert_received (QsslSocket     *socket,
+                   QsslAlertLevel  level,
+                   QsslAlertType   type,
+                   const char     *description,
+                   QsslServer     *self)
+{
+  g_signal_emit (self, signals[SIGNAL_ALERT_RECEIVED], 0, socket, level, type, description);
+}
+
+static void
+on_interrupted (QsslSocket *socket,
+                QsslError  *error,
+                QsslServer *self)
+{
+  g_signal_emit (self, signals[SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR], 0, socket, error);
 }
 
 static void
@@ -110,12 +188,13 @@ on_error (QsslSocket      *socket,
   /* A failed handshake: the socket is dropped; the server goes on. */
   forget_handshake (self, socket);
   qssl_socket_abort (socket);
+  update_accepting (self);
   /* Released from an idle: we are inside one of the socket's own emissions. */
   {
     GSource *source = g_idle_source_new ();
 
     g_source_set_callback (source, drop_later, socket, g_object_unref);
-    g_source_attach (source, g_main_context_get_thread_default ());
+    g_source_attach (source, self->context);
     g_source_unref (source);
   }
 }
@@ -138,6 +217,7 @@ on_handshake_timeout (gpointer user_data)
   g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, socket, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
   qssl_socket_abort (socket);
   g_hash_table_remove (self->handshaking, socket);
+  update_accepting (self);
   g_object_unref (socket);
   return G_SOURCE_REMOVE;
 }
@@ -164,6 +244,10 @@ qssl_server_incoming (GSocketService    *service,
   g_signal_connect (socket, "ssl-errors", G_CALLBACK (on_ssl_errors), self);
   g_signal_connect (socket, "peer-verify-error", G_CALLBACK (on_peer_verify_error), self);
   g_signal_connect (socket, "error-occurred", G_CALLBACK (on_error), self);
+  g_signal_connect (socket, "pre-shared-key-authentication-required", G_CALLBACK (on_psk), self);
+  g_signal_connect (socket, "alert-sent", G_CALLBACK (on_alert_sent), self);
+  g_signal_connect (socket, "alert-received", G_CALLBACK (on_alert_received), self);
+  g_signal_connect (socket, "handshake-interrupted-on-error", G_CALLBACK (on_interrupted), self);
 
   timeout = g_new0 (Timeout, 1);
   timeout->server = self;
@@ -171,9 +255,10 @@ qssl_server_incoming (GSocketService    *service,
   timer = g_timeout_source_new (self->handshake_timeout);
   g_source_set_callback (timer, on_handshake_timeout, timeout, g_free);
   g_source_set_static_name (timer, "[qssl] handshake timeout");
-  g_source_attach (timer, g_main_context_get_thread_default ());
+  g_source_attach (timer, self->context);
   g_hash_table_insert (self->handshaking, g_object_ref (socket), timer);
 
+  update_accepting (self);
   g_signal_emit (self, signals[SIGNAL_STARTED_ENCRYPTION_HANDSHAKE], 0, socket);
   qssl_socket_start_server_encryption (socket);
   return TRUE;
@@ -197,6 +282,17 @@ qssl_server_dispose (GObject *object)
       g_clear_pointer (&self->handshaking, g_hash_table_unref);
     }
   g_queue_clear_full (&self->pending, g_object_unref);
+  {
+    GTask *task;
+
+    while ((task = g_queue_pop_head (&self->accept_tasks)) != NULL)
+      {
+        if (g_task_get_cancellable (task) != NULL)
+          g_signal_handlers_disconnect_by_data (g_task_get_cancellable (task), task);
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "%s", _("The server was closed"));
+        g_object_unref (task);
+      }
+  }
 
   G_OBJECT_CLASS (qssl_server_parent_class)->dispose (object);
 }
@@ -207,6 +303,7 @@ qssl_server_finalize (GObject *object)
   QsslServer *self = QSSL_SERVER (object);
 
   g_clear_pointer (&self->configuration, qssl_configuration_free);
+  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (qssl_server_parent_class)->finalize (object);
 }
@@ -284,6 +381,56 @@ qssl_server_class_init (QsslServerClass *klass)
   signals[SIGNAL_ERROR_OCCURRED] = g_signal_new ("error-occurred", G_TYPE_FROM_CLASS (klass),
                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                                                  QSSL_TYPE_SOCKET, QSSL_TYPE_SOCKET_ERROR);
+  /**
+   * QsslServer::pre-shared-key-authentication-required:
+   * @self: the server
+   * @socket: the socket
+   * @authenticator: set the key for the client's identity
+   *
+   * Mirrors `QSslServer::preSharedKeyAuthenticationRequired()`.
+   */
+  signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED] =
+    g_signal_new ("pre-shared-key-authentication-required", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, QSSL_TYPE_SOCKET, QSSL_TYPE_PRE_SHARED_KEY_AUTHENTICATOR);
+  /**
+   * QsslServer::alert-sent:
+   * @self: the server
+   * @socket: the socket
+   * @level: the alert level
+   * @type: the alert
+   * @description: OpenSSL's description
+   *
+   * Mirrors `QSslServer::alertSent()`.
+   */
+  signals[SIGNAL_ALERT_SENT] = g_signal_new ("alert-sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                             0, NULL, NULL, NULL, G_TYPE_NONE, 4, QSSL_TYPE_SOCKET,
+                                             QSSL_TYPE_ALERT_LEVEL, QSSL_TYPE_ALERT_TYPE, G_TYPE_STRING);
+  /**
+   * QsslServer::alert-received:
+   * @self: the server
+   * @socket: the socket
+   * @level: the alert level
+   * @type: the alert
+   * @description: OpenSSL's description
+   *
+   * Mirrors `QSslServer::alertReceived()`.
+   */
+  signals[SIGNAL_ALERT_RECEIVED] = g_signal_new ("alert-received", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 4,
+                                                 QSSL_TYPE_SOCKET, QSSL_TYPE_ALERT_LEVEL,
+                                                 QSSL_TYPE_ALERT_TYPE, G_TYPE_STRING);
+  /**
+   * QsslServer::handshake-interrupted-on-error:
+   * @self: the server
+   * @socket: the socket
+   * @error: the problem
+   *
+   * Mirrors `QSslServer::handshakeInterruptedOnError()`.
+   */
+  signals[SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR] =
+    g_signal_new ("handshake-interrupted-on-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, QSSL_TYPE_SOCKET,
+                  QSSL_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -292,6 +439,11 @@ qssl_server_init (QsslServer *self)
   _qssl_init ();
   self->configuration = qssl_configuration_get_default ();
   self->handshake_timeout = 5000;
+  self->max_pending = 30;
+  /* Connections beyond max_pending wait in the kernel's queue: make it deep
+   * enough that a burst of clients is queued rather than refused. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self), SOMAXCONN);
+  self->context = g_main_context_ref_thread_default ();
   self->handshaking = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, destroy_timeout);
 }
 
@@ -361,7 +513,7 @@ qssl_server_listen (QsslServer    *self,
     return FALSE;
   self->port = port;
   self->listening = TRUE;
-  g_socket_service_start (G_SOCKET_SERVICE (self));
+  update_accepting (self);
   return TRUE;
 }
 
@@ -544,7 +696,238 @@ qssl_server_has_pending_connections (QsslServer *self)
 QsslSocket *
 qssl_server_next_pending_connection (QsslServer *self)
 {
+  QsslSocket *socket;
+
   g_return_val_if_fail (QSSL_IS_SERVER (self), NULL);
 
-  return g_queue_pop_head (&self->pending);
+  socket = g_queue_pop_head (&self->pending);
+  update_accepting (self);
+  return socket;
+}
+
+/**
+ * qssl_server_pause_accepting:
+ * @self: a #QsslServer
+ *
+ * Stops accepting; new connections wait in the kernel's backlog.
+ *
+ * Mirrors `QTcpServer::pauseAccepting()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_pause_accepting (QsslServer *self)
+{
+  g_return_if_fail (QSSL_IS_SERVER (self));
+
+  self->paused = TRUE;
+  update_accepting (self);
+}
+
+/**
+ * qssl_server_resume_accepting:
+ * @self: a #QsslServer
+ *
+ * Mirrors `QTcpServer::resumeAccepting()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_resume_accepting (QsslServer *self)
+{
+  g_return_if_fail (QSSL_IS_SERVER (self));
+
+  self->paused = FALSE;
+  update_accepting (self);
+}
+
+/**
+ * qssl_server_get_max_pending_connections:
+ * @self: a #QsslServer
+ *
+ * Mirrors `QTcpServer::maxPendingConnections()`.
+ *
+ * Returns: the limit (handshaking and queued sockets together; 0 for none)
+ *
+ * Since: 1.0
+ */
+int
+qssl_server_get_max_pending_connections (QsslServer *self)
+{
+  g_return_val_if_fail (QSSL_IS_SERVER (self), 0);
+
+  return self->max_pending;
+}
+
+/**
+ * qssl_server_set_max_pending_connections:
+ * @self: a #QsslServer
+ * @max: the most sockets handshaking or waiting to be taken (default 30, 0
+ *   for no limit); beyond it connections wait in the kernel's backlog
+ *
+ * Mirrors `QTcpServer::setMaxPendingConnections()`.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_set_max_pending_connections (QsslServer *self,
+                                         int         max)
+{
+  g_return_if_fail (QSSL_IS_SERVER (self));
+  g_return_if_fail (max >= 0);
+
+  self->max_pending = max;
+  update_accepting (self);
+}
+
+/* Only there to end a blocking iteration at the deadline. */
+static gboolean
+wake_up (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * qssl_server_wait_for_new_connection:
+ * @self: a #QsslServer
+ * @msecs: the timeout in milliseconds, -1 for none
+ * @timed_out: (out) (optional): set to whether the time ran out
+ * @error: return location for a #GError
+ *
+ * Blocks until an encrypted connection is pending, running the server's
+ * main context (its accepts and handshakes) without a main loop.
+ *
+ * Mirrors `QTcpServer::waitForNewConnection()`.
+ *
+ * Returns: %TRUE when a connection is pending
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_server_wait_for_new_connection (QsslServer  *self,
+                                     int          msecs,
+                                     gboolean    *timed_out,
+                                     GError     **error)
+{
+  gint64 deadline = msecs < 0 ? -1 : g_get_monotonic_time () + (gint64) msecs * 1000;
+
+  g_return_val_if_fail (QSSL_IS_SERVER (self), FALSE);
+
+  if (timed_out != NULL)
+    *timed_out = FALSE;
+  if (!g_main_context_acquire (self->context))
+    {
+      g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
+                           _("The server's main context is in use by another thread"));
+      return FALSE;
+    }
+  while (g_queue_is_empty (&self->pending))
+    {
+      gint64 remaining = deadline < 0 ? -1 : deadline - g_get_monotonic_time ();
+      GSource *timer = NULL;
+
+      if (deadline >= 0 && remaining <= 0)
+        {
+          g_main_context_release (self->context);
+          if (timed_out != NULL)
+            *timed_out = TRUE;
+          g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT,
+                               _("Socket operation timed out"));
+          return FALSE;
+        }
+      if (remaining >= 0)
+        {
+          timer = g_timeout_source_new ((remaining + 999) / 1000);
+          g_source_set_callback (timer, wake_up, NULL, NULL);
+          g_source_attach (timer, self->context);
+        }
+      g_main_context_iteration (self->context, TRUE);
+      if (timer != NULL)
+        {
+          g_source_destroy (timer);
+          g_source_unref (timer);
+        }
+    }
+  g_main_context_release (self->context);
+  return TRUE;
+}
+
+static void
+on_accept_cancelled (GCancellable *cancellable,
+                     GTask        *task)
+{
+  QsslServer *self = g_task_get_source_object (task);
+
+  /* Only a task still waiting is finished here; the socket it would have
+   * received stays queued for the next caller. */
+  if (g_queue_remove (&self->accept_tasks, task))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("Operation was cancelled"));
+      g_object_unref (task);
+    }
+}
+
+/**
+ * qssl_server_accept_async:
+ * @self: a #QsslServer
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the next encrypted socket
+ * @user_data: data for @callback
+ *
+ * The next encrypted connection, as a GIO asynchronous call. Cancel from the
+ * server's thread.
+ *
+ * libqssl addition (GIO style of `QTcpServer::nextPendingConnection()`).
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_accept_async (QsslServer          *self,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (QSSL_IS_SERVER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qssl_server_accept_async);
+  if (!g_queue_is_empty (&self->pending))
+    {
+      g_task_return_pointer (task, g_queue_pop_head (&self->pending), g_object_unref);
+      g_object_unref (task);
+      update_accepting (self);
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  g_queue_push_tail (&self->accept_tasks, task);
+  if (cancellable != NULL)
+    g_signal_connect (cancellable, "cancelled", G_CALLBACK (on_accept_cancelled), task);
+}
+
+/**
+ * qssl_server_accept_finish:
+ * @self: a #QsslServer
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Qssl.Server.accept_async].
+ *
+ * Returns: (transfer full): the encrypted socket, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+QsslSocket *
+qssl_server_accept_finish (QsslServer    *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -49,5 +49,28 @@ QSSL_AVAILABLE_IN_1_0
 gboolean           qssl_server_has_pending_connections  (QsslServer              *self);
 QSSL_AVAILABLE_IN_1_0
 QsslSocket        *qssl_server_next_pending_connection  (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_pause_accepting          (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_resume_accepting         (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+int                qssl_server_get_max_pending_connections (QsslServer           *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_max_pending_connections (QsslServer           *self,
+                                                         int                      max);
+QSSL_AVAILABLE_IN_1_0
+gboolean           qssl_server_wait_for_new_connection  (QsslServer              *self,
+                                                         int                      msecs,
+                                                         gboolean                *timed_out,
+                                                         GError                 **error);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_accept_async             (QsslServer              *self,
+                                                         GCancellable            *cancellable,
+                                                         GAsyncReadyCallback      callback,
+                                                         gpointer                 user_data);
+QSSL_AVAILABLE_IN_1_0
+QsslSocket        *qssl_server_accept_finish            (QsslServer              *self,
+                                                         GAsyncResult            *result,
+                                                         GError                 **error);
 
 G_END_DECLS
