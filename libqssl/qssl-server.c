@@ -440,9 +440,6 @@ qssl_server_init (QsslServer *self)
   self->configuration = qssl_configuration_get_default ();
   self->handshake_timeout = 5000;
   self->max_pending = 30;
-  /* Connections beyond max_pending wait in the kernel's queue: make it deep
-   * enough that a burst of clients is queued rather than refused. */
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self), SOMAXCONN);
   self->context = g_main_context_ref_thread_default ();
   self->handshaking = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, destroy_timeout);
 }
@@ -490,6 +487,11 @@ qssl_server_listen (QsslServer    *self,
   GSocketListener *listener = G_SOCKET_LISTENER (self);
 
   g_return_val_if_fail (QSSL_IS_SERVER (self), FALSE);
+
+  /* Connections beyond max_pending wait in the kernel's queue: make it deep
+   * enough that a burst of clients is queued rather than dropped (GLib's
+   * default is 10; set here because construction resets it). */
+  g_socket_listener_set_backlog (listener, SOMAXCONN);
 
   if (address == NULL)
     {
