@@ -33,6 +33,7 @@ struct _QsslServer
   QsslConfiguration  *configuration;
   int                 handshake_timeout;
   guint16             port;
+  GInetAddress       *address;       /* as given to listen(); NULL: any */
   gboolean            listening;
 
   GHashTable         *handshaking;   /* QsslSocket -> GSource (timeout) */
@@ -304,6 +305,7 @@ qssl_server_finalize (GObject *object)
 
   g_clear_pointer (&self->configuration, qssl_configuration_free);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_object (&self->address);
 
   G_OBJECT_CLASS (qssl_server_parent_class)->finalize (object);
 }
@@ -514,6 +516,7 @@ qssl_server_listen (QsslServer    *self,
   if (port == 0)
     return FALSE;
   self->port = port;
+  g_set_object (&self->address, address);
   self->listening = TRUE;
   update_accepting (self);
   return TRUE;
@@ -555,6 +558,29 @@ qssl_server_get_server_port (QsslServer *self)
   g_return_val_if_fail (QSSL_IS_SERVER (self), 0);
 
   return self->listening ? self->port : 0;
+}
+
+/**
+ * qssl_server_get_server_address:
+ * @self: a #QsslServer
+ *
+ * The address given to [method@Qssl.Server.listen]; the IPv6 "any" address
+ * (which also accepts IPv4) when it was %NULL.
+ *
+ * Mirrors `QTcpServer::serverAddress()`.
+ *
+ * Returns: (transfer full) (nullable): the address, or %NULL when not listening
+ *
+ * Since: 1.0
+ */
+GInetAddress *
+qssl_server_get_server_address (QsslServer *self)
+{
+  g_return_val_if_fail (QSSL_IS_SERVER (self), NULL);
+
+  if (!self->listening)
+    return NULL;
+  return self->address ? g_object_ref (self->address) : g_inet_address_new_any (G_SOCKET_FAMILY_IPV6);
 }
 
 /**

@@ -34,6 +34,8 @@ gboolean           qssl_server_is_listening             (QsslServer             
 QSSL_AVAILABLE_IN_1_0
 guint16            qssl_server_get_server_port          (QsslServer              *self);
 QSSL_AVAILABLE_IN_1_0
+GInetAddress      *qssl_server_get_server_address       (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
 void               qssl_server_close                    (QsslServer              *self);
 QSSL_AVAILABLE_IN_1_0
 QsslConfiguration *qssl_server_get_ssl_configuration    (QsslServer              *self);

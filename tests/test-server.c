@@ -468,6 +468,77 @@ test_many_clients (void)
   g_ptr_array_unref (crowd.served);
 }
 
+static void
+check_listen (const char *address_text,
+              const char *connect_to)
+{
+  g_autoptr(QsslServer) server = qssl_server_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_server_configuration ("server-ec");
+  g_autoptr(GInetAddress) address = address_text ? g_inet_address_new_from_string (address_text) : NULL;
+  g_autoptr(GInetAddress) reported = NULL;
+  g_autoptr(QsslSocket) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  qssl_server_set_ssl_configuration (server, configuration);
+  g_assert_true (qssl_server_listen (server, address, 0, &error));
+  g_assert_no_error (error);
+  reported = qssl_server_get_server_address (server);
+  if (address != NULL)
+    g_assert_true (g_inet_address_equal (reported, address));
+  client = qssl_socket_new ();
+  {
+    g_autoptr(QsslConfiguration) client_configuration = qssl_test_client_configuration ();
+    qssl_socket_set_ssl_configuration (client, client_configuration);
+  }
+  qssl_socket_connect_to_host_encrypted (client, connect_to, qssl_server_get_server_port (server),
+                                         QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  g_assert_true (qssl_server_wait_for_new_connection (server, 10000, NULL, &error));
+  g_assert_no_error (error);
+  qssl_server_close (server);
+  g_assert_false (qssl_server_is_listening (server));
+  g_assert_cmpuint (qssl_server_get_server_port (server), ==, 0);
+}
+
+static void
+test_listen_families (void)
+{
+  check_listen ("127.0.0.1", "127.0.0.1");
+  check_listen ("::1", "::1");
+  check_listen (NULL, "127.0.0.1");
+  check_listen (NULL, "::1");
+}
+
+/* With a limit of 2 and nobody taking sockets, a third client waits in the
+ * kernel's backlog; taking one lets it in. */
+static void
+test_max_pending (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(QsslSocket) a = NULL;
+  g_autoptr(QsslSocket) b = NULL;
+  g_autoptr(QsslSocket) c = NULL;
+  g_autoptr(QsslSocket) taken = NULL;
+  guint available = 0;
+  gboolean never;
+
+  qssl_server_set_max_pending_connections (server, 2);
+  g_signal_connect (server, "pending-connection-available", G_CALLBACK (count), &available);
+  a = client_connect (qssl_server_get_server_port (server));
+  b = client_connect (qssl_server_get_server_port (server));
+  while (available < 2)
+    g_main_context_iteration (NULL, TRUE);
+  c = client_connect (qssl_server_get_server_port (server));
+  /* Give it half a second of main loop: it must not get in. */
+  never = FALSE;
+  qssl_test_wait_for_flag (&never, 500);
+  g_assert_cmpuint (available, ==, 2);
+  g_assert_false (qssl_socket_is_encrypted (c));
+  taken = qssl_server_next_pending_connection (server);
+  while (available < 3)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (qssl_socket_is_encrypted (c));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -480,6 +551,8 @@ main (int   argc,
   g_test_add_func ("/qssl/server/accept-async-and-wait", test_accept_async_and_wait);
   g_test_add_func ("/qssl/server/mutual-tls", test_mutual_tls);
   g_test_add_func ("/qssl/server/many-clients", test_many_clients);
+  g_test_add_func ("/qssl/server/listen-families", test_listen_families);
+  g_test_add_func ("/qssl/server/max-pending", test_max_pending);
 
   return g_test_run ();
 }
