@@ -539,6 +539,65 @@ test_max_pending (void)
   g_assert_true (qssl_socket_is_encrypted (c));
 }
 
+static void
+ignore_on_server (QsslServer *server,
+                  QsslSocket *socket,
+                  GPtrArray  *errors,
+                  guint      *calls)
+{
+  (*calls)++;
+  g_assert_cmpuint (errors->len, >, 0);
+  qssl_socket_ignore_ssl_errors (socket);
+}
+
+/* A server handler calling ignore_ssl_errors() on the socket lets that
+ * handshake go on (an untrusted client certificate, here). */
+static void
+test_ignore_in_server_handler (void)
+{
+  g_autoptr(QsslServer) server = qssl_server_new ();
+  g_autoptr(QsslConfiguration) configuration = mutual_server_configuration (QSSL_PEER_VERIFY_MODE_VERIFY_PEER);
+  g_autoptr(QsslSocket) client = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) client_configuration = qssl_test_client_configuration ();
+  g_autoptr(QsslCertificate) certificate = qssl_test_pki_certificate ("client-untrusted.pem");
+  g_autoptr(QsslKey) key = qssl_test_pki_key ("client-untrusted.key");
+  g_autoptr(QsslSocket) accepted = NULL;
+  g_autoptr(GError) error = NULL;
+  guint calls = 0;
+
+  qssl_server_set_ssl_configuration (server, configuration);
+  g_assert_true (qssl_server_listen (server, NULL, 0, &error));
+  g_signal_connect (server, "ssl-errors", G_CALLBACK (ignore_on_server), &calls);
+  qssl_configuration_set_local_certificate (client_configuration, certificate);
+  qssl_configuration_set_private_key (client_configuration, key);
+  qssl_socket_set_ssl_configuration (client, client_configuration);
+  qssl_socket_connect_to_host_encrypted (client, "localhost", qssl_server_get_server_port (server),
+                                         QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_server_wait_for_new_connection (server, 10000, NULL, &error));
+  g_assert_cmpuint (calls, ==, 1);
+  accepted = qssl_server_next_pending_connection (server);
+  g_assert_true (qssl_certificate_equal (qssl_socket_get_peer_certificate (accepted), certificate));
+}
+
+static void
+test_pause_accepting (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(QsslSocket) client = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean timed_out = FALSE;
+
+  qssl_server_pause_accepting (server);
+  client = client_connect (qssl_server_get_server_port (server));
+  g_assert_false (qssl_server_wait_for_new_connection (server, 300, &timed_out, &error));
+  g_assert_true (timed_out);
+  g_clear_error (&error);
+  /* The connection waited in the backlog and gets in once accepting resumes. */
+  qssl_server_resume_accepting (server);
+  g_assert_true (qssl_server_wait_for_new_connection (server, 10000, &timed_out, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -553,6 +612,8 @@ main (int   argc,
   g_test_add_func ("/qssl/server/many-clients", test_many_clients);
   g_test_add_func ("/qssl/server/listen-families", test_listen_families);
   g_test_add_func ("/qssl/server/max-pending", test_max_pending);
+  g_test_add_func ("/qssl/server/ignore-in-server-handler", test_ignore_in_server_handler);
+  g_test_add_func ("/qssl/server/pause-accepting", test_pause_accepting);
 
   return g_test_run ();
 }

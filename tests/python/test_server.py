@@ -1,0 +1,119 @@
+# QsslServer from Python: real TLS clients (openssl s_client, gnutls-cli)
+# against it, with and without client certificates.
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+from gi.repository import GLib, Qssl
+
+from test_socket import client_configuration, server_configuration
+
+
+def serve(pki, verify_mode=Qssl.PeerVerifyMode.QUERY_PEER):
+    config = server_configuration(pki, "server-ec")
+    root = Qssl.Certificate.new_from_data(GLib.Bytes.new((pki / "ca.pem").read_bytes()),
+                                          Qssl.EncodingFormat.PEM)
+    config.set_ca_certificates([root])
+    config.set_peer_verify_mode(verify_mode)
+    server = Qssl.Server.new()
+    server.set_ssl_configuration(config)
+    server.listen(None, 0)
+    return server
+
+
+def talk(command, payload, server, timeout=20.0):
+    """Runs a client process while this thread serves it; returns its output."""
+    served = []
+
+    def on_pending(srv):
+        while True:
+            sock = srv.next_pending_connection()
+            if sock is None:
+                break
+            sock.connect("ready-read", lambda s: s.write(s.read_all().get_data()))
+            if sock.bytes_available():
+                sock.write(sock.read_all().get_data())
+            served.append(sock)
+
+    server.connect("pending-connection-available", on_pending)
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    proc.stdin.write(payload)
+    proc.stdin.flush()
+    os.set_blocking(proc.stdout.fileno(), False)
+    received = bytearray()
+    deadline = time.monotonic() + timeout
+    # gnutls-cli prints its progress on stdout before the echoed data.
+    while not received.endswith(payload) and time.monotonic() < deadline and proc.poll() is None:
+        GLib.MainContext.default().iteration(False)
+        try:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if chunk:
+                received.extend(chunk)
+        except BlockingIOError:
+            time.sleep(0.001)
+    proc.kill()
+    proc.wait()
+    return bytes(received), served
+
+
+PAYLOAD = b"".join(b"line %04d\n" % i for i in range(500))
+
+
+def s_client(pki, port, cert=None):
+    cmd = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+           "-CAfile", str(pki / "ca.pem"), "-verify_return_error", "-quiet", "-ign_eof"]
+    if cert:
+        cmd += ["-cert", str(pki / f"{cert}.pem"), "-key", str(pki / f"{cert}.key"),
+                "-cert_chain", str(pki / "intermediate.pem")]
+    return cmd
+
+
+def gnutls_cli(pki, port, cert=None):
+    cmd = ["gnutls-cli", "--x509cafile", str(pki / "ca.pem"), "-p", str(port), "localhost"]
+    if cert:
+        cmd += ["--x509certfile", str(pki / f"{cert}-chain.pem"), "--x509keyfile", str(pki / f"{cert}.key")]
+    return cmd
+
+
+CLIENTS = [("openssl", s_client)]
+if shutil.which("gnutls-cli"):
+    CLIENTS.append(("gnutls", gnutls_cli))
+
+
+@pytest.mark.parametrize("name,make", CLIENTS, ids=[c[0] for c in CLIENTS])
+def test_real_client_without_certificate(pki, name, make):
+    server = serve(pki)
+    try:
+        received, served = talk(make(pki, server.get_server_port()), PAYLOAD, server)
+        assert received.endswith(PAYLOAD)
+        assert served and served[0].get_peer_certificate() is None
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("name,make", CLIENTS, ids=[c[0] for c in CLIENTS])
+def test_real_client_with_certificate(pki, name, make):
+    server = serve(pki, Qssl.PeerVerifyMode.VERIFY_PEER)
+    try:
+        received, served = talk(make(pki, server.get_server_port(), "client"), PAYLOAD, server)
+        assert received.endswith(PAYLOAD)
+        subject = served[0].get_peer_certificate().get_subject_info(Qssl.SubjectInfo.COMMON_NAME)
+        assert subject == ["libqssl test client"]
+    finally:
+        server.close()
+
+
+def test_real_client_rejected_without_certificate(pki):
+    server = serve(pki, Qssl.PeerVerifyMode.VERIFY_PEER)
+    errors = []
+    server.connect("error-occurred", lambda srv, sock, err: errors.append(err))
+    try:
+        received, served = talk(s_client(pki, server.get_server_port()), PAYLOAD, server, timeout=5)
+        assert received == b""
+        assert not served
+        assert Qssl.SocketError.SSL_HANDSHAKE_FAILED in errors
+    finally:
+        server.close()
