@@ -102,7 +102,7 @@ on_error_occurred (QsslServer      *server,
 /* A client that connects and says nothing is dropped after the timeout, and
  * a well-behaved client arriving meanwhile is still served. */
 static void
-test_silent_client_times_out (void)
+test_silent_client_times_out (gconstpointer half_handshake)
 {
   g_autoptr(QsslServer) server = server_new ();
   g_autoptr(GSocketClient) tcp = g_socket_client_new ();
@@ -117,6 +117,15 @@ test_silent_client_times_out (void)
   g_signal_connect (server, "pending-connection-available", G_CALLBACK (count), &available);
   silent = g_socket_client_connect_to_host (tcp, "127.0.0.1", qssl_server_get_server_port (server), NULL, &error);
   g_assert_no_error (error);
+  if (GPOINTER_TO_INT (half_handshake))
+    {
+      /* Half a handshake: a TLS record header announcing data that never comes. */
+      static const guint8 header[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01 };
+
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (silent)), header,
+                                 sizeof header, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
   good = client_connect (qssl_server_get_server_port (server));
   while (available < 1 || last_error == -2)
     g_main_context_iteration (NULL, TRUE);
@@ -605,7 +614,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/qssl/server/accept-and-queue", test_accept_and_queue);
-  g_test_add_func ("/qssl/server/silent-client-times-out", test_silent_client_times_out);
+  g_test_add_data_func ("/qssl/server/silent-client-times-out", GINT_TO_POINTER (FALSE), test_silent_client_times_out);
+  g_test_add_data_func ("/qssl/server/half-handshake-times-out", GINT_TO_POINTER (TRUE), test_silent_client_times_out);
   g_test_add_func ("/qssl/server/plaintext-client-dropped", test_plaintext_client_dropped);
   g_test_add_func ("/qssl/server/accept-async-and-wait", test_accept_async_and_wait);
   g_test_add_func ("/qssl/server/mutual-tls", test_mutual_tls);
