@@ -177,6 +177,7 @@ G_DEFINE_FINAL_TYPE (QsslSocket, qssl_socket, G_TYPE_SOCKET_CONNECTION)
 
 static void watch (QsslSocket *self, GIOCondition condition);
 static gsize buffered (QsslSocket *self);
+static gboolean unsupported_protocol (QsslSocket *self);
 static GInputStream *qssl_socket_get_input_stream (GIOStream *io_stream);
 static GOutputStream *qssl_socket_get_output_stream (GIOStream *io_stream);
 static gboolean qssl_socket_close_fn (GIOStream *io_stream, GCancellable *cancellable, GError **error);
@@ -1068,23 +1069,10 @@ connect_to_host (QsslSocket               *self,
       g_debug ("socket %p: connect_to_host called when not unconnected", self);
       return;
     }
-  if (encrypted)
+  if (encrypted && unsupported_protocol (self))
     {
-      int min_version, max_version;
-      QsslProtocol requested = qssl_configuration_get_protocol (self->configuration);
-
-      (void) min_version;
-      (void) max_version;
-      if (requested >= QSSL_PROTOCOL_DTLS_V1_0 && requested <= QSSL_PROTOCOL_DTLS_V1_2_OR_LATER)
-        {
-          set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
-          return;
-        }
-      if (requested == QSSL_PROTOCOL_UNKNOWN_PROTOCOL)
-        {
-          set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
-          return;
-        }
+      set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
+      return;
     }
 
   reset_connection (self);
@@ -4157,8 +4145,9 @@ qssl_socket_set_ssl_configuration (QsslSocket              *self,
   if (self->configuration->peer_certificate_chain->len > 0)
     {
       /* Keep the state of a finished handshake readable. */
-      g_ptr_array_extend (copy->peer_certificate_chain, self->configuration->peer_certificate_chain,
-                          (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+      for (guint i = 0; i < self->configuration->peer_certificate_chain->len; i++)
+        g_ptr_array_add (copy->peer_certificate_chain,
+                         g_object_ref (g_ptr_array_index (self->configuration->peer_certificate_chain, i)));
       g_set_object (&copy->session_cipher, self->configuration->session_cipher);
       copy->session_protocol = self->configuration->session_protocol;
     }
