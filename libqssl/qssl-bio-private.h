@@ -17,4 +17,8 @@ G_BEGIN_DECLS
 BIO *_qssl_bio_new (int     fd,
                     GBytes *prefix);
 
+/* Makes every later read or write on @bio fail: for an SSL that outlives
+ * its socket's fd while OpenSSL unwinds from a callback. */
+void _qssl_bio_detach (BIO *bio);
+
 G_END_DECLS

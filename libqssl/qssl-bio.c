@@ -34,6 +34,8 @@ socket_bio_write (BIO        *bio,
   ssize_t n;
 
   BIO_clear_retry_flags (bio);
+  if (self->fd < 0)
+    return 0;
   n = send (self->fd, data, size, MSG_NOSIGNAL);
   if (n < 0)
     {
@@ -69,6 +71,8 @@ socket_bio_read (BIO    *bio,
       return 1;
     }
 
+  if (self->fd < 0)
+    return 0;
   n = recv (self->fd, data, size, 0);
   if (n < 0)
     {
@@ -147,4 +151,13 @@ _qssl_bio_new (int     fd,
   BIO_set_data (bio, self);
   BIO_set_init (bio, 1);
   return bio;
+}
+
+void
+_qssl_bio_detach (BIO *bio)
+{
+  SocketBio *self = bio ? BIO_get_data (bio) : NULL;
+
+  if (self != NULL)
+    self->fd = -1;
 }

@@ -29,6 +29,7 @@ struct _QsslConfiguration
   int                  session_ticket_lifetime_hint;
   char               **allowed_next_protocols;    /* NULL = no ALPN */
   gboolean             ocsp_stapling_enabled;
+  GBytes              *ocsp_response;             /* nullable: DER staple a server sends */
   GBytes              *pre_shared_key_identity_hint; /* nullable */
   gboolean             missing_certificate_is_fatal;
   gboolean             handshake_must_interrupt_on_error;

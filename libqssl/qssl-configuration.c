@@ -172,6 +172,7 @@ qssl_configuration_copy (const QsslConfiguration *self)
   copy->ca_certificates = object_list_copy (self->ca_certificates);
   copy->session_ticket = self->session_ticket ? g_bytes_ref (self->session_ticket) : NULL;
   copy->allowed_next_protocols = g_strdupv (self->allowed_next_protocols);
+  copy->ocsp_response = self->ocsp_response ? g_bytes_ref (self->ocsp_response) : NULL;
   copy->pre_shared_key_identity_hint =
     self->pre_shared_key_identity_hint ? g_bytes_ref (self->pre_shared_key_identity_hint) : NULL;
   copy->peer_certificate_chain = object_list_copy (self->peer_certificate_chain);
@@ -209,6 +210,7 @@ qssl_configuration_free (QsslConfiguration *self)
   g_clear_pointer (&self->ca_certificates, g_ptr_array_unref);
   g_clear_pointer (&self->session_ticket, g_bytes_unref);
   g_clear_pointer (&self->allowed_next_protocols, g_strfreev);
+  g_clear_pointer (&self->ocsp_response, g_bytes_unref);
   g_clear_pointer (&self->pre_shared_key_identity_hint, g_bytes_unref);
   g_clear_pointer (&self->peer_certificate_chain, g_ptr_array_unref);
   g_free (self);
@@ -308,6 +310,7 @@ context_settings_equal (const QsslConfiguration *a,
          a->ssl_options == b->ssl_options &&
          strv_equal0 (a->allowed_next_protocols, b->allowed_next_protocols) &&
          a->ocsp_stapling_enabled == b->ocsp_stapling_enabled &&
+         bytes_equal0 (a->ocsp_response, b->ocsp_response) &&
          bytes_equal0 (a->pre_shared_key_identity_hint, b->pre_shared_key_identity_hint) &&
          a->missing_certificate_is_fatal == b->missing_certificate_is_fatal &&
          a->handshake_must_interrupt_on_error == b->handshake_must_interrupt_on_error;
@@ -1735,6 +1738,55 @@ qssl_configuration_set_ocsp_stapling_enabled (QsslConfiguration *self,
 
   self->ocsp_stapling_enabled = !!enabled;
   _qssl_configuration_invalidate (self);
+}
+
+/**
+ * qssl_configuration_get_ocsp_response:
+ * @self: a #QsslConfiguration
+ *
+ * The OCSP response a server socket staples to its certificate when a
+ * client asks for one.
+ *
+ * libqssl addition: Qt sets it through a private backend option
+ * ("Qt-OCSP-response").
+ *
+ * Returns: (transfer full) (nullable): the DER encoded OCSP response, or
+ *   %NULL if none
+ *
+ * Since: 1.0
+ */
+GBytes *
+qssl_configuration_get_ocsp_response (const QsslConfiguration *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->ocsp_response ? g_bytes_ref (self->ocsp_response) : NULL;
+}
+
+/**
+ * qssl_configuration_set_ocsp_response:
+ * @self: a #QsslConfiguration
+ * @response: (nullable): a DER encoded OCSP response (as `openssl ocsp
+ *   -respout` writes), or %NULL or empty for none
+ *
+ * Sets the OCSP response a server socket staples to its certificate for
+ * clients that ask for one (OCSP stapling, RFC 6066 status_request). The
+ * server sends it as it is: producing a fresh one before it expires is the
+ * application's job.
+ *
+ * libqssl addition: Qt sets it through a private backend option.
+ *
+ * Since: 1.0
+ */
+void
+qssl_configuration_set_ocsp_response (QsslConfiguration *self,
+                                      GBytes            *response)
+{
+  g_return_if_fail (self != NULL);
+
+  /* Read per connection, so the cached contexts stay valid. */
+  g_clear_pointer (&self->ocsp_response, g_bytes_unref);
+  self->ocsp_response = bytes_ref_or_null (response);
 }
 
 /**

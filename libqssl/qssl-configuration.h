@@ -165,6 +165,11 @@ QSSL_AVAILABLE_IN_1_0
 void                qssl_configuration_set_ocsp_stapling_enabled (QsslConfiguration     *self,
                                                                  gboolean                 enabled);
 QSSL_AVAILABLE_IN_1_0
+GBytes             *qssl_configuration_get_ocsp_response (const QsslConfiguration *self);
+QSSL_AVAILABLE_IN_1_0
+void                qssl_configuration_set_ocsp_response (QsslConfiguration       *self,
+                                                          GBytes                  *response);
+QSSL_AVAILABLE_IN_1_0
 GBytes             *qssl_configuration_get_pre_shared_key_identity_hint (const QsslConfiguration *self);
 QSSL_AVAILABLE_IN_1_0
 void                qssl_configuration_set_pre_shared_key_identity_hint (QsslConfiguration *self,

@@ -27,6 +27,15 @@ QsslContext *_qssl_context_ref      (QsslContext             *self);
 void         _qssl_context_unref    (QsslContext             *self);
 SSL_CTX     *_qssl_context_get_ctx  (QsslContext             *self);
 
+/* The client session cache shared by the sockets of one configuration,
+ * keyed by "name:port". lookup returns a new reference or NULL; store
+ * with a NULL session forgets the peer's. */
+SSL_SESSION *_qssl_context_lookup_session (QsslContext       *self,
+                                           const char        *peer);
+void         _qssl_context_store_session  (QsslContext       *self,
+                                           const char        *peer,
+                                           SSL_SESSION       *session);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QsslContext, _qssl_context_unref)
 
 G_END_DECLS

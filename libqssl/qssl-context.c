@@ -5,6 +5,9 @@
 
 #include "config.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -14,13 +17,46 @@
 #include "qssl-context-private.h"
 #include "qssl-key-private.h"
 #include "qssl-private.h"
+#include "qssl-socket-private.h"
+
+/* Client sessions kept for resumption, per peer; a bound, not a policy. */
+#define MAX_CACHED_SESSIONS 256
 
 struct _QsslContext
 {
   gatomicrefcount  ref_count;
   SSL_CTX         *ctx;
   QsslMode         mode;
+
+  /* Client mode: "name:port" -> SSL_SESSION, for sockets sharing this
+   * context (Qt's session sharing). Contexts are shared across threads. */
+  GMutex           sessions_lock;
+  GHashTable      *sessions;
 };
+
+/* SSLKEYLOGFILE: a debugging aid that lets Wireshark decrypt a capture.
+ * Each line goes out in one append-mode write, so concurrent connections
+ * (and processes) never interleave within a line. */
+static void
+write_key_log_line (const SSL  *ssl,
+                    const char *line)
+{
+  const char *path = g_getenv ("SSLKEYLOGFILE");
+  g_autofree char *text = NULL;
+  gsize length;
+  int fd;
+
+  if (path == NULL || *path == '\0')
+    return;
+  fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return;
+  text = g_strconcat (line, "\n", NULL);
+  length = strlen (text);
+  if (write (fd, text, length) != (gssize) length)
+    g_debug ("could not append to SSLKEYLOGFILE %s", path);
+  close (fd);
+}
 
 /* Maps a QsslProtocol onto OpenSSL's version range; FALSE for what a TCP
  * socket cannot do (DTLS, unknown). */
@@ -153,6 +189,26 @@ _qssl_context_new (const QsslConfiguration *configuration,
   if (configuration->ssl_options & QSSL_SSL_OPTIONS_DISABLE_SESSION_TICKETS)
     options |= SSL_OP_NO_TICKET;
   SSL_CTX_set_options (ctx, options);
+  if (mode == QSSL_MODE_SSL_SERVER)
+    {
+      /* Needed for resumption once clients are verified. */
+      static const unsigned char session_context[] = "libqssl";
+
+      SSL_CTX_set_session_id_context (ctx, session_context, sizeof session_context - 1);
+    }
+  else
+    {
+      /* Sessions are handed to the socket (new_session callback), which
+       * decides whether to keep them; OpenSSL's own client cache is unused. */
+      SSL_CTX_set_session_cache_mode (ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    }
+  {
+    const char *key_log = g_getenv ("SSLKEYLOGFILE");
+
+    if (key_log != NULL && *key_log != '\0')
+      SSL_CTX_set_keylog_callback (ctx, write_key_log_line);
+  }
+  _qssl_socket_setup_context (ctx, mode);
   SSL_CTX_set_mode (ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 
   if (!SSL_CTX_set_min_proto_version (ctx, min_version) ||
@@ -178,6 +234,8 @@ _qssl_context_new (const QsslConfiguration *configuration,
   g_atomic_ref_count_init (&self->ref_count);
   self->ctx = ctx;
   self->mode = mode;
+  g_mutex_init (&self->sessions_lock);
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) SSL_SESSION_free);
   return self;
 
 invalid:
@@ -200,6 +258,8 @@ _qssl_context_unref (QsslContext *self)
   if (g_atomic_ref_count_dec (&self->ref_count))
     {
       SSL_CTX_free (self->ctx);
+      g_hash_table_unref (self->sessions);
+      g_mutex_clear (&self->sessions_lock);
       g_free (self);
     }
 }
@@ -208,4 +268,39 @@ SSL_CTX *
 _qssl_context_get_ctx (QsslContext *self)
 {
   return self->ctx;
+}
+
+/* Transfer full; NULL when nothing is kept for @peer. */
+SSL_SESSION *
+_qssl_context_lookup_session (QsslContext *self,
+                              const char  *peer)
+{
+  SSL_SESSION *session;
+
+  g_mutex_lock (&self->sessions_lock);
+  session = g_hash_table_lookup (self->sessions, peer);
+  if (session != NULL)
+    SSL_SESSION_up_ref (session);
+  g_mutex_unlock (&self->sessions_lock);
+  return session;
+}
+
+/* Keeps a reference to @session for @peer; NULL forgets @peer's. */
+void
+_qssl_context_store_session (QsslContext *self,
+                             const char  *peer,
+                             SSL_SESSION *session)
+{
+  g_mutex_lock (&self->sessions_lock);
+  if (session == NULL)
+    g_hash_table_remove (self->sessions, peer);
+  else
+    {
+      if (g_hash_table_size (self->sessions) >= MAX_CACHED_SESSIONS &&
+          !g_hash_table_contains (self->sessions, peer))
+        g_hash_table_remove_all (self->sessions);
+      SSL_SESSION_up_ref (session);
+      g_hash_table_replace (self->sessions, g_strdup (peer), session);
+    }
+  g_mutex_unlock (&self->sessions_lock);
 }

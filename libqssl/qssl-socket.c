@@ -18,6 +18,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/opensslv.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -30,6 +31,10 @@
 #include "qssl-error-private.h"
 #include "qssl-key-private.h"
 #include "qssl-private.h"
+#include "qssl-psk-authenticator-private.h"
+#include "qssl-socket-private.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SSL_SESSION, SSL_SESSION_free)
 
 /* Plaintext is read from OpenSSL in blocks of this size. */
 #define READ_CHUNK (16 * 1024)
@@ -96,6 +101,20 @@ struct _QsslSocket
   gboolean            ignore_all;
   QsslPauseModes      pause_mode;
   gboolean            continue_interrupted;
+
+  /* While OpenSSL is running (it may call back into the socket, and a
+   * handler may abort), the SSL is not freed but retired, and freed once
+   * OpenSSL has returned. */
+  guint               openssl_depth;
+  SSL                *retired_ssl;
+  /* Alerts seen inside OpenSSL, emitted once it has returned. */
+  GArray             *pending_alerts;
+  /* A session the server sent, handled once OpenSSL has returned. */
+  SSL_SESSION        *received_session;
+
+  /* Results of the last handshake. */
+  gboolean            session_resumed;
+  GPtrArray          *ocsp_responses;
 
   /* Plaintext buffers: read_buffer[read_offset..] is unread. */
   GByteArray         *read_buffer;
@@ -330,7 +349,16 @@ reset_connection (QsslSocket *self)
     }
   g_list_free_full (g_steal_pointer (&self->addresses), g_object_unref);
   self->next_address = NULL;
+  if (self->ssl != NULL && self->openssl_depth > 0)
+    {
+      /* Inside an OpenSSL callback: the fd closes next, so cut the BIO
+       * loose; the SSL is freed when OpenSSL returns. */
+      _qssl_bio_detach (SSL_get_rbio (self->ssl));
+      g_clear_pointer (&self->retired_ssl, SSL_free);
+      self->retired_ssl = g_steal_pointer (&self->ssl);
+    }
   g_clear_pointer (&self->ssl, SSL_free);
+  g_clear_pointer (&self->received_session, SSL_SESSION_free);
   self->handshaking = FALSE;
   self->paused = FALSE;
   self->encrypted = FALSE;
@@ -371,6 +399,9 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->peer_verify_name, g_free);
   g_clear_pointer (&self->handshake_errors, g_ptr_array_unref);
   g_clear_pointer (&self->ignore_list, g_ptr_array_unref);
+  g_clear_pointer (&self->ocsp_responses, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_alerts, g_array_unref);
+  g_clear_pointer (&self->retired_ssl, SSL_free);
   g_clear_pointer (&self->read_buffer, g_byte_array_unref);
   g_clear_pointer (&self->write_buffer, g_byte_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -802,6 +833,7 @@ qssl_socket_init (QsslSocket *self)
   self->context = g_main_context_ref_thread_default ();
   self->configuration = qssl_configuration_get_default ();
   self->handshake_errors = _qssl_error_list_new ();
+  self->ocsp_responses = g_ptr_array_new_with_free_func (g_object_unref);
   self->read_buffer = g_byte_array_new ();
   self->write_buffer = g_byte_array_new ();
   self->network_protocol = QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP;
@@ -1257,23 +1289,486 @@ verify_callback (int             ok,
   return 1;
 }
 
+/* Calls into OpenSSL that may call back (verification, PSK, alerts) run
+ * between these: a handler that aborts then only retires the SSL. */
+static void
+enter_openssl (QsslSocket *self)
+{
+  self->openssl_depth++;
+}
+
+static void
+leave_openssl (QsslSocket *self)
+{
+  if (--self->openssl_depth == 0)
+    g_clear_pointer (&self->retired_ssl, SSL_free);
+}
+
+typedef struct
+{
+  gboolean       sent;
+  QsslAlertLevel level;
+  int            type;
+  int            value;
+} PendingAlert;
+
 static void
 info_callback (const SSL *ssl,
                int        where,
                int        value)
 {
   QsslSocket *self;
-  QsslAlertLevel level;
+  PendingAlert alert;
   const char *type;
 
   if (!(where & SSL_CB_ALERT))
     return;
   self = SSL_get_ex_data (ssl, ssl_socket_index);
+  if (self == NULL)
+    return;
   type = SSL_alert_type_string (value);
-  level = type[0] == 'W' ? QSSL_ALERT_LEVEL_WARNING : type[0] == 'F' ? QSSL_ALERT_LEVEL_FATAL
-                                                                     : QSSL_ALERT_LEVEL_UNKNOWN;
-  g_signal_emit (self, signals[(where & SSL_CB_WRITE) ? SIGNAL_ALERT_SENT : SIGNAL_ALERT_RECEIVED], 0,
-                 level, value & 0xff, SSL_alert_desc_string_long (value));
+  alert.sent = (where & SSL_CB_WRITE) != 0;
+  alert.level = type[0] == 'W' ? QSSL_ALERT_LEVEL_WARNING : type[0] == 'F' ? QSSL_ALERT_LEVEL_FATAL
+                                                                           : QSSL_ALERT_LEVEL_UNKNOWN;
+  alert.type = value & 0xff;
+  alert.value = value;
+  if (self->pending_alerts == NULL)
+    self->pending_alerts = g_array_new (FALSE, FALSE, sizeof (PendingAlert));
+  g_array_append_val (self->pending_alerts, alert);
+}
+
+/* Emits alert-sent / alert-received for what OpenSSL reported, in order. */
+static void
+flush_alerts (QsslSocket *self)
+{
+  g_autoptr(GArray) alerts = g_steal_pointer (&self->pending_alerts);
+  g_autoptr(GEnumClass) alert_types = NULL;
+
+  if (alerts == NULL)
+    return;
+  alert_types = g_type_class_ref (QSSL_TYPE_ALERT_TYPE);
+  for (guint i = 0; i < alerts->len; i++)
+    {
+      PendingAlert *alert = &g_array_index (alerts, PendingAlert, i);
+      int type = alert->type;
+
+      /* Types Qt has no name for are still reported, as UNKNOWN_ALERT_MESSAGE. */
+      if (g_enum_get_value (alert_types, type) == NULL)
+        type = QSSL_ALERT_TYPE_UNKNOWN_ALERT_MESSAGE;
+      g_signal_emit (self, signals[alert->sent ? SIGNAL_ALERT_SENT : SIGNAL_ALERT_RECEIVED], 0,
+                     alert->level, type, SSL_alert_desc_string_long (alert->value));
+    }
+}
+
+/* The server sent a session (a TLS 1.3 ticket after the handshake, or a
+ * TLS 1.2 session during it): keep it until OpenSSL returns. */
+static int
+new_session_callback (SSL         *ssl,
+                      SSL_SESSION *session)
+{
+  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
+
+  if (self == NULL || !SSL_SESSION_is_resumable (session))
+    return 0;
+  g_clear_pointer (&self->received_session, SSL_SESSION_free);
+  self->received_session = session;
+  return 1; /* the reference is ours */
+}
+
+static char *
+session_cache_key (QsslSocket *self)
+{
+  const char *name = self->ssl_peer_name ? self->ssl_peer_name : self->host_name;
+
+  if (name == NULL)
+    return NULL;
+  return g_strdup_printf ("%s:%u:%s", name, self->port,
+                          self->peer_verify_name ? self->peer_verify_name : "");
+}
+
+/* After the handshake was accepted: Qt's session sharing (the context
+ * remembers the session for the next socket of this configuration) and
+ * persistence (the configuration carries it as a ticket). Only a session
+ * whose peer was verified without any error is shared: resuming skips
+ * verification. */
+static void
+handle_received_session (QsslSocket *self)
+{
+  g_autoptr(SSL_SESSION) session = g_steal_pointer (&self->received_session);
+  QsslConfiguration *configuration = self->configuration;
+  gboolean clean;
+
+  if (session == NULL || !self->encrypted)
+    return;
+  clean = effective_verify_mode (self) == QSSL_PEER_VERIFY_MODE_VERIFY_PEER &&
+          self->handshake_errors->len == 0;
+  if (clean && !qssl_configuration_test_ssl_option (configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_SHARING))
+    {
+      g_autofree char *key = session_cache_key (self);
+      QsslContext *context = configuration->contexts[QSSL_MODE_SSL_CLIENT];
+
+      if (key != NULL && context != NULL)
+        _qssl_context_store_session (context, key, session);
+    }
+  if (!qssl_configuration_test_ssl_option (configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_PERSISTENCE))
+    {
+      int length = i2d_SSL_SESSION (session, NULL);
+      guint8 *data, *end;
+
+      if (length <= 0)
+        return;
+      end = data = g_malloc (length);
+      i2d_SSL_SESSION (session, &end);
+      g_clear_pointer (&configuration->session_ticket, g_bytes_unref);
+      configuration->session_ticket = g_bytes_new_take (data, length);
+      configuration->session_ticket_lifetime_hint = (int) MIN (SSL_SESSION_get_ticket_lifetime_hint (session),
+                                                               G_MAXINT);
+      g_signal_emit (self, signals[SIGNAL_NEW_SESSION_TICKET_RECEIVED], 0);
+    }
+}
+
+static QsslPreSharedKeyAuthenticator *
+request_pre_shared_key (QsslSocket *self,
+                        GBytes     *identity_hint,
+                        GBytes     *identity,
+                        int         maximum_identity_length,
+                        int         maximum_key_length)
+{
+  g_autoptr(QsslPreSharedKeyAuthenticator) authenticator =
+    _qssl_pre_shared_key_authenticator_new_full (identity_hint, maximum_identity_length, maximum_key_length);
+  SSL *ssl = self->ssl;
+
+  if (identity != NULL)
+    qssl_pre_shared_key_authenticator_set_identity (authenticator, identity);
+  g_signal_emit (self, signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, authenticator);
+  if (self->ssl != ssl)
+    return NULL; /* aborted from the handler */
+  return g_steal_pointer (&authenticator);
+}
+
+/* Copies @key into OpenSSL's buffer; 0 (no PSK, the handshake fails) when
+ * the handler gave none or one that does not fit. */
+static unsigned int
+copy_pre_shared_key (QsslPreSharedKeyAuthenticator *authenticator,
+                     unsigned char                 *psk,
+                     unsigned int                   max_psk_len)
+{
+  g_autoptr(GBytes) key = authenticator ? qssl_pre_shared_key_authenticator_get_pre_shared_key (authenticator)
+                                        : NULL;
+  gsize length;
+  const guint8 *data = key ? g_bytes_get_data (key, &length) : NULL;
+
+  if (data == NULL || length == 0 || length > max_psk_len)
+    return 0;
+  memcpy (psk, data, length);
+  return length;
+}
+
+static unsigned int
+psk_client_callback (SSL           *ssl,
+                     const char    *hint,
+                     char          *identity,
+                     unsigned int   max_identity_len,
+                     unsigned char *psk,
+                     unsigned int   max_psk_len)
+{
+  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
+  g_autoptr(GBytes) hint_bytes = hint ? g_bytes_new (hint, strlen (hint)) : NULL;
+  g_autoptr(QsslPreSharedKeyAuthenticator) authenticator = NULL;
+  g_autoptr(GBytes) chosen = NULL;
+  const char *chosen_data;
+  gsize chosen_length;
+  unsigned int key_length;
+
+  if (self == NULL)
+    return 0;
+  /* The identity is a C string for OpenSSL: keep room for its NUL. */
+  authenticator = request_pre_shared_key (self, hint_bytes, NULL, (int) max_identity_len - 1, (int) max_psk_len);
+  if (authenticator == NULL)
+    return 0;
+  chosen = qssl_pre_shared_key_authenticator_get_identity (authenticator);
+  chosen_data = chosen ? g_bytes_get_data (chosen, &chosen_length) : NULL;
+  if (chosen_data == NULL || chosen_length == 0 || chosen_length >= max_identity_len ||
+      memchr (chosen_data, '\0', chosen_length) != NULL)
+    return 0;
+  key_length = copy_pre_shared_key (authenticator, psk, max_psk_len);
+  if (key_length == 0)
+    return 0;
+  memcpy (identity, chosen_data, chosen_length);
+  identity[chosen_length] = '\0';
+  return key_length;
+}
+
+static unsigned int
+psk_server_callback (SSL           *ssl,
+                     const char    *identity,
+                     unsigned char *psk,
+                     unsigned int   max_psk_len)
+{
+  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
+  g_autoptr(GBytes) hint = NULL;
+  g_autoptr(GBytes) identity_bytes = NULL;
+  g_autoptr(QsslPreSharedKeyAuthenticator) authenticator = NULL;
+
+  if (self == NULL)
+    return 0;
+  hint = qssl_configuration_get_pre_shared_key_identity_hint (self->configuration);
+  identity_bytes = identity ? g_bytes_new (identity, strlen (identity)) : NULL;
+  authenticator = request_pre_shared_key (self, hint, identity_bytes, PSK_MAX_IDENTITY_LEN, (int) max_psk_len);
+  return copy_pre_shared_key (authenticator, psk, max_psk_len);
+}
+
+/* ALPN wire format: each protocol prefixed by its length. */
+static GByteArray *
+alpn_wire_format (char **protocols)
+{
+  GByteArray *wire = g_byte_array_new ();
+
+  for (gsize i = 0; protocols != NULL && protocols[i] != NULL; i++)
+    {
+      gsize length = strlen (protocols[i]);
+      guint8 prefix = (guint8) length;
+
+      if (length == 0 || length > 255)
+        continue; /* not expressible; the rest still is */
+      g_byte_array_append (wire, &prefix, 1);
+      g_byte_array_append (wire, (const guint8 *) protocols[i], length);
+    }
+  return wire;
+}
+
+/* Server side of ALPN: the first of our protocols that the client offers
+ * (server preference, as Qt). No overlap: go on without ALPN. */
+static int
+alpn_select_callback (SSL                  *ssl,
+                      const unsigned char **out,
+                      unsigned char        *out_length,
+                      const unsigned char  *in,
+                      unsigned int          in_length,
+                      void                 *data)
+{
+  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
+  char **ours;
+
+  if (self == NULL)
+    return SSL_TLSEXT_ERR_NOACK;
+  ours = self->configuration->allowed_next_protocols;
+  for (gsize i = 0; ours != NULL && ours[i] != NULL; i++)
+    {
+      gsize length = strlen (ours[i]);
+
+      for (unsigned int offset = 0; offset < in_length; offset += 1 + in[offset])
+        {
+          unsigned int offered = in[offset];
+
+          if (offset + 1 + offered > in_length)
+            break;
+          if (offered == length && memcmp (in + offset + 1, ours[i], length) == 0)
+            {
+              *out = in + offset + 1;
+              *out_length = (unsigned char) offered;
+              return SSL_TLSEXT_ERR_OK;
+            }
+        }
+    }
+  return SSL_TLSEXT_ERR_NOACK;
+}
+
+/* Server side of OCSP stapling: send the configured response, if any. */
+static int
+ocsp_status_callback (SSL  *ssl,
+                      void *data)
+{
+  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
+  GBytes *response;
+  gsize length;
+  const guint8 *bytes;
+
+  if (self == NULL || (response = self->configuration->ocsp_response) == NULL)
+    return SSL_TLSEXT_ERR_NOACK;
+  bytes = g_bytes_get_data (response, &length);
+  if (length == 0 || length > G_MAXINT)
+    return SSL_TLSEXT_ERR_NOACK;
+  /* OpenSSL takes ownership of the copy. */
+  SSL_set_tlsext_status_ocsp_resp (ssl, OPENSSL_memdup (bytes, length), (long) length);
+  return SSL_TLSEXT_ERR_OK;
+}
+
+void
+_qssl_socket_setup_context (SSL_CTX  *ctx,
+                            QsslMode  mode)
+{
+  if (mode == QSSL_MODE_SSL_CLIENT)
+    SSL_CTX_sess_set_new_cb (ctx, new_session_callback);
+  else
+    {
+      SSL_CTX_set_alpn_select_cb (ctx, alpn_select_callback, NULL);
+      SSL_CTX_set_tlsext_status_cb (ctx, ocsp_status_callback);
+    }
+}
+
+static QsslOcspRevocationReason
+revocation_reason (int reason)
+{
+  switch (reason)
+    {
+    case OCSP_REVOKED_STATUS_UNSPECIFIED: return QSSL_OCSP_REVOCATION_REASON_UNSPECIFIED;
+    case OCSP_REVOKED_STATUS_KEYCOMPROMISE: return QSSL_OCSP_REVOCATION_REASON_KEY_COMPROMISE;
+    case OCSP_REVOKED_STATUS_CACOMPROMISE: return QSSL_OCSP_REVOCATION_REASON_CA_COMPROMISE;
+    case OCSP_REVOKED_STATUS_AFFILIATIONCHANGED: return QSSL_OCSP_REVOCATION_REASON_AFFILIATION_CHANGED;
+    case OCSP_REVOKED_STATUS_SUPERSEDED: return QSSL_OCSP_REVOCATION_REASON_SUPERSEDED;
+    case OCSP_REVOKED_STATUS_CESSATIONOFOPERATION: return QSSL_OCSP_REVOCATION_REASON_CESSATION_OF_OPERATION;
+    case OCSP_REVOKED_STATUS_CERTIFICATEHOLD: return QSSL_OCSP_REVOCATION_REASON_CERTIFICATE_HOLD;
+    case OCSP_REVOKED_STATUS_REMOVEFROMCRL: return QSSL_OCSP_REVOCATION_REASON_REMOVE_FROM_CRL;
+    default: return QSSL_OCSP_REVOCATION_REASON_NONE;
+    }
+}
+
+static QsslErrorCode
+ocsp_response_status_error (int status)
+{
+  switch (status)
+    {
+    case OCSP_RESPONSE_STATUS_MALFORMEDREQUEST: return QSSL_ERROR_CODE_OCSP_MALFORMED_REQUEST;
+    case OCSP_RESPONSE_STATUS_INTERNALERROR: return QSSL_ERROR_CODE_OCSP_INTERNAL_ERROR;
+    case OCSP_RESPONSE_STATUS_TRYLATER: return QSSL_ERROR_CODE_OCSP_TRY_LATER;
+    case OCSP_RESPONSE_STATUS_SIGREQUIRED: return QSSL_ERROR_CODE_OCSP_SIG_REQUIRED;
+    case OCSP_RESPONSE_STATUS_UNAUTHORIZED: return QSSL_ERROR_CODE_OCSP_UNAUTHORIZED;
+    default: return QSSL_ERROR_CODE_UNSPECIFIED_ERROR;
+    }
+}
+
+/* The issuer of @leaf: next in the chain the peer sent, else from the trust
+ * store. Transfer full. */
+static X509 *
+find_issuer (SSL  *ssl,
+             X509 *leaf)
+{
+  STACK_OF (X509) *chain = SSL_get_peer_cert_chain (ssl);
+  X509_STORE *store = SSL_CTX_get_cert_store (SSL_get_SSL_CTX (ssl));
+  X509_STORE_CTX *store_ctx;
+  X509 *issuer = NULL;
+
+  for (int i = 0; chain != NULL && i < sk_X509_num (chain); i++)
+    {
+      X509 *candidate = sk_X509_value (chain, i);
+
+      if (candidate != leaf && X509_check_issued (candidate, leaf) == X509_V_OK)
+        {
+          X509_up_ref (candidate);
+          return candidate;
+        }
+    }
+  store_ctx = X509_STORE_CTX_new ();
+  if (store_ctx != NULL && X509_STORE_CTX_init (store_ctx, store, leaf, chain) == 1)
+    X509_STORE_CTX_get1_issuer (&issuer, store_ctx, leaf);
+  X509_STORE_CTX_free (store_ctx);
+  return issuer;
+}
+
+/* Checks the stapled OCSP response as Qt does: each problem becomes a
+ * handshake error (reported through ssl-errors); FALSE when the response is
+ * unreadable, which fails the handshake outright. */
+static gboolean
+check_ocsp_staple (QsslSocket      *self,
+                   QsslCertificate *peer)
+{
+  const unsigned char *data = NULL;
+  long length = SSL_get_tlsext_status_ocsp_resp (self->ssl, &data);
+  X509 *leaf = SSL_get0_peer_certificate (self->ssl);
+  OCSP_RESPONSE *response;
+  OCSP_BASICRESP *basic = NULL;
+  OCSP_SINGLERESP *single;
+  OCSP_CERTID *expected = NULL;
+  ASN1_OBJECT *digest_object = NULL;
+  ASN1_GENERALIZEDTIME *revoked_at, *this_update, *next_update;
+  X509 *issuer = NULL, *signer = NULL;
+  int status, reason = OCSP_REVOKED_STATUS_NOSTATUS;
+  gboolean readable = TRUE;
+  g_autoptr(QsslCertificate) responder = NULL;
+
+  if (length <= 0 || data == NULL)
+    {
+      add_handshake_error (self, QSSL_ERROR_CODE_OCSP_NO_RESPONSE_FOUND, peer);
+      return TRUE;
+    }
+  response = d2i_OCSP_RESPONSE (NULL, &data, length);
+  if (response == NULL)
+    return FALSE;
+  status = OCSP_response_status (response);
+  if (status != OCSP_RESPONSE_STATUS_SUCCESSFUL)
+    {
+      /* An error message from the responder, not a signed answer. */
+      add_handshake_error (self, ocsp_response_status_error (status), peer);
+      goto out;
+    }
+  basic = OCSP_response_get1_basic (response);
+  if (basic == NULL)
+    {
+      readable = FALSE;
+      goto out;
+    }
+  if (OCSP_basic_verify (basic, SSL_get_peer_cert_chain (self->ssl),
+                         SSL_CTX_get_cert_store (SSL_get_SSL_CTX (self->ssl)), 0) <= 0)
+    add_handshake_error (self, QSSL_ERROR_CODE_OCSP_RESPONSE_CANNOT_BE_TRUSTED, peer);
+  ERR_clear_error ();
+  if (OCSP_resp_count (basic) != 1)
+    {
+      add_handshake_error (self, QSSL_ERROR_CODE_OCSP_MALFORMED_RESPONSE, peer);
+      goto out;
+    }
+  single = OCSP_resp_get0 (basic, 0);
+  if (OCSP_resp_get0_signer (basic, &signer, SSL_get_peer_cert_chain (self->ssl)) == 1 && signer != NULL)
+    responder = _qssl_certificate_new_ref (signer);
+
+  /* The response must be about the peer's certificate. */
+  issuer = leaf ? find_issuer (self->ssl, leaf) : NULL;
+  OCSP_id_get0_info (NULL, &digest_object, NULL, NULL, (OCSP_CERTID *) OCSP_SINGLERESP_get0_id (single));
+  if (issuer != NULL && digest_object != NULL)
+    {
+      const EVP_MD *digest = EVP_get_digestbyobj (digest_object);
+
+      if (digest != NULL)
+        expected = OCSP_cert_to_id (digest, leaf, issuer);
+    }
+  if (expected == NULL || OCSP_id_cmp (expected, OCSP_SINGLERESP_get0_id (single)) != 0)
+    {
+      add_handshake_error (self, QSSL_ERROR_CODE_OCSP_RESPONSE_CERT_ID_UNKNOWN, peer);
+      goto out;
+    }
+
+  status = OCSP_single_get0_status (single, &reason, &revoked_at, &this_update, &next_update);
+  if (OCSP_check_validity (this_update, next_update, 60, -1) != 1)
+    add_handshake_error (self, QSSL_ERROR_CODE_OCSP_RESPONSE_EXPIRED, peer);
+  ERR_clear_error ();
+  switch (status)
+    {
+    case V_OCSP_CERTSTATUS_GOOD:
+      g_ptr_array_add (self->ocsp_responses,
+                       qssl_ocsp_response_new (QSSL_OCSP_CERTIFICATE_STATUS_GOOD, QSSL_OCSP_REVOCATION_REASON_NONE,
+                                               responder, peer));
+      break;
+    case V_OCSP_CERTSTATUS_REVOKED:
+      g_ptr_array_add (self->ocsp_responses,
+                       qssl_ocsp_response_new (QSSL_OCSP_CERTIFICATE_STATUS_REVOKED, revocation_reason (reason),
+                                               responder, peer));
+      add_handshake_error (self, QSSL_ERROR_CODE_CERTIFICATE_REVOKED, peer);
+      break;
+    default:
+      g_ptr_array_add (self->ocsp_responses,
+                       qssl_ocsp_response_new (QSSL_OCSP_CERTIFICATE_STATUS_UNKNOWN, QSSL_OCSP_REVOCATION_REASON_NONE,
+                                               responder, peer));
+      add_handshake_error (self, QSSL_ERROR_CODE_OCSP_STATUS_UNKNOWN, peer);
+      break;
+    }
+
+out:
+  OCSP_CERTID_free (expected);
+  X509_free (issuer);
+  OCSP_BASICRESP_free (basic);
+  OCSP_RESPONSE_free (response);
+  ERR_clear_error ();
+  return readable;
 }
 
 static gboolean
@@ -1357,34 +1852,72 @@ start_encryption (QsslSocket *self,
     }
   SSL_set_verify (self->ssl, verify_flags, verify != QSSL_PEER_VERIFY_MODE_NONE ? verify_callback : NULL);
 
+  /* PSK suites are only offered or accepted when someone can supply a key. */
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, TRUE))
+    {
+      if (mode == QSSL_MODE_SSL_CLIENT)
+        SSL_set_psk_client_callback (self->ssl, psk_client_callback);
+      else
+        SSL_set_psk_server_callback (self->ssl, psk_server_callback);
+    }
+
   if (mode == QSSL_MODE_SSL_CLIENT)
     {
       const char *name = self->ssl_peer_name ? self->ssl_peer_name : self->host_name;
       g_autoptr(GBytes) ticket = qssl_configuration_get_session_ticket (self->configuration);
+      g_autoptr(GByteArray) alpn = alpn_wire_format (self->configuration->allowed_next_protocols);
+      SSL_SESSION *session = NULL;
 
       /* SNI carries names, never IP literals. */
       if (name != NULL && !g_hostname_is_ip_address (name) &&
           !qssl_configuration_test_ssl_option (self->configuration,
                                                QSSL_SSL_OPTIONS_DISABLE_SERVER_NAME_INDICATION))
         SSL_set_tlsext_host_name (self->ssl, name);
+      if (alpn->len > 0)
+        SSL_set_alpn_protos (self->ssl, alpn->data, alpn->len);
+      if (qssl_configuration_get_ocsp_stapling_enabled (self->configuration))
+        SSL_set_tlsext_status_type (self->ssl, TLSEXT_STATUSTYPE_ocsp);
+
+      /* A session to resume: the application's ticket, else one kept by the
+       * context for this peer. */
       if (ticket != NULL)
         {
           const unsigned char *data = g_bytes_get_data (ticket, NULL);
-          SSL_SESSION *session = d2i_SSL_SESSION (NULL, &data, g_bytes_get_size (ticket));
 
-          if (session != NULL)
-            {
-              SSL_set_session (self->ssl, session);
-              SSL_SESSION_free (session);
-            }
+          session = d2i_SSL_SESSION (NULL, &data, g_bytes_get_size (ticket));
+        }
+      if (session == NULL &&
+          !qssl_configuration_test_ssl_option (self->configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_SHARING))
+        {
+          g_autofree char *key = session_cache_key (self);
+
+          if (key != NULL)
+            session = _qssl_context_lookup_session (context, key);
+        }
+      if (session != NULL)
+        {
+          SSL_set_session (self->ssl, session);
+          SSL_SESSION_free (session);
         }
       SSL_set_connect_state (self->ssl);
     }
   else
-    SSL_set_accept_state (self->ssl);
+    {
+      g_autoptr(GBytes) hint = qssl_configuration_get_pre_shared_key_identity_hint (self->configuration);
+
+      if (hint != NULL)
+        {
+          g_autofree char *text = g_strndup (g_bytes_get_data (hint, NULL), g_bytes_get_size (hint));
+
+          SSL_use_psk_identity_hint (self->ssl, text);
+        }
+      SSL_set_accept_state (self->ssl);
+    }
   ERR_clear_error ();
 
   g_ptr_array_set_size (self->handshake_errors, 0);
+  g_ptr_array_set_size (self->ocsp_responses, 0);
+  self->session_resumed = FALSE;
   self->handshaking = TRUE;
   do_handshake (self);
 }
@@ -1450,6 +1983,18 @@ store_session_state (QsslSocket *self)
                                   : version == TLS1_1_VERSION ? QSSL_PROTOCOL_TLS_V1_1
                                   : version == TLS1_VERSION ? QSSL_PROTOCOL_TLS_V1_0
                                   : QSSL_PROTOCOL_UNKNOWN_PROTOCOL;
+  self->session_resumed = SSL_session_reused (self->ssl) == 1;
+  {
+    const unsigned char *protocol = NULL;
+    unsigned int length = 0;
+
+    SSL_get0_alpn_selected (self->ssl, &protocol, &length);
+    if (length > 0)
+      {
+        configuration->next_negotiated_protocol = g_strndup ((const char *) protocol, length);
+        configuration->next_protocol_negotiation_status = QSSL_NEXT_PROTOCOL_NEGOTIATION_STATUS_NEGOTIATED;
+      }
+  }
   if (self->mode == QSSL_MODE_SSL_CLIENT)
     {
       EVP_PKEY *key = NULL;
@@ -1498,10 +2043,26 @@ become_encrypted (QsslSocket *self)
   complete_handshake_tasks (self, NULL);
   if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
     return;
+  /* A TLS 1.2 session arrives within the handshake. */
+  handle_received_session (self);
+  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
+    return;
   /* Data written before encrypted goes out now. */
   pump_write (self);
   if (self->ssl != NULL)
     pump_read (self);
+}
+
+static gboolean
+authenticated_by_psk (QsslSocket *self)
+{
+  const SSL_CIPHER *cipher = SSL_get_current_cipher (self->ssl);
+
+  if (cipher != NULL && SSL_CIPHER_get_auth_nid (cipher) == NID_auth_psk)
+    return TRUE;
+  /* TLS 1.3 with an external PSK: a "resumption" without a certificate. */
+  return SSL_version (self->ssl) == TLS1_3_VERSION && SSL_session_reused (self->ssl) == 1 &&
+         SSL_get0_peer_certificate (self->ssl) == NULL;
 }
 
 /* After OpenSSL completed the handshake: Qt's checks, the signals, and the
@@ -1523,8 +2084,21 @@ check_handshake (QsslSocket *self)
       if (self->mode == QSSL_MODE_SSL_CLIENT && peer != NULL &&
           !_qssl_certificate_matches_host (peer, verification_name (self)))
         add_handshake_error (self, QSSL_ERROR_CODE_HOST_NAME_MISMATCH, peer);
-      if (peer == NULL)
+      /* A resumed session skips verification: report what the session
+       * recorded when it was first verified. */
+      if (self->session_resumed && peer != NULL && SSL_get_verify_result (self->ssl) != X509_V_OK)
+        add_handshake_error (self, _qssl_error_code_from_x509_verify_error (SSL_get_verify_result (self->ssl)),
+                             peer);
+      /* With a PSK suite the key itself authenticates the peer. */
+      if (peer == NULL && !authenticated_by_psk (self))
         add_handshake_error (self, QSSL_ERROR_CODE_NO_PEER_CERTIFICATE, NULL);
+      if (self->mode == QSSL_MODE_SSL_CLIENT && peer != NULL &&
+          qssl_configuration_get_ocsp_stapling_enabled (self->configuration) &&
+          !check_ocsp_staple (self, peer))
+        {
+          fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, _("Failed to decode OCSP response"));
+          return;
+        }
     }
 
   for (guint i = 0; i < self->handshake_errors->len; i++)
@@ -1566,17 +2140,27 @@ check_handshake (QsslSocket *self)
 static void
 do_handshake (QsslSocket *self)
 {
+  g_autoptr(QsslSocket) keep_alive = g_object_ref (self);
+  SSL *ssl = self->ssl;
   int result, ssl_error;
 
   ERR_clear_error ();
-  result = SSL_do_handshake (self->ssl);
+  enter_openssl (self);
+  result = SSL_do_handshake (ssl);
+  ssl_error = SSL_get_error (ssl, result);
+  leave_openssl (self);
+  flush_alerts (self);
+  if (self->ssl != ssl)
+    {
+      ERR_clear_error ();
+      return; /* aborted from a handler */
+    }
   if (result == 1)
     {
       watch (self, 0);
       check_handshake (self);
       return;
     }
-  ssl_error = SSL_get_error (self->ssl, result);
   if (ssl_error == SSL_ERROR_WANT_READ)
     watch (self, G_IO_IN);
   else if (ssl_error == SSL_ERROR_WANT_WRITE)
@@ -1682,6 +2266,57 @@ qssl_socket_get_ssl_handshake_errors (QsslSocket *self)
   for (guint i = 0; i < self->handshake_errors->len; i++)
     g_ptr_array_add (copy, qssl_error_copy (g_ptr_array_index (self->handshake_errors, i)));
   return copy;
+}
+
+/**
+ * qssl_socket_get_ocsp_responses:
+ * @self: a #QsslSocket
+ *
+ * The OCSP responses the server stapled in the last handshake and that
+ * were checked (only when [method@Qssl.Configuration.set_ocsp_stapling_enabled]
+ * is on, on a client that verifies its peer). Problems with them are
+ * reported as #QsslError values through #QsslSocket::ssl-errors.
+ *
+ * Mirrors `QSslSocket::ocspResponses()`.
+ *
+ * Returns: (transfer container) (element-type QsslOcspResponse): the
+ *   responses, possibly none
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+qssl_socket_get_ocsp_responses (QsslSocket *self)
+{
+  GPtrArray *responses;
+
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  responses = g_ptr_array_new_full (self->ocsp_responses->len, g_object_unref);
+  for (guint i = 0; i < self->ocsp_responses->len; i++)
+    g_ptr_array_add (responses, g_object_ref (g_ptr_array_index (self->ocsp_responses, i)));
+  return responses;
+}
+
+/**
+ * qssl_socket_is_session_resumed:
+ * @self: a #QsslSocket
+ *
+ * Whether the last handshake resumed an earlier TLS session (an
+ * abbreviated handshake, from a session ticket or a session shared by
+ * sockets of the same configuration) instead of a full one.
+ *
+ * libqssl addition: Qt has no way to ask.
+ *
+ * Returns: %TRUE if the session was resumed
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_socket_is_session_resumed (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
+
+  return self->session_resumed;
 }
 
 /**
@@ -2034,10 +2669,23 @@ pump_read (QsslSocket *self)
         }
     }
 
+  /* A TLS 1.3 session ticket arrives after the handshake, as a record. */
+  if (self->received_session != NULL)
+    {
+      handle_received_session (self);
+      if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
+        return;
+    }
   if (got > 0)
     {
       self->ready_read_count++;
       g_signal_emit (self, signals[SIGNAL_READY_READ], 0);
+    }
+  if (self->pending_alerts != NULL)
+    {
+      flush_alerts (self);
+      if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
+        return;
     }
   if (finished && !self->read_channel_finished)
     {
@@ -2536,6 +3184,8 @@ close_connection (QsslSocket *self,
 
       complete_handshake_tasks (self, error);
     }
+  /* The close_notify we sent, if any. */
+  flush_alerts (self);
 }
 
 static void
@@ -4226,26 +4876,6 @@ qssl_socket_get_session_protocol (QsslSocket *self)
   g_return_val_if_fail (QSSL_IS_SOCKET (self), QSSL_PROTOCOL_UNKNOWN_PROTOCOL);
 
   return qssl_configuration_get_session_protocol (self->configuration);
-}
-
-/**
- * qssl_socket_is_session_resumed:
- * @self: a #QsslSocket
- *
- * Whether the last handshake resumed an earlier session.
- *
- * libqssl addition.
- *
- * Returns: %TRUE for an abbreviated handshake
- *
- * Since: 1.0
- */
-gboolean
-qssl_socket_is_session_resumed (QsslSocket *self)
-{
-  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
-
-  return self->ssl != NULL && SSL_session_reused (self->ssl) == 1;
 }
 
 /* The TLS library */

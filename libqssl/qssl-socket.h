@@ -106,6 +106,10 @@ QSSL_AVAILABLE_IN_1_0
 void                qssl_socket_set_pause_mode            (QsslSocket               *self,
                                                            QsslPauseModes            pause_mode);
 QSSL_AVAILABLE_IN_1_0
+GPtrArray          *qssl_socket_get_ocsp_responses           (QsslSocket               *self);
+QSSL_AVAILABLE_IN_1_0
+gboolean            qssl_socket_is_session_resumed           (QsslSocket               *self);
+QSSL_AVAILABLE_IN_1_0
 GPtrArray          *qssl_socket_get_ssl_handshake_errors  (QsslSocket               *self);
 
 /* Reading and writing plaintext */
@@ -263,8 +267,6 @@ QSSL_AVAILABLE_IN_1_0
 QsslCipher         *qssl_socket_get_session_cipher        (QsslSocket               *self);
 QSSL_AVAILABLE_IN_1_0
 QsslProtocol        qssl_socket_get_session_protocol      (QsslSocket               *self);
-QSSL_AVAILABLE_IN_1_0
-gboolean            qssl_socket_is_session_resumed        (QsslSocket               *self);
 
 /* The TLS library */
 QSSL_AVAILABLE_IN_1_0
