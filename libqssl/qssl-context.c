@@ -104,6 +104,31 @@ protocol_range (QsslProtocol  protocol,
     }
 }
 
+/* OpenSSL keeps TLS 1.2 and TLS 1.3 suites apart, and a server fails when
+ * its highest version has no suite: a list with suites of one version only
+ * also chooses that version. */
+static void
+restrict_range_to_ciphers (const QsslConfiguration *configuration,
+                           int                     *min_version,
+                           int                     *max_version)
+{
+  gboolean tls13 = FALSE, tls12 = FALSE;
+
+  if (configuration->ciphers == NULL || configuration->ciphers->len == 0)
+    return;
+  for (guint i = 0; i < configuration->ciphers->len; i++)
+    {
+      if (qssl_cipher_get_protocol (g_ptr_array_index (configuration->ciphers, i)) == QSSL_PROTOCOL_TLS_V1_3)
+        tls13 = TRUE;
+      else
+        tls12 = TRUE;
+    }
+  if (!tls13 && *min_version <= TLS1_2_VERSION && (*max_version == 0 || *max_version >= TLS1_3_VERSION))
+    *max_version = TLS1_2_VERSION;
+  if (!tls12 && *min_version < TLS1_3_VERSION && (*max_version == 0 || *max_version >= TLS1_3_VERSION))
+    *min_version = TLS1_3_VERSION;
+}
+
 static gboolean
 apply_ciphers (SSL_CTX                 *ctx,
                const QsslConfiguration *configuration)
@@ -211,6 +236,7 @@ _qssl_context_new (const QsslConfiguration *configuration,
   _qssl_socket_setup_context (ctx, mode);
   SSL_CTX_set_mode (ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 
+  restrict_range_to_ciphers (configuration, &min_version, &max_version);
   if (!SSL_CTX_set_min_proto_version (ctx, min_version) ||
       !SSL_CTX_set_max_proto_version (ctx, max_version) ||
       !apply_ciphers (ctx, configuration))

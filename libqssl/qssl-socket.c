@@ -349,6 +349,11 @@ reset_connection (QsslSocket *self)
     }
   g_list_free_full (g_steal_pointer (&self->addresses), g_object_unref);
   self->next_address = NULL;
+  /* A connection that ended without a TLS error leaves its session
+   * resumable (OpenSSL drops sessions of SSLs freed without a shutdown;
+   * fatal errors have already dropped theirs). */
+  if (self->ssl != NULL && self->encrypted)
+    SSL_set_shutdown (self->ssl, SSL_get_shutdown (self->ssl) | SSL_SENT_SHUTDOWN);
   if (self->ssl != NULL && self->openssl_depth > 0)
     {
       /* Inside an OpenSSL callback: the fd closes next, so cut the BIO
@@ -1971,8 +1976,10 @@ store_session_state (QsslSocket *self)
   int version = SSL_version (self->ssl);
 
   _qssl_configuration_clear_session_state (configuration);
-  /* A server's chain from OpenSSL lacks the client's own certificate. */
-  if (peer != NULL && self->mode == QSSL_MODE_SSL_SERVER)
+  /* A server's chain from OpenSSL lacks the client's own certificate, and
+   * a resumed session (from a ticket) carries the certificate only. */
+  if (peer != NULL &&
+      (self->mode == QSSL_MODE_SSL_SERVER || chain == NULL || sk_X509_num (chain) == 0))
     g_ptr_array_add (configuration->peer_certificate_chain, _qssl_certificate_new_ref (peer));
   for (int i = 0; chain != NULL && i < sk_X509_num (chain); i++)
     g_ptr_array_add (configuration->peer_certificate_chain, _qssl_certificate_new_ref (sk_X509_value (chain, i)));
@@ -2167,9 +2174,19 @@ do_handshake (QsslSocket *self)
     watch (self, G_IO_OUT);
   else
     {
+      gboolean no_protocol = ERR_GET_LIB (ERR_peek_error ()) == ERR_LIB_SSL &&
+                             ERR_GET_REASON (ERR_peek_error ()) == SSL_R_NO_PROTOCOLS_AVAILABLE;
       g_autofree char *details = _qssl_take_openssl_errors ();
       g_autofree char *message = NULL;
 
+      /* A version this OpenSSL refuses (TLS 1.0/1.1 below its security
+       * level): a setting the user chose, not a failed negotiation. */
+      if (no_protocol)
+        {
+          message = g_strdup_printf ("%s (%s)", _("Attempted to use an unsupported protocol."), details);
+          fail_handshake (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, message);
+          return;
+        }
       if (details == NULL && ssl_error == SSL_ERROR_SYSCALL)
         details = g_strdup (_("The remote host closed the connection"));
       message = g_strdup_printf (_("Error during SSL handshake: %s"), details ? details : _("unknown error"));

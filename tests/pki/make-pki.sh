@@ -244,6 +244,10 @@ ocsp_response() { # ocsp_response CERT OUT
 ocsp_response server-rsa.pem ocsp-good.der
 ocsp_response revoked.pem ocsp-revoked.der
 ocsp_response server-ec.pem ocsp-unknown.der
+# Signed by a key nobody trusts (the self-signed leaf's), named by key hash:
+# its subject is also the servers'.
+ossl ocsp -index ocsp-index.txt -rsigner self-signed.pem -rkey self-signed.key -resp_key_id \
+  -CA intermediate.pem -rmd sha256 -reqin db/ocsp-good.der.req -respout ocsp-untrusted.der -ndays 30
 
 # ocsp-expired.der: "good" for server-rsa, but produced and updated two hours
 # ago with its next update an hour ago. `openssl ocsp` only dates responses
