@@ -677,7 +677,12 @@ qssl_socket_class_init (QsslSocketClass *klass)
    * QsslSocket::new-session-ticket-received:
    * @self: the socket
    *
-   * The server sent a session ticket; the configuration now carries it.
+   * The server sent a session to resume later, and the socket's
+   * configuration now carries it as its session ticket (with the lifetime
+   * hint). Emitted only when %QSSL_SSL_OPTIONS_DISABLE_SESSION_PERSISTENCE
+   * is off, as in Qt; for TLS 1.3 it comes after #QsslSocket::encrypted,
+   * when the ticket is read with the first data.
+   *
    * Mirrors `QSslSocket::newSessionTicketReceived()`.
    */
   signals[SIGNAL_NEW_SESSION_TICKET_RECEIVED] = g_signal_new ("new-session-ticket-received",
