@@ -228,9 +228,9 @@ def test_ssl_option_toggles(option):
 def test_round_trip_bytes_and_lists():
     c = Qssl.Configuration.new()
     c.set_session_ticket(GLib.Bytes.new(b"\x30\x00ticket"))
-    assert c.get_session_ticket().get_data() == b"\x30\x00ticket"
+    assert c.get_session_ticket() == b"\x30\x00ticket"
     c.set_pre_shared_key_identity_hint(GLib.Bytes.new(b"Server Y"))
-    assert c.get_pre_shared_key_identity_hint().get_data() == b"Server Y"
+    assert c.get_pre_shared_key_identity_hint() == b"Server Y"
     c.set_allowed_next_protocols([Qssl.ALPN_HTTP2, Qssl.ALPN_HTTP_1_1])
     assert c.get_allowed_next_protocols() == ["h2", "http/1.1"]
     c.set_elliptic_curves(["X25519", "prime256v1"])
@@ -402,13 +402,13 @@ def test_psk_authenticator():
     assert psk.get_maximum_pre_shared_key_length() == 0
     psk.set_identity(GLib.Bytes.new(b"Client X"))
     psk.props.pre_shared_key = GLib.Bytes.new(b"\x00\x01secret")
-    assert psk.get_identity().get_data() == b"Client X"
-    assert psk.get_pre_shared_key().get_data() == b"\x00\x01secret"
+    assert psk.get_identity() == b"Client X"
+    assert psk.get_pre_shared_key() == b"\x00\x01secret"
     copy = psk.copy()
     assert copy is not psk and copy.equal(psk)
     copy.set_pre_shared_key(GLib.Bytes.new(b"other"))
     assert not copy.equal(psk)
-    assert psk.get_pre_shared_key().get_data() == b"\x00\x01secret"
+    assert psk.get_pre_shared_key() == b"\x00\x01secret"
 
 
 def test_ocsp_response(pki):

@@ -76,7 +76,7 @@ class Server:
                 self.echo(sock)
 
     def echo(self, sock):
-        sock.write(sock.read_all().get_data())
+        sock.write(sock.read_all())
         if self.close_after_echo:
             sock.disconnect_from_host()
 
@@ -92,7 +92,7 @@ def client_exchange(client, payload=b"hello\n"):
     deadline = time.monotonic() + 10
     while len(received) < len(payload) and time.monotonic() < deadline:
         client.wait_for_ready_read(10000)
-        received.extend(client.read_all().get_data())
+        received.extend(client.read_all())
     return bytes(received)
 
 
@@ -116,7 +116,7 @@ def psk_client(version_protocol, cipher):
 
     def on_psk(sock, authenticator):
         hint = authenticator.get_identity_hint()
-        seen["hint"] = hint.get_data() if hint else None
+        seen["hint"] = hint
         authenticator.set_identity(GLib.Bytes.new(PSK_IDENTITY.encode()))
         authenticator.set_pre_shared_key(GLib.Bytes.new(bytes.fromhex(PSK_HEX)))
 
@@ -173,7 +173,7 @@ def psk_server(protocol, cipher, hint=b"ServerHint"):
     server = Server(config)
 
     def on_psk(srv, sock, authenticator):
-        server.psk_identities.append(authenticator.get_identity().get_data())
+        server.psk_identities.append(authenticator.get_identity())
         authenticator.set_pre_shared_key(GLib.Bytes.new(bytes.fromhex(PSK_HEX)))
 
     server.server.connect("pre-shared-key-authentication-required", on_psk)

@@ -32,9 +32,9 @@ def talk(command, payload, server, timeout=20.0):
             sock = srv.next_pending_connection()
             if sock is None:
                 break
-            sock.connect("ready-read", lambda s: s.write(s.read_all().get_data()))
+            sock.connect("ready-read", lambda s: s.write(s.read_all()))
             if sock.bytes_available():
-                sock.write(sock.read_all().get_data())
+                sock.write(sock.read_all())
             served.append(sock)
 
     server.connect("pending-connection-available", on_pending)

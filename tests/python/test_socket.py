@@ -52,7 +52,7 @@ class EchoServer:
     def on_incoming(self, service, connection, source):
         sock = Qssl.Socket.new_from_socket(connection.get_socket())
         sock.set_ssl_configuration(self.config)
-        sock.connect("ready-read", lambda s: s.write(s.read_all().get_data()))
+        sock.connect("ready-read", lambda s: s.write(s.read_all()))
         sock.start_server_encryption()
         self.sockets.append((sock, connection))
         return True
@@ -85,7 +85,7 @@ def test_connect_and_echo(pki, echo_server):
     assert client.get_peer_certificate().get_subject_info(Qssl.SubjectInfo.COMMON_NAME) == ["localhost"]
 
     received = bytearray()
-    client.connect("ready-read", lambda s: received.extend(s.read_all().get_data()))
+    client.connect("ready-read", lambda s: received.extend(s.read_all()))
     assert client.write(b"hello from python\n") == 18
     assert run_until(lambda: len(received) >= 18)
     assert bytes(received) == b"hello from python\n"
@@ -169,7 +169,7 @@ def test_client_against_openssl_s_server(pki, version):
         received = bytearray()
         while b"\n" not in received:
             client.wait_for_ready_read(10000)
-            received.extend(client.read_all().get_data())
+            received.extend(client.read_all())
         assert bytes(received) == b"fedcba\n"
         client.abort()
     finally:
@@ -194,7 +194,7 @@ def test_client_against_gnutls_serv(pki):
         received = bytearray()
         while len(received) < 8:
             client.wait_for_ready_read(10000)
-            received.extend(client.read_all().get_data())
+            received.extend(client.read_all())
         assert bytes(received) == b"echo me\n"
         client.abort()
     finally:
