@@ -1,4 +1,5 @@
-/* qssl.c: the `qssl` command
+/* qssl.c: the `qssl` command: a tour of libqssl, an s_client and an
+ * s_server for humans, and a certificate viewer
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -6,48 +7,66 @@
 #include "config.h"
 
 #include <locale.h>
-#include <stdio.h>
-#include <string.h>
 
-#include <glib/gi18n.h>
-#include <libqssl/qssl.h>
+#include <glib/gi18n-lib.h>
 
-static int
-run_demo (void)
-{
-  printf ("libqssl %u.%u.%u\n",
-          qssl_get_major_version (), qssl_get_minor_version (), qssl_get_micro_version ());
-  printf ("TLS library: %s (built against %s)\n",
-          qssl_socket_ssl_library_version_string (),
-          qssl_socket_ssl_library_build_version_string ());
-  printf ("TLS supported: %s\n", qssl_socket_supports_ssl () ? "yes" : "no");
-  return qssl_socket_supports_ssl () ? 0 : 1;
-}
+#include "qssl-tool.h"
+
+static const struct {
+  const char *name;
+  int       (*run) (int argc, char **argv);
+  const char *summary;
+} commands[] = {
+  { "demo", qssl_tool_demo, N_("Make a local TLS server and show a handshake with it") },
+  { "connect", qssl_tool_connect, N_("Connect to HOST:PORT, show the handshake, then pipe data") },
+  { "serve", qssl_tool_serve, N_("Serve TLS with a certificate and key") },
+  { "cert", qssl_tool_cert, N_("Show the certificates in a file") },
+};
 
 static void
 print_usage (FILE *out)
 {
-  fprintf (out, "Usage: qssl COMMAND\n\nCommands:\n  demo     show the library and TLS versions\n");
+  fprintf (out, "%s\n\n%s\n", _("Usage: qssl COMMAND [OPTION…]"), _("Commands:"));
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-9s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, "\n%s\n", _("“qssl COMMAND --help” tells more about each."));
 }
 
 int
 main (int   argc,
       char *argv[])
 {
+  const char *localedir = g_getenv ("QSSL_LOCALEDIR");
+
   setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   if (argc < 2)
     {
       print_usage (stderr);
-      return 2;
+      return QSSL_TOOL_EXIT_USAGE;
     }
-  if (strcmp (argv[1], "demo") == 0)
-    return run_demo ();
-  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "help") == 0)
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
     {
       print_usage (stdout);
-      return 0;
+      return QSSL_TOOL_EXIT_OK;
     }
+  if (g_str_equal (argv[1], "--version"))
+    {
+      printf ("qssl %s (%s)\n", PACKAGE_VERSION, qssl_socket_ssl_library_version_string ());
+      return QSSL_TOOL_EXIT_OK;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      {
+        /* "qssl connect" reads as one program name in --help. */
+        g_autofree char *program = g_strdup_printf ("qssl %s", commands[i].name);
+
+        g_set_prgname (program);
+        return commands[i].run (argc - 1, argv + 1);
+      }
+  fprintf (stderr, _("Unknown command “%s”\n\n"), argv[1]);
   print_usage (stderr);
-  return 2;
+  return QSSL_TOOL_EXIT_USAGE;
 }
