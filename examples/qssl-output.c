@@ -45,8 +45,11 @@ print_field (FILE       *out,
              const char *label,
              const char *value)
 {
-  /* Labels are translated, so pad by characters, not bytes. */
-  long width = g_utf8_strlen (label, -1);
+  /* Labels are translated: pad by display columns (CJK characters take two). */
+  long width = 0;
+
+  for (const char *p = label; *p != '\0'; p = g_utf8_next_char (p))
+    width += g_unichar_iswide (g_utf8_get_char (p)) ? 2 : 1;
 
   fprintf (out, "%*s%s%*s %s\n", indent, "", styled (out, STYLE_DIM, label),
            (int) MAX (0, 12 - width), "", value);

@@ -251,7 +251,8 @@ qssl_tool_serve (int    argc,
     g_autofree char *text = bound ? g_inet_address_to_string (bound) : g_strdup ("*");
     g_autofree char *shown = strchr (text, ':') ? g_strdup_printf ("[%s]", text) : g_strdup (text);
 
-    printf (_("Listening on %s:%u%s\n"), shown, qssl_server_get_server_port (server),
+    /* Not translated: scripts read the port from this line. */
+    printf ("Listening on %s:%u%s\n", shown, qssl_server_get_server_port (server),
             require_client_cert ? _(" (client certificates required)") : "");
     fflush (stdout);
   }

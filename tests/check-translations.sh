@@ -24,7 +24,7 @@ for po in "$root"/po/*.po; do
   stats=$(LC_ALL=C msgfmt -c --statistics -o /dev/null "$po" 2>&1) || { echo "$lang: $stats"; status=1; continue; }
   echo "$lang: $stats"
   case "$stats" in
-    *untranslated*|*fuzzy*) echo "$lang: incomplete"; status=1 ;;
+    *untranslated*|*fuzzy*|*warning*) echo "$lang: incomplete or malformed"; status=1 ;;
   esac
 done
 exit $status
