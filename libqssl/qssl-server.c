@@ -105,6 +105,9 @@ on_encrypted (QsslSocket *socket,
 
   g_object_ref (socket);
   forget_handshake (self, socket);
+  /* From now on the socket is the application's (Qt's QSslServer drops
+   * its connections too): a later error or alert is not the server's. */
+  g_signal_handlers_disconnect_by_data (socket, self);
   task = g_queue_pop_head (&self->accept_tasks);
   if (task != NULL)
     {
