@@ -98,7 +98,10 @@ struct _QsslSocket
   gboolean            paused;
   GPtrArray          *handshake_errors;
   GPtrArray          *ignore_list;
+  /* ignore_ssl_errors() for the handshake in progress, and for the next
+   * one when called outside a handshake; never for later connections. */
   gboolean            ignore_all;
+  gboolean            ignore_all_next;
   QsslPauseModes      pause_mode;
   gboolean            continue_interrupted;
 
@@ -1928,6 +1931,8 @@ start_encryption (QsslSocket *self,
   g_ptr_array_set_size (self->handshake_errors, 0);
   g_ptr_array_set_size (self->ocsp_responses, 0);
   self->session_resumed = FALSE;
+  self->ignore_all = self->ignore_all_next;
+  self->ignore_all_next = FALSE;
   self->handshaking = TRUE;
   do_handshake (self);
 }
@@ -2205,8 +2210,8 @@ do_handshake (QsslSocket *self)
  *
  * Lets the handshake go on despite verification errors: called in a
  * #QsslSocket::ssl-errors handler it holds for that handshake; called before
- * connecting it holds for the next one. Use with care: the peer's identity
- * is then not established.
+ * connecting it holds for the next one only, never for later connections.
+ * Use with care: the peer's identity is then not established.
  *
  * Mirrors `QSslSocket::ignoreSslErrors()`.
  *
@@ -2217,7 +2222,10 @@ qssl_socket_ignore_ssl_errors (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  self->ignore_all = TRUE;
+  if (self->handshaking)
+    self->ignore_all = TRUE;
+  else
+    self->ignore_all_next = TRUE;
 }
 
 /**

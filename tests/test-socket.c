@@ -528,7 +528,38 @@ check_ignore (IgnoreHow how)
   recorder_clear (&recorder);
 }
 
+/* Ignoring, before connecting or in a handler, is for one handshake: the
+ * same socket connecting again verifies again. */
+static void
+check_ignore_not_kept (IgnoreHow how)
+{
+  g_autoptr(Server) server = server_start ("wrong-host", SERVER_ECHO);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+
+  server_run (server);
+  if (how == IGNORE_BEFORE)
+    qssl_socket_ignore_ssl_errors (client);
+  else
+    recorder.ignore_in_handler = TRUE;
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (wait_until_done (&recorder));
+  qssl_socket_abort (client);
+
+  recorder.ignore_in_handler = FALSE;
+  recorder.encrypted = FALSE;
+  recorder.disconnected = FALSE;
+  recorder.error = -2;
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_false (wait_until_done (&recorder));
+  g_assert_cmpint (recorder.error, ==, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED);
+  g_assert_false (recorder.encrypted);
+  recorder_clear (&recorder);
+}
+
 static void test_ignore_in_handler (void) { check_ignore (IGNORE_IN_HANDLER); }
+static void test_ignore_not_kept_before (void) { check_ignore_not_kept (IGNORE_BEFORE); }
+static void test_ignore_not_kept_in_handler (void) { check_ignore_not_kept (IGNORE_IN_HANDLER); }
 static void test_ignore_before_connect (void) { check_ignore (IGNORE_BEFORE); }
 static void test_ignore_exact_list (void) { check_ignore (IGNORE_EXACT_LIST); }
 static void test_ignore_wrong_list (void) { check_ignore (IGNORE_WRONG_LIST); }
@@ -1239,6 +1270,8 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/ignore/before-connect", test_ignore_before_connect);
   g_test_add_func ("/qssl/socket/ignore/exact-list", test_ignore_exact_list);
   g_test_add_func ("/qssl/socket/ignore/wrong-list", test_ignore_wrong_list);
+  g_test_add_func ("/qssl/socket/ignore/before-connect-not-kept", test_ignore_not_kept_before);
+  g_test_add_func ("/qssl/socket/ignore/in-handler-not-kept", test_ignore_not_kept_in_handler);
   g_test_add_func ("/qssl/socket/verify/abort-in-peer-verify-error", test_abort_in_peer_verify_error);
   g_test_add_func ("/qssl/socket/verify/pause-and-resume", test_pause_and_resume);
   g_test_add_func ("/qssl/socket/blocking/seed-example", test_blocking_seed_example);
