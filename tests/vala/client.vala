@@ -53,7 +53,7 @@ int main (string[] args) {
         while (!socket.can_read_line ())
             socket.wait_for_ready_read (TIMEOUT_MS);
         var reply = socket.read_line (64 * 1024);
-        stdout.printf ("%s", (string) Bytes.unref_to_data (reply));
+        stdout.write (reply.get_data ());
         socket.disconnect_from_host ();
     } catch (Error e) {
         stderr.printf ("%s: %s\n", args[0], e.message);
