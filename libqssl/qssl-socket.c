@@ -1876,7 +1876,8 @@ start_encryption (QsslSocket *self,
 
   if (mode == QSSL_MODE_SSL_CLIENT)
     {
-      const char *name = self->ssl_peer_name ? self->ssl_peer_name : self->host_name;
+      /* Qt's order: the verification name, else the peer name, else the host. */
+      const char *name = verification_name (self);
       g_autoptr(GBytes) ticket = qssl_configuration_get_session_ticket (self->configuration);
       g_autoptr(GByteArray) alpn = alpn_wire_format (self->configuration->allowed_next_protocols);
       SSL_SESSION *session = NULL;

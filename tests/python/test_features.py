@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import pytest
-from gi.repository import GLib, Qssl
+from gi.repository import Gio, GLib, Qssl
 
 from test_socket import client_configuration, server_configuration, free_port, wait_for_port
 
@@ -436,3 +436,55 @@ def test_no_key_log_without_variable(pki, tmp_path, monkeypatch):
         client.abort()
     finally:
         server.close()
+
+
+# --- SNI --------------------------------------------------------------------
+
+@pytest.mark.parametrize("way", ["host", "peer-name", "verify-name", "adopted-socket"])
+def test_sni_sent_is_the_verification_name(pki, way):
+    """The server name sent is Qt's: peer_verify_name, else the peer name
+    given to connect, else the host; and an adopted socket sends the verify
+    name too."""
+    import ssl
+    import threading
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(pki / "server-ec-chain.pem"), str(pki / "server-ec.key"))
+    seen = []
+    context.sni_callback = lambda sock, name, ctx: seen.append(name)
+    listener = pysocket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve():
+        conn, _ = listener.accept()
+        try:
+            with context.wrap_socket(conn, server_side=True) as tls:
+                tls.sendall(tls.recv(10))
+        except (ssl.SSLError, OSError):
+            pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    client = Qssl.Socket()
+    client.set_ssl_configuration(client_configuration(pki))
+    if way == "host":
+        client.connect_to_host_encrypted("localhost", port, Qssl.NetworkLayerProtocol.IPV4)
+    elif way == "peer-name":
+        client.connect_to_host_encrypted_with_peer_name("127.0.0.1", port, "localhost",
+                                                        Qssl.NetworkLayerProtocol.IPV4)
+    elif way == "verify-name":
+        client.set_peer_verify_name("localhost")
+        client.connect_to_host_encrypted("127.0.0.1", port, Qssl.NetworkLayerProtocol.IPV4)
+    else:
+        raw = pysocket.create_connection(("127.0.0.1", port))
+        gsocket = Gio.Socket.new_from_fd(os.dup(raw.fileno()))
+        raw.close()
+        client = Qssl.Socket.new_from_socket(gsocket)
+        client.set_ssl_configuration(client_configuration(pki))
+        client.set_peer_verify_name("localhost")
+        client.start_client_encryption()
+    client.wait_for_encrypted(10000)
+    assert client_exchange(client, b"sni\n") == b"sni\n"
+    client.abort()
+    thread.join(10)
+    listener.close()
+    assert seen == ["localhost"]
