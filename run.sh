@@ -16,7 +16,7 @@ packages=(
   libglib2.0-dev libglib2.0-dev-bin libssl-dev openssl ca-certificates
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
   valac gi-docgen gjs python3-gi python3-pytest
-  gnutls-bin glib-networking curl valgrind
+  gnutls-bin glib-networking curl valgrind testssl.sh
 )
 
 install_missing() {

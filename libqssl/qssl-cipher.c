@@ -198,6 +198,8 @@ load_cipher_list (gboolean everything)
       SSL_CTX_set_cipher_list (ctx, "ALL:COMPLEMENTOFALL");
       SSL_CTX_set_ciphersuites (ctx, QSSL_TLS13_ALL_CIPHERSUITES);
     }
+  else
+    SSL_CTX_set_cipher_list (ctx, QSSL_DEFAULT_TLS12_CIPHERS);
   list = _qssl_cipher_list_new_from_ctx (ctx);
   SSL_CTX_free (ctx);
   ERR_clear_error ();

@@ -826,7 +826,9 @@ qssl_configuration_get_supported_elliptic_curves (void)
  * The cipher suites a socket may negotiate, most preferred first. Until
  * [method@Qssl.Configuration.set_ciphers] or
  * [method@Qssl.Configuration.set_ciphers_from_string] is called, this is
- * the list OpenSSL offers by default (its system configuration applied).
+ * libqssl's secure default: OpenSSL's TLS 1.3 suites, and for TLS 1.2 only
+ * suites with forward secrecy and authenticated encryption (ECDHE with
+ * AES-GCM or ChaCha20-Poly1305; PSK ones for PSK handlers).
  *
  * Mirrors `QSslConfiguration::ciphers()`.
  *
@@ -846,7 +848,7 @@ qssl_configuration_get_ciphers (const QsslConfiguration *self)
  * qssl_configuration_set_ciphers:
  * @self: a #QsslConfiguration
  * @ciphers: (nullable) (element-type QsslCipher): the ciphers to allow, most
- *   preferred first; %NULL restores OpenSSL's default list
+ *   preferred first; %NULL restores the default list
  *
  * Restricts the cipher suites, TLS 1.3 and earlier alike. An empty list
  * allows none, so every handshake fails.

@@ -13,6 +13,7 @@
 
 #include "qssl.h"
 #include "qssl-certificate-private.h"
+#include "qssl-cipher-private.h"
 #include "qssl-configuration-private.h"
 #include "qssl-context-private.h"
 #include "qssl-key-private.h"
@@ -137,7 +138,7 @@ apply_ciphers (SSL_CTX                 *ctx,
   g_autoptr(GString) tls12 = g_string_new (NULL);
 
   if (configuration->ciphers == NULL)
-    return TRUE;
+    return SSL_CTX_set_cipher_list (ctx, QSSL_DEFAULT_TLS12_CIPHERS) == 1;
 
   for (guint i = 0; i < configuration->ciphers->len; i++)
     {

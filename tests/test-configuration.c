@@ -1150,11 +1150,27 @@ test_ciphers_default_match_openssl (void)
   g_autoptr(QsslConfiguration) c = qssl_configuration_new ();
   g_autoptr(GPtrArray) ciphers = qssl_configuration_get_ciphers (c);
   g_auto(GStrv) names = cipher_names (ciphers);
-  g_auto(GStrv) expected = openssl_cipher_names (NULL, NULL);
+  /* The documented default: OpenSSL's TLS 1.3 suites, then TLS 1.2 suites
+   * with forward secrecy and AEAD only. */
+  g_auto(GStrv) expected = openssl_cipher_names (NULL,
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "ECDHE-PSK-CHACHA20-POLY1305:PSK-AES128-GCM-SHA256:PSK-AES256-GCM-SHA384:PSK-CHACHA20-POLY1305");
 
-  g_test_summary ("Unset, the cipher list is OpenSSL's default one, as `openssl ciphers` prints it");
+  g_test_summary ("Unset, the cipher list is the secure default, as `openssl ciphers` prints it");
 
   g_assert_cmpstrv (names, expected);
+  for (guint i = 0; i < ciphers->len; i++)
+    {
+      QsslCipher *cipher = g_ptr_array_index (ciphers, i);
+
+      /* No CBC, no SHA-1 MAC, no static RSA key exchange. */
+      g_assert_null (strstr (qssl_cipher_get_name (cipher), "CBC"));
+      g_assert_null (strstr (qssl_cipher_get_name (cipher), "-SHA:"));
+      g_assert_false (g_str_has_suffix (qssl_cipher_get_name (cipher), "-SHA"));
+      g_assert_cmpstr (qssl_cipher_get_key_exchange_method (cipher), !=, "RSA");
+    }
 }
 
 static void

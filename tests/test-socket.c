@@ -768,18 +768,18 @@ test_starttls (void)
   g_assert_true (qssl_socket_wait_for_connected (socket, 5000, &error));
   qssl_socket_write (socket, (const guint8 *) "STARTTLS\n", 9);
   while (!qssl_socket_can_read_line (socket))
-    g_assert_true (qssl_socket_wait_for_ready_read (socket, 5000, &error));
+    g_assert_true (qssl_socket_wait_for_ready_read (socket, 20000, &error));
   reply = qssl_socket_read_line (socket, 0);
   g_assert_cmpmem (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), "go ahead\n", 9);
   g_assert_false (qssl_socket_is_encrypted (socket));
 
   qssl_socket_start_client_encryption (socket);
   g_assert_cmpint (qssl_socket_get_mode (socket), ==, QSSL_MODE_SSL_CLIENT);
-  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 20000, &error));
   g_assert_no_error (error);
   qssl_socket_write (socket, (const guint8 *) "secret\n", 7);
   while (qssl_socket_bytes_available (socket) < 7)
-    g_assert_true (qssl_socket_wait_for_ready_read (socket, 5000, &error));
+    g_assert_true (qssl_socket_wait_for_ready_read (socket, 20000, &error));
   echo = qssl_socket_read_all (socket);
   g_assert_cmpmem (g_bytes_get_data (echo, NULL), g_bytes_get_size (echo), "secret\n", 7);
   qssl_socket_abort (socket);
@@ -800,7 +800,7 @@ test_read_buffer_limit (void)
   qssl_socket_set_ssl_configuration (socket, configuration);
   qssl_socket_set_read_buffer_size (socket, 40 * 1024);
   qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
-  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 20000, &error));
   qssl_socket_write (socket, data, total);
   /* A slow reader: the buffer never holds more than the limit, and all
    * data still arrives. */
@@ -810,7 +810,7 @@ test_read_buffer_limit (void)
 
       if (qssl_socket_bytes_available (socket) == 0)
         {
-          if (!qssl_socket_wait_for_ready_read (socket, 5000, &error))
+          if (!qssl_socket_wait_for_ready_read (socket, 20000, &error))
             break;
         }
       g_assert_cmpint (qssl_socket_bytes_available (socket), <=, 40 * 1024);
@@ -874,7 +874,7 @@ test_placeholder_and_reuse (void)
   server_run (server);
   qssl_socket_set_ssl_configuration (socket, configuration);
   qssl_socket_connect_to_host_encrypted (socket, "::1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
-  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 20000, &error));
   /* The IPv4 placeholder was replaced by an IPv6 socket, and released. */
   g_assert_null (placeholder);
   g_assert_cmpint (g_socket_get_family (g_socket_connection_get_socket (G_SOCKET_CONNECTION (socket))), ==,
@@ -883,7 +883,7 @@ test_placeholder_and_reuse (void)
 
   /* Connect again after abort. */
   qssl_socket_connect_to_host_encrypted (socket, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
-  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 20000, &error));
   g_assert_no_error (error);
   g_assert_cmpint (g_socket_get_family (g_socket_connection_get_socket (G_SOCKET_CONNECTION (socket))), ==,
                    G_SOCKET_FAMILY_IPV4);
@@ -952,7 +952,7 @@ test_gio_streams (void)
   server_run (server);
   qssl_socket_set_ssl_configuration (socket, configuration);
   qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
-  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 20000, &error));
 
   output = g_io_stream_get_output_stream (G_IO_STREAM (socket));
   g_assert_true (G_IS_POLLABLE_OUTPUT_STREAM (output));
@@ -1172,11 +1172,11 @@ test_starttls_eager_client (void)
   qssl_socket_write (socket, (const guint8 *) "STARTTLS\n", 9);
   qssl_socket_start_client_encryption (socket);
   g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (socket)), IPPROTO_TCP, TCP_CORK, 0, NULL);
-  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 20000, &error));
   g_assert_no_error (error);
   qssl_socket_write (socket, (const guint8 *) "after\n", 6);
   while (qssl_socket_bytes_available (socket) < 6)
-    g_assert_true (qssl_socket_wait_for_ready_read (socket, 5000, &error));
+    g_assert_true (qssl_socket_wait_for_ready_read (socket, 20000, &error));
   echo = qssl_socket_read_all (socket);
   g_assert_cmpmem (g_bytes_get_data (echo, NULL), g_bytes_get_size (echo), "after\n", 6);
   qssl_socket_abort (socket);
@@ -1203,7 +1203,7 @@ test_splice (void)
   server_run (server);
   qssl_socket_set_ssl_configuration (socket, configuration);
   qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
-  g_assert_true (qssl_socket_wait_for_encrypted (socket, 5000, &error));
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 20000, &error));
   spliced = g_output_stream_splice (g_io_stream_get_output_stream (G_IO_STREAM (socket)), source,
                                     G_OUTPUT_STREAM_SPLICE_NONE, NULL, &error);
   g_assert_no_error (error);
