@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <signal.h>
+
 #include <sys/resource.h>
 
 static const char *workload_names[] = { "bulk", "handshakes", "resumed", "idle", "many" };
@@ -80,6 +82,8 @@ bench_parse_options (BenchOptions *options,
   };
   int c, have_workload = 0;
 
+  /* A peer that exits without closing must not kill the other side. */
+  signal (SIGPIPE, SIG_IGN);
   memset (options, 0, sizeof *options);
   options->host = "127.0.0.1";
   options->peer_name = "localhost";
