@@ -51,6 +51,9 @@ make_configuration (void)
         die_error ("key", error);
       qssl_configuration_set_local_certificate_chain (configuration, chain);
       qssl_configuration_set_private_key (configuration, key);
+      /* Like the other servers: no CertificateRequest (Qt's AUTO_VERIFY_PEER
+       * would query the client for one). */
+      qssl_configuration_set_peer_verify_mode (configuration, QSSL_PEER_VERIFY_MODE_NONE);
     }
   else
     {
