@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -166,6 +168,13 @@ _qssl_context_new (const QsslConfiguration *configuration,
       if (SSL_CTX_set1_groups_list (ctx, groups) != 1)
         goto invalid;
     }
+
+  /* A server that asks for client certificates refuses to resume a
+   * session without an ID context (an internal_error alert); the sessions
+   * and tickets of this SSL_CTX are its own anyway. */
+  if (mode == QSSL_MODE_SSL_SERVER &&
+      SSL_CTX_set_session_id_context (ctx, (const unsigned char *) "libqssl", strlen ("libqssl")) != 1)
+    goto invalid;
 
   SSL_CTX_set_cert_store (ctx, _qssl_configuration_new_x509_store (configuration));
   if (configuration->peer_verify_depth > 0)
