@@ -34,6 +34,11 @@
 /* Plaintext is read from OpenSSL in blocks of this size. */
 #define READ_CHUNK (16 * 1024)
 
+/* At most this much is read per readiness before ready-read: a peer that
+ * sends as fast as we decrypt must not keep us in the loop, with the
+ * buffer growing, until it stops. */
+#define PUMP_LIMIT (4 * READ_CHUNK)
+
 /**
  * QsslSocket:
  *
@@ -1970,7 +1975,8 @@ pump_read (QsslSocket *self)
   gsize got = 0;
   gboolean finished = FALSE, clean = FALSE;
 
-  while (self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size)
+  while ((self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size) &&
+         got < PUMP_LIMIT)
     {
       gsize old_length = self->read_buffer->len;
       gsize room = READ_CHUNK;
