@@ -2191,7 +2191,11 @@ qssl_socket_read (QsslSocket *self,
   self->read_offset += n;
   if (self->read_offset == self->read_buffer->len)
     {
-      g_byte_array_set_size (self->read_buffer, 0);
+      /* All read: give the storage back. A pump grows the buffer by
+       * READ_CHUNK even for one byte, and an idle connection should not
+       * keep that. */
+      g_byte_array_unref (self->read_buffer);
+      self->read_buffer = g_byte_array_new ();
       self->read_offset = 0;
     }
   /* Room again: reading may resume (back-pressure released). */
