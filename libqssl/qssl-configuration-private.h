@@ -12,6 +12,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _QsslContextCache QsslContextCache;
+
 struct _QsslConfiguration
 {
   /* What users set (Qt's configurable fields). */
@@ -43,13 +45,14 @@ struct _QsslConfiguration
   QsslNextProtocolNegotiationStatus next_protocol_negotiation_status;
 
   /* OpenSSL contexts built from the fields above, indexed by QsslMode
-   * (client, server). Copies share them; every setter of a field that goes
-   * into an SSL_CTX drops them, so equal settings reuse one SSL_CTX and its
-   * loaded CA store and session-ticket keys. */
-  QsslContext         *contexts[3];
+   * (client, server), in a cache that copies share: a context built for
+   * any copy serves them all, so equal settings reuse one SSL_CTX and its
+   * loaded CA store and session-ticket keys. Every setter of a field that
+   * goes into an SSL_CTX gives its record a new, empty cache. */
+  QsslContextCache    *context_cache;
 };
 
-/* Drops the cached OpenSSL contexts (called by setters). */
+/* Detaches the record from the cached OpenSSL contexts (called by setters). */
 void         _qssl_configuration_invalidate        (QsslConfiguration       *self);
 
 /* A new X509_STORE with the configuration's CAs: the explicit ones that

@@ -100,9 +100,81 @@ bytes_ref_or_null (GBytes *bytes)
   return g_bytes_ref (bytes);
 }
 
+struct _QsslContextCache
+{
+  gatomicrefcount  ref_count;
+  QsslContext     *contexts[3];
+};
+
+/* Guards the context slots of every cache: a context is looked up once per
+ * handshake, so one lock costs nothing. */
+static GMutex cache_lock;
+
+static QsslContextCache *
+context_cache_new (void)
+{
+  QsslContextCache *cache = g_new0 (QsslContextCache, 1);
+
+  g_atomic_ref_count_init (&cache->ref_count);
+  return cache;
+}
+
+static QsslContextCache *
+context_cache_ref (QsslContextCache *cache)
+{
+  g_atomic_ref_count_inc (&cache->ref_count);
+  return cache;
+}
+
+static void
+context_cache_unref (QsslContextCache *cache)
+{
+  if (!g_atomic_ref_count_dec (&cache->ref_count))
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (cache->contexts); i++)
+    g_clear_pointer (&cache->contexts[i], _qssl_context_unref);
+  g_free (cache);
+}
+
+/* The cached context for @mode, or NULL. Transfer none. */
+static QsslContext *
+context_cache_get (QsslContextCache *cache,
+                   QsslMode          mode)
+{
+  QsslContext *context;
+
+  g_mutex_lock (&cache_lock);
+  context = cache->contexts[mode];
+  g_mutex_unlock (&cache_lock);
+  return context;
+}
+
+/* Stores @context (transfer full) unless another copy got there first;
+ * returns the cached one. Transfer none. */
+static QsslContext *
+context_cache_offer (QsslContextCache *cache,
+                     QsslMode          mode,
+                     QsslContext      *context)
+{
+  QsslContext *cached;
+
+  g_mutex_lock (&cache_lock);
+  if (cache->contexts[mode] == NULL)
+    {
+      cache->contexts[mode] = context;
+      context = NULL;
+    }
+  cached = cache->contexts[mode];
+  g_mutex_unlock (&cache_lock);
+  if (context != NULL)
+    _qssl_context_unref (context);
+  return cached;
+}
+
 static void
 configuration_init (QsslConfiguration *self)
 {
+  self->context_cache = context_cache_new ();
   self->protocol = QSSL_PROTOCOL_SECURE_PROTOCOLS;
   self->peer_verify_mode = QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER;
   self->peer_verify_depth = 0;
@@ -179,9 +251,7 @@ qssl_configuration_copy (const QsslConfiguration *self)
   copy->session_cipher = self->session_cipher ? g_object_ref (self->session_cipher) : NULL;
   copy->ephemeral_server_key = self->ephemeral_server_key ? g_object_ref (self->ephemeral_server_key) : NULL;
   copy->next_negotiated_protocol = g_strdup (self->next_negotiated_protocol);
-  for (gsize i = 0; i < G_N_ELEMENTS (copy->contexts); i++)
-    if (copy->contexts[i] != NULL)
-      _qssl_context_ref (copy->contexts[i]);
+  copy->context_cache = context_cache_ref (self->context_cache);
   return copy;
 }
 
@@ -201,7 +271,7 @@ qssl_configuration_free (QsslConfiguration *self)
   if (self == NULL)
     return;
 
-  _qssl_configuration_invalidate (self);
+  g_clear_pointer (&self->context_cache, context_cache_unref);
   _qssl_configuration_clear_session_state (self);
   g_clear_pointer (&self->local_certificate_chain, g_ptr_array_unref);
   g_clear_object (&self->private_key);
@@ -219,8 +289,9 @@ qssl_configuration_free (QsslConfiguration *self)
 void
 _qssl_configuration_invalidate (QsslConfiguration *self)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (self->contexts); i++)
-    g_clear_pointer (&self->contexts[i], _qssl_context_unref);
+  /* Copies made before keep the contexts that match their settings. */
+  context_cache_unref (self->context_cache);
+  self->context_cache = context_cache_new ();
 }
 
 void
@@ -466,9 +537,12 @@ default_context_lookup (const QsslConfiguration *self,
 
   g_mutex_lock (&default_lock);
   if (default_configuration != NULL && default_configuration != self &&
-      default_configuration->contexts[mode] != NULL &&
       context_settings_equal (default_configuration, self))
-    context = _qssl_context_ref (default_configuration->contexts[mode]);
+    {
+      context = context_cache_get (default_configuration->context_cache, mode);
+      if (context != NULL)
+        _qssl_context_ref (context);
+    }
   g_mutex_unlock (&default_lock);
   return context;
 }
@@ -480,9 +554,9 @@ default_context_offer (const QsslConfiguration *self,
 {
   g_mutex_lock (&default_lock);
   if (default_configuration != NULL && default_configuration != self &&
-      default_configuration->contexts[mode] == NULL &&
+      default_configuration->context_cache != self->context_cache &&
       context_settings_equal (default_configuration, self))
-    default_configuration->contexts[mode] = _qssl_context_ref (context);
+    context_cache_offer (default_configuration->context_cache, mode, _qssl_context_ref (context));
   g_mutex_unlock (&default_lock);
 }
 
@@ -496,20 +570,20 @@ _qssl_configuration_get_context (QsslConfiguration  *self,
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (mode == QSSL_MODE_SSL_CLIENT || mode == QSSL_MODE_SSL_SERVER, NULL);
 
-  if (self->contexts[mode] != NULL)
-    return self->contexts[mode];
+  context = context_cache_get (self->context_cache, mode);
+  if (context != NULL)
+    return context;
 
   context = default_context_lookup (self, mode);
   if (context == NULL)
     {
-      /* Built without holding the lock: the builder may read the default. */
+      /* Built without holding a lock: the builder may read the default. */
       context = _qssl_context_new (self, mode, error);
       if (context == NULL)
         return NULL;
       default_context_offer (self, mode, context);
     }
-  self->contexts[mode] = context;
-  return context;
+  return context_cache_offer (self->context_cache, mode, context);
 }
 
 /* System CA certificates */

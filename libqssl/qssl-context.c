@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -215,14 +216,7 @@ _qssl_context_new (const QsslConfiguration *configuration,
   if (configuration->ssl_options & QSSL_SSL_OPTIONS_DISABLE_SESSION_TICKETS)
     options |= SSL_OP_NO_TICKET;
   SSL_CTX_set_options (ctx, options);
-  if (mode == QSSL_MODE_SSL_SERVER)
-    {
-      /* Needed for resumption once clients are verified. */
-      static const unsigned char session_context[] = "libqssl";
-
-      SSL_CTX_set_session_id_context (ctx, session_context, sizeof session_context - 1);
-    }
-  else
+  if (mode == QSSL_MODE_SSL_CLIENT)
     {
       /* Sessions are handed to the socket (new_session callback), which
        * decides whether to keep them; OpenSSL's own client cache is unused. */
@@ -249,6 +243,13 @@ _qssl_context_new (const QsslConfiguration *configuration,
       if (SSL_CTX_set1_groups_list (ctx, groups) != 1)
         goto invalid;
     }
+
+  /* A server that asks for client certificates refuses to resume a
+   * session without an ID context (an internal_error alert); the sessions
+   * and tickets of this SSL_CTX are its own anyway. */
+  if (mode == QSSL_MODE_SSL_SERVER &&
+      SSL_CTX_set_session_id_context (ctx, (const unsigned char *) "libqssl", strlen ("libqssl")) != 1)
+    goto invalid;
 
   SSL_CTX_set_cert_store (ctx, _qssl_configuration_new_x509_store (configuration));
   if (configuration->peer_verify_depth > 0)

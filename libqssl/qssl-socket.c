@@ -39,6 +39,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SSL_SESSION, SSL_SESSION_free)
 /* Plaintext is read from OpenSSL in blocks of this size. */
 #define READ_CHUNK (16 * 1024)
 
+/* At most this much is read per readiness before ready-read: a peer that
+ * sends as fast as we decrypt must not keep us in the loop, with the
+ * buffer growing, until it stops. */
+#define PUMP_LIMIT (4 * READ_CHUNK)
+
 /**
  * QsslSocket:
  *
@@ -1418,7 +1423,7 @@ handle_received_session (QsslSocket *self)
   if (clean && !qssl_configuration_test_ssl_option (configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_SHARING))
     {
       g_autofree char *key = session_cache_key (self);
-      QsslContext *context = configuration->contexts[QSSL_MODE_SSL_CLIENT];
+      QsslContext *context = _qssl_configuration_get_context (configuration, QSSL_MODE_SSL_CLIENT, NULL);
 
       if (key != NULL && context != NULL)
         _qssl_context_store_session (context, key, session);
@@ -2636,7 +2641,8 @@ pump_read (QsslSocket *self)
   gsize got = 0;
   gboolean finished = FALSE, clean = FALSE;
 
-  while (self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size)
+  while ((self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size) &&
+         got < PUMP_LIMIT)
     {
       gsize old_length = self->read_buffer->len;
       gsize room = READ_CHUNK;
@@ -2864,7 +2870,11 @@ qssl_socket_read (QsslSocket *self,
   self->read_offset += n;
   if (self->read_offset == self->read_buffer->len)
     {
-      g_byte_array_set_size (self->read_buffer, 0);
+      /* All read: give the storage back. A pump grows the buffer by
+       * READ_CHUNK even for one byte, and an idle connection should not
+       * keep that. */
+      g_byte_array_unref (self->read_buffer);
+      self->read_buffer = g_byte_array_new ();
       self->read_offset = 0;
     }
   /* Room again: reading may resume (back-pressure released). */

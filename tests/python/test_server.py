@@ -37,7 +37,7 @@ def talk(command, payload, server, timeout=20.0):
                 sock.write(sock.read_all())
             served.append(sock)
 
-    server.connect("pending-connection-available", on_pending)
+    handler = server.connect("pending-connection-available", on_pending)
     proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL)
     proc.stdin.write(payload)
@@ -56,6 +56,7 @@ def talk(command, payload, server, timeout=20.0):
             time.sleep(0.001)
     proc.kill()
     proc.wait()
+    server.disconnect(handler)
     return bytes(received), served
 
 
@@ -115,5 +116,24 @@ def test_real_client_rejected_without_certificate(pki):
         assert received == b""
         assert not served
         assert Qssl.SocketError.SSL_HANDSHAKE_FAILED in errors
+    finally:
+        server.close()
+
+
+def test_sessions_resume_across_connections(pki, tmp_path):
+    # Every accepted socket copies the server's configuration; the copies
+    # must share one SSL_CTX, whose ticket keys let a second client resume.
+    server = serve(pki)
+    session = tmp_path / "session.pem"
+    try:
+        received, served = talk(s_client(pki, server.get_server_port()) + ["-sess_out", str(session)],
+                                PAYLOAD, server)
+        assert received.endswith(PAYLOAD)
+        assert not served[0].is_session_resumed()
+        assert session.exists()
+        received, served = talk(s_client(pki, server.get_server_port()) + ["-sess_in", str(session)],
+                                PAYLOAD, server)
+        assert received.endswith(PAYLOAD)
+        assert served[0].is_session_resumed()
     finally:
         server.close()
