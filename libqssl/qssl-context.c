@@ -229,7 +229,10 @@ _qssl_context_new (const QsslConfiguration *configuration,
       SSL_CTX_set_keylog_callback (ctx, write_key_log_line);
   }
   _qssl_socket_setup_context (ctx, mode);
-  SSL_CTX_set_mode (ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  /* RELEASE_BUFFERS: an idle connection does not keep OpenSSL's 16 KiB+
+   * record buffers (Qt sets it too). */
+  SSL_CTX_set_mode (ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                         SSL_MODE_RELEASE_BUFFERS);
 
   restrict_range_to_ciphers (configuration, &min_version, &max_version);
   if (!SSL_CTX_set_min_proto_version (ctx, min_version) ||

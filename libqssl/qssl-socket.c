@@ -2641,6 +2641,15 @@ pump_read (QsslSocket *self)
   gsize got = 0;
   gboolean finished = FALSE, clean = FALSE;
 
+  /* An empty buffer (given back when it was all read) gets the room for a
+   * whole pump at once, instead of growing by doubling and copying. */
+  if (self->read_buffer->len == 0 && self->read_buffer_size == 0)
+    {
+      g_byte_array_unref (self->read_buffer);
+      self->read_buffer = g_byte_array_sized_new (PUMP_LIMIT);
+      self->read_offset = 0;
+    }
+
   while ((self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size) &&
          got < PUMP_LIMIT)
     {
