@@ -1189,7 +1189,9 @@ extension_text (X509_EXTENSION *extension)
   if (X509V3_EXT_print (bio, extension, 0, 0) == 1)
     {
       length = BIO_get_mem_data (bio, &data);
-      text = g_strndup (data, length);
+      /* OpenSSL prints string values byte for byte: a GVariant string must
+       * be UTF-8, so replace what is not (as Qt's QString::fromUtf8 does). */
+      text = g_utf8_make_valid (data, length);
     }
   BIO_free (bio);
   ERR_clear_error ();
@@ -1242,9 +1244,10 @@ extension_value (X509_EXTENSION *extension,
                 : NULL;
             if (key != NULL)
               {
+                /* An IA5String in theory; any bytes in practice. */
                 g_autofree char *uri =
-                  g_strndup ((const char *) ASN1_STRING_get0_data (ad->location->d.uniformResourceIdentifier),
-                             ASN1_STRING_length (ad->location->d.uniformResourceIdentifier));
+                  g_utf8_make_valid ((const char *) ASN1_STRING_get0_data (ad->location->d.uniformResourceIdentifier),
+                                     ASN1_STRING_length (ad->location->d.uniformResourceIdentifier));
                 g_variant_dict_insert (&dict, key, "s", uri);
               }
           }
