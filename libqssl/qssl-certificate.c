@@ -331,6 +331,10 @@ wildcard_match (const char *pattern,
               negate = TRUE;
               p++;
             }
+          /* An unterminated class matches nothing, as below; checked
+           * first because the loop reads p[1] and p[2]. */
+          if (*p == '\0')
+            return FALSE;
           do
             {
               if (p[1] == '-' && p[2] != ']' && p[2] != '\0')
