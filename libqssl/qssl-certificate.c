@@ -503,6 +503,15 @@ qssl_certificate_list_from_path (const char          *path,
       g_autofree char *root = NULL;
       const char *special = path;
 
+      /* GLib hands the pattern to PCRE2 as UTF-8 without checking it, and
+       * PCRE2 reads out of bounds on invalid UTF-8: refuse it here. */
+      if (!g_utf8_validate (path, -1, NULL))
+        {
+          g_set_error_literal (error, G_REGEX_ERROR, G_REGEX_ERROR_COMPILE,
+                               _("The pattern is not valid UTF-8"));
+          g_ptr_array_unref (list);
+          return NULL;
+        }
       regex = g_regex_new (anchored, 0, 0, error);
       if (regex == NULL)
         {
