@@ -65,6 +65,13 @@ make_configuration (void)
       /* Only the bench CA: no system store. */
       qssl_configuration_set_ca_certificates (configuration, cas);
       qssl_configuration_set_peer_verify_mode (configuration, QSSL_PEER_VERIFY_MODE_VERIFY_PEER);
+      /* Full handshakes unless the workload is resumption: sockets sharing a
+       * configuration would otherwise resume each other's sessions. The
+       * resumed workload takes the ticket from new-session-ticket-received,
+       * which needs persistence on. */
+      qssl_configuration_set_ssl_option (configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_SHARING, TRUE);
+      qssl_configuration_set_ssl_option (configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_PERSISTENCE,
+                                         opt.workload != WORKLOAD_RESUMED);
     }
 }
 

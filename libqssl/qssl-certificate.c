@@ -331,6 +331,10 @@ wildcard_match (const char *pattern,
               negate = TRUE;
               p++;
             }
+          /* An unterminated class matches nothing, as below; checked
+           * first because the loop reads p[1] and p[2]. */
+          if (*p == '\0')
+            return FALSE;
           do
             {
               if (p[1] == '-' && p[2] != ']' && p[2] != '\0')
@@ -499,6 +503,15 @@ qssl_certificate_list_from_path (const char          *path,
       g_autofree char *root = NULL;
       const char *special = path;
 
+      /* GLib hands the pattern to PCRE2 as UTF-8 without checking it, and
+       * PCRE2 reads out of bounds on invalid UTF-8: refuse it here. */
+      if (!g_utf8_validate (path, -1, NULL))
+        {
+          g_set_error_literal (error, G_REGEX_ERROR, G_REGEX_ERROR_COMPILE,
+                               _("The pattern is not valid UTF-8"));
+          g_ptr_array_unref (list);
+          return NULL;
+        }
       regex = g_regex_new (anchored, 0, 0, error);
       if (regex == NULL)
         {
@@ -1189,7 +1202,9 @@ extension_text (X509_EXTENSION *extension)
   if (X509V3_EXT_print (bio, extension, 0, 0) == 1)
     {
       length = BIO_get_mem_data (bio, &data);
-      text = g_strndup (data, length);
+      /* OpenSSL prints string values byte for byte: a GVariant string must
+       * be UTF-8, so replace what is not (as Qt's QString::fromUtf8 does). */
+      text = g_utf8_make_valid (data, length);
     }
   BIO_free (bio);
   ERR_clear_error ();
@@ -1242,9 +1257,10 @@ extension_value (X509_EXTENSION *extension,
                 : NULL;
             if (key != NULL)
               {
+                /* An IA5String in theory; any bytes in practice. */
                 g_autofree char *uri =
-                  g_strndup ((const char *) ASN1_STRING_get0_data (ad->location->d.uniformResourceIdentifier),
-                             ASN1_STRING_length (ad->location->d.uniformResourceIdentifier));
+                  g_utf8_make_valid ((const char *) ASN1_STRING_get0_data (ad->location->d.uniformResourceIdentifier),
+                                     ASN1_STRING_length (ad->location->d.uniformResourceIdentifier));
                 g_variant_dict_insert (&dict, key, "s", uri);
               }
           }
