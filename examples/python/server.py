@@ -2,7 +2,7 @@
 # A libqssl echo server in Python: a Qssl.Server and one coroutine per
 # client, all on the GLib main loop.
 #
-#   server.py --cert FILE --key FILE [--port N] [--connections N]
+#   server.py --cert FILE --key FILE [--port N] [--connections N] [--handshake-timeout MS]
 import argparse
 import sys
 
@@ -32,11 +32,14 @@ def main():
     parser.add_argument("--key", required=True)
     parser.add_argument("--port", type=int, default=4433)
     parser.add_argument("--connections", type=int, default=-1)
+    parser.add_argument("--handshake-timeout", type=int, default=5000,
+                        help="milliseconds a client has to finish its handshake")
     args = parser.parse_args()
 
     async def serve():
         with Qssl.Server() as server:
             server.set_ssl_configuration(configuration(args.cert, args.key))
+            server.set_handshake_timeout(args.handshake_timeout)
             server.listen(None, args.port)
             print(f"Listening on port {server.get_server_port()}", flush=True)
             clients = []

@@ -3,6 +3,13 @@
 import os
 import pathlib
 
+# Under ASan the sanitizer runtimes are preloaded into this interpreter
+# (see tests/meson.build); the programs the tests start (openssl, curl, our
+# own, which link the runtimes themselves) must not inherit that. Python
+# programs that load libqssl get it back from QSSL_ASAN_PRELOAD.
+if "LD_PRELOAD" in os.environ:
+    os.environ["QSSL_ASAN_PRELOAD"] = os.environ.pop("LD_PRELOAD")
+
 import gi
 
 gi.require_version("Qssl", "1.0")

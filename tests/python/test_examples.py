@@ -16,20 +16,30 @@ EXAMPLES = BUILD / "examples"
 PYTHON = sys.executable
 
 
-def run(*args, timeout=30):
-    return subprocess.run([str(a) for a in args], capture_output=True, timeout=timeout)
+def child_env(argv):
+    """The environment for a child: a Python one loads libqssl, so under
+    ASan it needs the sanitizer runtimes preloaded, as this interpreter."""
+    env = dict(os.environ)
+    if str(argv[0]) == PYTHON and "QSSL_ASAN_PRELOAD" in env:
+        env["LD_PRELOAD"] = env["QSSL_ASAN_PRELOAD"]
+    return env
+
+
+def run(*args, timeout=60):
+    return subprocess.run([str(a) for a in args], capture_output=True, timeout=timeout, env=child_env(args))
 
 
 class Server:
     """A server example in the background; it prints its port first."""
 
     def __init__(self, *argv):
-        self.proc = subprocess.Popen([str(a) for a in argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen([str(a) for a in argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=child_env(argv))
         line = self.proc.stdout.readline().decode()
         assert line.startswith("Listening on"), line + self.proc.stderr.read().decode()
         self.port = int(line.rsplit(":", 1)[-1].split()[-1]) if ":" in line else int(line.split()[-1])
 
-    def finish(self, timeout=15):
+    def finish(self, timeout=60):
         out, err = self.proc.communicate(timeout=timeout)
         return self.proc.returncode, out.decode(), err.decode()
 
@@ -146,8 +156,9 @@ def test_starttls_client(pki):
 
 
 def test_python_client_and_server(pki):
+    # A generous handshake timeout: under ASan both ends are many times slower.
     server = Server(PYTHON, SOURCE / "examples" / "python" / "server.py", *cert_args(pki), "--port", "0",
-                    "--connections", "2")
+                    "--connections", "2", "--handshake-timeout", "60000")
     try:
         python_client = run(PYTHON, SOURCE / "examples" / "python" / "client.py", "localhost", server.port,
                             "--ca", pki / "ca.pem", "--line", "from the Python example")
