@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -154,6 +156,10 @@ _qssl_context_new (const QsslConfiguration *configuration,
     options |= SSL_OP_NO_TICKET;
   SSL_CTX_set_options (ctx, options);
   SSL_CTX_set_mode (ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  /* A server that asks for client certificates refuses to resume a session
+   * (with an internal_error alert) unless it has a session id context. */
+  if (mode == QSSL_MODE_SSL_SERVER)
+    SSL_CTX_set_session_id_context (ctx, (const unsigned char *) "libqssl", strlen ("libqssl"));
 
   if (!SSL_CTX_set_min_proto_version (ctx, min_version) ||
       !SSL_CTX_set_max_proto_version (ctx, max_version) ||
