@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "qssl.h"
+#include "qssl-configuration-private.h"
 #include "qssl-private.h"
 
 /**
@@ -240,6 +241,12 @@ qssl_server_incoming (GSocketService    *service,
       g_debug ("server %p: cannot adopt a connection: %s", self, error->message);
       return TRUE;
     }
+  /* The SSL_CTX is built once, on the server's own configuration, so the
+   * copy each socket gets shares it: one set of session-ticket keys lets
+   * clients resume across connections, and the certificate store and key
+   * are not set up again for every client. A configuration that cannot be
+   * built fails in the socket's handshake, which reports it. */
+  _qssl_configuration_get_context (self->configuration, QSSL_MODE_SSL_SERVER, NULL);
   qssl_socket_set_ssl_configuration (socket, self->configuration);
   g_signal_connect (socket, "encrypted", G_CALLBACK (on_encrypted), self);
   g_signal_connect (socket, "ssl-errors", G_CALLBACK (on_ssl_errors), self);
