@@ -281,7 +281,7 @@ warm_up (void)
 
   soak_start (&soak);
   client = client_new (&soak, configuration);
-  wait_for_answers (&soak, 1, 10000);
+  wait_for_answers (&soak, 1, 60000);
   g_assert_cmpuint (soak.echoed, ==, 1);
   g_object_unref (client);
   soak_stop (&soak);
@@ -355,7 +355,7 @@ test_sequential (void)
     {
       QsslSocket *client = client_new (&soak, configuration);
 
-      wait_for_answers (&soak, i + 1, 10000);
+      wait_for_answers (&soak, i + 1, 60000);
       g_assert_cmpuint (soak.failed, ==, 0);
       g_assert_cmpuint (soak.echoed, ==, i + 1);
       /* The server's end closes first, so TIME_WAIT stays off the
