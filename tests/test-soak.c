@@ -84,9 +84,14 @@ sample (Soak       *soak,
   /* Give freed memory back, so RSS shows what is still in use. */
   malloc_trim (0);
 #endif
+  static gint64 start;
+
+  if (start == 0)
+    start = g_get_monotonic_time ();
   s = (Sample) { count_open_fds (), soak->live, rss_kib () };
 
-  g_test_message ("%s: %u fds, %u live sockets, RSS %u KiB", when, s.fds, s.live, s.rss_kib);
+  g_test_message ("%.1f s, %s: %u fds, %u live sockets, RSS %u KiB",
+                  (g_get_monotonic_time () - start) / 1e6, when, s.fds, s.live, s.rss_kib);
   return s;
 }
 

@@ -70,12 +70,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+# The peers are not under test: under the sanitizer build they must not
+# inherit its preloaded runtimes (curl, for one, dies of them).
+PEER_ENV = {name: value for name, value in os.environ.items() if name != "LD_PRELOAD"}
+
+
 class Process:
     """A subprocess whose stdout is collected from the main context."""
 
     def __init__(self, argv, stdin=subprocess.DEVNULL, merge_stderr=False):
         self.argv = argv
-        self.proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, env=PEER_ENV,
                                      stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE)
         self.out = bytearray()
         self.eof = False
