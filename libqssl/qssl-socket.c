@@ -2621,13 +2621,23 @@ pump_write (QsslSocket *self)
   update_watch (self);
 }
 
+/* @protocol_error: what OpenSSL said when the peer broke the protocol (a
+ * fatal alert, a bad record) rather than just going away; Qt reports that
+ * as an internal error, a plain EOF as the remote host closing. */
 static void
 finish_read_side (QsslSocket *self,
-                  gboolean    clean)
+                  gboolean    clean,
+                  const char *protocol_error)
 {
   self->read_channel_finished = TRUE;
   if (clean)
     g_signal_emit (self, signals[SIGNAL_READ_CHANNEL_FINISHED], 0);
+  else if (protocol_error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Error while reading: %s"), protocol_error);
+
+      set_error (self, QSSL_SOCKET_ERROR_SSL_INTERNAL, message);
+    }
   else
     set_error (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, _("The remote host closed the connection"));
   if (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING)
@@ -2640,6 +2650,7 @@ pump_read (QsslSocket *self)
 {
   gsize got = 0;
   gboolean finished = FALSE, clean = FALSE;
+  g_autofree char *protocol_error = NULL;
 
   /* An empty buffer (given back when it was all read) gets the room for a
    * whole pump at once, instead of growing by doubling and copying. */
@@ -2687,6 +2698,12 @@ pump_read (QsslSocket *self)
               break;
             case SSL_ERROR_ZERO_RETURN:
               finished = clean = TRUE;
+              break;
+            case SSL_ERROR_SSL:
+              finished = TRUE;
+              clean = FALSE;
+              if (ERR_GET_REASON (ERR_peek_last_error ()) != SSL_R_UNEXPECTED_EOF_WHILE_READING)
+                protocol_error = _qssl_take_openssl_errors ();
               break;
             default:
               finished = TRUE;
@@ -2736,7 +2753,7 @@ pump_read (QsslSocket *self)
   if (finished && !self->read_channel_finished)
     {
       /* Without close_notify, a TLS stream may have been cut short. */
-      finish_read_side (self, clean);
+      finish_read_side (self, clean, protocol_error);
       return;
     }
   update_watch (self);
@@ -3685,13 +3702,14 @@ stream_at_end (QsslSocket *self)
          (self->read_channel_finished || self->state == QSSL_SOCKET_STATE_UNCONNECTED);
 }
 
-/* EOF after a clean close; an error after a close without close_notify, so a
- * truncated TLS stream never looks complete. */
+/* EOF after a clean close; an error after a close without close_notify or
+ * a protocol error, so a truncated TLS stream never looks complete. */
 static gssize
 stream_end (QsslSocket  *self,
             GError     **error)
 {
-  if (self->error == QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED && self->mode != QSSL_MODE_UNENCRYPTED)
+  if ((self->error == QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED || self->error == QSSL_SOCKET_ERROR_SSL_INTERNAL) &&
+      self->mode != QSSL_MODE_UNENCRYPTED)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, self->error_string);
       return -1;
