@@ -1163,7 +1163,10 @@ test_server_against (gconstpointer data)
       g_assert_cmpint (served.seen.received_type, ==, test->alert_received);
     }
   peer_join (peer);
-  g_assert_false (peer->handshake_done);
+  /* A TLS 1.3 client is done once it has sent its Finished, which may be
+   * before the server rejects the certificate that came with it. */
+  if (test->act != ACT_HUGE_CERT)
+    g_assert_false (peer->handshake_done);
   check_still_serving (server, &served);
   qssl_server_close (server);
   served_clear (&served);

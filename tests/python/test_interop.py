@@ -127,6 +127,10 @@ class QsslClient:
     def __init__(self, pki, port, version, client_cert, ticket=None, ca="ca.pem"):
         self.config = client_configuration(pki)
         self.config.set_protocol(VERSIONS[version])
+        # Sessions go into the configuration as a ticket (Qt's default keeps
+        # them out), and no session is shared behind the test's back.
+        self.config.set_ssl_option(Qssl.SslOptions.DISABLE_SESSION_PERSISTENCE, False)
+        self.config.set_ssl_option(Qssl.SslOptions.DISABLE_SESSION_SHARING, True)
         if client_cert:
             chain = Qssl.Certificate.list_from_data(
                 GLib.Bytes.new((pki / f"{client_cert}-chain.pem").read_bytes()), Qssl.EncodingFormat.PEM)
@@ -141,7 +145,7 @@ class QsslClient:
         self.socket.set_ssl_configuration(self.config)
         self.received = bytearray()
         self.errors = []
-        self.socket.connect("ready-read", lambda s: self.received.extend(s.read_all().get_data()))
+        self.socket.connect("ready-read", lambda s: self.received.extend(s.read_all()))
         self.socket.connect("error-occurred", lambda s, e: self.errors.append((e, s.get_error_string())))
         self.socket.connect_to_host_encrypted("localhost", port, Qssl.NetworkLayerProtocol.IPV4)
         self.socket.write(PAYLOAD)
@@ -163,7 +167,7 @@ class QsslClient:
 
     def _ticket(self):
         ticket = self.socket.get_ssl_configuration().get_session_ticket()
-        return ticket if ticket is not None and ticket.get_size() > 0 else None
+        return ticket if ticket else None
 
     def close(self):
         self.socket.abort()
@@ -364,8 +368,9 @@ class GtlsServer:
 SERVERS = [OpensslServer, GnutlsServer, PythonServer, GtlsServer]
 # (peer, version) pairs whose server side hands out sessions to resume;
 # glib-networking (GnuTLS) resumes TLS 1.3 sessions only.
-RESUMING_SERVERS = [(peer, version) for peer in SERVERS for version in VERSIONS
-                    if peer is not GtlsServer or version == "1.3"]
+# glib-networking 2.74's GTlsServerConnection sends no session tickets (an
+# OpenSSL client resumes nothing against it either), so it has no cell here.
+RESUMING_SERVERS = [(peer, version) for peer in SERVERS for version in VERSIONS if peer is not GtlsServer]
 
 
 def matrix():
@@ -405,8 +410,6 @@ def test_client(pki, peer, cell):
 
 @pytest.mark.parametrize("peer,version", RESUMING_SERVERS, ids=[f"{p.name}-tls{v}" for p, v in RESUMING_SERVERS])
 def test_client_resumption(pki, peer, version):
-    if not hasattr(Qssl.Socket, "is_session_resumed"):
-        pytest.skip("this libqssl has no session-ticket API yet")
     server = peer(pki, "server-ec", version, None)
     clients = []
     try:
@@ -415,8 +418,7 @@ def test_client_resumption(pki, peer, version):
         first.exchange(peer.transform(PAYLOAD), version)
         assert not first.socket.is_session_resumed()
         ticket = first.ticket()
-        if ticket is None:
-            pytest.skip("libqssl handed out no session ticket (the ticket API is not in this build)")
+        assert ticket is not None, "no session ticket reached the configuration"
         first.close()
         second = QsslClient(pki, server.port, version, None, ticket=ticket)
         clients.append(second)
@@ -463,12 +465,12 @@ class QsslEchoServer:
             sock.connect("ready-read", lambda s, b=buffer: self.on_ready_read(s, b))
             self.served.append(sock)
             # Read now: it describes the live connection only.
-            self.resumed.append(sock.is_session_resumed() if hasattr(sock, "is_session_resumed") else None)
+            self.resumed.append(sock.is_session_resumed())
             if sock.bytes_available():
                 self.on_ready_read(sock, buffer)
 
     def on_ready_read(self, sock, buffer):
-        buffer.extend(sock.read_all().get_data())
+        buffer.extend(sock.read_all())
         if buffer.startswith(b"POST "):
             head, sep, body = bytes(buffer).partition(b"\r\n\r\n")
             if not sep:
@@ -722,8 +724,6 @@ RESUMING_CLIENT_CELLS = [(peer, version) for peer in RESUMING_CLIENTS for versio
 
 @pytest.mark.parametrize("peer,version", RESUMING_CLIENT_CELLS, ids=[f"{p}-tls{v}" for p, v in RESUMING_CLIENT_CELLS])
 def test_server_resumption(pki, peer, version):
-    if not hasattr(Qssl.Socket, "is_session_resumed"):
-        pytest.skip("this libqssl has no session-ticket API yet")
     server = QsslEchoServer(pki, "server-ec", version, None)
     try:
         connections = RESUMING_CLIENTS[peer](pki, server, version)
