@@ -30,6 +30,8 @@ def load_key(pki, name):
 def run_python(code, **env):
     """Runs @code in a fresh interpreter (a process-wide state of its own)."""
     environment = dict(os.environ, **env)
+    if "QSSL_ASAN_PRELOAD" in environment:  # it loads libqssl: see conftest.py
+        environment["LD_PRELOAD"] = environment["QSSL_ASAN_PRELOAD"]
     result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=environment,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -27,7 +27,7 @@ def start_process(argv):
     return proc
 
 
-def serve_until_exit(proc, stdin=b"", timeout=20):
+def serve_until_exit(proc, stdin=b"", timeout=30):
     """Feeds @stdin to a client process and runs our main context (where the
     server lives) until it exits; returns its output."""
     output = bytearray()
@@ -170,7 +170,8 @@ def psk_server(protocol, cipher, hint=b"ServerHint"):
     config.set_protocol(protocol)
     config.set_ciphers_from_string(cipher)
     config.set_pre_shared_key_identity_hint(GLib.Bytes.new(hint))
-    server = Server(config)
+    # Closing after the echo ends `s_client -ign_eof` once it has the answer.
+    server = Server(config, close_after_echo=True)
 
     def on_psk(srv, sock, authenticator):
         server.psk_identities.append(authenticator.get_identity())
@@ -192,7 +193,7 @@ def test_psk_openssl_s_client_against_our_server(version, cipher):
         proc = start_process(["openssl", "s_client", "-connect", f"127.0.0.1:{server.port}", version,
                               "-psk", PSK_HEX, "-psk_identity", PSK_IDENTITY, cipher_flag, cipher,
                               "-quiet", "-ign_eof"])
-        output = serve_until_exit(proc, b"psk echo\n", timeout=3)
+        output = serve_until_exit(proc, b"psk echo\n", timeout=30)
         assert "psk echo" in output
         assert server.psk_identities == [PSK_IDENTITY.encode()]
     finally:
@@ -206,7 +207,7 @@ def test_psk_gnutls_cli_against_our_server():
         proc = start_process(["gnutls-cli", "-p", str(server.port), "127.0.0.1",
                               "--pskusername", PSK_IDENTITY, "--pskkey", PSK_HEX,
                               "--priority", "NORMAL:-KX-ALL:+PSK:-VERS-TLS1.3"])
-        output = serve_until_exit(proc, b"gnutls psk\n", timeout=5)
+        output = serve_until_exit(proc, b"gnutls psk\n", timeout=30)
         assert "Handshake was completed" in output
         assert "gnutls psk" in output.split("Handshake was completed", 1)[1]
         assert server.psk_identities == [PSK_IDENTITY.encode()]
@@ -244,7 +245,7 @@ def test_alpn_gnutls_cli_against_our_server(pki):
     try:
         proc = start_process(["gnutls-cli", "-p", str(server.port), "localhost",
                               "--x509cafile", str(pki / "ca.pem"), "--alpn", "http/1.1", "--alpn", "h2"])
-        output = serve_until_exit(proc, b"alpn\n", timeout=5)
+        output = serve_until_exit(proc, b"alpn\n", timeout=30)
         assert "Application protocol: h2" in output, output
         state = server.sockets[0].get_ssl_configuration()
         assert state.get_next_negotiated_protocol() == "h2"
@@ -259,7 +260,7 @@ def test_alpn_openssl_s_client_against_our_server(pki):
     try:
         proc = start_process(["openssl", "s_client", "-connect", f"127.0.0.1:{server.port}",
                               "-CAfile", str(pki / "ca.pem"), "-alpn", "h2,imap"])
-        output = serve_until_exit(proc, b"", timeout=5)
+        output = serve_until_exit(proc, b"", timeout=30)
         assert "ALPN protocol: imap" in output
     finally:
         server.close()
@@ -307,7 +308,7 @@ def test_ocsp_openssl_s_client_against_our_server(pki):
     try:
         proc = start_process(["openssl", "s_client", "-connect", f"127.0.0.1:{server.port}",
                               "-CAfile", str(pki / "ca.pem"), "-status"])
-        output = serve_until_exit(proc, b"", timeout=5)
+        output = serve_until_exit(proc, b"", timeout=30)
         assert "OCSP Response Status: successful" in output
         assert "Cert Status: good" in output
     finally:
@@ -340,7 +341,7 @@ def test_resumption_gnutls_cli_against_our_server(pki):
     try:
         proc = start_process(["gnutls-cli", "-p", str(server.port), "localhost",
                               "--x509cafile", str(pki / "ca.pem"), "--resume"])
-        output = serve_until_exit(proc, b"", timeout=8)
+        output = serve_until_exit(proc, b"", timeout=30)
         assert "This is a resumed session" in output, output
         assert any(s.is_session_resumed() for s in server.sockets)
     finally:
