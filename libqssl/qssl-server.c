@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 
 #include "qssl.h"
-#include "qssl-configuration-private.h"
 #include "qssl-private.h"
 
 /**
@@ -244,11 +243,9 @@ qssl_server_incoming (GSocketService    *service,
       g_debug ("server %p: cannot adopt a connection: %s", self, error->message);
       return TRUE;
     }
-  /* Built once on the server's own configuration, so that every socket's
-   * copy shares one SSL_CTX: one certificate setup, one session cache and
-   * one set of ticket keys (without it no session could be resumed). A
-   * configuration OpenSSL refuses fails in the socket's handshake. */
-  _qssl_configuration_get_context (self->configuration, QSSL_MODE_SSL_SERVER, NULL);
+  /* The copy shares the server configuration's context cache, so every
+   * accepted socket uses one SSL_CTX (one session cache, one set of ticket
+   * keys). */
   qssl_socket_set_ssl_configuration (socket, self->configuration);
   g_signal_connect (socket, "encrypted", G_CALLBACK (on_encrypted), self);
   g_signal_connect (socket, "ssl-errors", G_CALLBACK (on_ssl_errors), self);
