@@ -1,5 +1,6 @@
 # Shared fixtures for the Python suite: it runs against the typelib in the
 # build tree (GI_TYPELIB_PATH and LD_LIBRARY_PATH are set by meson).
+import faulthandler
 import os
 import pathlib
 
@@ -9,6 +10,11 @@ import pathlib
 # programs that load libqssl get it back from QSSL_ASAN_PRELOAD.
 if "LD_PRELOAD" in os.environ:
     os.environ["QSSL_ASAN_PRELOAD"] = os.environ.pop("LD_PRELOAD")
+    # This interpreter's own options (slow unwinding, for the suppressions)
+    # go back to Python children only; C children get the fast unwinder.
+    if "QSSL_C_ASAN_OPTIONS" in os.environ:
+        os.environ["QSSL_PYTHON_ASAN_OPTIONS"] = os.environ["ASAN_OPTIONS"]
+        os.environ["ASAN_OPTIONS"] = os.environ["QSSL_C_ASAN_OPTIONS"]
 
 import gi
 
@@ -16,6 +22,18 @@ gi.require_version("Qssl", "1.0")
 gi.require_version("Gio", "2.0")
 
 import pytest
+
+
+# A test that waits forever (a main loop nobody quits) fails instead: after
+# this long the tracebacks of every thread are printed and the process exits.
+TEST_DEADLINE = 300
+
+
+@pytest.fixture(autouse=True)
+def deadline():
+    faulthandler.dump_traceback_later(TEST_DEADLINE, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(scope="session")

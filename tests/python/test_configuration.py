@@ -32,6 +32,7 @@ def run_python(code, **env):
     environment = dict(os.environ, **env)
     if "QSSL_ASAN_PRELOAD" in environment:  # it loads libqssl: see conftest.py
         environment["LD_PRELOAD"] = environment["QSSL_ASAN_PRELOAD"]
+        environment["ASAN_OPTIONS"] = environment.get("QSSL_PYTHON_ASAN_OPTIONS", environment.get("ASAN_OPTIONS", ""))
     result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=environment,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -22,6 +22,7 @@ def child_env(argv):
     env = dict(os.environ)
     if str(argv[0]) == PYTHON and "QSSL_ASAN_PRELOAD" in env:
         env["LD_PRELOAD"] = env["QSSL_ASAN_PRELOAD"]
+        env["ASAN_OPTIONS"] = env.get("QSSL_PYTHON_ASAN_OPTIONS", env.get("ASAN_OPTIONS", ""))
     return env
 
 
@@ -47,6 +48,9 @@ class Server:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        # pytest shows this only when the test failed: the server's side of it.
+        err = self.proc.stderr.read().decode(errors="replace") if not self.proc.stderr.closed else ""
+        print(f"server {self.proc.args[0]} exited {self.proc.returncode}; stderr:\n{err}", file=sys.stderr)
 
 
 def cert_args(pki, name="server-ec"):
