@@ -14,6 +14,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 
 #include <openssl/crypto.h>
@@ -94,9 +95,16 @@ struct _QsslSocket
   GList              *addresses;
   GList              *next_address;
 
-  /* Readiness of the GSocket on self->context. */
+  /* Readiness of the fd on self->context. source_condition is what the
+   * socket waits for; the source follows it, in place (source_events), and
+   * not while a blocking wait polls the fd itself (waiting). */
   GSource            *source;
   GIOCondition        source_condition;
+  GIOCondition        source_events;
+  int                 source_fd;
+  gpointer            source_tag;
+  guint               waiting;
+  gboolean            emission_due;
 
   SSL                *ssl;
   gboolean            handshaking;
@@ -127,6 +135,20 @@ struct _QsslSocket
   /* Plaintext buffers: read_buffer[read_offset..] is unread. */
   GByteArray         *read_buffer;
   gsize               read_offset;
+  /* With an unbounded buffer, decrypted plaintext stays in OpenSSL until
+   * read() copies it straight into the caller's buffer (see
+   * pump_read_through()). held_announced: ready-read has told about the
+   * record OpenSSL holds. direct_budget: how much more read() may decrypt
+   * before the next ready-read. */
+  gboolean            held_announced;
+  gsize               direct_budget;
+  /* The last read from OpenSSL wanted more from the network: what it holds
+   * is an incomplete record, which only the fd can complete. */
+  gboolean            read_starved;
+  /* A read() met the end of the stream: reported from the main loop. */
+  gboolean            deferred_finish;
+  gboolean            deferred_clean;
+  char               *deferred_protocol_error;
   gint64              read_buffer_size;
   GByteArray         *write_buffer;
   gboolean            read_channel_finished;
@@ -211,6 +233,7 @@ static gboolean qssl_socket_close_fn (GIOStream *io_stream, GCancellable *cancel
 static void drive (QsslSocket *self, GIOCondition condition);
 static void start_encryption (QsslSocket *self, QsslMode mode);
 static void close_connection (QsslSocket *self, gboolean send_close_notify);
+static void keep_held_plaintext (QsslSocket *self);
 
 /* Construction */
 
@@ -344,11 +367,7 @@ set_error (QsslSocket      *self,
 static void
 reset_connection (QsslSocket *self)
 {
-  if (self->source != NULL)
-    {
-      g_source_destroy (self->source);
-      g_clear_pointer (&self->source, g_source_unref);
-    }
+  clear_source (&self->source);
   self->source_condition = 0;
   if (self->cancellable != NULL)
     {
@@ -362,6 +381,9 @@ reset_connection (QsslSocket *self)
    * fatal errors have already dropped theirs). */
   if (self->ssl != NULL && self->encrypted)
     SSL_set_shutdown (self->ssl, SSL_get_shutdown (self->ssl) | SSL_SENT_SHUTDOWN);
+  /* Plaintext that arrived stays readable after the connection ends. */
+  if (self->ssl != NULL && self->openssl_depth == 0)
+    keep_held_plaintext (self);
   if (self->ssl != NULL && self->openssl_depth > 0)
     {
       /* Inside an OpenSSL callback: the fd closes next, so cut the BIO
@@ -377,6 +399,11 @@ reset_connection (QsslSocket *self)
   self->encrypted = FALSE;
   self->pending_close = FALSE;
   self->read_channel_finished = FALSE;
+  self->held_announced = FALSE;
+  self->direct_budget = 0;
+  self->read_starved = FALSE;
+  self->deferred_finish = FALSE;
+  g_clear_pointer (&self->deferred_protocol_error, g_free);
   g_byte_array_set_size (self->write_buffer, 0);
   clear_source (&self->emit_idle);
   clear_source (&self->pending_idle);
@@ -416,6 +443,7 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->pending_alerts, g_array_unref);
   g_clear_pointer (&self->retired_ssl, SSL_free);
   g_clear_pointer (&self->read_buffer, g_byte_array_unref);
+  g_free (self->deferred_protocol_error);
   g_clear_pointer (&self->write_buffer, g_byte_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->input_stream);
@@ -956,12 +984,18 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
 
 /* Readiness */
 
+typedef struct {
+  GSource     source;
+  QsslSocket *socket;
+} SocketSource;
+
 static gboolean
-on_socket_ready (GSocket      *socket,
-                 GIOCondition  condition,
-                 gpointer      user_data)
+socket_source_dispatch (GSource     *source,
+                        GSourceFunc  callback,
+                        gpointer     user_data)
 {
-  QsslSocket *self = user_data;
+  QsslSocket *self = ((SocketSource *) source)->socket;
+  GIOCondition condition = g_source_query_unix_fd (source, self->source_tag);
 
   g_object_ref (self);
   drive (self, condition);
@@ -969,25 +1003,54 @@ on_socket_ready (GSocket      *socket,
   return G_SOURCE_CONTINUE;
 }
 
+/* Ready when poll() says so: no prepare or check needed. */
+static GSourceFuncs socket_source_funcs = {
+  NULL, NULL, socket_source_dispatch, NULL, NULL, NULL,
+};
+
+/* Makes the source wait for source_condition. One source per connection
+ * whose events change in place: a GSocket source would be destroyed and
+ * attached again on every change, waking the context twice each time. */
+static void
+apply_watch (QsslSocket *self)
+{
+  GIOCondition condition = self->source_condition;
+  int fd;
+
+  if (condition == 0)
+    {
+      clear_source (&self->source);
+      return;
+    }
+  fd = g_socket_get_fd (gsocket (self));
+  if (self->source != NULL && self->source_fd == fd)
+    {
+      if (self->source_events != condition)
+        {
+          g_source_modify_unix_fd (self->source, self->source_tag, condition);
+          self->source_events = condition;
+        }
+      return;
+    }
+  clear_source (&self->source);
+  self->source = g_source_new (&socket_source_funcs, sizeof (SocketSource));
+  ((SocketSource *) self->source)->socket = self;
+  self->source_fd = fd;
+  self->source_events = condition;
+  self->source_tag = g_source_add_unix_fd (self->source, fd, condition);
+  g_source_set_static_name (self->source, "[qssl] socket");
+  g_source_attach (self->source, self->context);
+}
+
 /* Watches the GSocket for @condition on the socket's context (0: stop). */
 static void
 watch (QsslSocket   *self,
        GIOCondition  condition)
 {
-  if (self->source != NULL && self->source_condition == condition)
-    return;
-  if (self->source != NULL)
-    {
-      g_source_destroy (self->source);
-      g_clear_pointer (&self->source, g_source_unref);
-    }
   self->source_condition = condition;
-  if (condition == 0)
-    return;
-  self->source = g_socket_create_source (gsocket (self), condition, NULL);
-  g_source_set_callback (self->source, G_SOURCE_FUNC (on_socket_ready), self, NULL);
-  g_source_set_static_name (self->source, "[qssl] socket");
-  g_source_attach (self->source, self->context);
+  /* A blocking wait polls the fd itself; the source catches up after. */
+  if (self->waiting == 0)
+    apply_watch (self);
 }
 
 /* Resolving and connecting */
@@ -2435,6 +2498,59 @@ buffered (QsslSocket *self)
   return self->read_buffer->len - self->read_offset;
 }
 
+/* Whether plaintext is left in OpenSSL for read() to take directly. With a
+ * bounded buffer it is moved into the buffer instead, which is what the
+ * bound counts. */
+static gboolean
+reads_through (QsslSocket *self)
+{
+  return self->encrypted && self->ssl != NULL && self->read_buffer_size == 0;
+}
+
+/* Decrypted plaintext OpenSSL holds for read(). */
+static gsize
+held_plaintext (QsslSocket *self)
+{
+  return reads_through (self) ? (gsize) SSL_pending (self->ssl) : 0;
+}
+
+static gsize
+available (QsslSocket *self)
+{
+  return buffered (self) + held_plaintext (self);
+}
+
+/* Moves what OpenSSL holds decrypted into the buffer: no network I/O, as
+ * the record is already decrypted. For line reads and peeks, which need the
+ * bytes in one place, and before the SSL goes away. */
+static void
+keep_held_plaintext (QsslSocket *self)
+{
+  gsize held;
+
+  if (self->ssl == NULL || !self->encrypted)
+    return;
+  while ((held = SSL_pending (self->ssl)) > 0)
+    {
+      gsize old_length = self->read_buffer->len;
+      size_t n = 0;
+
+      if (self->read_offset > 0 && self->read_offset == old_length)
+        {
+          old_length = 0;
+          self->read_offset = 0;
+        }
+      g_byte_array_set_size (self->read_buffer, old_length + held);
+      ERR_clear_error ();
+      if (SSL_read_ex (self->ssl, self->read_buffer->data + old_length, held, &n) != 1)
+        n = 0;
+      g_byte_array_set_size (self->read_buffer, old_length + n);
+      if (n == 0)
+        break;
+    }
+  self->held_announced = FALSE;
+}
+
 static gboolean
 emit_later (gpointer user_data)
 {
@@ -2443,6 +2559,7 @@ emit_later (gpointer user_data)
   guint64 written = 0;
 
   clear_source (&self->emit_idle);
+  self->emission_due = FALSE;
   self->pending_bytes_written = 0;
   g_object_ref (self);
   if (self->ssl != NULL)
@@ -2467,6 +2584,12 @@ schedule_emission (QsslSocket *self)
 
   if (self->emit_idle != NULL)
     return;
+  /* A blocking wait emits it itself, without a source to attach and drop. */
+  if (self->waiting > 0)
+    {
+      self->emission_due = TRUE;
+      return;
+    }
   source = g_idle_source_new ();
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, emit_later, self, NULL);
@@ -2543,11 +2666,23 @@ room_to_read (QsslSocket *self)
   return self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size;
 }
 
+/* Work for a pump that the fd will not announce: data OpenSSL has already
+ * read from the network (decrypted, or whole records read ahead), an end of
+ * stream a read() met, or a session ticket or alert seen inside a read().
+ * What OpenSSL holds after it last wanted more from the network is only an
+ * incomplete record: that waits for the fd. */
 static gboolean
 has_pending_plaintext (QsslSocket *self)
 {
-  return self->encrypted && self->ssl != NULL && !self->read_channel_finished &&
-         SSL_has_pending (self->ssl) && room_to_read (self);
+  if (!self->encrypted || self->ssl == NULL || self->read_channel_finished)
+    return FALSE;
+  if (self->deferred_finish || self->received_session != NULL || self->pending_alerts != NULL)
+    return TRUE;
+  if (!room_to_read (self))
+    return FALSE;
+  /* Held plaintext that was announced and is left unread is moved aside by
+   * the pump, so that the records behind it can be announced too. */
+  return SSL_pending (self->ssl) > 0 || (!self->read_starved && SSL_has_pending (self->ssl));
 }
 
 static gboolean
@@ -2644,6 +2779,82 @@ finish_read_side (QsslSocket *self,
     close_connection (self, FALSE);
 }
 
+/* What a failed SSL_read_ex() or SSL_peek_ex() means for the read side:
+ * FALSE when it only wants more from the network. */
+static gboolean
+read_failure_ends_stream (QsslSocket  *self,
+                          int          result,
+                          gboolean    *clean,
+                          char       **protocol_error)
+{
+  switch (SSL_get_error (self->ssl, result))
+    {
+    case SSL_ERROR_WANT_READ:
+      self->read_starved = TRUE;
+      return FALSE;
+    case SSL_ERROR_WANT_WRITE:
+      return FALSE;
+    case SSL_ERROR_ZERO_RETURN:
+      *clean = TRUE;
+      return TRUE;
+    case SSL_ERROR_SSL:
+      *clean = FALSE;
+      if (ERR_GET_REASON (ERR_peek_last_error ()) != SSL_R_UNEXPECTED_EOF_WHILE_READING)
+        *protocol_error = _qssl_take_openssl_errors ();
+      return TRUE;
+    default:
+      *clean = FALSE;
+      return TRUE;
+    }
+}
+
+static void finish_pump (QsslSocket *self, gboolean got, gboolean finished, gboolean clean,
+                         const char *protocol_error);
+
+/* The read path with an unbounded buffer: plaintext is left in OpenSSL and
+ * read() copies it straight into the caller's buffer, one copy fewer than
+ * going through the socket's buffer. A pump only makes sure that a record
+ * is decrypted (SSL_peek_ex) and announces it with ready-read; read() may
+ * then go on decrypting up to PUMP_LIMIT more before the next ready-read. */
+static void
+pump_read_through (QsslSocket *self)
+{
+  gboolean got = FALSE, finished = FALSE, clean = FALSE;
+  g_autofree char *protocol_error = NULL;
+
+  if (self->deferred_finish)
+    {
+      /* A read() met the end: report it now, from the main loop. */
+      self->deferred_finish = FALSE;
+      finished = TRUE;
+      clean = self->deferred_clean;
+      protocol_error = g_steal_pointer (&self->deferred_protocol_error);
+    }
+  else
+    {
+      guint8 byte;
+      size_t n = 0;
+      int result;
+
+      /* OpenSSL holds one decrypted record at a time: one that was
+       * announced and is still unread moves aside for the next. */
+      if (self->held_announced && SSL_pending (self->ssl) > 0)
+        keep_held_plaintext (self);
+      ERR_clear_error ();
+      result = SSL_peek_ex (self->ssl, &byte, 1, &n);
+      if (result == 1)
+        {
+          got = TRUE;
+          self->read_starved = FALSE;
+          self->held_announced = TRUE;
+          self->direct_budget = PUMP_LIMIT;
+        }
+      else
+        finished = read_failure_ends_stream (self, result, &clean, &protocol_error);
+    }
+  finish_pump (self, got, finished, clean, protocol_error);
+}
+
 /* Reads what is there into the plaintext buffer, then one ready-read. */
 static void
 pump_read (QsslSocket *self)
@@ -2652,6 +2863,11 @@ pump_read (QsslSocket *self)
   gboolean finished = FALSE, clean = FALSE;
   g_autofree char *protocol_error = NULL;
 
+  if (reads_through (self) || self->deferred_finish)
+    {
+      pump_read_through (self);
+      return;
+    }
   /* An empty buffer (given back when it was all read) gets the room for a
    * whole pump at once, instead of growing by doubling and copying. */
   if (self->read_buffer->len == 0 && self->read_buffer_size == 0)
@@ -2689,27 +2905,10 @@ pump_read (QsslSocket *self)
           if (result == 1)
             {
               got += n;
+              self->read_starved = FALSE;
               continue;
             }
-          switch (SSL_get_error (self->ssl, result))
-            {
-            case SSL_ERROR_WANT_READ:
-            case SSL_ERROR_WANT_WRITE:
-              break;
-            case SSL_ERROR_ZERO_RETURN:
-              finished = clean = TRUE;
-              break;
-            case SSL_ERROR_SSL:
-              finished = TRUE;
-              clean = FALSE;
-              if (ERR_GET_REASON (ERR_peek_last_error ()) != SSL_R_UNEXPECTED_EOF_WHILE_READING)
-                protocol_error = _qssl_take_openssl_errors ();
-              break;
-            default:
-              finished = TRUE;
-              clean = FALSE;
-              break;
-            }
+          finished = read_failure_ends_stream (self, result, &clean, &protocol_error);
           break;
         }
       else
@@ -2732,6 +2931,18 @@ pump_read (QsslSocket *self)
         }
     }
 
+  finish_pump (self, got > 0, finished, clean, protocol_error);
+}
+
+/* The end of a pump: what OpenSSL saw on the way, ready-read, the end of
+ * the stream. */
+static void
+finish_pump (QsslSocket *self,
+             gboolean    got,
+             gboolean    finished,
+             gboolean    clean,
+             const char *protocol_error)
+{
   /* A TLS 1.3 session ticket arrives after the handshake, as a record. */
   if (self->received_session != NULL)
     {
@@ -2739,7 +2950,7 @@ pump_read (QsslSocket *self)
       if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
         return;
     }
-  if (got > 0)
+  if (got)
     {
       self->ready_read_count++;
       g_signal_emit (self, signals[SIGNAL_READY_READ], 0);
@@ -2821,12 +3032,20 @@ qssl_socket_write (QsslSocket   *self,
     return 0;
   if (self->write_buffer->len == 0 && can_send (self))
     {
-      gboolean would_block;
-      gssize n = send_now (self, data, size, &would_block);
+      /* OpenSSL returns after each record (partial writes): keep going
+       * while the kernel takes them, so that only what it refuses is
+       * copied into the write buffer. */
+      while (sent < size)
+        {
+          gboolean would_block;
+          gssize n = send_now (self, data + sent, size - sent, &would_block);
 
-      if (n < 0)
-        return -1;
-      sent = n;
+          if (n < 0)
+            return -1;
+          if (would_block || n == 0)
+            break;
+          sent += n;
+        }
       if (sent > 0)
         {
           self->pending_bytes_written += sent;
@@ -2865,6 +3084,60 @@ qssl_socket_write_bytes (QsslSocket *self,
   return qssl_socket_write (self, data, size);
 }
 
+/* read() past the socket's buffer: what OpenSSL holds decrypted, then, up
+ * to the budget a ready-read gives, new records, decrypted straight into
+ * @buffer. What happens on the way (the end of the stream, a ticket, an
+ * alert) is reported from the main loop, never from inside read(). */
+static gsize
+read_directly (QsslSocket *self,
+               guint8     *buffer,
+               gsize       size)
+{
+  gsize total = 0;
+  gboolean finished = FALSE;
+
+  while (total < size)
+    {
+      gsize held = SSL_pending (self->ssl);
+      gsize want = size - total;
+      size_t n = 0;
+      int result;
+
+      if (held == 0 && self->direct_budget == 0)
+        break;
+      if (held == 0)
+        want = MIN (want, self->direct_budget);
+      ERR_clear_error ();
+      result = SSL_read_ex (self->ssl, buffer + total, want, &n);
+      if (result != 1)
+        {
+          g_autofree char *protocol_error = NULL;
+          gboolean clean = FALSE;
+
+          finished = read_failure_ends_stream (self, result, &clean, &protocol_error);
+          if (finished)
+            {
+              self->deferred_finish = TRUE;
+              self->deferred_clean = clean;
+              g_free (self->deferred_protocol_error);
+              self->deferred_protocol_error = g_steal_pointer (&protocol_error);
+            }
+          break;
+        }
+      self->read_starved = FALSE;
+      total += n;
+      /* Bytes beyond the record that was held count against the budget. */
+      self->direct_budget -= MIN (self->direct_budget, n > held ? n - held : 0);
+    }
+  /* What is left of a record the caller's buffer could not take counts as
+   * announced: the caller is reading, and bytes_available() shows it. */
+  self->held_announced = SSL_pending (self->ssl) > 0;
+  if (finished || self->received_session != NULL || self->pending_alerts != NULL ||
+      has_pending_plaintext (self))
+    update_watch (self);
+  return total;
+}
+
 /**
  * qssl_socket_read:
  * @self: a #QsslSocket
@@ -2888,21 +3161,28 @@ qssl_socket_read (QsslSocket *self,
   gsize n;
 
   g_return_val_if_fail (QSSL_IS_SOCKET (self), -1);
+  g_return_val_if_fail (buffer != NULL || size == 0, -1);
 
   n = MIN (size, buffered (self));
+  if (n > 0)
+    {
+      memcpy (buffer, self->read_buffer->data + self->read_offset, n);
+      self->read_offset += n;
+      if (self->read_offset == self->read_buffer->len)
+        {
+          /* All read: give the storage back. A pump grows the buffer by
+           * READ_CHUNK even for one byte, and an idle connection should
+           * not keep that. */
+          g_byte_array_unref (self->read_buffer);
+          self->read_buffer = g_byte_array_new ();
+          self->read_offset = 0;
+        }
+    }
+  if (n < size && reads_through (self) && !self->read_channel_finished && !self->deferred_finish &&
+      self->openssl_depth == 0)
+    n += read_directly (self, buffer + n, size - n);
   if (n == 0)
     return self->state == QSSL_SOCKET_STATE_UNCONNECTED && size > 0 ? -1 : 0;
-  memcpy (buffer, self->read_buffer->data + self->read_offset, n);
-  self->read_offset += n;
-  if (self->read_offset == self->read_buffer->len)
-    {
-      /* All read: give the storage back. A pump grows the buffer by
-       * READ_CHUNK even for one byte, and an idle connection should not
-       * keep that. */
-      g_byte_array_unref (self->read_buffer);
-      self->read_buffer = g_byte_array_new ();
-      self->read_offset = 0;
-    }
   /* Room again: reading may resume (back-pressure released). */
   if (self->read_buffer_size > 0)
     update_watch (self);
@@ -2927,14 +3207,15 @@ qssl_socket_read_bytes (QsslSocket *self,
                         gsize       max_size)
 {
   gsize n;
+  gssize got;
   guint8 *data;
 
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
-  n = MIN (max_size, buffered (self));
+  n = MIN (max_size, available (self));
   data = g_malloc (n);
-  qssl_socket_read (self, data, n);
-  return g_bytes_new_take (data, n);
+  got = qssl_socket_read (self, data, n);
+  return g_bytes_new_take (data, MAX (got, 0));
 }
 
 /**
@@ -2954,7 +3235,7 @@ qssl_socket_read_all (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
-  return qssl_socket_read_bytes (self, buffered (self));
+  return qssl_socket_read_bytes (self, available (self));
 }
 
 static gssize
@@ -2962,6 +3243,9 @@ line_length (QsslSocket *self)
 {
   const guint8 *start, *newline;
 
+  /* Lines need the bytes in one place. */
+  if (held_plaintext (self) > 0)
+    keep_held_plaintext (self);
   if (buffered (self) == 0)
     return -1;
   start = self->read_buffer->data + self->read_offset;
@@ -3038,6 +3322,8 @@ qssl_socket_peek_bytes (QsslSocket *self,
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
+  if (held_plaintext (self) > 0)
+    keep_held_plaintext (self);
   if (buffered (self) == 0)
     return g_bytes_new (NULL, 0);
   return g_bytes_new (self->read_buffer->data + self->read_offset, MIN (max_size, buffered (self)));
@@ -3060,7 +3346,7 @@ qssl_socket_bytes_available (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
 
-  return buffered (self);
+  return available (self);
 }
 
 /**
@@ -3147,7 +3433,7 @@ qssl_socket_at_end (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), TRUE);
 
-  return buffered (self) == 0 &&
+  return available (self) == 0 &&
          (self->read_channel_finished || self->state == QSSL_SOCKET_STATE_UNCONNECTED);
 }
 
@@ -3214,6 +3500,9 @@ qssl_socket_set_read_buffer_size (QsslSocket *self,
 
   if (self->read_buffer_size == size)
     return;
+  /* A bound counts the socket's buffer: what OpenSSL holds goes there. */
+  if (size > 0 && self->read_buffer_size == 0 && self->ssl != NULL && self->openssl_depth == 0)
+    keep_held_plaintext (self);
   self->read_buffer_size = size;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_BUFFER_SIZE]);
   update_watch (self);
@@ -3440,15 +3729,57 @@ iterate_context (QsslSocket *self,
 /* Runs the socket's own work, without a main loop, until @what happens or
  * @msecs pass. Only the host lookup, whose answer GResolver delivers on the
  * main context, needs the socket's context iterated. */
+static gboolean wait_for_inner (QsslSocket *self, WaitFor what, int msecs, GError **error);
+
 static gboolean
 wait_for (QsslSocket  *self,
           WaitFor      what,
           int          msecs,
           GError     **error)
 {
+  g_autoptr(QsslSocket) keep = g_object_ref (self);
+  gboolean done;
+
+  self->waiting++;
+  done = wait_for_inner (self, what, msecs, error);
+  self->waiting--;
+  if (self->waiting == 0)
+    {
+      apply_watch (self);
+      if (self->emission_due)
+        schedule_emission (self);
+    }
+  return done;
+}
+
+/* Waits on the fd with poll() itself: it tells which condition came, so
+ * that only the side that is ready is driven. */
+static void
+poll_and_drive (QsslSocket *self,
+                gint64      remaining)
+{
+  struct pollfd pfd = { 0 };
+  int timeout = remaining < 0 ? -1 : (int) MIN ((remaining + 999) / 1000, G_MAXINT);
+  int result;
+
+  pfd.fd = g_socket_get_fd (gsocket (self));
+  pfd.events = self->source_condition;
+  do
+    result = poll (&pfd, 1, timeout);
+  while (result < 0 && errno == EINTR);
+  /* GIOCondition has poll()'s values. */
+  if (result > 0)
+    drive (self, (GIOCondition) pfd.revents);
+}
+
+static gboolean
+wait_for_inner (QsslSocket  *self,
+                WaitFor      what,
+                int          msecs,
+                GError     **error)
+{
   gint64 deadline = msecs < 0 ? -1 : g_get_monotonic_time () + (gint64) msecs * 1000;
   guint ready_reads = self->ready_read_count;
-  g_autoptr(QsslSocket) keep = g_object_ref (self);
 
   _qssl_init ();
   if (self->state == QSSL_SOCKET_STATE_UNCONNECTED && what != WAIT_DISCONNECTED)
@@ -3472,6 +3803,7 @@ wait_for (QsslSocket  *self,
         {
           /* GResolver answers on the socket's context: run it, blocking
            * until something happens or the time is up. */
+          apply_watch (self);
           if (!iterate_context (self, remaining))
             {
               g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
@@ -3480,7 +3812,7 @@ wait_for (QsslSocket  *self,
             }
           continue;
         }
-      if (self->emit_idle != NULL)
+      if (self->emit_idle != NULL || self->emission_due)
         {
           clear_source (&self->emit_idle);
           emit_later (self);
@@ -3496,21 +3828,16 @@ wait_for (QsslSocket  *self,
         {
           /* Nothing to wait for on the fd (paused for the application):
            * only the application's own sources can move things on. */
+          apply_watch (self);
           if (!iterate_context (self, remaining))
             g_usleep (remaining < 0 ? G_USEC_PER_SEC : MIN (remaining, G_USEC_PER_SEC));
           continue;
         }
-      {
-        GIOCondition condition = self->source_condition;
-        gboolean ready = g_socket_condition_timed_wait (gsocket (self), condition, remaining, NULL, NULL);
-
-        if (ready)
-          drive (self, condition);
-      }
+      poll_and_drive (self, remaining);
     }
 
   /* Deliver the pending bytes-written now, as Qt's waits do. */
-  if (self->emit_idle != NULL)
+  if (self->emit_idle != NULL || self->emission_due)
     {
       clear_source (&self->emit_idle);
       emit_later (self);
@@ -3698,7 +4025,7 @@ stream_socket (GWeakRef  *ref,
 static gboolean
 stream_at_end (QsslSocket *self)
 {
-  return buffered (self) == 0 &&
+  return available (self) == 0 &&
          (self->read_channel_finished || self->state == QSSL_SOCKET_STATE_UNCONNECTED);
 }
 
@@ -3728,10 +4055,10 @@ qssl_socket_input_stream_read_nonblocking (GPollableInputStream  *pollable,
 
   if (self == NULL)
     return -1;
-  if (buffered (self) == 0 && !self->handshaking && !self->paused &&
+  if (available (self) == 0 && !self->handshaking && !self->paused &&
       (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING))
     pump_read (self);
-  if (buffered (self) > 0)
+  if (available (self) > 0)
     return qssl_socket_read (self, buffer, count);
   if (stream_at_end (self))
     return stream_end (self, error);
@@ -3777,7 +4104,7 @@ qssl_socket_input_stream_is_readable (GPollableInputStream *pollable)
   QsslSocketInputStream *stream = QSSL_SOCKET_INPUT_STREAM (pollable);
   g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
 
-  return self == NULL || buffered (self) > 0 || stream_at_end (self) || has_pending_plaintext (self);
+  return self == NULL || available (self) > 0 || stream_at_end (self) || has_pending_plaintext (self);
 }
 
 static GSource *

@@ -645,6 +645,163 @@ test_blocking_seed_example (void)
   g_assert_true (qssl_socket_wait_for_disconnected (socket, 1000, NULL));
 }
 
+/* Connects a blocking client to an echo server. */
+static QsslSocket *
+echo_client (Server *server)
+{
+  QsslSocket *socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 10000, &error));
+  g_assert_no_error (error);
+  return socket;
+}
+
+static void
+read_three_once (QsslSocket *socket,
+                 Recorder   *recorder)
+{
+  guint8 head[3];
+
+  if (recorder->ready_reads++ == 0)
+    g_assert_cmpint (qssl_socket_read (socket, head, sizeof head), ==, 3);
+}
+
+/* A handler that leaves data unread gets no second ready-read until more
+ * arrives, however long the loop runs, and the rest stays readable. */
+static void
+test_partial_read_announced_once (void)
+{
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  g_autoptr(QsslSocket) socket = echo_client (server);
+  Recorder recorder = { 0 };
+  g_autoptr(GBytes) rest = NULL;
+
+  g_signal_connect (socket, "ready-read", G_CALLBACK (read_three_once), &recorder);
+  qssl_socket_write (socket, (const guint8 *) "0123456789", 10);
+  iterate_until_ready_reads (&recorder, 1);
+  g_assert_cmpuint (recorder.ready_reads, ==, 1);
+  /* Everything the loop has to do now, without blocking: no new signal. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (recorder.ready_reads, ==, 1);
+  g_assert_cmpint (qssl_socket_bytes_available (socket), ==, 7);
+  rest = qssl_socket_peek_bytes (socket, 100);
+  g_assert_cmpmem (g_bytes_get_data (rest, NULL), g_bytes_get_size (rest), "3456789", 7);
+  g_clear_pointer (&rest, g_bytes_unref);
+  g_assert_false (qssl_socket_can_read_line (socket));
+  rest = qssl_socket_read_all (socket);
+  g_assert_cmpmem (g_bytes_get_data (rest, NULL), g_bytes_get_size (rest), "3456789", 7);
+  g_assert_cmpint (qssl_socket_bytes_available (socket), ==, 0);
+  qssl_socket_abort (socket);
+}
+
+static void
+expect_line (QsslSocket *socket,
+             const char *line)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) got = NULL;
+
+  while (!qssl_socket_can_read_line (socket))
+    {
+      g_assert_true (qssl_socket_wait_for_ready_read (socket, 10000, &error));
+      g_assert_no_error (error);
+    }
+  got = qssl_socket_read_line (socket, 0);
+  g_assert_cmpmem (g_bytes_get_data (got, NULL), g_bytes_get_size (got), line, strlen (line));
+}
+
+/* Lines that span records, each record echoed on its own: the tail of one
+ * waits unread while the next arrives. */
+static void
+test_lines_across_records (void)
+{
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  g_autoptr(QsslSocket) socket = echo_client (server);
+
+  qssl_socket_write (socket, (const guint8 *) "alpha\nbr", 8);
+  expect_line (socket, "alpha\n");
+  g_assert_cmpint (qssl_socket_bytes_available (socket), ==, 2);
+  qssl_socket_write (socket, (const guint8 *) "avo\ncha", 7);
+  expect_line (socket, "bravo\n");
+  g_assert_cmpint (qssl_socket_bytes_available (socket), ==, 3);
+  qssl_socket_write (socket, (const guint8 *) "rlie\n", 5);
+  expect_line (socket, "charlie\n");
+  g_assert_cmpint (qssl_socket_bytes_available (socket), ==, 0);
+  g_assert_false (qssl_socket_at_end (socket));
+  qssl_socket_abort (socket);
+}
+
+/* Bounding the buffer while data waits unread keeps every byte. */
+static void
+test_bound_buffer_with_data_waiting (void)
+{
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  g_autoptr(QsslSocket) socket = echo_client (server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) data = NULL;
+
+  qssl_socket_write (socket, (const guint8 *) "0123456789", 10);
+  while (qssl_socket_bytes_available (socket) < 10)
+    g_assert_true (qssl_socket_wait_for_ready_read (socket, 10000, &error));
+  qssl_socket_set_read_buffer_size (socket, 4);
+  g_assert_cmpint (qssl_socket_bytes_available (socket), ==, 10);
+  data = qssl_socket_read_all (socket);
+  g_assert_cmpmem (g_bytes_get_data (data, NULL), g_bytes_get_size (data), "0123456789", 10);
+  qssl_socket_abort (socket);
+}
+
+typedef struct {
+  GChecksum *sum;
+  gsize      received;
+} SmallReads;
+
+static void
+read_in_small_pieces (QsslSocket *socket,
+                      SmallReads *reads)
+{
+  guint8 piece[777];
+  gssize n;
+
+  while ((n = qssl_socket_read (socket, piece, sizeof piece)) > 0)
+    {
+      g_checksum_update (reads->sum, piece, n);
+      reads->received += n;
+    }
+}
+
+/* Reads smaller than a record, and than what one ready-read lets a read
+ * decrypt, still deliver every byte in order. */
+static void
+test_small_reads_in_handler (void)
+{
+  const gsize total = 4 * 1024 * 1024;
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  g_autoptr(QsslSocket) socket = echo_client (server);
+  g_autoptr(GChecksum) sent_sum = g_checksum_new (G_CHECKSUM_SHA256);
+  SmallReads reads = { g_checksum_new (G_CHECKSUM_SHA256), 0 };
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  guint8 *block = g_malloc (total);
+
+  for (gsize i = 0; i < total; i++)
+    block[i] = (guint8) (i * 7 + i / 4096);
+  g_checksum_update (sent_sum, block, total);
+  g_signal_connect (socket, "ready-read", G_CALLBACK (read_in_small_pieces), &reads);
+  qssl_socket_write (socket, block, total);
+  while (reads.received < total && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (reads.received, ==, total);
+  g_assert_cmpstr (g_checksum_get_string (reads.sum), ==, g_checksum_get_string (sent_sum));
+  g_checksum_free (reads.sum);
+  g_free (block);
+  qssl_socket_abort (socket);
+}
+
 static void
 test_wait_timeout (void)
 {
@@ -1278,6 +1435,10 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/blocking/timeout", test_wait_timeout);
   g_test_add_func ("/qssl/socket/io/bulk-sha256", test_bulk_sha256);
   g_test_add_func ("/qssl/socket/io/read-buffer-limit", test_read_buffer_limit);
+  g_test_add_func ("/qssl/socket/io/partial-read-announced-once", test_partial_read_announced_once);
+  g_test_add_func ("/qssl/socket/io/lines-across-records", test_lines_across_records);
+  g_test_add_func ("/qssl/socket/io/bound-buffer-with-data-waiting", test_bound_buffer_with_data_waiting);
+  g_test_add_func ("/qssl/socket/io/small-reads-in-handler", test_small_reads_in_handler);
   g_test_add_func ("/qssl/socket/close/close-notify", test_close_notify);
   g_test_add_func ("/qssl/socket/close/tcp-drop", test_tcp_drop);
   g_test_add_func ("/qssl/socket/starttls", test_starttls);
