@@ -43,6 +43,10 @@ struct _QsslServer
   gboolean            paused;        /* by pause_accepting() */
   gboolean            throttled;     /* by the max_pending limit */
   GMainContext       *context;
+  /* The accept in flight. The server accepts itself rather than through
+   * GSocketService, which only logs a failed accept and retries at once
+   * (a busy loop when out of file descriptors). */
+  GCancellable       *accept_cancellable;
 };
 
 enum {
@@ -56,6 +60,7 @@ enum {
   SIGNAL_ALERT_SENT,
   SIGNAL_ALERT_RECEIVED,
   SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR,
+  SIGNAL_ACCEPT_ERROR,
   N_SIGNALS
 };
 
@@ -79,6 +84,95 @@ forget_handshake (QsslServer *self,
   g_hash_table_remove (self->handshaking, socket);
 }
 
+typedef struct {
+  QsslServer   *server;
+  GCancellable *cancellable;
+} Accept;
+
+static void update_accepting (QsslServer *self);
+
+static QsslSocketError
+accept_error_code (const GError *error)
+{
+  if (error->domain != G_IO_ERROR)
+    return QSSL_SOCKET_ERROR_UNKNOWN_SOCKET;
+  switch (error->code)
+    {
+    case G_IO_ERROR_TOO_MANY_OPEN_FILES:
+    case G_IO_ERROR_NO_SPACE:
+      return QSSL_SOCKET_ERROR_SOCKET_RESOURCE;
+    case G_IO_ERROR_PERMISSION_DENIED:
+      return QSSL_SOCKET_ERROR_SOCKET_ACCESS;
+    case G_IO_ERROR_NETWORK_UNREACHABLE:
+    case G_IO_ERROR_HOST_UNREACHABLE:
+      return QSSL_SOCKET_ERROR_NETWORK;
+    default:
+      return QSSL_SOCKET_ERROR_UNKNOWN_SOCKET;
+    }
+}
+
+static void
+on_accepted (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Accept *accept = user_data;
+  QsslServer *self = accept->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GObject) source_object = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+
+  connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, &source_object, &error);
+  if (self->accept_cancellable == accept->cancellable)
+    g_clear_object (&self->accept_cancellable);
+  g_object_unref (accept->cancellable);
+  g_free (accept);
+
+  if (connection != NULL)
+    {
+      gboolean handled = FALSE;
+
+      /* Through the signal, so that handlers of GSocketService::incoming
+       * run as they would with GSocketService's own accepting. */
+      g_signal_emit_by_name (self, "incoming", connection, source_object, &handled);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->listening)
+    {
+      /* As QTcpServer: a failed accept pauses accepting, and the
+       * application decides when to try again (resume_accepting()). */
+      g_debug ("server %p: accept failed: %s", self, error->message);
+      self->paused = TRUE;
+      g_signal_emit (self, signals[SIGNAL_ACCEPT_ERROR], 0, accept_error_code (error), error->message);
+    }
+  update_accepting (self);
+  g_object_unref (self);
+}
+
+static void
+start_accepting (QsslServer *self)
+{
+  Accept *accept;
+
+  if (self->accept_cancellable != NULL)
+    return;
+  self->accept_cancellable = g_cancellable_new ();
+  accept = g_new0 (Accept, 1);
+  accept->server = g_object_ref (self);
+  accept->cancellable = g_object_ref (self->accept_cancellable);
+  g_main_context_push_thread_default (self->context);
+  g_socket_listener_accept_async (G_SOCKET_LISTENER (self), accept->cancellable, on_accepted, accept);
+  g_main_context_pop_thread_default (self->context);
+}
+
+static void
+stop_accepting (QsslServer *self)
+{
+  if (self->accept_cancellable == NULL)
+    return;
+  g_cancellable_cancel (self->accept_cancellable);
+  g_clear_object (&self->accept_cancellable);
+}
+
 /* Accepting stops while handshaking + pending sockets reach the limit; new
  * connections then wait in the kernel's backlog, none is dropped. */
 static void
@@ -88,12 +182,21 @@ update_accepting (QsslServer *self)
   gboolean throttle = self->max_pending > 0 && in_flight >= (guint) self->max_pending;
 
   self->throttled = throttle;
-  if (!self->listening)
-    return;
-  if (throttle || self->paused)
-    g_socket_service_stop (G_SOCKET_SERVICE (self));
+  if (!self->listening || throttle || self->paused)
+    stop_accepting (self);
   else
-    g_socket_service_start (G_SOCKET_SERVICE (self));
+    start_accepting (self);
+}
+
+/* Sockets added with g_socket_listener_add_*() directly are served too, as
+ * they would be by a started GSocketService. */
+static void
+qssl_server_changed (GSocketListener *listener)
+{
+  QsslServer *self = QSSL_SERVER (listener);
+
+  self->listening = TRUE;
+  update_accepting (self);
 }
 
 static void
@@ -324,6 +427,7 @@ qssl_server_class_init (QsslServerClass *klass)
   object_class->dispose = qssl_server_dispose;
   object_class->finalize = qssl_server_finalize;
   G_SOCKET_SERVICE_CLASS (klass)->incoming = qssl_server_incoming;
+  G_SOCKET_LISTENER_CLASS (klass)->changed = qssl_server_changed;
 
   /**
    * QsslServer::new-connection:
@@ -439,6 +543,28 @@ qssl_server_class_init (QsslServerClass *klass)
     g_signal_new ("handshake-interrupted-on-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, QSSL_TYPE_SOCKET,
                   QSSL_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  /**
+   * QsslServer::accept-error:
+   * @self: the server
+   * @error: what went wrong, for example
+   *   %QSSL_SOCKET_ERROR_SOCKET_RESOURCE when the process is out of file
+   *   descriptors
+   * @message: the system's description of the failure
+   *
+   * Accepting a connection failed. The server then pauses accepting, as
+   * Qt's does: connections wait in the kernel's queue until
+   * [method@Qssl.Server.resume_accepting] is called, for example once
+   * descriptors have been freed.
+   *
+   * Mirrors `QTcpServer::acceptError()`; @message is what
+   * `QTcpServer::errorString()` would return.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_ACCEPT_ERROR] = g_signal_new ("accept-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                               0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                               QSSL_TYPE_SOCKET_ERROR, G_TYPE_STRING);
 }
 
 static void
@@ -449,6 +575,8 @@ qssl_server_init (QsslServer *self)
   self->handshake_timeout = 5000;
   self->max_pending = 30;
   self->context = g_main_context_ref_thread_default ();
+  /* GSocketService's own accepting stays off: see accept_cancellable. */
+  g_socket_service_stop (G_SOCKET_SERVICE (self));
   self->handshaking = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, destroy_timeout);
 }
 
@@ -608,9 +736,9 @@ qssl_server_close (QsslServer *self)
 
   g_return_if_fail (QSSL_IS_SERVER (self));
 
-  g_socket_service_stop (G_SOCKET_SERVICE (self));
-  g_socket_listener_close (G_SOCKET_LISTENER (self));
   self->listening = FALSE;
+  stop_accepting (self);
+  g_socket_listener_close (G_SOCKET_LISTENER (self));
   g_hash_table_iter_init (&iter, self->handshaking);
   while (g_hash_table_iter_next (&iter, &socket, NULL))
     {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "qssl-test-utils.h"
 
@@ -610,6 +611,103 @@ test_pause_accepting (void)
   g_assert_no_error (error);
 }
 
+typedef struct {
+  guint            count;
+  QsslSocketError  error;
+  char            *message;
+} AcceptErrors;
+
+static void
+on_accept_error (QsslServer      *server,
+                 QsslSocketError  error,
+                 const char      *message,
+                 AcceptErrors    *errors)
+{
+  errors->count++;
+  errors->error = error;
+  g_free (errors->message);
+  errors->message = g_strdup (message);
+}
+
+static void
+count_handshake (QsslServer *server,
+                 QsslSocket *socket,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+static gboolean
+keep_waking (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Out of file descriptors, accept() fails: accept-error with Qt's resource
+ * error, accepting pauses instead of retrying in a loop, and the waiting
+ * connection gets in after resume_accepting(). In a process of its own: a
+ * descriptor freed by an earlier test's leftovers would let accept() work. */
+static void
+test_accept_error_pauses (void)
+{
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(GSocket) client = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GError) error = NULL;
+  AcceptErrors errors = { 0 };
+  guint handshakes = 0;
+  struct rlimit saved, limit;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  int lowest_free;
+  guint waker = g_timeout_add (100, keep_waking, NULL);
+
+  g_signal_connect (server, "accept-error", G_CALLBACK (on_accept_error), &errors);
+  g_signal_connect (server, "started-encryption-handshake", G_CALLBACK (count_handshake), &handshakes);
+  client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  address = g_inet_socket_address_new (loopback, qssl_server_get_server_port (server));
+
+  /* No descriptor left for the accepted connection. */
+  lowest_free = dup (0);
+  g_assert_cmpint (lowest_free, >=, 0);
+  close (lowest_free);
+  getrlimit (RLIMIT_NOFILE, &saved);
+  limit = saved;
+  limit.rlim_cur = lowest_free;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+  /* The kernel completes the connection; accept() is what fails. */
+  g_assert_true (g_socket_connect (client, address, NULL, &error));
+  while (errors.count == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  /* A while longer: no retry loop, no second error. */
+  for (int i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+
+  g_assert_cmpuint (errors.count, ==, 1);
+  g_assert_cmpint (errors.error, ==, QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
+  g_assert_nonnull (errors.message);
+  g_assert_cmpuint (handshakes, ==, 0);
+  g_assert_true (qssl_server_is_listening (server));
+
+  qssl_server_resume_accepting (server);
+  while (handshakes == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (handshakes, ==, 1);
+  g_assert_cmpuint (errors.count, ==, 1);
+  g_free (errors.message);
+  g_source_remove (waker);
+  qssl_server_close (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -627,6 +725,7 @@ main (int   argc,
   g_test_add_func ("/qssl/server/max-pending", test_max_pending);
   g_test_add_func ("/qssl/server/ignore-in-server-handler", test_ignore_in_server_handler);
   g_test_add_func ("/qssl/server/pause-accepting", test_pause_accepting);
+  g_test_add_func ("/qssl/server/accept-error-pauses", test_accept_error_pauses);
 
   return g_test_run ();
 }
