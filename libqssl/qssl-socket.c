@@ -2255,6 +2255,11 @@ do_handshake (QsslSocket *self)
     {
       gboolean no_protocol = ERR_GET_LIB (ERR_peek_error ()) == ERR_LIB_SSL &&
                              ERR_GET_REASON (ERR_peek_error ()) == SSL_R_NO_PROTOCOLS_AVAILABLE;
+      /* The peer went away (EOF or reset) without an alert: Qt reports
+       * what its TCP socket saw, not a failed negotiation. */
+      gboolean vanished = (ssl_error == SSL_ERROR_SSL &&
+                           ERR_GET_REASON (ERR_peek_last_error ()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) ||
+                          (ssl_error == SSL_ERROR_SYSCALL && ERR_peek_error () == 0);
       g_autofree char *details = _qssl_take_openssl_errors ();
       g_autofree char *message = NULL;
 
@@ -2266,8 +2271,11 @@ do_handshake (QsslSocket *self)
           fail_handshake (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, message);
           return;
         }
-      if (details == NULL && ssl_error == SSL_ERROR_SYSCALL)
-        details = g_strdup (_("The remote host closed the connection"));
+      if (vanished)
+        {
+          fail_handshake (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, _("The remote host closed the connection"));
+          return;
+        }
       message = g_strdup_printf (_("Error during SSL handshake: %s"), details ? details : _("unknown error"));
       fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, message);
     }
