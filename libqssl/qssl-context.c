@@ -178,6 +178,16 @@ apply_local_certificate (SSL_CTX                 *ctx,
       if (SSL_CTX_check_private_key (ctx) != 1)
         return FALSE;
     }
+  /* A leaf alone: OpenSSL would complete its chain from the CA store on
+   * every handshake (a verification with a signature check, and a file
+   * lookup in the system store, per connection). Complete it once here,
+   * with the same result; a chain that cannot be completed stays as
+   * given, as it would be. Needs the store set first. */
+  if (chain->len == 1)
+    {
+      SSL_CTX_build_cert_chain (ctx, SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR);
+      ERR_clear_error ();
+    }
   return TRUE;
 }
 
