@@ -188,8 +188,10 @@ update_accepting (QsslServer *self)
     start_accepting (self);
 }
 
-/* Sockets added with g_socket_listener_add_*() directly are served too, as
- * they would be by a started GSocketService. */
+/* Replaces GSocketService's handler, which is what starts its own accept
+ * loop (see accept_cancellable), so that one never runs. Sockets added with
+ * g_socket_listener_add_*() directly are served too, as they would be by a
+ * GSocketService. */
 static void
 qssl_server_changed (GSocketListener *listener)
 {
@@ -575,8 +577,6 @@ qssl_server_init (QsslServer *self)
   self->handshake_timeout = 5000;
   self->max_pending = 30;
   self->context = g_main_context_ref_thread_default ();
-  /* GSocketService's own accepting stays off: see accept_cancellable. */
-  g_socket_service_stop (G_SOCKET_SERVICE (self));
   self->handshaking = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, destroy_timeout);
 }
 
