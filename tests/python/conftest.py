@@ -25,8 +25,14 @@ import pytest
 
 
 # A test that waits forever (a main loop nobody quits) fails instead: after
-# this long the tracebacks of every thread are printed and the process exits.
+# this long the process exits (pytest's faulthandler_timeout, set a little
+# lower in tests/meson.build, has printed every thread's traceback by then).
 TEST_DEADLINE = 300
+
+# For servers in the test process whose tests are not about the handshake
+# timeout: under ASan the interpreter allocates with the slow unwinder, and
+# on a loaded machine a handshake in this process can outlast Qt's 5 s.
+SERVER_HANDSHAKE_TIMEOUT_MS = 60000
 
 
 @pytest.fixture(autouse=True)

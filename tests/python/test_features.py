@@ -11,6 +11,7 @@ import pytest
 from gi.repository import Gio, GLib, Qssl
 
 from test_socket import client_configuration, server_configuration, free_port, wait_for_port
+from conftest import SERVER_HANDSHAKE_TIMEOUT_MS
 
 PSK_HEX = "0102030405060708090a0b0c0d0e0f10"
 PSK_IDENTITY = "Client_identity"
@@ -61,6 +62,7 @@ class Server:
         self.close_after_echo = close_after_echo
         self.server = Qssl.Server()
         self.server.set_ssl_configuration(config)
+        self.server.set_handshake_timeout(SERVER_HANDSHAKE_TIMEOUT_MS)
         self.server.listen(None, 0)
         self.port = self.server.get_server_port()
         self.sockets = []

@@ -5,11 +5,13 @@ import pytest
 from gi.repository import GLib, Qssl
 
 from test_socket import client_configuration, server_configuration
+from conftest import SERVER_HANDSHAKE_TIMEOUT_MS
 
 
 def listening_server(config):
     server = Qssl.Server()
     server.set_ssl_configuration(config)
+    server.set_handshake_timeout(SERVER_HANDSHAKE_TIMEOUT_MS)
     server.listen(None, 0)
     return server
 

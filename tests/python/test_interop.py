@@ -23,6 +23,7 @@ import pytest
 from gi.repository import Gio, GLib, Qssl
 
 from test_socket import client_configuration, server_configuration
+from conftest import SERVER_HANDSHAKE_TIMEOUT_MS
 
 TIMEOUT = 15.0
 VERSIONS = {"1.2": Qssl.Protocol.TLS_V1_2, "1.3": Qssl.Protocol.TLS_V1_3}
@@ -449,6 +450,7 @@ class QsslEchoServer:
             config.set_peer_verify_mode(Qssl.PeerVerifyMode.VERIFY_PEER)
         self.server = Qssl.Server.new()
         self.server.set_ssl_configuration(config)
+        self.server.set_handshake_timeout(SERVER_HANDSHAKE_TIMEOUT_MS)
         self.server.listen(None, 0)
         self.port = self.server.get_server_port()
         self.served = []

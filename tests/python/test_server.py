@@ -9,6 +9,7 @@ import pytest
 from gi.repository import GLib, Qssl
 
 from test_socket import client_configuration, server_configuration
+from conftest import SERVER_HANDSHAKE_TIMEOUT_MS
 
 
 def serve(pki, verify_mode=Qssl.PeerVerifyMode.QUERY_PEER):
@@ -19,6 +20,7 @@ def serve(pki, verify_mode=Qssl.PeerVerifyMode.QUERY_PEER):
     config.set_peer_verify_mode(verify_mode)
     server = Qssl.Server.new()
     server.set_ssl_configuration(config)
+    server.set_handshake_timeout(SERVER_HANDSHAKE_TIMEOUT_MS)
     server.listen(None, 0)
     return server
 
