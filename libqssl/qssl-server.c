@@ -84,11 +84,6 @@ forget_handshake (QsslServer *self,
   g_hash_table_remove (self->handshaking, socket);
 }
 
-typedef struct {
-  QsslServer   *server;
-  GCancellable *cancellable;
-} Accept;
-
 static void update_accepting (QsslServer *self);
 
 static QsslSocketError
@@ -116,17 +111,16 @@ on_accepted (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  Accept *accept = user_data;
-  QsslServer *self = accept->server;
+  /* The accept's task holds the server until this runs. */
+  QsslServer *self = QSSL_SERVER (source);
+  g_autoptr(GCancellable) cancellable = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GObject) source_object = NULL;
   g_autoptr(GSocketConnection) connection = NULL;
 
   connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, &source_object, &error);
-  if (self->accept_cancellable == accept->cancellable)
+  if (self->accept_cancellable == cancellable)
     g_clear_object (&self->accept_cancellable);
-  g_object_unref (accept->cancellable);
-  g_free (accept);
 
   if (connection != NULL)
     {
@@ -145,22 +139,17 @@ on_accepted (GObject      *source,
       g_signal_emit (self, signals[SIGNAL_ACCEPT_ERROR], 0, accept_error_code (error), error->message);
     }
   update_accepting (self);
-  g_object_unref (self);
 }
 
 static void
 start_accepting (QsslServer *self)
 {
-  Accept *accept;
-
   if (self->accept_cancellable != NULL)
     return;
   self->accept_cancellable = g_cancellable_new ();
-  accept = g_new0 (Accept, 1);
-  accept->server = g_object_ref (self);
-  accept->cancellable = g_object_ref (self->accept_cancellable);
   g_main_context_push_thread_default (self->context);
-  g_socket_listener_accept_async (G_SOCKET_LISTENER (self), accept->cancellable, on_accepted, accept);
+  g_socket_listener_accept_async (G_SOCKET_LISTENER (self), self->accept_cancellable, on_accepted,
+                                  g_object_ref (self->accept_cancellable));
   g_main_context_pop_thread_default (self->context);
 }
 
