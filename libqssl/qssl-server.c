@@ -1044,6 +1044,9 @@ qssl_server_accept_async (QsslServer          *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, qssl_server_accept_async);
+  /* A socket handed to the task is delivered even if a cancellation follows
+   * before the callback runs: dropping it would lose the connection. */
+  g_task_set_check_cancellable (task, FALSE);
   if (!g_queue_is_empty (&self->pending))
     {
       g_task_return_pointer (task, g_queue_pop_head (&self->pending), g_object_unref);

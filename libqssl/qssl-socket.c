@@ -4401,6 +4401,9 @@ on_task_cancelled (GCancellable *cancellable,
   QsslSocket *self = g_task_get_source_object (task);
   GSource *source = g_idle_source_new ();
 
+  /* Ahead of the socket's I/O, so that a handshake cannot complete between
+   * the cancellation and its handling. */
+  g_source_set_priority (source, G_PRIORITY_HIGH);
   g_source_set_callback (source, abort_for_cancellation, g_object_ref (task), g_object_unref);
   g_source_set_static_name (source, "[qssl] cancel");
   g_source_attach (source, self->context);
@@ -4417,6 +4420,10 @@ queue_handshake_task (QsslSocket          *self,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, source_tag);
+  /* The task reports what happened to the socket: a handshake that completed
+   * before a cancellation was handled succeeded, and the socket stays
+   * encrypted. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_name (task, source_tag == qssl_socket_handshake_async ? "[qssl] handshake"
                                                                    : "[qssl] connect encrypted");
   if (cancellable != NULL)
@@ -4430,7 +4437,8 @@ queue_handshake_task (QsslSocket          *self,
  * @self: a #QsslSocket
  * @host_name: a host name or IP address, also the name to verify
  * @port: the TCP port
- * @cancellable: (nullable): cancels the connection (the socket is aborted)
+ * @cancellable: (nullable): cancels the connection (the socket is aborted);
+ *   once the socket is encrypted, cancelling has no effect
  * @callback: (scope async): called once the socket is encrypted or has failed
  * @user_data: data for @callback
  *
@@ -4490,7 +4498,8 @@ qssl_socket_connect_to_host_encrypted_finish (QsslSocket    *self,
  * qssl_socket_handshake_async:
  * @self: a #QsslSocket
  * @io_priority: the I/O priority (unused: the handshake runs at the socket's priority)
- * @cancellable: (nullable): cancels the handshake (the socket is aborted)
+ * @cancellable: (nullable): cancels the handshake (the socket is aborted);
+ *   once the socket is encrypted, cancelling has no effect
  * @callback: (scope async): called once the handshake succeeded or failed
  * @user_data: data for @callback
  *

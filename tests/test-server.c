@@ -183,6 +183,9 @@ test_accept_async_and_wait (void)
   g_autoptr(QsslSocket) client = NULL;
   g_autoptr(QsslSocket) waited = NULL;
   g_autoptr(QsslSocket) client2 = NULL;
+  g_autoptr(QsslSocket) client3 = NULL;
+  g_autoptr(GCancellable) late_cancellable = g_cancellable_new ();
+  g_autoptr(GObject) late = NULL;
   g_autoptr(GError) error = NULL;
   gboolean timed_out = FALSE;
   GError *cancel_error;
@@ -213,6 +216,17 @@ test_accept_async_and_wait (void)
   g_assert_no_error (error);
   waited = qssl_server_next_pending_connection (server);
   g_assert_nonnull (waited);
+
+  /* A pending socket handed to an accept is delivered even if the accept is
+   * cancelled before its callback runs: the connection is not lost. */
+  client3 = client_connect (qssl_server_get_server_port (server));
+  g_assert_true (qssl_server_wait_for_new_connection (server, 10000, &timed_out, &error));
+  g_assert_no_error (error);
+  qssl_server_accept_async (server, late_cancellable, on_accepted, &late);
+  g_cancellable_cancel (late_cancellable);
+  qssl_test_wait_for_pointer ((gpointer *) &late, 1000);
+  g_assert_true (QSSL_IS_SOCKET (late));
+  g_assert_false (qssl_server_has_pending_connections (server));
 }
 
 static QsslConfiguration *
