@@ -345,14 +345,23 @@ complete_handshake_tasks (QsslSocket   *self,
     }
 }
 
+/* What error() and error_string() answer, without a signal. */
+static void
+record_error (QsslSocket      *self,
+              QsslSocketError  error,
+              const char      *message)
+{
+  self->error = error;
+  g_free (self->error_string);
+  self->error_string = g_strdup (message);
+}
+
 static void
 set_error (QsslSocket      *self,
            QsslSocketError  error,
            const char      *message)
 {
-  self->error = error;
-  g_free (self->error_string);
-  self->error_string = g_strdup (message);
+  record_error (self, error, message);
   g_debug ("socket %p: error %d: %s", self, error, message);
   g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, error);
   if (!self->encrypted && !g_queue_is_empty (&self->handshake_tasks))
@@ -3737,19 +3746,20 @@ iterate_context (QsslSocket *self,
 /* Runs the socket's own work, without a main loop, until @what happens or
  * @msecs pass. Only the host lookup, whose answer GResolver delivers on the
  * main context, needs the socket's context iterated. */
-static gboolean wait_for_inner (QsslSocket *self, WaitFor what, int msecs, GError **error);
+static gboolean wait_for_inner (QsslSocket *self, WaitFor what, int msecs, gboolean *timed_out, GError **error);
 
 static gboolean
 wait_for (QsslSocket  *self,
           WaitFor      what,
           int          msecs,
+          gboolean    *timed_out,
           GError     **error)
 {
   g_autoptr(QsslSocket) keep = g_object_ref (self);
   gboolean done;
 
   self->waiting++;
-  done = wait_for_inner (self, what, msecs, error);
+  done = wait_for_inner (self, what, msecs, timed_out, error);
   self->waiting--;
   if (self->waiting == 0)
     {
@@ -3784,6 +3794,7 @@ static gboolean
 wait_for_inner (QsslSocket  *self,
                 WaitFor      what,
                 int          msecs,
+                gboolean    *timed_out,
                 GError     **error)
 {
   gint64 deadline = msecs < 0 ? -1 : g_get_monotonic_time () + (gint64) msecs * 1000;
@@ -3803,6 +3814,8 @@ wait_for_inner (QsslSocket  *self,
 
       if (deadline >= 0 && remaining <= 0)
         {
+          if (timed_out != NULL)
+            *timed_out = TRUE;
           g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT,
                                _("Socket operation timed out"));
           return FALSE;
@@ -3859,6 +3872,44 @@ wait_for_inner (QsslSocket  *self,
   return TRUE;
 }
 
+/* A timeout in a public wait does what Qt's waitFor*() do: a socket still
+ * looking up or connecting gives up the attempt (QAbstractSocket::
+ * waitForConnected()), and one that is connected stays as it is and reports
+ * SocketTimeoutError through error-occurred; a handshake in progress goes on. */
+static void
+report_timeout (QsslSocket *self)
+{
+  const char *message = _("Socket operation timed out");
+
+  if (self->state == QSSL_SOCKET_STATE_HOST_LOOKUP || self->state == QSSL_SOCKET_STATE_CONNECTING)
+    {
+      g_autoptr(GError) task_error = g_error_new_literal (QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT,
+                                                          message);
+
+      complete_handshake_tasks (self, task_error);
+      qssl_socket_abort (self);
+      record_error (self, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT, message);
+      return;
+    }
+  record_error (self, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT, message);
+  g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
+}
+
+static gboolean
+wait_as_qt (QsslSocket  *self,
+            WaitFor      what,
+            int          msecs,
+            GError     **error)
+{
+  gboolean timed_out = FALSE;
+
+  if (wait_for (self, what, msecs, &timed_out, error))
+    return TRUE;
+  if (timed_out)
+    report_timeout (self);
+  return FALSE;
+}
+
 /**
  * qssl_socket_wait_for_connected:
  * @self: a #QsslSocket
@@ -3869,6 +3920,13 @@ wait_for_inner (QsslSocket  *self,
  * (and emitting its signals) without a main loop.
  *
  * Mirrors `QAbstractSocket::waitForConnected()`.
+ *
+ * On a timeout the connection attempt is given up: the socket is
+ * %QSSL_SOCKET_STATE_UNCONNECTED and its error %QSSL_SOCKET_ERROR_SOCKET_TIMEOUT,
+ * as in Qt (without #QsslSocket::error-occurred). Every `wait_for_*()` call
+ * that times out while the socket is still connecting does the same; one that
+ * times out on a connected socket leaves it as it is and emits
+ * #QsslSocket::error-occurred with %QSSL_SOCKET_ERROR_SOCKET_TIMEOUT.
  *
  * Returns: %TRUE once connected; %FALSE with %QSSL_SOCKET_ERROR_SOCKET_TIMEOUT
  *   or the connection's error
@@ -3882,7 +3940,7 @@ qssl_socket_wait_for_connected (QsslSocket  *self,
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
-  return wait_for (self, WAIT_CONNECTED, msecs, error);
+  return wait_as_qt (self, WAIT_CONNECTED, msecs, error);
 }
 
 /**
@@ -3892,6 +3950,8 @@ qssl_socket_wait_for_connected (QsslSocket  *self,
  * @error: return location for a #GError
  *
  * Blocks until #QsslSocket::encrypted (or a failure).
+ *
+ * A timeout is reported as [method@Qssl.Socket.wait_for_connected] describes.
  *
  * Mirrors `QSslSocket::waitForEncrypted()`.
  *
@@ -3906,7 +3966,7 @@ qssl_socket_wait_for_encrypted (QsslSocket  *self,
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
-  return wait_for (self, WAIT_ENCRYPTED, msecs, error);
+  return wait_as_qt (self, WAIT_ENCRYPTED, msecs, error);
 }
 
 /**
@@ -3916,6 +3976,8 @@ qssl_socket_wait_for_encrypted (QsslSocket  *self,
  * @error: return location for a #GError
  *
  * Blocks until new data can be read (#QsslSocket::ready-read).
+ *
+ * A timeout is reported as [method@Qssl.Socket.wait_for_connected] describes.
  *
  * Mirrors `QAbstractSocket::waitForReadyRead()`.
  *
@@ -3930,7 +3992,7 @@ qssl_socket_wait_for_ready_read (QsslSocket  *self,
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
-  return wait_for (self, WAIT_READY_READ, msecs, error);
+  return wait_as_qt (self, WAIT_READY_READ, msecs, error);
 }
 
 /**
@@ -3940,6 +4002,8 @@ qssl_socket_wait_for_ready_read (QsslSocket  *self,
  * @error: return location for a #GError
  *
  * Blocks until everything written has been handed to the kernel.
+ *
+ * A timeout is reported as [method@Qssl.Socket.wait_for_connected] describes.
  *
  * Mirrors `QAbstractSocket::waitForBytesWritten()`.
  *
@@ -3954,7 +4018,7 @@ qssl_socket_wait_for_bytes_written (QsslSocket  *self,
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
-  return wait_for (self, WAIT_BYTES_WRITTEN, msecs, error);
+  return wait_as_qt (self, WAIT_BYTES_WRITTEN, msecs, error);
 }
 
 /**
@@ -3964,6 +4028,8 @@ qssl_socket_wait_for_bytes_written (QsslSocket  *self,
  * @error: return location for a #GError
  *
  * Blocks until the socket is unconnected.
+ *
+ * A timeout is reported as [method@Qssl.Socket.wait_for_connected] describes.
  *
  * Mirrors `QAbstractSocket::waitForDisconnected()`.
  *
@@ -3978,7 +4044,7 @@ qssl_socket_wait_for_disconnected (QsslSocket  *self,
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
-  return wait_for (self, WAIT_DISCONNECTED, msecs, error);
+  return wait_as_qt (self, WAIT_DISCONNECTED, msecs, error);
 }
 
 /* The GIOStream view: plaintext through the same buffers */
@@ -4102,7 +4168,7 @@ qssl_socket_input_stream_read (GInputStream  *input,
       if (self == NULL)
         return -1;
       /* Block in slices so that cancellation is noticed. */
-      wait_for (self, WAIT_READY_READ, 100, NULL);
+      wait_for (self, WAIT_READY_READ, 100, NULL, NULL);
     }
 }
 
@@ -4238,7 +4304,7 @@ qssl_socket_output_stream_write (GOutputStream  *output,
       self = stream_socket (&stream->socket, error);
       if (self == NULL)
         return -1;
-      wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL);
+      wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL, NULL);
     }
 }
 
@@ -4256,7 +4322,7 @@ qssl_socket_output_stream_flush (GOutputStream  *output,
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL);
+      wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL, NULL);
     }
   if (self->write_buffer->len > 0)
     {
@@ -4367,7 +4433,7 @@ qssl_socket_close_fn (GIOStream     *io_stream,
           qssl_socket_abort (self);
           return FALSE;
         }
-      wait_for (self, WAIT_DISCONNECTED, 100, NULL);
+      wait_for (self, WAIT_DISCONNECTED, 100, NULL, NULL);
     }
   return TRUE;
 }

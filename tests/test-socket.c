@@ -806,7 +806,8 @@ static void
 test_wait_timeout (void)
 {
   g_autoptr(Server) server = server_start ("server-rsa", SERVER_SILENT);
-  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) socket = client_new (&recorder);
   g_autoptr(GError) error = NULL;
   gint64 start;
 
@@ -814,16 +815,86 @@ test_wait_timeout (void)
   qssl_socket_connect_to_host_encrypted (socket, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
   g_assert_true (qssl_socket_wait_for_connected (socket, 5000, &error));
   g_assert_no_error (error);
+  g_string_truncate (recorder.events, 0);
   start = g_get_monotonic_time ();
   g_assert_false (qssl_socket_wait_for_encrypted (socket, 300, &error));
   g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 290 * 1000);
-  /* The socket stays as it was after a timeout, like Qt's. */
+  /* As Qt's: error-occurred reports the timeout, and the socket stays
+   * connected with its handshake still going. */
+  g_assert_cmpstr (recorder.events->str, ==, "error:5");
+  g_assert_cmpint (qssl_socket_get_error (socket), ==, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
   g_assert_cmpint (qssl_socket_get_state (socket), ==, QSSL_SOCKET_STATE_CONNECTED);
+  g_assert_cmpint (qssl_socket_get_mode (socket), ==, QSSL_MODE_SSL_CLIENT);
   g_clear_error (&error);
   g_assert_false (qssl_socket_wait_for_ready_read (socket, 100, &error));
   g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
+  g_assert_cmpstr (recorder.events->str, ==, "error:5 error:5");
   qssl_socket_abort (socket);
+  recorder_clear (&recorder);
+}
+
+/* A listener whose backlog is full: the kernel ignores further SYNs, so a
+ * connect to it stays in progress. */
+static GSocket *
+full_listener (guint16   *port,
+               GPtrArray *fillers)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  GSocket *listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+
+  g_assert_nonnull (listener);
+  g_socket_set_listen_backlog (listener, 0);
+  g_assert_true (g_socket_bind (listener, any_port, FALSE, NULL));
+  g_assert_true (g_socket_listen (listener, NULL));
+  bound = g_socket_get_local_address (listener, NULL);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  for (int i = 0; i < 4; i++)
+    {
+      GSocket *filler = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+
+      g_socket_set_blocking (filler, FALSE);
+      g_socket_connect (filler, bound, NULL, NULL);
+      g_ptr_array_add (fillers, filler);
+    }
+  return listener;
+}
+
+/* As QAbstractSocket::waitForConnected(): a timeout gives up the connection
+ * attempt, with state UNCONNECTED and SocketTimeoutError. */
+static void
+test_wait_connect_timeout (void)
+{
+  g_autoptr(GPtrArray) fillers = g_ptr_array_new_with_free_func (g_object_unref);
+  guint16 port = 0;
+  g_autoptr(GSocket) listener = full_listener (&port, fillers);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) socket = client_new (&recorder);
+  g_autoptr(GError) error = NULL;
+
+  qssl_socket_connect_to_host_encrypted (socket, "127.0.0.1", port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  if (qssl_socket_wait_for_connected (socket, 300, &error))
+    {
+      g_test_skip ("the kernel accepted a connection beyond the listen backlog");
+      qssl_socket_abort (socket);
+      recorder_clear (&recorder);
+      return;
+    }
+  g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
+  g_assert_cmpint (qssl_socket_get_state (socket), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_assert_cmpint (qssl_socket_get_error (socket), ==, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
+  g_assert_cmpstr (recorder.events->str, ==, "state:1 host-found state:2 state:0");
+  g_clear_error (&error);
+
+  /* A wait for encryption that times out while connecting does the same. */
+  g_string_truncate (recorder.events, 0);
+  qssl_socket_connect_to_host_encrypted (socket, "127.0.0.1", port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_false (qssl_socket_wait_for_encrypted (socket, 300, &error));
+  g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
+  g_assert_cmpint (qssl_socket_get_state (socket), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  recorder_clear (&recorder);
 }
 
 static void
@@ -1467,6 +1538,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/verify/pause-and-resume", test_pause_and_resume);
   g_test_add_func ("/qssl/socket/blocking/seed-example", test_blocking_seed_example);
   g_test_add_func ("/qssl/socket/blocking/timeout", test_wait_timeout);
+  g_test_add_func ("/qssl/socket/blocking/connect-timeout", test_wait_connect_timeout);
   g_test_add_func ("/qssl/socket/io/bulk-sha256", test_bulk_sha256);
   g_test_add_func ("/qssl/socket/io/read-buffer-limit", test_read_buffer_limit);
   g_test_add_func ("/qssl/socket/io/partial-read-announced-once", test_partial_read_announced_once);
