@@ -133,6 +133,16 @@ qssl_test_wait_for_flag (gboolean *flag,
   return wait_until (flag_is_set, flag, timeout_ms);
 }
 
+/* A ready-read handler that writes back everything received. */
+void
+qssl_test_echo (QsslSocket *socket,
+                gpointer    user_data)
+{
+  g_autoptr(GBytes) data = qssl_socket_read_all (socket);
+
+  qssl_socket_write_bytes (socket, data);
+}
+
 gboolean
 qssl_test_wait_for_pointer (gpointer *pointer,
                             guint     timeout_ms)

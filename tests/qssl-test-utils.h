@@ -32,6 +32,9 @@ gboolean         qssl_test_wait_for_pointer   (gpointer   *pointer,
                                                guint       timeout_ms);
 
 /* Output of a command (stdout), or NULL with the test failed. */
+void             qssl_test_echo               (QsslSocket *socket,
+                                               gpointer    user_data);
+
 char            *qssl_test_run_command        (const char * const *argv);
 
 G_END_DECLS

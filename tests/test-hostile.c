@@ -1030,15 +1030,6 @@ on_server_ssl_errors (QsslServer *server,
 }
 
 static void
-echo (QsslSocket *socket,
-      gpointer    user_data)
-{
-  g_autoptr(GBytes) data = qssl_socket_read_all (socket);
-
-  qssl_socket_write_bytes (socket, data);
-}
-
-static void
 on_pending (QsslServer *server,
             Served     *served)
 {
@@ -1055,7 +1046,7 @@ on_pending (QsslServer *server,
           served->seen.encrypted = TRUE;
           continue;
         }
-      g_signal_connect (socket, "ready-read", G_CALLBACK (echo), NULL);
+      g_signal_connect (socket, "ready-read", G_CALLBACK (qssl_test_echo), NULL);
       g_ptr_array_add (served->good, socket);
     }
 }

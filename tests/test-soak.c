@@ -123,15 +123,6 @@ track (Soak       *soak,
 }
 
 static void
-echo (QsslSocket *socket,
-      gpointer    user_data)
-{
-  g_autoptr(GBytes) data = qssl_socket_read_all (socket);
-
-  qssl_socket_write_bytes (socket, data);
-}
-
-static void
 on_pending (QsslServer *server,
             Soak       *soak)
 {
@@ -140,11 +131,11 @@ on_pending (QsslServer *server,
   while ((socket = qssl_server_next_pending_connection (server)) != NULL)
     {
       track (soak, socket);
-      g_signal_connect (socket, "ready-read", G_CALLBACK (echo), NULL);
+      g_signal_connect (socket, "ready-read", G_CALLBACK (qssl_test_echo), NULL);
       g_ptr_array_add (soak->served, socket);
       /* Data may have come with the handshake. */
       if (qssl_socket_bytes_available (socket) > 0)
-        echo (socket, NULL);
+        qssl_test_echo (socket, NULL);
     }
 }
 

@@ -36,15 +36,6 @@ typedef struct {
 } Server;
 
 static void
-server_echo (QsslSocket *socket,
-             gpointer    user_data)
-{
-  g_autoptr(GBytes) data = qssl_socket_read_all (socket);
-
-  qssl_socket_write_bytes (socket, data);
-}
-
-static void
 server_encrypted (QsslSocket *socket,
                   Server     *server)
 {
@@ -69,7 +60,7 @@ server_starttls_read (QsslSocket *socket,
 {
   if (qssl_socket_get_mode (socket) != QSSL_MODE_UNENCRYPTED)
     {
-      server_echo (socket, NULL);
+      qssl_test_echo (socket, NULL);
       return;
     }
   if (qssl_socket_can_read_line (socket))
@@ -131,7 +122,7 @@ server_thread (gpointer user_data)
         g_signal_connect (socket, "ready-read", G_CALLBACK (server_starttls_read), server);
       else
         {
-          g_signal_connect (socket, "ready-read", G_CALLBACK (server_echo), NULL);
+          g_signal_connect (socket, "ready-read", G_CALLBACK (qssl_test_echo), NULL);
           qssl_socket_start_server_encryption (socket);
         }
       while (qssl_socket_get_state (socket) != QSSL_SOCKET_STATE_UNCONNECTED &&
