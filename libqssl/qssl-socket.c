@@ -2104,24 +2104,30 @@ store_session_state (QsslSocket *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_CERTIFICATE]);
 }
 
+/* ignore_ssl_errors() for this handshake accepts whatever the list says:
+ * the documented contract is that calling it from the ssl-errors handler
+ * continues the handshake. (Qt's code lets a non-empty list mask it, so an
+ * application that set a list for one certificate could not accept another
+ * one the user had confirmed.) Otherwise a non-empty list must hold every
+ * error. */
 static gboolean
 errors_ignored (QsslSocket *self)
 {
-  if (self->ignore_list != NULL && self->ignore_list->len > 0)
+  if (self->ignore_all)
+    return TRUE;
+  if (self->ignore_list == NULL || self->ignore_list->len == 0)
+    return FALSE;
+  for (guint i = 0; i < self->handshake_errors->len; i++)
     {
-      for (guint i = 0; i < self->handshake_errors->len; i++)
-        {
-          gboolean listed = FALSE;
+      gboolean listed = FALSE;
 
-          for (guint j = 0; j < self->ignore_list->len && !listed; j++)
-            listed = qssl_error_equal (g_ptr_array_index (self->handshake_errors, i),
-                                       g_ptr_array_index (self->ignore_list, j));
-          if (!listed)
-            return FALSE;
-        }
-      return TRUE;
+      for (guint j = 0; j < self->ignore_list->len && !listed; j++)
+        listed = qssl_error_equal (g_ptr_array_index (self->handshake_errors, i),
+                                   g_ptr_array_index (self->ignore_list, j));
+      if (!listed)
+        return FALSE;
     }
-  return self->ignore_all;
+  return TRUE;
 }
 
 static void pump_write (QsslSocket *self);
@@ -2299,6 +2305,9 @@ do_handshake (QsslSocket *self)
  * Lets the handshake go on despite verification errors: called in a
  * #QsslSocket::ssl-errors handler it holds for that handshake; called before
  * connecting it holds for the next one only, never for later connections.
+ * It accepts every error even when a list given to
+ * [method@Qssl.Socket.ignore_ssl_errors_list] does not cover them (Qt's
+ * code lets such a list take precedence; its documentation does not).
  * Use with care: the peer's identity is then not established.
  *
  * Mirrors `QSslSocket::ignoreSslErrors()`.
@@ -2323,6 +2332,9 @@ qssl_socket_ignore_ssl_errors (QsslSocket *self)
  *
  * Ignores exactly these errors: the handshake goes on only if every error
  * found is in @errors. Replaces an earlier list; an empty list clears it.
+ * Unlike [method@Qssl.Socket.ignore_ssl_errors], the list is kept for later
+ * connections of this socket, as in Qt; it can be given before connecting
+ * or from a #QsslSocket::ssl-errors handler.
  *
  * Mirrors `QSslSocket::ignoreSslErrors(const QList<QSslError> &)`.
  *

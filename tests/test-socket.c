@@ -548,6 +548,121 @@ check_ignore_not_kept (IgnoreHow how)
   recorder_clear (&recorder);
 }
 
+/* The ignore rules, in a table: what is called before connecting and what
+ * in the ssl-errors handler (ignore all, a list that covers the host-name
+ * mismatch, one that does not, or both), and whether a second connection of
+ * the same socket, with no further calls, is accepted. As in Qt, ignoring
+ * all is for one handshake and a list is kept until replaced. Unlike Qt's
+ * code (where a non-empty list masks it), ignoring all accepts whatever the
+ * list says: that is what Qt documents for the handler. */
+typedef enum { LIST_NONE, LIST_MATCHING, LIST_NOT_MATCHING, LIST_EMPTY } IgnoreList;
+
+typedef struct {
+  const char *name;
+  gboolean    all_before;
+  IgnoreList  list_before;
+  gboolean    all_in_handler;
+  IgnoreList  list_in_handler;
+  gboolean    accepted;
+  gboolean    accepted_again;
+} IgnoreRule;
+
+static const IgnoreRule ignore_rules[] = {
+  { "nothing",                        FALSE, LIST_NONE,         FALSE, LIST_NONE,         FALSE, FALSE },
+  { "all-before",                     TRUE,  LIST_NONE,         FALSE, LIST_NONE,         TRUE,  FALSE },
+  { "list-matching-before",           FALSE, LIST_MATCHING,     FALSE, LIST_NONE,         TRUE,  TRUE },
+  { "list-not-matching-before",       FALSE, LIST_NOT_MATCHING, FALSE, LIST_NONE,         FALSE, FALSE },
+  { "both-before",                    TRUE,  LIST_NOT_MATCHING, FALSE, LIST_NONE,         TRUE,  FALSE },
+  { "all-in-handler",                 FALSE, LIST_NONE,         TRUE,  LIST_NONE,         TRUE,  FALSE },
+  { "list-matching-in-handler",       FALSE, LIST_NONE,         FALSE, LIST_MATCHING,     TRUE,  TRUE },
+  { "list-not-matching-in-handler",   FALSE, LIST_NONE,         FALSE, LIST_NOT_MATCHING, FALSE, FALSE },
+  { "both-in-handler",                FALSE, LIST_NONE,         TRUE,  LIST_NOT_MATCHING, TRUE,  FALSE },
+  { "list-before-all-in-handler",     FALSE, LIST_NOT_MATCHING, TRUE,  LIST_NONE,         TRUE,  FALSE },
+  { "all-before-list-in-handler",     TRUE,  LIST_NONE,         FALSE, LIST_NOT_MATCHING, TRUE,  FALSE },
+  { "list-matching-then-cleared",     FALSE, LIST_MATCHING,     FALSE, LIST_EMPTY,        FALSE, FALSE },
+};
+
+typedef struct {
+  const IgnoreRule *rule;
+  QsslCertificate  *leaf;
+  gboolean          first;
+} IgnoreCase;
+
+static void
+set_ignore_list (QsslSocket      *socket,
+                 IgnoreList       kind,
+                 QsslCertificate *leaf)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) qssl_error_free);
+
+  if (kind == LIST_NONE)
+    return;
+  /* The error is the mismatch for this certificate; without it, it is
+   * another error (code and certificate must both match). */
+  if (kind == LIST_MATCHING)
+    g_ptr_array_add (list, qssl_error_new (QSSL_ERROR_CODE_HOST_NAME_MISMATCH, leaf));
+  else if (kind == LIST_NOT_MATCHING)
+    g_ptr_array_add (list, qssl_error_new (QSSL_ERROR_CODE_HOST_NAME_MISMATCH, NULL));
+  qssl_socket_ignore_ssl_errors_list (socket, list);
+}
+
+static void
+on_ssl_errors_apply_rule (QsslSocket *socket,
+                          GPtrArray  *errors,
+                          IgnoreCase *ignore_case)
+{
+  if (!ignore_case->first)
+    return;
+  if (ignore_case->rule->all_in_handler)
+    qssl_socket_ignore_ssl_errors (socket);
+  set_ignore_list (socket, ignore_case->rule->list_in_handler, ignore_case->leaf);
+}
+
+static void
+test_ignore_rule (gconstpointer data)
+{
+  const IgnoreRule *rule = data;
+  g_autoptr(Server) server = server_start ("wrong-host", SERVER_ECHO);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+  g_autoptr(QsslCertificate) leaf = qssl_test_pki_certificate ("wrong-host.pem");
+  IgnoreCase ignore_case = { rule, leaf, TRUE };
+
+  server_run (server);
+  g_signal_connect (client, "ssl-errors", G_CALLBACK (on_ssl_errors_apply_rule), &ignore_case);
+  if (rule->all_before)
+    qssl_socket_ignore_ssl_errors (client);
+  set_ignore_list (client, rule->list_before, leaf);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      gboolean expected = round == 0 ? rule->accepted : rule->accepted_again;
+
+      ignore_case.first = round == 0;
+      recorder.encrypted = recorder.disconnected = FALSE;
+      recorder.error = -2;
+      qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+      if (expected)
+        {
+          g_assert_true (wait_until_done (&recorder));
+          g_assert_cmpint (recorder.error, ==, -2);
+        }
+      else
+        {
+          g_assert_false (wait_until_done (&recorder));
+          g_assert_cmpint (recorder.error, ==, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED);
+        }
+      /* Either way the mismatch was reported. */
+      g_assert_nonnull (recorder.ssl_errors);
+      g_assert_cmpuint (recorder.ssl_errors->len, ==, 1);
+      g_assert_cmpint (qssl_error_get_error (g_ptr_array_index (recorder.ssl_errors, 0)), ==,
+                       QSSL_ERROR_CODE_HOST_NAME_MISMATCH);
+      g_clear_pointer (&recorder.ssl_errors, g_ptr_array_unref);
+      qssl_socket_abort (client);
+    }
+  recorder_clear (&recorder);
+}
+
 static void test_ignore_in_handler (void) { check_ignore (IGNORE_IN_HANDLER); }
 static void test_ignore_not_kept_before (void) { check_ignore_not_kept (IGNORE_BEFORE); }
 static void test_ignore_not_kept_in_handler (void) { check_ignore_not_kept (IGNORE_IN_HANDLER); }
@@ -1525,6 +1640,12 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/ignore/wrong-list", test_ignore_wrong_list);
   g_test_add_func ("/qssl/socket/ignore/before-connect-not-kept", test_ignore_not_kept_before);
   g_test_add_func ("/qssl/socket/ignore/in-handler-not-kept", test_ignore_not_kept_in_handler);
+  for (guint i = 0; i < G_N_ELEMENTS (ignore_rules); i++)
+    {
+      g_autofree char *path = g_strconcat ("/qssl/socket/ignore/rule/", ignore_rules[i].name, NULL);
+
+      g_test_add_data_func (path, &ignore_rules[i], test_ignore_rule);
+    }
   g_test_add_func ("/qssl/socket/verify/abort-in-peer-verify-error", test_abort_in_peer_verify_error);
   g_test_add_func ("/qssl/socket/verify/pause-and-resume", test_pause_and_resume);
   g_test_add_func ("/qssl/socket/blocking/seed-example", test_blocking_seed_example);
