@@ -4,6 +4,7 @@
  */
 
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -21,6 +22,7 @@ typedef enum {
   SERVER_SILENT,          /* accept TCP, never speak TLS */
   SERVER_STARTTLS,        /* plain "hello\n" exchange, then TLS, then echo */
   SERVER_STARTTLS_QUIET,  /* reads the STARTTLS line and switches without a reply */
+  SERVER_FLOOD,           /* sends flood_total bytes of flood_chunk() data, then close_notify */
 } ServerBehaviour;
 
 typedef struct {
@@ -35,11 +37,56 @@ typedef struct {
   const char       *chain_file;   /* present this whole file as the chain */
 } Server;
 
+/* SERVER_FLOOD: 1 MiB chunks, each filled with its own index, so that a
+ * lost, repeated or reordered chunk shows. */
+#define FLOOD_CHUNK (1024 * 1024)
+static guint64 flood_total;
+static guint64 flood_sent;
+
+static void
+flood_chunk (guint64  index,
+             guint8  *chunk)
+{
+  for (gsize i = 0; i < FLOOD_CHUNK; i += sizeof index)
+    memcpy (chunk + i, &index, sizeof index);
+}
+
+static void
+flood_more (QsslSocket *socket)
+{
+  g_autofree guint8 *chunk = g_malloc (FLOOD_CHUNK);
+
+  while (flood_sent < flood_total && qssl_socket_bytes_to_write (socket) < 4 * FLOOD_CHUNK)
+    {
+      flood_chunk (flood_sent / FLOOD_CHUNK, chunk);
+      g_assert_cmpint (qssl_socket_write (socket, chunk, FLOOD_CHUNK), ==, FLOOD_CHUNK);
+      flood_sent += FLOOD_CHUNK;
+    }
+  if (flood_sent == flood_total)
+    qssl_socket_disconnect_from_host (socket);
+}
+
+static void
+flood_written (QsslSocket *socket,
+               gint64      bytes,
+               gpointer    user_data)
+{
+  if (flood_sent < flood_total)
+    flood_more (socket);
+}
+
 static void
 server_encrypted (QsslSocket *socket,
                   Server     *server)
 {
   static const char greeting[] = "greeting\n";
+
+  if (server->behaviour == SERVER_FLOOD)
+    {
+      g_signal_connect (socket, "bytes-written", G_CALLBACK (flood_written), NULL);
+      flood_more (socket);
+      return;
+    }
 
   if (server->behaviour == SERVER_ECHO || server->behaviour == SERVER_STARTTLS ||
       server->behaviour == SERVER_STARTTLS_QUIET)
@@ -1052,6 +1099,68 @@ test_bulk_sha256 (void)
   qssl_socket_abort (socket);
 }
 
+/* More unread plaintext than a 32-bit length can count (the default read
+ * buffer is unbounded): none of it may be lost. Needs about 11 GiB of memory
+ * and a minute, so only with QSSL_TEST_HUGE=<GiB> (5 is a good value). */
+static void
+test_huge_unread (void)
+{
+  const char *gib = g_getenv ("QSSL_TEST_HUGE");
+  g_autoptr(Server) server = NULL;
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = NULL;
+  g_autoptr(GBytes) all = NULL;
+  g_autofree guint8 *expected = NULL;
+  const guint8 *data;
+  gint64 available, start, deadline;
+  gsize size;
+  struct rusage usage;
+
+  if (gib == NULL || g_ascii_strtoull (gib, NULL, 10) == 0)
+    {
+      g_test_skip ("set QSSL_TEST_HUGE=5 to stream 5 GiB (about 11 GiB of memory)");
+      return;
+    }
+  flood_total = g_ascii_strtoull (gib, NULL, 10) * 1024 * FLOOD_CHUNK;
+  flood_sent = 0;
+  server = server_start ("server-ec", SERVER_FLOOD);
+  client = client_new (&recorder);
+  server_run (server);
+  start = g_get_monotonic_time ();
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (wait_until_done (&recorder));
+  /* Not a byte is read until the peer has sent everything and closed. */
+  deadline = g_get_monotonic_time () + 600 * G_USEC_PER_SEC;
+  while (!recorder.disconnected && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (recorder.disconnected);
+  g_assert_true (recorder.read_finished);
+  g_assert_cmpint (recorder.error, ==, -2);
+
+  available = qssl_socket_bytes_available (client);
+  g_test_message ("sent %" G_GUINT64_FORMAT ", bytes_available %" G_GINT64_FORMAT " after %.1f s",
+                  flood_sent, available, (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpuint (flood_sent, ==, flood_total);
+  g_assert_cmpint (available, ==, (gint64) flood_total);
+
+  all = qssl_socket_read_all (client);
+  data = g_bytes_get_data (all, &size);
+  g_test_message ("read_all %" G_GSIZE_FORMAT, size);
+  g_assert_cmpuint (size, ==, flood_total);
+  expected = g_malloc (FLOOD_CHUNK);
+  for (guint64 index = 0; index < flood_total / FLOOD_CHUNK; index++)
+    {
+      flood_chunk (index, expected);
+      if (memcmp (data + index * FLOOD_CHUNK, expected, FLOOD_CHUNK) != 0)
+        g_error ("chunk %" G_GUINT64_FORMAT " differs", index);
+    }
+  g_assert_cmpint (qssl_socket_bytes_available (client), ==, 0);
+  getrusage (RUSAGE_SELF, &usage);
+  g_test_message ("peak RSS %ld MiB, %.1f s in all", usage.ru_maxrss / 1024,
+                  (g_get_monotonic_time () - start) / 1e6);
+  recorder_clear (&recorder);
+}
+
 static void
 check_close (ServerBehaviour behaviour)
 {
@@ -1653,6 +1762,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/blocking/connect-timeout", test_wait_connect_timeout);
   g_test_add_func ("/qssl/socket/io/bulk-sha256", test_bulk_sha256);
   g_test_add_func ("/qssl/socket/io/read-buffer-limit", test_read_buffer_limit);
+  g_test_add_func ("/qssl/socket/io/huge-unread", test_huge_unread);
   g_test_add_func ("/qssl/socket/io/partial-read-announced-once", test_partial_read_announced_once);
   g_test_add_func ("/qssl/socket/io/lines-across-records", test_lines_across_records);
   g_test_add_func ("/qssl/socket/io/bound-buffer-with-data-waiting", test_bound_buffer_with_data_waiting);
