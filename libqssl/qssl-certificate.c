@@ -1914,22 +1914,29 @@ qssl_certificate_to_tls_certificate (QsslCertificate  *self,
                                      GError          **error)
 {
   g_autoptr(GBytes) pem = NULL;
+  g_autoptr(GBytes) key_pem = NULL;
   g_autoptr(GString) text = NULL;
+  GTlsCertificate *certificate;
 
   g_return_val_if_fail (QSSL_IS_CERTIFICATE (self), NULL);
   g_return_val_if_fail (private_key == NULL || QSSL_IS_KEY (private_key), NULL);
 
   pem = qssl_certificate_to_pem (self);
-  text = g_string_new_len (g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
   if (private_key != NULL)
     {
-      g_autoptr(GBytes) key_pem = qssl_key_to_pem (private_key, NULL, error);
-
+      key_pem = qssl_key_to_pem (private_key, NULL, error);
       if (key_pem == NULL)
         return NULL;
-      g_string_append_len (text, g_bytes_get_data (key_pem, NULL), g_bytes_get_size (key_pem));
     }
-  return g_tls_certificate_new_from_pem (text->str, text->len, error);
+  /* Sized once, so that no reallocation leaves a copy of the key behind;
+   * wiped below, as it holds the key in clear. */
+  text = g_string_sized_new (g_bytes_get_size (pem) + (key_pem ? g_bytes_get_size (key_pem) : 0) + 1);
+  g_string_append_len (text, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
+  if (key_pem != NULL)
+    g_string_append_len (text, g_bytes_get_data (key_pem, NULL), g_bytes_get_size (key_pem));
+  certificate = g_tls_certificate_new_from_pem (text->str, text->len, error);
+  _qssl_wipe (text->str, text->allocated_len);
+  return certificate;
 }
 
 /**

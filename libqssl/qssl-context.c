@@ -5,8 +5,11 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -36,27 +39,64 @@ struct _QsslContext
   GHashTable      *sessions;
 };
 
+/* Warns once per refused SSLKEYLOGFILE, not once per secret. */
+static void
+refuse_key_log (const char *path,
+                const char *reason)
+{
+  static GMutex lock;
+  static char *warned_path;
+
+  g_mutex_lock (&lock);
+  if (g_strcmp0 (warned_path, path) != 0)
+    {
+      g_free (warned_path);
+      warned_path = g_strdup (path);
+      g_warning ("SSLKEYLOGFILE %s not used (%s): TLS secrets are not logged", path, reason);
+    }
+  g_mutex_unlock (&lock);
+}
+
 /* SSLKEYLOGFILE: a debugging aid that lets Wireshark decrypt a capture.
- * Each line goes out in one append-mode write, so concurrent connections
- * (and processes) never interleave within a line. */
+ * Whoever controls the file reads the traffic, so it is only ever a regular
+ * file of our own, reached without following a symlink at its end (another
+ * user's link in /tmp must not redirect secrets) and created 0600. Each
+ * line goes out in one append-mode write, so concurrent connections (and
+ * processes) never interleave within a line. */
 static void
 write_key_log_line (const SSL  *ssl,
                     const char *line)
 {
   const char *path = g_getenv ("SSLKEYLOGFILE");
-  g_autofree char *text = NULL;
+  struct stat info;
+  struct iovec pieces[2];
   gsize length;
   int fd;
 
   if (path == NULL || *path == '\0')
     return;
-  fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  /* O_NONBLOCK: a FIFO put there must not hang the handshake. */
+  fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   if (fd < 0)
-    return;
-  text = g_strconcat (line, "\n", NULL);
-  length = strlen (text);
-  if (write (fd, text, length) != (gssize) length)
-    g_debug ("could not append to SSLKEYLOGFILE %s", path);
+    {
+      refuse_key_log (path, errno == ELOOP ? "a symbolic link" : g_strerror (errno));
+      return;
+    }
+  if (fstat (fd, &info) != 0 || !S_ISREG (info.st_mode))
+    refuse_key_log (path, "not a regular file");
+  else if (info.st_uid != geteuid ())
+    refuse_key_log (path, "owned by another user");
+  else
+    {
+      /* One writev(), not a copy of the secret with its newline. */
+      pieces[0].iov_base = (void *) line;
+      pieces[0].iov_len = strlen (line);
+      pieces[1].iov_base = (void *) "\n";
+      pieces[1].iov_len = 1;
+      length = pieces[0].iov_len + 1;
+      if (writev (fd, pieces, 2) != (gssize) length)
+        g_debug ("could not append to SSLKEYLOGFILE %s", path);
+    }
   close (fd);
 }
 

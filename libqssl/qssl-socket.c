@@ -26,6 +26,7 @@
 
 #include "qssl.h"
 #include "qssl-bio-private.h"
+#include "qssl-buffer-private.h"
 #include "qssl-certificate-private.h"
 #include "qssl-cipher-private.h"
 #include "qssl-configuration-private.h"
@@ -133,7 +134,7 @@ struct _QsslSocket
   GPtrArray          *ocsp_responses;
 
   /* Plaintext buffers: read_buffer[read_offset..] is unread. */
-  GByteArray         *read_buffer;
+  QsslBuffer         *read_buffer;
   gsize               read_offset;
   /* With an unbounded buffer, decrypted plaintext stays in OpenSSL until
    * read() copies it straight into the caller's buffer (see
@@ -150,7 +151,7 @@ struct _QsslSocket
   gboolean            deferred_clean;
   char               *deferred_protocol_error;
   gint64              read_buffer_size;
-  GByteArray         *write_buffer;
+  QsslBuffer         *write_buffer;
   gboolean            read_channel_finished;
   gboolean            pending_close;
 
@@ -233,7 +234,8 @@ static gboolean qssl_socket_close_fn (GIOStream *io_stream, GCancellable *cancel
 static void drive (QsslSocket *self, GIOCondition condition);
 static void start_encryption (QsslSocket *self, QsslMode mode);
 static void close_connection (QsslSocket *self, gboolean send_close_notify);
-static void keep_held_plaintext (QsslSocket *self);
+static gboolean keep_held_plaintext (QsslSocket  *self,
+                                     GError     **error);
 
 /* Construction */
 
@@ -392,7 +394,7 @@ reset_connection (QsslSocket *self)
     SSL_set_shutdown (self->ssl, SSL_get_shutdown (self->ssl) | SSL_SENT_SHUTDOWN);
   /* Plaintext that arrived stays readable after the connection ends. */
   if (self->ssl != NULL && self->openssl_depth == 0)
-    keep_held_plaintext (self);
+    keep_held_plaintext (self, NULL);
   if (self->ssl != NULL && self->openssl_depth > 0)
     {
       /* Inside an OpenSSL callback: the fd closes next, so cut the BIO
@@ -413,7 +415,7 @@ reset_connection (QsslSocket *self)
   self->read_starved = FALSE;
   self->deferred_finish = FALSE;
   g_clear_pointer (&self->deferred_protocol_error, g_free);
-  g_byte_array_set_size (self->write_buffer, 0);
+  _qssl_buffer_clear (self->write_buffer, TRUE);
   clear_source (&self->emit_idle);
   clear_source (&self->pending_idle);
   self->pending_bytes_written = 0;
@@ -451,9 +453,9 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->ocsp_responses, g_ptr_array_unref);
   g_clear_pointer (&self->pending_alerts, g_array_unref);
   g_clear_pointer (&self->retired_ssl, SSL_free);
-  g_clear_pointer (&self->read_buffer, g_byte_array_unref);
+  g_clear_pointer (&self->read_buffer, _qssl_buffer_free);
   g_free (self->deferred_protocol_error);
-  g_clear_pointer (&self->write_buffer, g_byte_array_unref);
+  g_clear_pointer (&self->write_buffer, _qssl_buffer_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->input_stream);
   g_clear_object (&self->output_stream);
@@ -889,8 +891,8 @@ qssl_socket_init (QsslSocket *self)
   self->configuration = qssl_configuration_get_default ();
   self->handshake_errors = _qssl_error_list_new ();
   self->ocsp_responses = g_ptr_array_new_with_free_func (g_object_unref);
-  self->read_buffer = g_byte_array_new ();
-  self->write_buffer = g_byte_array_new ();
+  self->read_buffer = _qssl_buffer_new ();
+  self->write_buffer = _qssl_buffer_new ();
   self->network_protocol = QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP;
   self->error = QSSL_SOCKET_ERROR_UNKNOWN_SOCKET;
 }
@@ -1200,7 +1202,7 @@ connect_to_host (QsslSocket               *self,
   reset_connection (self);
   g_ptr_array_set_size (self->handshake_errors, 0);
   _qssl_configuration_clear_session_state (self->configuration);
-  g_byte_array_set_size (self->read_buffer, 0);
+  _qssl_buffer_clear (self->read_buffer, TRUE);
   self->read_offset = 0;
   g_free (self->host_name);
   self->host_name = g_strdup (host_name);
@@ -1924,7 +1926,7 @@ start_encryption (QsslSocket *self,
     if (buffered (self) > 0)
       {
         prefix = g_bytes_new (self->read_buffer->data + self->read_offset, buffered (self));
-        g_byte_array_set_size (self->read_buffer, 0);
+        _qssl_buffer_clear (self->read_buffer, TRUE);
         self->read_offset = 0;
       }
     bio = _qssl_bio_new (g_socket_get_fd (gsocket (self)), prefix);
@@ -2102,24 +2104,30 @@ store_session_state (QsslSocket *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_CERTIFICATE]);
 }
 
+/* ignore_ssl_errors() for this handshake accepts whatever the list says:
+ * the documented contract is that calling it from the ssl-errors handler
+ * continues the handshake. (Qt's code lets a non-empty list mask it, so an
+ * application that set a list for one certificate could not accept another
+ * one the user had confirmed.) Otherwise a non-empty list must hold every
+ * error. */
 static gboolean
 errors_ignored (QsslSocket *self)
 {
-  if (self->ignore_list != NULL && self->ignore_list->len > 0)
+  if (self->ignore_all)
+    return TRUE;
+  if (self->ignore_list == NULL || self->ignore_list->len == 0)
+    return FALSE;
+  for (guint i = 0; i < self->handshake_errors->len; i++)
     {
-      for (guint i = 0; i < self->handshake_errors->len; i++)
-        {
-          gboolean listed = FALSE;
+      gboolean listed = FALSE;
 
-          for (guint j = 0; j < self->ignore_list->len && !listed; j++)
-            listed = qssl_error_equal (g_ptr_array_index (self->handshake_errors, i),
-                                       g_ptr_array_index (self->ignore_list, j));
-          if (!listed)
-            return FALSE;
-        }
-      return TRUE;
+      for (guint j = 0; j < self->ignore_list->len && !listed; j++)
+        listed = qssl_error_equal (g_ptr_array_index (self->handshake_errors, i),
+                                   g_ptr_array_index (self->ignore_list, j));
+      if (!listed)
+        return FALSE;
     }
-  return self->ignore_all;
+  return TRUE;
 }
 
 static void pump_write (QsslSocket *self);
@@ -2297,6 +2305,9 @@ do_handshake (QsslSocket *self)
  * Lets the handshake go on despite verification errors: called in a
  * #QsslSocket::ssl-errors handler it holds for that handshake; called before
  * connecting it holds for the next one only, never for later connections.
+ * It accepts every error even when a list given to
+ * [method@Qssl.Socket.ignore_ssl_errors_list] does not cover them (Qt's
+ * code lets such a list take precedence; its documentation does not).
  * Use with care: the peer's identity is then not established.
  *
  * Mirrors `QSslSocket::ignoreSslErrors()`.
@@ -2321,6 +2332,9 @@ qssl_socket_ignore_ssl_errors (QsslSocket *self)
  *
  * Ignores exactly these errors: the handshake goes on only if every error
  * found is in @errors. Replaces an earlier list; an empty list clears it.
+ * Unlike [method@Qssl.Socket.ignore_ssl_errors], the list is kept for later
+ * connections of this socket, as in Qt; it can be given before connecting
+ * or from a #QsslSocket::ssl-errors handler.
  *
  * Mirrors `QSslSocket::ignoreSslErrors(const QList<QSslError> &)`.
  *
@@ -2539,33 +2553,51 @@ available (QsslSocket *self)
 
 /* Moves what OpenSSL holds decrypted into the buffer: no network I/O, as
  * the record is already decrypted. For line reads and peeks, which need the
- * bytes in one place, and before the SSL goes away. */
-static void
-keep_held_plaintext (QsslSocket *self)
+ * bytes in one place, and before the SSL goes away. FALSE if the buffer
+ * cannot grow: the rest then stays in OpenSSL. */
+static gboolean
+keep_held_plaintext (QsslSocket  *self,
+                     GError     **error)
 {
   gsize held;
 
   if (self->ssl == NULL || !self->encrypted)
-    return;
+    return TRUE;
   while ((held = SSL_pending (self->ssl)) > 0)
     {
-      gsize old_length = self->read_buffer->len;
+      gsize old_length;
+      guint8 *tail;
       size_t n = 0;
 
-      if (self->read_offset > 0 && self->read_offset == old_length)
+      if (self->read_offset > 0 && self->read_offset == self->read_buffer->len)
         {
-          old_length = 0;
+          _qssl_buffer_truncate (self->read_buffer, 0);
           self->read_offset = 0;
         }
-      g_byte_array_set_size (self->read_buffer, old_length + held);
+      old_length = self->read_buffer->len;
+      tail = _qssl_buffer_extend (self->read_buffer, held, error);
+      if (tail == NULL)
+        return FALSE;
       ERR_clear_error ();
-      if (SSL_read_ex (self->ssl, self->read_buffer->data + old_length, held, &n) != 1)
+      if (SSL_read_ex (self->ssl, tail, held, &n) != 1)
         n = 0;
-      g_byte_array_set_size (self->read_buffer, old_length + n);
+      _qssl_buffer_truncate (self->read_buffer, old_length + n);
       if (n == 0)
         break;
     }
   self->held_announced = FALSE;
+  return TRUE;
+}
+
+/* The read buffer could not grow: the connection ends with an error rather
+ * than losing data. What is buffered stays readable. */
+static void
+fail_buffer (QsslSocket *self,
+             GError     *error)
+{
+  set_error (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, error->message);
+  if (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING)
+    close_connection (self, FALSE);
 }
 
 static gboolean
@@ -2761,7 +2793,7 @@ pump_write (QsslSocket *self)
     }
   if (sent_total > 0)
     {
-      g_byte_array_remove_range (self->write_buffer, 0, sent_total);
+      _qssl_buffer_consume (self->write_buffer, sent_total);
       self->pending_bytes_written += sent_total;
       schedule_emission (self);
     }
@@ -2856,7 +2888,15 @@ pump_read_through (QsslSocket *self)
       /* OpenSSL holds one decrypted record at a time: one that was
        * announced and is still unread moves aside for the next. */
       if (self->held_announced && SSL_pending (self->ssl) > 0)
-        keep_held_plaintext (self);
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!keep_held_plaintext (self, &error))
+            {
+              fail_buffer (self, error);
+              return;
+            }
+        }
       ERR_clear_error ();
       result = SSL_peek_ex (self->ssl, &byte, 1, &n);
       if (result == 1)
@@ -2889,27 +2929,34 @@ pump_read (QsslSocket *self)
    * whole pump at once, instead of growing by doubling and copying. */
   if (self->read_buffer->len == 0 && self->read_buffer_size == 0)
     {
-      g_byte_array_unref (self->read_buffer);
-      self->read_buffer = g_byte_array_sized_new (PUMP_LIMIT);
+      _qssl_buffer_clear (self->read_buffer, TRUE);
+      _qssl_buffer_reserve (self->read_buffer, PUMP_LIMIT, NULL);
       self->read_offset = 0;
     }
 
   while ((self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size) &&
          got < PUMP_LIMIT)
     {
-      gsize old_length = self->read_buffer->len;
+      gsize old_length;
       gsize room = READ_CHUNK;
+      guint8 *tail;
+      g_autoptr(GError) error = NULL;
 
       if (self->read_buffer_size > 0)
         room = MIN (room, (gsize) (self->read_buffer_size - buffered (self)));
       /* Keep the buffer from growing forever when the reader keeps up. */
       if (self->read_offset > 0 && self->read_offset == self->read_buffer->len)
         {
-          g_byte_array_set_size (self->read_buffer, 0);
+          _qssl_buffer_truncate (self->read_buffer, 0);
           self->read_offset = 0;
-          old_length = 0;
         }
-      g_byte_array_set_size (self->read_buffer, old_length + room);
+      old_length = self->read_buffer->len;
+      tail = _qssl_buffer_extend (self->read_buffer, room, &error);
+      if (tail == NULL)
+        {
+          fail_buffer (self, error);
+          return;
+        }
 
       if (self->encrypted)
         {
@@ -2917,8 +2964,8 @@ pump_read (QsslSocket *self)
           int result;
 
           ERR_clear_error ();
-          result = SSL_read_ex (self->ssl, self->read_buffer->data + old_length, room, &n);
-          g_byte_array_set_size (self->read_buffer, old_length + n);
+          result = SSL_read_ex (self->ssl, tail, room, &n);
+          _qssl_buffer_truncate (self->read_buffer, old_length + n);
           if (result == 1)
             {
               got += n;
@@ -2930,11 +2977,9 @@ pump_read (QsslSocket *self)
         }
       else
         {
-          g_autoptr(GError) error = NULL;
-          gssize n = g_socket_receive (gsocket (self), (char *) self->read_buffer->data + old_length,
-                                       room, NULL, &error);
+          gssize n = g_socket_receive (gsocket (self), (char *) tail, room, NULL, &error);
 
-          g_byte_array_set_size (self->read_buffer, old_length + MAX (n, 0));
+          _qssl_buffer_truncate (self->read_buffer, old_length + MAX (n, 0));
           if (n > 0)
             {
               got += n;
@@ -3042,6 +3087,7 @@ qssl_socket_write (QsslSocket   *self,
 
   g_return_val_if_fail (QSSL_IS_SOCKET (self), -1);
   g_return_val_if_fail (data != NULL || size == 0, -1);
+  g_return_val_if_fail (size <= G_MAXSSIZE, -1);
 
   if (self->state == QSSL_SOCKET_STATE_UNCONNECTED || self->pending_close)
     return -1;
@@ -3070,7 +3116,18 @@ qssl_socket_write (QsslSocket   *self,
         }
     }
   if (sent < size)
-    g_byte_array_append (self->write_buffer, data + sent, size - sent);
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* What the buffer cannot take is refused, never dropped unseen: the
+       * caller gets a short count or -1. */
+      if (!_qssl_buffer_append (self->write_buffer, data + sent, size - sent, &error))
+        {
+          record_error (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, error->message);
+          update_watch (self);
+          return sent > 0 ? (gssize) sent : -1;
+        }
+    }
   update_watch (self);
   return size;
 }
@@ -3190,8 +3247,7 @@ qssl_socket_read (QsslSocket *self,
           /* All read: give the storage back. A pump grows the buffer by
            * READ_CHUNK even for one byte, and an idle connection should
            * not keep that. */
-          g_byte_array_unref (self->read_buffer);
-          self->read_buffer = g_byte_array_new ();
+          _qssl_buffer_clear (self->read_buffer, TRUE);
           self->read_offset = 0;
         }
     }
@@ -3262,7 +3318,7 @@ line_length (QsslSocket *self)
 
   /* Lines need the bytes in one place. */
   if (held_plaintext (self) > 0)
-    keep_held_plaintext (self);
+    keep_held_plaintext (self, NULL);
   if (buffered (self) == 0)
     return -1;
   start = self->read_buffer->data + self->read_offset;
@@ -3340,7 +3396,7 @@ qssl_socket_peek_bytes (QsslSocket *self,
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
   if (held_plaintext (self) > 0)
-    keep_held_plaintext (self);
+    keep_held_plaintext (self, NULL);
   if (buffered (self) == 0)
     return g_bytes_new (NULL, 0);
   return g_bytes_new (self->read_buffer->data + self->read_offset, MIN (max_size, buffered (self)));
@@ -3519,7 +3575,7 @@ qssl_socket_set_read_buffer_size (QsslSocket *self,
     return;
   /* A bound counts the socket's buffer: what OpenSSL holds goes there. */
   if (size > 0 && self->read_buffer_size == 0 && self->ssl != NULL && self->openssl_depth == 0)
-    keep_held_plaintext (self);
+    keep_held_plaintext (self, NULL);
   self->read_buffer_size = size;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_BUFFER_SIZE]);
   update_watch (self);
@@ -3655,7 +3711,7 @@ qssl_socket_close (QsslSocket *self)
 
   g_signal_emit (self, signals[SIGNAL_ABOUT_TO_CLOSE], 0);
   qssl_socket_disconnect_from_host (self);
-  g_byte_array_set_size (self->read_buffer, 0);
+  _qssl_buffer_clear (self->read_buffer, TRUE);
   self->read_offset = 0;
 }
 
