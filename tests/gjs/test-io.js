@@ -1,0 +1,192 @@
+// Every call that moves plaintext in or out of a QsslSocket, from GJS through
+// the bindings/gjs helper: the bytes that come out are exactly the bytes the
+// peer sent, for 0 bytes up to 1 MiB held in the socket's buffer, and
+// read(n) never gives more than n. TAP output.
+import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
+import System from 'system';
+import Qssl from '../../bindings/gjs/qssl.js';
+
+const pki = GLib.getenv('QSSL_TEST_PKI');
+const file = name => GLib.file_get_contents(`${pki}/${name}`)[1];
+const pem = Qssl.EncodingFormat.PEM;
+const SIZES = [0, 1, 6, 10 * 1024, 1024 * 1024];
+
+function runUntil(predicate, timeoutMs = 60000) {
+    const context = GLib.MainContext.default();
+    const deadline = GLib.get_monotonic_time() + timeoutMs * 1000;
+    // Bounds each blocking iteration: some conditions change without a source firing.
+    const wake = GLib.timeout_add(GLib.PRIORITY_DEFAULT, 50, () => GLib.SOURCE_CONTINUE);
+    while (!predicate() && GLib.get_monotonic_time() < deadline)
+        context.iteration(true);
+    GLib.source_remove(wake);
+    return predicate();
+}
+
+const results = [];
+function check(name, ok) {
+    results.push([name, Boolean(ok)]);
+}
+
+function equal(a, b) {
+    if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array) || a.length !== b.length)
+        return false;
+    for (let i = 0; i < a.length; i++) {
+        if (a[i] !== b[i])
+            return false;
+    }
+    return true;
+}
+
+function concat(chunks) {
+    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+        out.set(c, at);
+        at += c.length;
+    }
+    return out;
+}
+
+// Bytes that differ from position to position and from call to call
+// (xorshift32, seeded from GLib).
+function randomBytes(size) {
+    const data = new Uint8Array(size);
+    let x = GLib.random_int_range(1, 0x7fffffff);
+    for (let i = 0; i < size; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        data[i] = x & 0xff;
+    }
+    return data;
+}
+
+// The peer: a server-side QsslSocket that sends its payload once encrypted
+// and keeps what it receives.
+const serverConfig = Qssl.Configuration.get_default();
+serverConfig.set_local_certificate_chain(Qssl.Certificate.list_from_data(file('server-ec-chain.pem'), pem));
+serverConfig.set_private_key(Qssl.Key.new_from_data(file('server-ec.key'), Qssl.KeyAlgorithm.EC, pem,
+    Qssl.KeyType.PRIVATE_KEY, null));
+const service = new Gio.SocketService();
+const port = service.add_any_inet_port(null);
+let peer = null;
+service.connect('incoming', (_service, connection) => {
+    const state = peer;
+    const sock = Qssl.Socket.new_from_socket(connection.get_socket());
+    state.socket = sock;
+    state.connection = connection;
+    sock.set_ssl_configuration(serverConfig);
+    sock.connect('encrypted', s => {
+        if (state.payload.length > 0)
+            s.write(state.payload);
+    });
+    sock.connect('ready-read', s => state.received.push(s.read_all().toArray()));
+    sock.start_server_encryption();
+    return true;
+});
+service.start();
+
+const clientConfig = Qssl.Configuration.get_default();
+clientConfig.set_ca_certificates([Qssl.Certificate.new_from_data(file('ca.pem'), pem)]);
+
+// A client with @payload.length bytes from the peer waiting in its buffer.
+function connect(payload) {
+    peer = {payload, received: [], socket: null};
+    const client = new Qssl.Socket();
+    client.set_ssl_configuration(clientConfig);
+    client.connect_to_host_encrypted('localhost', port, Qssl.NetworkLayerProtocol.IPV4);
+    if (!runUntil(() => client.is_encrypted && client.bytes_available() >= payload.length))
+        throw new Error(`no ${payload.length} bytes from the peer`);
+    return client;
+}
+
+function finish(client) {
+    client.abort();
+    if (peer.socket)
+        peer.socket.abort();
+}
+
+for (const size of SIZES) {
+    const payload = randomBytes(size);
+    let client = connect(payload);
+    check(`${size}: all buffered`, client.bytes_available() === size);
+    const none = client.read(0);
+    check(`${size}: read(0) is empty`, none instanceof Uint8Array && none.length === 0);
+    const chunks = [];
+    let ok = true;
+    for (const n of [1, 6, 10 * 1024, 1024 * 1024]) {
+        const before = chunks.reduce((total, c) => total + c.length, 0);
+        const chunk = client.read(n);
+        ok = ok && chunk instanceof Uint8Array && chunk.length === Math.min(n, size - before);
+        chunks.push(chunk);
+    }
+    check(`${size}: read(n) returns at most n`, ok);
+    check(`${size}: read() returns exactly what was sent`, equal(concat(chunks), payload));
+    check(`${size}: nothing left`, client.bytes_available() === 0 && client.read(10).length === 0);
+    finish(client);
+
+    client = connect(payload);
+    check(`${size}: peek_bytes(0)`, client.peek_bytes(0).toArray().length === 0);
+    check(`${size}: peek_bytes(all)`, equal(client.peek_bytes(size + 10).toArray(), payload));
+    check(`${size}: peek_bytes(6)`, equal(client.peek_bytes(6).toArray(), payload.slice(0, 6)));
+    check(`${size}: peeking takes nothing`, client.bytes_available() === size);
+    check(`${size}: read_bytes(0)`, client.read_bytes(0).toArray().length === 0);
+    check(`${size}: read_bytes(6)`, equal(client.read_bytes(6).toArray(), payload.slice(0, 6)));
+    check(`${size}: read_all() the rest`, equal(client.read_all().toArray(), payload.slice(6)));
+    check(`${size}: read_all() then empty`, client.read_all().toArray().length === 0);
+
+    // Writing: write() and write_bytes() deliver exactly.
+    const data = randomBytes(size);
+    check(`${size}: write() returns the size`, client.write(data) === size);
+    check(`${size}: write_bytes() returns the size`, client.write_bytes(new GLib.Bytes(data)) === size);
+    check(`${size}: the peer got both, exactly`,
+        runUntil(() => concat(peer.received).length >= 2 * size) &&
+        equal(concat(peer.received), concat([data, data])));
+    finish(client);
+}
+
+// read_line
+{
+    const text = new TextEncoder();
+    const lines = ['\n', 'a\n', `${'x'.repeat(10 * 1024)}\n`, `${'y'.repeat(1024 * 1024)}\n`, 'no newline'];
+    const payload = text.encode(lines.join(''));
+    const client = connect(payload);
+    const line = max => new TextDecoder().decode(client.read_line(max).toArray());
+    check('can_read_line', client.can_read_line());
+    check('read_line empty line', line(0) === '\n');
+    check('read_line(1) bounds the line', line(1) === 'a');
+    check('read_line rest of the line', line(0) === '\n');
+    check('read_line 10 kB', line(0) === lines[2]);
+    check('read_line 1 MiB', line(0) === lines[3]);
+    check('no whole line left', !client.can_read_line());
+    check('read_line without newline', line(0) === 'no newline');
+    check('read_line left nothing', client.bytes_available() === 0);
+    finish(client);
+}
+
+// An (out) argument beside a GError: wait_for_new_connection's timed_out.
+{
+    const server = Qssl.Server.new();
+    server.set_ssl_configuration(serverConfig);
+    server.listen(null, 0);
+    let timedOut = false;
+    try {
+        server.wait_for_new_connection(10);
+    } catch (e) {
+        timedOut = e.matches(Qssl.socket_error_quark(), Qssl.SocketError.SOCKET_TIMEOUT);
+    }
+    check('wait_for_new_connection times out with an error', timedOut);
+    server.close();
+}
+
+service.stop();
+
+print(`1..${results.length}`);
+let failed = 0;
+results.forEach(([name, ok], i) => {
+    if (!ok)
+        failed++;
+    print(`${ok ? 'ok' : 'not ok'} ${i + 1} ${name}`);
+});
+System.exit(failed ? 1 : 0);
