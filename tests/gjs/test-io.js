@@ -71,8 +71,12 @@ serverConfig.set_private_key(Qssl.Key.new_from_data(file('server-ec.key'), Qssl.
 const service = new Gio.SocketService();
 const port = service.add_any_inet_port(null);
 let peer = null;
+// Every peer stays reachable: a wrapper that GJS collects cannot run the
+// ready-read handler of a socket that is still alive.
+const peers = [];
 service.connect('incoming', (_service, connection) => {
     const state = peer;
+    peers.push(state);
     const sock = Qssl.Socket.new_from_socket(connection.get_socket());
     state.socket = sock;
     state.connection = connection;
@@ -177,7 +181,26 @@ for (const size of SIZES) {
         timedOut = e.matches(Qssl.socket_error_quark(), Qssl.SocketError.SOCKET_TIMEOUT);
     }
     check('wait_for_new_connection times out with an error', timedOut);
+    // A real client (openssl s_client, its stdin kept open) while it blocks.
+    const sClient = Gio.Subprocess.new(['openssl', 's_client', '-quiet', '-connect',
+        `127.0.0.1:${server.get_server_port()}`], Gio.SubprocessFlags.STDIN_PIPE |
+        Gio.SubprocessFlags.STDOUT_SILENCE | Gio.SubprocessFlags.STDERR_SILENCE);
+    const [pending, timedOutFlag] = server.wait_for_new_connection(60000);
+    check('wait_for_new_connection returns [true, false]', pending === true && timedOutFlag === false);
+    const accepted = server.next_pending_connection();
+    check('the pending connection is encrypted', accepted !== null && accepted.is_encrypted);
+    accepted.abort();
+    sClient.force_exit();
+    sClient.wait(null);
     server.close();
+}
+
+// (out) arguments: import_pkcs12's key, certificate and CA list.
+{
+    const [ok, key, certificate, cas] = Qssl.Certificate.import_pkcs12(file('server-rsa.p12'), 'secret');
+    check('import_pkcs12 returns its out-arguments', ok === true &&
+        key.get_algorithm() === Qssl.KeyAlgorithm.RSA &&
+        certificate.equal(Qssl.Certificate.new_from_data(file('server-rsa.pem'), pem)) && cas.length === 2);
 }
 
 service.stop();
