@@ -12,6 +12,7 @@ import time
 import pytest
 from gi.repository import GLib, Qssl
 
+from conftest import SERVER_HANDSHAKE_TIMEOUT_MS
 from test_socket import client_configuration, run_until, server_configuration
 
 SIZES = [0, 1, 6, 10 * 1024, 1024 * 1024]
@@ -157,6 +158,7 @@ def test_wait_for_new_connection_out_argument(pki):
     GLib.Error in Python."""
     server = Qssl.Server.new()
     server.set_ssl_configuration(server_configuration(pki, "server-ec"))
+    server.set_handshake_timeout(SERVER_HANDSHAKE_TIMEOUT_MS)
     server.listen(None, 0)
     try:
         with pytest.raises(GLib.Error) as info:
