@@ -3216,9 +3216,14 @@ read_directly (QsslSocket *self,
  * qssl_socket_read:
  * @self: a #QsslSocket
  * @buffer: (array length=size) (element-type guint8) (out caller-allocates): where to put the data
- * @size: the most to read
+ * @size: (in): the most to read, the size of @buffer
  *
  * Reads buffered plaintext without blocking.
+ *
+ * PyGObject and GJS cannot fill a buffer the caller allocates: there the
+ * Python override and the GJS helper (`bindings/gjs/qssl.js`) make
+ * `read(size)` return at most @size bytes, as
+ * [method@Qssl.Socket.read_bytes] does.
  *
  * Mirrors `QIODevice::read(char *, qint64)`.
  *

@@ -495,6 +495,22 @@ test_verify_wrong_host (void)
   check_failure ("wrong-host", FALSE, codes, G_N_ELEMENTS (codes));
 }
 
+/* A CA-issued certificate for "localhost\0.evil.test" is not one for
+ * "localhost". */
+static void
+test_verify_nul_in_san (void)
+{
+  const QsslErrorCode codes[] = { QSSL_ERROR_CODE_HOST_NAME_MISMATCH };
+  check_failure ("nul-in-san", FALSE, codes, G_N_ELEMENTS (codes));
+}
+
+static void
+test_verify_nul_in_cn (void)
+{
+  const QsslErrorCode codes[] = { QSSL_ERROR_CODE_HOST_NAME_MISMATCH };
+  check_failure ("nul-in-cn", FALSE, codes, G_N_ELEMENTS (codes));
+}
+
 static void
 test_verify_self_signed (void)
 {
@@ -1740,6 +1756,8 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/verify/expired", test_verify_expired);
   g_test_add_func ("/qssl/socket/verify/not-yet-valid", test_verify_not_yet_valid);
   g_test_add_func ("/qssl/socket/verify/wrong-host", test_verify_wrong_host);
+  g_test_add_func ("/qssl/socket/verify/nul-in-san", test_verify_nul_in_san);
+  g_test_add_func ("/qssl/socket/verify/nul-in-cn", test_verify_nul_in_cn);
   g_test_add_func ("/qssl/socket/verify/self-signed", test_verify_self_signed);
   g_test_add_func ("/qssl/socket/verify/unknown-ca", test_verify_unknown_ca);
   g_test_add_func ("/qssl/socket/verify/missing-intermediate", test_verify_missing_intermediate);

@@ -3,6 +3,7 @@
 // GSocketConnection's connect(address) method hides GObject's
 // connect(signal, handler) on every socket connection; QsslSocket is one, and
 // Qt users connect signals first. A string first argument means a signal.
+// Also: read(size) that works (see below), and ignore_ssl_errors_list.
 import GObject from 'gi://GObject';
 import Gio from 'gi://Gio';
 import Qssl from 'gi://Qssl?version=1.0';
@@ -14,6 +15,13 @@ Qssl.Socket.prototype.connect = function (...args) {
     if (typeof args[0] === 'string')
         return signalConnect.apply(this, args);
     return socketConnect.apply(this, args);
+};
+
+// qssl_socket_read() fills a buffer the caller allocates; GJS 1.74 cannot
+// call that ("not supported for (out caller-allocates)"). read(size) returns
+// at most size buffered bytes as a Uint8Array, like read_bytes().
+Qssl.Socket.prototype.read = function (size) {
+    return this.read_bytes(size).toArray();
 };
 
 // ignore_ssl_errors_list takes a GPtrArray of QsslError. The typelib marks
