@@ -21,5 +21,6 @@
 #include <libqssl/qssl-configuration.h>
 #include <libqssl/qssl-socket.h>
 #include <libqssl/qssl-server.h>
+#include <libqssl/qssl-backend.h>
 
 #undef __QSSL_INSIDE__
