@@ -22,5 +22,7 @@
 #include <libqssl/qssl-socket.h>
 #include <libqssl/qssl-server.h>
 #include <libqssl/qssl-backend.h>
+#include <libqssl/qssl-dtls.h>
+#include <libqssl/qssl-dtls-client-verifier.h>
 
 #undef __QSSL_INSIDE__
