@@ -44,3 +44,32 @@ gboolean         _qssl_dtls_check_cookie_hash  (GChecksumType     hash,
                                                 GError          **error);
 
 G_END_DECLS
+
+/* What QsslDtlsServer and QsslDtlsConnection share. */
+#include "qssl-dtls-server.h"
+
+G_BEGIN_DECLS
+
+/* The largest plaintext one datagram carries now. */
+gsize               _qssl_dtls_get_data_mtu            (QsslDtls           *self);
+
+/* A server-side connection on the server's socket; the server feeds it. */
+QsslDtlsConnection *_qssl_dtls_connection_new_server   (QsslDtlsServer     *server,
+                                                        GSocket            *socket,
+                                                        GInetAddress       *address,
+                                                        guint16             port,
+                                                        QsslConfiguration  *configuration,
+                                                        guint               idle_timeout);
+void                _qssl_dtls_connection_feed         (QsslDtlsConnection *self,
+                                                        GBytes             *datagram);
+/* Called by a server-side connection: its handshake completed (emit
+ * new-connection), or it is over (forget it). */
+void                _qssl_dtls_server_connection_ready (QsslDtlsServer     *self,
+                                                        QsslDtlsConnection *connection);
+void                _qssl_dtls_server_forget           (QsslDtlsServer     *self,
+                                                        QsslDtlsConnection *connection);
+void                _qssl_dtls_server_psk_required     (QsslDtlsServer     *self,
+                                                        QsslDtlsConnection *connection,
+                                                        QsslPreSharedKeyAuthenticator *authenticator);
+
+G_END_DECLS

@@ -1727,3 +1727,9 @@ qssl_dtls_get_dtls_error_string (QsslDtls *self)
 
   return self->error_string != NULL ? self->error_string : "";
 }
+
+gsize
+_qssl_dtls_get_data_mtu (QsslDtls *self)
+{
+  return self->ssl != NULL ? DTLS_get_data_mtu (self->ssl) : 0;
+}

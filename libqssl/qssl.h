@@ -24,5 +24,7 @@
 #include <libqssl/qssl-backend.h>
 #include <libqssl/qssl-dtls.h>
 #include <libqssl/qssl-dtls-client-verifier.h>
+#include <libqssl/qssl-dtls-connection.h>
+#include <libqssl/qssl-dtls-server.h>
 
 #undef __QSSL_INSIDE__

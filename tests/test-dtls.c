@@ -911,6 +911,701 @@ test_datagram_larger_than_mtu (void)
   g_assert_true (wait_for_count (client->received, 1));
 }
 
+/* ---------------------------------------------------------------------- */
+/* QsslDtlsServer and QsslDtlsConnection */
+
+typedef struct
+{
+  QsslDtlsConnection *connection;
+  gboolean            done;
+  GError             *error;
+  GPtrArray          *received;   /* char * */
+  gboolean            closed;
+  gboolean            ignore_errors;
+  guint               ssl_errors;
+} Client;
+
+static void
+on_client_received (QsslDtlsConnection *connection,
+                    GBytes             *datagram,
+                    gpointer            user_data)
+{
+  Client *client = user_data;
+
+  g_ptr_array_add (client->received, g_strndup (g_bytes_get_data (datagram, NULL), g_bytes_get_size (datagram)));
+}
+
+static void
+on_client_closed (QsslDtlsConnection *connection,
+                  gpointer            user_data)
+{
+  ((Client *) user_data)->closed = TRUE;
+}
+
+static void
+on_client_ssl_errors (QsslDtlsConnection *connection,
+                      GPtrArray          *errors,
+                      gpointer            user_data)
+{
+  Client *client = user_data;
+
+  client->ssl_errors++;
+  g_assert_cmpuint (errors->len, >, 0);
+  if (client->ignore_errors)
+    qssl_dtls_connection_ignore_ssl_errors (connection);
+}
+
+static void
+on_handshake_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Client *client = user_data;
+
+  qssl_dtls_connection_handshake_finish (QSSL_DTLS_CONNECTION (source), result, &client->error);
+  client->done = TRUE;
+}
+
+static Client *
+client_new (guint16            port,
+            const char        *verification_name,
+            QsslConfiguration *configuration)
+{
+  Client *client = g_new0 (Client, 1);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+
+  client->connection = qssl_dtls_connection_new_client (loopback, port, verification_name, configuration);
+  client->received = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (client->connection, "received", G_CALLBACK (on_client_received), client);
+  g_signal_connect (client->connection, "closed", G_CALLBACK (on_client_closed), client);
+  g_signal_connect (client->connection, "ssl-errors", G_CALLBACK (on_client_ssl_errors), client);
+  return client;
+}
+
+static void
+client_start (Client *client)
+{
+  qssl_dtls_connection_handshake_async (client->connection, NULL, on_handshake_done, client);
+}
+
+static void
+client_free (Client *client)
+{
+  g_object_unref (client->connection);
+  g_ptr_array_unref (client->received);
+  g_clear_error (&client->error);
+  g_free (client);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Client, client_free)
+
+static void
+client_send (Client     *client,
+             const char *text)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (qssl_dtls_connection_send (client->connection, bytes, &error));
+  g_assert_no_error (error);
+}
+
+typedef struct
+{
+  QsslDtlsServer *server;
+  GPtrArray      *connections;   /* QsslDtlsConnection, in new-connection order */
+  guint           closed;
+  guint           received;
+} EchoServer;
+
+static void
+on_echo_received (QsslDtlsConnection *connection,
+                  GBytes             *datagram,
+                  gpointer            user_data)
+{
+  EchoServer *echo = user_data;
+  g_autoptr(GError) error = NULL;
+
+  echo->received++;
+  g_assert_true (qssl_dtls_connection_send (connection, datagram, &error));
+  g_assert_no_error (error);
+}
+
+static void
+on_echo_closed (QsslDtlsConnection *connection,
+                gpointer            user_data)
+{
+  ((EchoServer *) user_data)->closed++;
+}
+
+static void
+on_new_connection (QsslDtlsServer     *server,
+                   QsslDtlsConnection *connection,
+                   gpointer            user_data)
+{
+  EchoServer *echo = user_data;
+
+  g_assert_true (qssl_dtls_connection_is_encrypted (connection));
+  g_ptr_array_add (echo->connections, g_object_ref (connection));
+  g_signal_connect (connection, "received", G_CALLBACK (on_echo_received), echo);
+  g_signal_connect (connection, "closed", G_CALLBACK (on_echo_closed), echo);
+}
+
+static void
+on_server_psk (QsslDtlsServer                *server,
+               QsslDtlsConnection            *connection,
+               QsslPreSharedKeyAuthenticator *authenticator,
+               gpointer                       user_data)
+{
+  g_autoptr(GBytes) identity = qssl_pre_shared_key_authenticator_get_identity (authenticator);
+  g_autoptr(GBytes) key = g_bytes_new_static (psk_key, sizeof psk_key);
+
+  g_assert_cmpmem (g_bytes_get_data (identity, NULL), g_bytes_get_size (identity), PSK_IDENTITY,
+                   strlen (PSK_IDENTITY));
+  qssl_pre_shared_key_authenticator_set_pre_shared_key (authenticator, key);
+}
+
+static EchoServer *
+echo_server_new (QsslConfiguration *configuration)
+{
+  EchoServer *echo = g_new0 (EchoServer, 1);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GError) error = NULL;
+
+  echo->server = qssl_dtls_server_new ();
+  echo->connections = g_ptr_array_new_with_free_func (g_object_unref);
+  if (configuration != NULL)
+    qssl_dtls_server_set_dtls_configuration (echo->server, configuration);
+  g_signal_connect (echo->server, "new-connection", G_CALLBACK (on_new_connection), echo);
+  g_assert_true (qssl_dtls_server_listen (echo->server, loopback, 0, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (qssl_dtls_server_get_server_port (echo->server), >, 0);
+  return echo;
+}
+
+static void
+echo_server_free (EchoServer *echo)
+{
+  qssl_dtls_server_close (echo->server);
+  g_object_unref (echo->server);
+  g_ptr_array_unref (echo->connections);
+  g_free (echo);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EchoServer, echo_server_free)
+
+static guint
+n_server_connections (QsslDtlsServer *server)
+{
+  g_autoptr(GPtrArray) connections = qssl_dtls_server_get_connections (server);
+
+  return connections->len;
+}
+
+static void
+test_server_echo (void)
+{
+  g_autoptr(QsslConfiguration) server_configuration = dtls_server_configuration ();
+  g_autoptr(EchoServer) echo = echo_server_new (server_configuration);
+  g_autoptr(QsslConfiguration) configuration = dtls_client_configuration ();
+  g_autoptr(Client) client = client_new (qssl_dtls_server_get_server_port (echo->server), "localhost",
+                                         configuration);
+  g_autoptr(QsslCipher) cipher = NULL;
+
+  client_start (client);
+  g_assert_true (qssl_test_wait_for_flag (&client->done, 60000));
+  g_assert_no_error (client->error);
+  g_assert_true (qssl_dtls_connection_is_encrypted (client->connection));
+  g_assert_cmpint (qssl_dtls_connection_get_session_protocol (client->connection), ==, QSSL_PROTOCOL_DTLS_V1_2);
+  cipher = qssl_dtls_connection_get_session_cipher (client->connection);
+  g_assert_nonnull (cipher);
+  g_assert_cmpuint (echo->connections->len, ==, 1);
+  g_assert_cmpuint (qssl_dtls_connection_get_peer_port (g_ptr_array_index (echo->connections, 0)), ==,
+                    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (
+                      g_socket_get_local_address (qssl_dtls_connection_get_socket (client->connection), NULL))));
+
+  client_send (client, "hello through QsslDtlsServer");
+  g_assert_true (wait_for_count (client->received, 1));
+  g_assert_cmpstr (g_ptr_array_index (client->received, 0), ==, "hello through QsslDtlsServer");
+
+  /* close_notify reaches the server, which forgets the peer. */
+  qssl_dtls_connection_close (client->connection);
+  g_assert_true (client->closed);
+  g_assert_false (qssl_dtls_connection_is_encrypted (client->connection));
+  g_assert_true (qssl_test_wait_for_flag ((gboolean *) &echo->closed, 30000));
+  g_assert_cmpuint (n_server_connections (echo->server), ==, 0);
+}
+
+#define N_CLIENTS 50
+
+static gboolean
+all_done (Client **clients,
+          guint    n,
+          gboolean received)
+{
+  for (guint i = 0; i < n; i++)
+    if (!(received ? clients[i]->received->len > 0 : clients[i]->done))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+wait_all (Client   **clients,
+          guint      n,
+          gboolean   received)
+{
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+  while (!all_done (clients, n, received) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (all_done (clients, n, received));
+}
+
+/* Fifty peers on one server socket, each with its own association. */
+static void
+test_server_fifty_clients (void)
+{
+  g_autoptr(QsslConfiguration) server_configuration = dtls_server_configuration ();
+  g_autoptr(EchoServer) echo = echo_server_new (server_configuration);
+  g_autoptr(QsslConfiguration) configuration = dtls_client_configuration ();
+  Client *clients[N_CLIENTS];
+
+  for (guint i = 0; i < N_CLIENTS; i++)
+    {
+      clients[i] = client_new (qssl_dtls_server_get_server_port (echo->server), "localhost", configuration);
+      client_start (clients[i]);
+    }
+  wait_all (clients, N_CLIENTS, FALSE);
+  for (guint i = 0; i < N_CLIENTS; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("client %u", i);
+
+      g_assert_no_error (clients[i]->error);
+      client_send (clients[i], text);
+    }
+  wait_all (clients, N_CLIENTS, TRUE);
+  for (guint i = 0; i < N_CLIENTS; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("client %u", i);
+
+      /* Each peer got its own answer, and only that. */
+      g_assert_cmpuint (clients[i]->received->len, ==, 1);
+      g_assert_cmpstr (g_ptr_array_index (clients[i]->received, 0), ==, text);
+    }
+  g_assert_cmpuint (echo->connections->len, ==, N_CLIENTS);
+  g_assert_cmpuint (n_server_connections (echo->server), ==, N_CLIENTS);
+  for (guint i = 0; i < N_CLIENTS; i++)
+    client_free (clients[i]);
+}
+
+/* A relay between client and server that drops every third datagram,
+ * holds every fifth back until after the next (reordering) and sends every
+ * seventh twice. */
+typedef struct
+{
+  GSocket        *client_side;     /* the client talks to this */
+  GSocket        *server_side;     /* this talks to the server */
+  GSocketAddress *server;
+  GSocketAddress *client;          /* learnt from the first datagram */
+  GSource        *sources[2];
+  guint           count;
+  GBytes         *held;
+  GSocket        *held_socket;
+  GSocketAddress *held_to;
+  guint           dropped, reordered, duplicated;
+} Relay;
+
+static void
+relay_send (GSocket        *socket,
+            GSocketAddress *to,
+            GBytes         *datagram)
+{
+  g_socket_send_to (socket, to, g_bytes_get_data (datagram, NULL), g_bytes_get_size (datagram), NULL, NULL);
+}
+
+static void
+relay_forward (Relay          *relay,
+               GSocket        *socket,
+               GSocketAddress *to,
+               GBytes         *datagram)
+{
+  guint n = ++relay->count;
+
+  if (n % 3 == 0)
+    {
+      relay->dropped++;
+      return;
+    }
+  if (n % 5 == 1 && relay->held == NULL)
+    {
+      relay->reordered++;
+      relay->held = g_bytes_ref (datagram);
+      relay->held_socket = socket;
+      relay->held_to = g_object_ref (to);
+      return;
+    }
+  relay_send (socket, to, datagram);
+  if (n % 7 == 2)
+    {
+      relay->duplicated++;
+      relay_send (socket, to, datagram);
+    }
+  if (relay->held != NULL)
+    {
+      relay_send (relay->held_socket, relay->held_to, relay->held);
+      g_clear_pointer (&relay->held, g_bytes_unref);
+      g_clear_object (&relay->held_to);
+    }
+}
+
+static gboolean
+on_relay_client_side (GSocket      *socket,
+                      GIOCondition  condition,
+                      gpointer      user_data)
+{
+  Relay *relay = user_data;
+  g_autoptr(GSocketAddress) from = NULL;
+  g_autoptr(GBytes) datagram = receive (socket, &from);
+
+  if (datagram == NULL)
+    return G_SOURCE_CONTINUE;
+  if (relay->client == NULL)
+    relay->client = g_object_ref (from);
+  relay_forward (relay, relay->server_side, relay->server, datagram);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_relay_server_side (GSocket      *socket,
+                      GIOCondition  condition,
+                      gpointer      user_data)
+{
+  Relay *relay = user_data;
+  g_autoptr(GBytes) datagram = receive (socket, NULL);
+
+  if (datagram != NULL && relay->client != NULL)
+    relay_forward (relay, relay->client_side, relay->client, datagram);
+  return G_SOURCE_CONTINUE;
+}
+
+static Relay *
+relay_new (guint16 server_port)
+{
+  Relay *relay = g_new0 (Relay, 1);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+
+  relay->client_side = udp_socket ("127.0.0.1", 0);
+  relay->server_side = udp_socket ("127.0.0.1", 0);
+  relay->server = g_inet_socket_address_new (loopback, server_port);
+  relay->sources[0] = g_socket_create_source (relay->client_side, G_IO_IN, NULL);
+  g_source_set_callback (relay->sources[0], G_SOURCE_FUNC (on_relay_client_side), relay, NULL);
+  g_source_attach (relay->sources[0], NULL);
+  relay->sources[1] = g_socket_create_source (relay->server_side, G_IO_IN, NULL);
+  g_source_set_callback (relay->sources[1], G_SOURCE_FUNC (on_relay_server_side), relay, NULL);
+  g_source_attach (relay->sources[1], NULL);
+  return relay;
+}
+
+static void
+relay_free (Relay *relay)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      g_source_destroy (relay->sources[i]);
+      g_source_unref (relay->sources[i]);
+    }
+  g_clear_pointer (&relay->held, g_bytes_unref);
+  g_clear_object (&relay->held_to);
+  g_clear_object (&relay->client);
+  g_object_unref (relay->server);
+  g_object_unref (relay->client_side);
+  g_object_unref (relay->server_side);
+  g_free (relay);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Relay, relay_free)
+
+static gboolean
+on_pace (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_server_lossy_relay (void)
+{
+  g_autoptr(QsslConfiguration) server_configuration = dtls_server_configuration ();
+  g_autoptr(EchoServer) echo = echo_server_new (server_configuration);
+  g_autoptr(Relay) relay = relay_new (qssl_dtls_server_get_server_port (echo->server));
+  g_autoptr(QsslConfiguration) configuration = dtls_client_configuration ();
+  g_autoptr(Client) client = client_new (local_port (relay->client_side), "localhost", configuration);
+  g_autoptr(GHashTable) sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  guint next = 0;
+
+  /* The handshake completes by retransmission, on both sides. */
+  client_start (client);
+  g_assert_true (qssl_test_wait_for_flag (&client->done, 120000));
+  g_assert_no_error (client->error);
+  g_assert_cmpuint (relay->dropped, >, 0);
+
+  /* Application datagrams: each one that arrives is one that was sent,
+   * whole, and arrives once, though the relay duplicates. */
+  while (g_hash_table_size (seen) < 10 && next < 200)
+    {
+      g_autofree char *text = g_strdup_printf ("datagram %u: %s", next++, "0123456789abcdef");
+      gboolean paced = FALSE;
+      guint before = client->received->len;
+
+      g_hash_table_add (sent, g_strdup (text));
+      client_send (client, text);
+      g_timeout_add (50, on_pace, &paced);
+      while (!paced)
+        g_main_context_iteration (NULL, TRUE);
+      for (guint i = before; i < client->received->len; i++)
+        {
+          const char *got = g_ptr_array_index (client->received, i);
+
+          g_assert_true (g_hash_table_contains (sent, got));
+          g_assert_false (g_hash_table_contains (seen, got));
+          g_hash_table_add (seen, (gpointer) got);
+        }
+    }
+  g_assert_cmpuint (g_hash_table_size (seen), >=, 10);
+  g_assert_cmpuint (relay->duplicated, >, 0);
+  g_assert_cmpuint (relay->reordered, >, 0);
+  /* Some were lost on the way: fewer echoes than datagrams sent. */
+  g_assert_cmpuint (client->received->len, <, next);
+}
+
+static void
+test_server_datagram_too_large (void)
+{
+  g_autoptr(QsslConfiguration) server_configuration = dtls_server_configuration ();
+  g_autoptr(EchoServer) echo = echo_server_new (server_configuration);
+  g_autoptr(QsslConfiguration) configuration = dtls_client_configuration ();
+  g_autoptr(Client) client = client_new (qssl_dtls_server_get_server_port (echo->server), "localhost",
+                                         configuration);
+  g_autofree char *big = g_strnfill (700, 'x');
+  g_autoptr(GBytes) big_bytes = g_bytes_new (big, 700);
+  g_autoptr(GError) error = NULL;
+
+  qssl_dtls_set_mtu_hint (qssl_dtls_connection_get_dtls (client->connection), 600);
+  client_start (client);
+  g_assert_true (qssl_test_wait_for_flag (&client->done, 60000));
+  g_assert_no_error (client->error);
+
+  g_assert_false (qssl_dtls_connection_send (client->connection, big_bytes, &error));
+  g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_DATAGRAM_TOO_LARGE);
+  /* Nothing went out, and the connection still works. */
+  client_send (client, "small");
+  g_assert_true (wait_for_count (client->received, 1));
+  g_assert_cmpstr (g_ptr_array_index (client->received, 0), ==, "small");
+  g_assert_cmpuint (echo->received, ==, 1);
+}
+
+static void
+on_new_connection_count (QsslDtlsServer     *server,
+                         QsslDtlsConnection *connection,
+                         gpointer            user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* Sources that cannot receive (spoofed) send ClientHellos: each gets only a
+ * HelloVerifyRequest, no larger than its hello, and the server keeps no
+ * state for any of them. */
+static void
+test_server_spoofed_flood (void)
+{
+  g_autoptr(QsslConfiguration) server_configuration = dtls_server_configuration ();
+  g_autoptr(EchoServer) echo = echo_server_new (server_configuration);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) server = g_inet_socket_address_new (loopback, qssl_dtls_server_get_server_port (echo->server));
+  g_autoptr(GSocket) capture = udp_socket ("127.0.0.1", 0);
+  g_autoptr(GSocket) capture_client = udp_socket ("127.0.0.1", 0);
+  g_autoptr(QsslDtls) dtls = qssl_dtls_new (QSSL_MODE_SSL_CLIENT);
+  g_autoptr(GBytes) hello = NULL;
+  g_autoptr(GPtrArray) sources = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(QsslConfiguration) configuration = dtls_client_configuration ();
+  g_autoptr(Client) client = NULL;
+  guint new_connections = 0, responses = 0;
+  gint64 deadline;
+
+  /* A real ClientHello, captured. */
+  g_assert_true (qssl_dtls_set_peer (dtls, loopback, local_port (capture), NULL, NULL));
+  g_assert_true (qssl_dtls_do_handshake (dtls, capture_client, NULL, NULL));
+  hello = receive (capture, NULL);
+  g_assert_nonnull (hello);
+
+  g_signal_connect (echo->server, "new-connection", G_CALLBACK (on_new_connection_count), &new_connections);
+  for (guint host = 2; host < 10; host++)
+    for (guint port = 0; port < 4; port++)
+      {
+        g_autofree char *ip = g_strdup_printf ("127.0.0.%u", host);
+        GSocket *socket = udp_socket (ip, 0);
+
+        g_ptr_array_add (sources, socket);
+        for (guint i = 0; i < 3; i++)
+          g_assert_cmpint (g_socket_send_to (socket, server, g_bytes_get_data (hello, NULL),
+                                             g_bytes_get_size (hello), NULL, NULL), ==, g_bytes_get_size (hello));
+      }
+
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (responses < sources->len * 3 && g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      for (guint i = 0; i < sources->len; i++)
+        {
+          GBytes *response;
+
+          while ((response = receive (g_ptr_array_index (sources, i), NULL)) != NULL)
+            {
+              const guint8 *data = g_bytes_get_data (response, NULL);
+
+              g_assert_cmpuint (g_bytes_get_size (response), >, 13);
+              g_assert_cmpint (data[0], ==, 22);
+              g_assert_cmpint (data[13], ==, 3); /* hello_verify_request, nothing else */
+              g_assert_cmpuint (g_bytes_get_size (response), <=, g_bytes_get_size (hello));
+              responses++;
+              g_bytes_unref (response);
+            }
+        }
+    }
+  g_assert_cmpuint (responses, ==, sources->len * 3);
+  g_assert_cmpuint (n_server_connections (echo->server), ==, 0);
+  g_assert_cmpuint (new_connections, ==, 0);
+
+  /* A real client is still served. */
+  client = client_new (qssl_dtls_server_get_server_port (echo->server), "localhost", configuration);
+  client_start (client);
+  g_assert_true (qssl_test_wait_for_flag (&client->done, 60000));
+  g_assert_no_error (client->error);
+  g_assert_cmpuint (new_connections, ==, 1);
+}
+
+static void
+test_server_idle_timeout (void)
+{
+  g_autoptr(QsslConfiguration) server_configuration = dtls_server_configuration ();
+  g_autoptr(EchoServer) echo = NULL;
+  g_autoptr(QsslConfiguration) configuration = dtls_client_configuration ();
+  g_autoptr(Client) client = NULL;
+  g_autoptr(QsslDtlsServer) plain = qssl_dtls_server_new ();
+
+  g_assert_cmpuint (qssl_dtls_server_get_idle_timeout (plain), ==, 60000);
+  echo = echo_server_new (server_configuration);
+  qssl_dtls_server_set_idle_timeout (echo->server, 300);
+  g_assert_cmpuint (qssl_dtls_server_get_idle_timeout (echo->server), ==, 300);
+  client = client_new (qssl_dtls_server_get_server_port (echo->server), "localhost", configuration);
+  client_start (client);
+  g_assert_true (qssl_test_wait_for_flag (&client->done, 60000));
+  g_assert_no_error (client->error);
+  g_assert_cmpuint (n_server_connections (echo->server), ==, 1);
+
+  /* The silent peer is forgotten, and told so. */
+  g_assert_true (qssl_test_wait_for_flag ((gboolean *) &echo->closed, 30000));
+  g_assert_cmpuint (n_server_connections (echo->server), ==, 0);
+  g_assert_true (qssl_test_wait_for_flag (&client->closed, 30000));
+}
+
+static void
+check_untrusted_server (gboolean ignore)
+{
+  g_autoptr(QsslConfiguration) server_configuration = dtls_server_configuration ();
+  g_autoptr(EchoServer) echo = echo_server_new (server_configuration);
+  g_autoptr(QsslConfiguration) untrusting = qssl_configuration_get_default_dtls ();
+  g_autoptr(Client) client = NULL;
+
+  qssl_configuration_set_ca_certificates (untrusting, g_ptr_array_new ());
+  client = client_new (qssl_dtls_server_get_server_port (echo->server), "localhost", untrusting);
+  client->ignore_errors = ignore;
+  client_start (client);
+  g_assert_true (qssl_test_wait_for_flag (&client->done, 60000));
+  g_assert_cmpuint (client->ssl_errors, ==, 1);
+  if (ignore)
+    {
+      g_assert_no_error (client->error);
+      client_send (client, "accepted anyway");
+      g_assert_true (wait_for_count (client->received, 1));
+    }
+  else
+    {
+      g_assert_error (client->error, QSSL_DTLS_ERROR, QSSL_DTLS_ERROR_PEER_VERIFICATION_ERROR);
+      g_assert_false (qssl_dtls_connection_is_encrypted (client->connection));
+    }
+}
+
+static void
+test_server_untrusted_fails (void)
+{
+  check_untrusted_server (FALSE);
+}
+
+static void
+test_server_untrusted_ignored (void)
+{
+  check_untrusted_server (TRUE);
+}
+
+static void
+test_server_psk (void)
+{
+  QsslConfiguration *server_configuration = qssl_configuration_get_default_dtls ();
+  g_autoptr(EchoServer) echo = NULL;
+  g_autoptr(QsslConfiguration) configuration = qssl_configuration_get_default_dtls ();
+  g_autoptr(Client) client = NULL;
+  g_autoptr(QsslCipher) cipher = NULL;
+
+  qssl_configuration_set_peer_verify_mode (server_configuration, QSSL_PEER_VERIFY_MODE_NONE);
+  echo = echo_server_new (server_configuration);
+  qssl_configuration_free (server_configuration);
+  g_signal_connect (echo->server, "pre-shared-key-authentication-required", G_CALLBACK (on_server_psk), NULL);
+  client = client_new (qssl_dtls_server_get_server_port (echo->server), NULL, configuration);
+  g_signal_connect (qssl_dtls_connection_get_dtls (client->connection), "pre-shared-key-authentication-required",
+                    G_CALLBACK (on_psk_required), NULL);
+  client_start (client);
+  g_assert_true (qssl_test_wait_for_flag (&client->done, 60000));
+  g_assert_no_error (client->error);
+  cipher = qssl_dtls_connection_get_session_cipher (client->connection);
+  g_assert_true (g_str_has_prefix (qssl_cipher_get_name (cipher), "PSK-") ||
+                 g_str_has_prefix (qssl_cipher_get_name (cipher), "ECDHE-PSK-"));
+  client_send (client, "psk");
+  g_assert_true (wait_for_count (client->received, 1));
+}
+
+/* openssl s_client against QsslDtlsServer. */
+static void
+test_server_s_client (void)
+{
+  g_autoptr(QsslConfiguration) server_configuration = dtls_server_configuration ();
+  g_autoptr(EchoServer) echo = echo_server_new (server_configuration);
+  g_autofree char *connect = g_strdup_printf ("127.0.0.1:%u", qssl_dtls_server_get_server_port (echo->server));
+  g_autofree char *ca = qssl_test_pki_path ("ca.pem");
+  const char *argv[] = { "openssl", "s_client", "-dtls1_2", "-connect", connect, "-CAfile", ca,
+                         "-servername", "localhost", "-verify_return_error", "-verify_hostname", "localhost",
+                         "-quiet", NULL };
+  g_autoptr(OpensslPeer) s_client = openssl_peer_start (argv);
+
+  openssl_peer_send (s_client, "echo me\n");
+  g_assert_true (openssl_peer_wait_for (s_client, "echo me"));
+  g_assert_cmpuint (echo->connections->len, ==, 1);
+}
+
+static void
+test_connection_cancelled (void)
+{
+  g_autoptr(GSocket) silent = udp_socket ("127.0.0.1", 0);
+  g_autoptr(Client) client = client_new (local_port (silent), NULL, NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  qssl_dtls_connection_handshake_async (client->connection, cancellable, on_handshake_done, client);
+  g_cancellable_cancel (cancellable);
+  g_assert_true (qssl_test_wait_for_flag (&client->done, 30000));
+  g_assert_error (client->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -927,6 +1622,18 @@ main (int argc, char **argv)
   g_test_add_func ("/qssl/dtls/handshake-timeout-retransmits", test_handshake_timeout_retransmits);
   g_test_add_func ("/qssl/dtls/verifier-cookie-exchange", test_verifier_cookie_exchange);
   g_test_add_func ("/qssl/dtls/datagram-larger-than-mtu", test_datagram_larger_than_mtu);
+
+  g_test_add_func ("/qssl/dtls/server/echo", test_server_echo);
+  g_test_add_func ("/qssl/dtls/server/fifty-clients", test_server_fifty_clients);
+  g_test_add_func ("/qssl/dtls/server/lossy-relay", test_server_lossy_relay);
+  g_test_add_func ("/qssl/dtls/server/datagram-too-large", test_server_datagram_too_large);
+  g_test_add_func ("/qssl/dtls/server/spoofed-flood", test_server_spoofed_flood);
+  g_test_add_func ("/qssl/dtls/server/idle-timeout", test_server_idle_timeout);
+  g_test_add_func ("/qssl/dtls/server/untrusted-fails", test_server_untrusted_fails);
+  g_test_add_func ("/qssl/dtls/server/untrusted-ignored", test_server_untrusted_ignored);
+  g_test_add_func ("/qssl/dtls/server/psk", test_server_psk);
+  g_test_add_func ("/qssl/dtls/server/s-client", test_server_s_client);
+  g_test_add_func ("/qssl/dtls/connection/cancelled", test_connection_cancelled);
 
   return g_test_run ();
 }
