@@ -564,8 +564,8 @@ qssl_dtls_connection_send (QsslDtlsConnection  *self,
   if (g_bytes_get_size (datagram) > _qssl_dtls_get_data_mtu (self->dtls))
     {
       g_set_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_DATAGRAM_TOO_LARGE,
-                   _("Datagram was too large to send (%" G_GSIZE_FORMAT " bytes, at most %" G_GSIZE_FORMAT " fit)"),
-                   g_bytes_get_size (datagram), _qssl_dtls_get_data_mtu (self->dtls));
+                   _("Datagram was too large to send (%u bytes, at most %u fit)"),
+                   (guint) g_bytes_get_size (datagram), (guint) _qssl_dtls_get_data_mtu (self->dtls));
       return FALSE;
     }
   touch (self);

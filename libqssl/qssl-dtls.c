@@ -1509,8 +1509,8 @@ qssl_dtls_write_datagram_encrypted (QsslDtls  *self,
   if (length > DTLS_get_data_mtu (self->ssl))
     {
       g_autofree char *message =
-        g_strdup_printf (_("Datagram was too large to send (%" G_GSIZE_FORMAT " bytes, at most %" G_GSIZE_FORMAT " fit)"),
-                         length, (gsize) DTLS_get_data_mtu (self->ssl));
+        g_strdup_printf (_("Datagram was too large to send (%u bytes, at most %u fit)"),
+                         (guint) length, (guint) DTLS_get_data_mtu (self->ssl));
 
       set_error (self, error, QSSL_DTLS_ERROR_UNDERLYING_SOCKET_ERROR, message);
       return -1;
