@@ -1,0 +1,129 @@
+# DTLS from Python: QsslDtlsServer and QsslDtlsConnection, and Qt's QDtls
+# flow with a Gio.Socket the script owns.
+import socket as pysocket
+import time
+
+import pytest
+from gi.repository import Gio, GLib, Qssl
+
+from test_socket import client_configuration, server_configuration
+
+
+def dtls(config):
+    config.set_protocol(Qssl.Protocol.DTLS_V1_2_OR_LATER)
+    return config
+
+
+def iterate_until(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    context = GLib.MainContext.default()
+    while not predicate() and time.monotonic() < deadline:
+        context.iteration(True)
+    return predicate()
+
+
+@pytest.fixture
+def echo_server(pki):
+    server = Qssl.DtlsServer.new()
+    server.set_dtls_configuration(dtls(server_configuration(pki, "server-rsa")))
+    connections = []
+
+    def on_new_connection(srv, connection):
+        connections.append(connection)
+        connection.connect("received", lambda conn, data: conn.send(data))
+
+    server.connect("new-connection", on_new_connection)
+    server.listen(Gio.InetAddress.new_loopback(Gio.SocketFamily.IPV4), 0)
+    server.connections_made = connections
+    yield server
+    server.close()
+
+
+def test_connection_echo(pki, echo_server):
+    client = Qssl.DtlsConnection.new_client(Gio.InetAddress.new_loopback(Gio.SocketFamily.IPV4),
+                                            echo_server.get_server_port(), "localhost",
+                                            dtls(client_configuration(pki)))
+    done, received = [], []
+    client.connect("received", lambda conn, data: received.append(data.get_data()))
+    client.handshake_async(None, lambda conn, result: done.append(conn.handshake_finish(result)))
+    assert iterate_until(lambda: done)
+    assert done == [True]
+    assert client.get_session_protocol() == Qssl.Protocol.DTLS_V1_2
+    client.send(GLib.Bytes.new(b"from python"))
+    assert iterate_until(lambda: received)
+    assert received == [b"from python"]
+    assert len(echo_server.get_connections()) == 1
+    client.close()
+    assert iterate_until(lambda: not echo_server.get_connections())
+
+
+def test_connection_untrusted_raises(pki, echo_server):
+    client = Qssl.DtlsConnection.new_client(Gio.InetAddress.new_loopback(Gio.SocketFamily.IPV4),
+                                            echo_server.get_server_port(), "localhost",
+                                            Qssl.Configuration.get_default_dtls())
+    errors, outcome = [], []
+    client.connect("ssl-errors", lambda conn, errs: errors.extend(errs))
+
+    def on_done(conn, result):
+        try:
+            conn.handshake_finish(result)
+            outcome.append(None)
+        except GLib.Error as error:
+            outcome.append(error)
+
+    client.handshake_async(None, on_done)
+    assert iterate_until(lambda: outcome)
+    assert outcome[0].matches(Qssl.dtls_error_quark(), Qssl.DtlsError.PEER_VERIFICATION_ERROR)
+    assert errors and all(isinstance(e, Qssl.Error) for e in errors)
+
+
+def test_qdtls_with_own_socket(pki, echo_server):
+    """Qt's secureudpclient flow: the script reads the socket and drives QsslDtls."""
+    # Python's socket reads; the same descriptor as a Gio.Socket sends.
+    udp = pysocket.socket(pysocket.AF_INET, pysocket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    udp.setblocking(False)
+    socket = Gio.Socket.new_from_fd(udp.fileno())
+    crypto = Qssl.Dtls.new(Qssl.Mode.SSL_CLIENT)
+    crypto.set_peer(Gio.InetAddress.new_loopback(Gio.SocketFamily.IPV4), echo_server.get_server_port(),
+                    "localhost")
+    crypto.set_dtls_configuration(dtls(client_configuration(pki)))
+    crypto.connect("handshake-timeout", lambda c: c.handle_timeout(socket))
+    received = []
+
+    def on_readable(fd, condition):
+        try:
+            data, _ = udp.recvfrom(65536)
+        except BlockingIOError:
+            return True
+        if crypto.is_connection_encrypted():
+            plain = crypto.decrypt_datagram(socket, GLib.Bytes.new(data))
+            if plain is not None:
+                received.append(plain.get_data())
+        else:
+            crypto.do_handshake(socket, GLib.Bytes.new(data))
+        return True
+
+    watch = GLib.unix_fd_add_full(GLib.PRIORITY_DEFAULT, socket.get_fd(), GLib.IOCondition.IN, on_readable)
+    try:
+        assert crypto.do_handshake(socket, None)
+        assert crypto.get_handshake_state() == Qssl.DtlsHandshakeState.IN_PROGRESS
+        assert iterate_until(lambda: crypto.get_handshake_state() == Qssl.DtlsHandshakeState.COMPLETE)
+        assert crypto.get_session_cipher() is not None
+        assert crypto.write_datagram_encrypted(socket, GLib.Bytes.new(b"ping")) == 4
+        assert iterate_until(lambda: received)
+        assert received == [b"ping"]
+        assert crypto.shutdown(socket)
+    finally:
+        GLib.source_remove(watch)
+        socket.close()
+        udp.detach()
+
+
+def test_dtls_errors_are_gerrors():
+    crypto = Qssl.Dtls.new(Qssl.Mode.SSL_CLIENT)
+    socket = Gio.Socket.new(Gio.SocketFamily.IPV4, Gio.SocketType.DATAGRAM, Gio.SocketProtocol.UDP)
+    with pytest.raises(GLib.Error) as info:
+        crypto.do_handshake(socket, None)
+    assert info.value.matches(Qssl.dtls_error_quark(), Qssl.DtlsError.INVALID_OPERATION)
+    assert crypto.get_dtls_error() == Qssl.DtlsError.INVALID_OPERATION
