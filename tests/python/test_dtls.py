@@ -1,6 +1,9 @@
 # DTLS from Python: QsslDtlsServer and QsslDtlsConnection, and Qt's QDtls
 # flow with a Gio.Socket the script owns.
+import os
+import pathlib
 import socket as pysocket
+import subprocess
 import time
 
 import pytest
@@ -127,3 +130,54 @@ def test_dtls_errors_are_gerrors():
         crypto.do_handshake(socket, None)
     assert info.value.matches(Qssl.dtls_error_quark(), Qssl.DtlsError.INVALID_OPERATION)
     assert crypto.get_dtls_error() == Qssl.DtlsError.INVALID_OPERATION
+
+
+QSSL = pathlib.Path(os.environ.get("QSSL_BUILD_ROOT", "")) / "examples" / "qssl"
+
+
+class DtlsServe:
+    """`qssl dtls-serve` in the background; the port comes from its first line."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen([str(QSSL), "dtls-serve", "-a", "127.0.0.1", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        line = self.proc.stdout.readline().decode()
+        assert line.startswith("Listening on 127.0.0.1:"), line
+        self.port = int(line.split()[2].rsplit(":", 1)[1])
+
+    def stop(self):
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, err.decode()
+
+
+def test_tool_dtls_echo(pki):
+    server = DtlsServe("--echo", "--cert", str(pki / "server-rsa-chain.pem"), "--key", str(pki / "server-rsa.key"))
+    try:
+        result = subprocess.run([str(QSSL), "dtls-connect", f"127.0.0.1:{server.port}", "--ca", str(pki / "ca.pem"),
+                                 "--name", "localhost"], input=b"first datagram\nsecond datagram\n",
+                                capture_output=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.decode().splitlines() == ["first datagram", "second datagram"]
+        assert "DTLS 1.2" in result.stderr.decode()
+        # Untrusted: exit status 4, nothing sent.
+        untrusted = subprocess.run([str(QSSL), "dtls-connect", f"127.0.0.1:{server.port}", "--name", "localhost"],
+                                   input=b"never sent\n", capture_output=True, timeout=60)
+        assert untrusted.returncode == 4
+        assert untrusted.stdout == b""
+    finally:
+        code, err = server.stop()
+    assert code == 0
+    assert "Connection from 127.0.0.1:" in err
+
+
+def test_tool_dtls_psk():
+    server = DtlsServe("--echo", "--psk", "1a2b3c4d5e6f", "--psk-hint", "qssl test")
+    try:
+        result = subprocess.run([str(QSSL), "dtls-connect", f"127.0.0.1:{server.port}", "--psk", "1a2b3c4d5e6f",
+                                 "--psk-identity", "tester"], input=b"over psk\n", capture_output=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == b"over psk\n"
+        assert "PSK" in result.stderr.decode()
+    finally:
+        server.stop()
