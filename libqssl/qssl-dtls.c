@@ -310,6 +310,7 @@ struct _QsslDtls
 
   GMainContext           *main_context;
   GSource                *timer;
+  guint                   in_openssl;      /* calls into OpenSSL under way */
 };
 
 enum
@@ -337,6 +338,9 @@ stop_timer (QsslDtls *self)
 static void
 reset_connection (QsslDtls *self)
 {
+  /* From a handler inside an OpenSSL call (PSK): the SSL must outlive it;
+   * the call that is under way resets when it returns. */
+  g_return_if_fail (self->in_openssl == 0);
   stop_timer (self);
   g_clear_pointer (&self->ssl, SSL_free);
   self->bio = NULL;
@@ -499,11 +503,14 @@ bind_call (QsslDtls *self,
     self->bio->datagram_length = 0;
   g_clear_error (&self->bio->write_error);
   ERR_clear_error ();
+  self->in_openssl++;
 }
 
 static void
 unbind_call (QsslDtls *self)
 {
+  if (self->in_openssl > 0)
+    self->in_openssl--;
   if (self->bio == NULL)
     return;
   self->bio->socket = NULL;
@@ -645,7 +652,7 @@ psk_server_callback (SSL           *ssl,
 static gboolean
 on_timer (gpointer user_data)
 {
-  QsslDtls *self = user_data;
+  g_autoptr(QsslDtls) self = g_object_ref (user_data);
 
   g_clear_pointer (&self->timer, g_source_unref);
   g_signal_emit (self, signals[SIGNAL_HANDSHAKE_TIMEOUT], 0);
@@ -844,13 +851,17 @@ finish_handshake (QsslDtls  *self,
   return TRUE;
 }
 
+/* One handshake step; *fatal says the connection must be reset (after the
+ * call into OpenSSL is over). */
 static gboolean
 continue_handshake (QsslDtls  *self,
+                    gboolean  *fatal,
                     GError   **error)
 {
   int result = SSL_do_handshake (self->ssl);
   int ssl_error;
 
+  *fatal = FALSE;
   if (result == 1)
     return finish_handshake (self, error);
   ssl_error = SSL_get_error (self->ssl, result);
@@ -861,7 +872,7 @@ continue_handshake (QsslDtls  *self,
       return TRUE;
     }
   set_openssl_error (self, error, QSSL_DTLS_ERROR_TLS_FATAL_ERROR, _("Error during the DTLS handshake"));
-  reset_connection (self);
+  *fatal = TRUE;
   return FALSE;
 }
 
@@ -1220,11 +1231,17 @@ qssl_dtls_do_handshake (QsslDtls  *self,
                         GBytes    *datagram,
                         GError   **error)
 {
-  gboolean ok;
+  g_autoptr(QsslDtls) keep_alive = NULL;
+  gboolean ok, fatal;
 
   g_return_val_if_fail (QSSL_IS_DTLS (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
 
+  if (self->in_openssl > 0)
+    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
+                      _("Not allowed from a handler of this object's signals"));
+  /* A PSK handler may drop the last reference. */
+  keep_alive = g_object_ref (self);
   if (datagram != NULL && g_bytes_get_size (datagram) == 0)
     datagram = NULL;
   if (self->state == QSSL_DTLS_HANDSHAKE_STATE_PEER_VERIFICATION_FAILED ||
@@ -1267,8 +1284,10 @@ qssl_dtls_do_handshake (QsslDtls  *self,
       clear_error (self);
       bind_call (self, socket, datagram);
     }
-  ok = continue_handshake (self, error);
+  ok = continue_handshake (self, &fatal, error);
   unbind_call (self);
+  if (fatal)
+    reset_connection (self);
   return ok;
 }
 
@@ -1295,6 +1314,10 @@ qssl_dtls_handle_timeout (QsslDtls  *self,
 
   g_return_val_if_fail (QSSL_IS_DTLS (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+
+  if (self->in_openssl > 0)
+    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
+                      _("Not allowed from a handler of this object's signals"));
 
   if (self->state != QSSL_DTLS_HANDSHAKE_STATE_IN_PROGRESS)
     return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
@@ -1335,6 +1358,10 @@ qssl_dtls_resume_handshake (QsslDtls  *self,
 {
   g_return_val_if_fail (QSSL_IS_DTLS (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+
+  if (self->in_openssl > 0)
+    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
+                      _("Not allowed from a handler of this object's signals"));
 
   if (self->state != QSSL_DTLS_HANDSHAKE_STATE_PEER_VERIFICATION_FAILED)
     return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
@@ -1380,6 +1407,10 @@ qssl_dtls_abort_handshake (QsslDtls  *self,
   g_return_val_if_fail (QSSL_IS_DTLS (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
 
+  if (self->in_openssl > 0)
+    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
+                      _("Not allowed from a handler of this object's signals"));
+
   if (self->state != QSSL_DTLS_HANDSHAKE_STATE_IN_PROGRESS &&
       self->state != QSSL_DTLS_HANDSHAKE_STATE_PEER_VERIFICATION_FAILED)
     return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
@@ -1411,6 +1442,10 @@ qssl_dtls_shutdown (QsslDtls  *self,
 {
   g_return_val_if_fail (QSSL_IS_DTLS (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+
+  if (self->in_openssl > 0)
+    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
+                      _("Not allowed from a handler of this object's signals"));
 
   if (!self->encrypted)
     return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
