@@ -2,6 +2,7 @@
 # flow with a Gio.Socket the script owns.
 import os
 import pathlib
+import shutil
 import socket as pysocket
 import subprocess
 import time
@@ -180,4 +181,56 @@ def test_tool_dtls_psk():
         assert result.stdout == b"over psk\n"
         assert "PSK" in result.stderr.decode()
     finally:
+        server.stop()
+
+
+def free_udp_port():
+    with pysocket.socket(pysocket.AF_INET, pysocket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(not shutil.which("gnutls-serv"), reason="gnutls-serv is not installed")
+def test_connection_against_gnutls_serv(pki):
+    """QsslDtlsConnection (through `qssl dtls-connect`) against GnuTLS's DTLS server."""
+    port = free_udp_port()
+    server = subprocess.Popen(["gnutls-serv", "--udp", "--echo", "-p", str(port),
+                               "--x509certfile", str(pki / "server-rsa-chain.pem"),
+                               "--x509keyfile", str(pki / "server-rsa.key")],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert b"listening" in server.stdout.readline()
+        result = subprocess.run([str(QSSL), "dtls-connect", f"127.0.0.1:{port}", "--ca", str(pki / "ca.pem"),
+                                 "--name", "localhost"], input=b"to gnutls\nand back\n",
+                                capture_output=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.decode().splitlines() == ["to gnutls", "and back"]
+    finally:
+        server.kill()
+        server.wait()
+
+
+@pytest.mark.skipif(not shutil.which("gnutls-cli"), reason="gnutls-cli is not installed")
+def test_server_against_gnutls_cli(pki):
+    """QsslDtlsServer (through `qssl dtls-serve --echo`) against GnuTLS's DTLS client."""
+    server = DtlsServe("--echo", "--cert", str(pki / "server-rsa-chain.pem"), "--key", str(pki / "server-rsa.key"))
+    client = subprocess.Popen(["gnutls-cli", "--udp", "-p", str(server.port), "127.0.0.1",
+                               "--x509cafile", str(pki / "ca.pem"), "--verify-hostname", "localhost"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        client.stdin.write(b"from gnutls-cli\n")
+        client.stdin.flush()
+        os.set_blocking(client.stdout.fileno(), False)
+        received = bytearray()
+        deadline = time.monotonic() + 60
+        while b"from gnutls-cli" not in received and time.monotonic() < deadline and client.poll() is None:
+            try:
+                received.extend(os.read(client.stdout.fileno(), 65536) or b"")
+            except BlockingIOError:
+                time.sleep(0.01)
+        assert b"- Handshake was completed" in received
+        assert b"from gnutls-cli" in received
+    finally:
+        client.kill()
+        client.wait()
         server.stop()
