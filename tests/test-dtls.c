@@ -1613,6 +1613,49 @@ test_connection_cancelled (void)
   g_assert_error (client->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+typedef struct
+{
+  GSocket *socket;
+  GError  *abort_error;
+} Reentrant;
+
+static void
+on_psk_abort (QsslDtls                      *dtls,
+              QsslPreSharedKeyAuthenticator *authenticator,
+              gpointer                       user_data)
+{
+  Reentrant *reentrant = user_data;
+
+  /* From inside OpenSSL: refused, not a use-after-free. */
+  g_assert_false (qssl_dtls_abort_handshake (dtls, reentrant->socket, &reentrant->abort_error));
+  on_psk_required (dtls, authenticator, NULL);
+}
+
+static void
+test_abort_from_psk_handler (void)
+{
+  QsslConfiguration *server_configuration = qssl_configuration_get_default_dtls ();
+  g_autoptr(GBytes) hint = g_bytes_new_static (PSK_HINT, strlen (PSK_HINT));
+  g_autoptr(ExampleServer) server = NULL;
+  g_autoptr(QsslConfiguration) client_configuration = qssl_configuration_get_default_dtls ();
+  g_autoptr(ExampleClient) client = NULL;
+  Reentrant reentrant = { 0 };
+
+  qssl_configuration_set_pre_shared_key_identity_hint (server_configuration, hint);
+  qssl_configuration_set_peer_verify_mode (server_configuration, QSSL_PEER_VERIFY_MODE_NONE);
+  server = example_server_new (server_configuration, TRUE);
+  client = example_client_new (local_port (server->socket), NULL, client_configuration, FALSE);
+  reentrant.socket = client->socket;
+  g_signal_connect (client->crypto, "pre-shared-key-authentication-required", G_CALLBACK (on_psk_abort), &reentrant);
+  example_client_start (client);
+  example_client_wait (client);
+  g_assert_error (reentrant.abort_error, QSSL_DTLS_ERROR, QSSL_DTLS_ERROR_INVALID_OPERATION);
+  g_clear_error (&reentrant.abort_error);
+  /* The handshake went on with the key the handler gave. */
+  g_assert_no_error (client->error);
+  g_assert_true (client->encrypted);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1630,6 +1673,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qssl/dtls/verifier-cookie-exchange", test_verifier_cookie_exchange);
   g_test_add_func ("/qssl/dtls/datagram-larger-than-mtu", test_datagram_larger_than_mtu);
 
+  g_test_add_func ("/qssl/dtls/abort-from-psk-handler", test_abort_from_psk_handler);
   g_test_add_func ("/qssl/dtls/server/echo", test_server_echo);
   g_test_add_func ("/qssl/dtls/server/fifty-clients", test_server_fifty_clients);
   g_test_add_func ("/qssl/dtls/server/lossy-relay", test_server_lossy_relay);
