@@ -140,6 +140,20 @@ peer_key (GInetAddress *address,
   return g_strdup_printf ("%s:%u", text, port);
 }
 
+/* An epoch-0 ClientHello for an encrypted association: the peer lost its
+ * state (a restart on the same port). Inside the association, handshake
+ * records are encrypted (epoch 1 or later). */
+static gboolean
+is_new_client_hello (QsslDtlsConnection *connection,
+                     GBytes             *datagram)
+{
+  gsize length;
+  const guint8 *data = g_bytes_get_data (datagram, &length);
+
+  return qssl_dtls_connection_is_encrypted (connection) && length > 13 &&
+         data[0] == 22 && data[3] == 0 && data[4] == 0 && data[13] == 1;
+}
+
 static void
 on_datagram (QsslDtlsServer *self,
              GSocketAddress *from,
@@ -153,7 +167,7 @@ on_datagram (QsslDtlsServer *self,
   g_autoptr(GBytes) hello = NULL;
   QsslDtlsConnection *connection = g_hash_table_lookup (self->connections, key);
 
-  if (connection != NULL)
+  if (connection != NULL && !is_new_client_hello (connection, datagram))
     {
       _qssl_dtls_connection_feed (connection, datagram);
       return;
@@ -164,6 +178,13 @@ on_datagram (QsslDtlsServer *self,
       if (error != NULL)
         g_debug ("dtls server %p: %s", self, error->message);
       return;
+    }
+  /* RFC 6347 4.2.8: a verified hello from a known peer is a client that
+   * restarted on the same port; the old association is gone. */
+  if (connection != NULL)
+    {
+      g_debug ("dtls server %p: %s restarted its association", self, key);
+      qssl_dtls_connection_close (connection);
     }
   hello = qssl_dtls_client_verifier_get_verified_hello (self->verifier);
   connection = _qssl_dtls_connection_new_server (self, self->socket, address, port, self->configuration,

@@ -1600,6 +1600,44 @@ test_server_s_client (void)
   g_assert_cmpuint (echo->connections->len, ==, 1);
 }
 
+/* A client that restarts on the same port (its state lost) is served again
+ * once it proves its address, and the old association is closed
+ * (RFC 6347 4.2.8). */
+static void
+test_server_client_restart (void)
+{
+  g_autoptr(QsslConfiguration) server_configuration = dtls_server_configuration ();
+  g_autoptr(EchoServer) echo = echo_server_new (server_configuration);
+  g_autoptr(QsslConfiguration) configuration = dtls_client_configuration ();
+  g_autoptr(ExampleClient) client = example_client_new (qssl_dtls_server_get_server_port (echo->server),
+                                                        "localhost", configuration, FALSE);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+
+  example_client_start (client);
+  example_client_wait (client);
+  g_assert_true (client->encrypted);
+  client_send_ping (client);
+  g_assert_true (wait_for_count (client->received, 1));
+
+  /* Same socket, a new association. */
+  g_object_unref (client->crypto);
+  client->crypto = qssl_dtls_new (QSSL_MODE_SSL_CLIENT);
+  client->encrypted = FALSE;
+  g_assert_true (qssl_dtls_set_peer (client->crypto, loopback, qssl_dtls_server_get_server_port (echo->server),
+                                     "localhost", NULL));
+  g_assert_true (qssl_dtls_set_dtls_configuration (client->crypto, configuration, NULL));
+  g_signal_connect (client->crypto, "handshake-timeout", G_CALLBACK (client_handshake_timeout), client);
+  example_client_start (client);
+  example_client_wait (client);
+  g_assert_no_error (client->error);
+  g_assert_true (client->encrypted);
+  g_assert_cmpuint (echo->connections->len, ==, 2);
+  g_assert_cmpuint (echo->closed, ==, 1);
+  g_assert_cmpuint (n_server_connections (echo->server), ==, 1);
+  client_send_ping (client);
+  g_assert_true (wait_for_count (client->received, 2));
+}
+
 static void
 test_connection_cancelled (void)
 {
@@ -1684,6 +1722,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qssl/dtls/server/untrusted-ignored", test_server_untrusted_ignored);
   g_test_add_func ("/qssl/dtls/server/psk", test_server_psk);
   g_test_add_func ("/qssl/dtls/server/s-client", test_server_s_client);
+  g_test_add_func ("/qssl/dtls/server/client-restart", test_server_client_restart);
   g_test_add_func ("/qssl/dtls/connection/cancelled", test_connection_cancelled);
 
   return g_test_run ();
