@@ -1638,6 +1638,52 @@ test_server_client_restart (void)
   g_assert_true (wait_for_count (client->received, 2));
 }
 
+/* Garbage from unknown sources and from a known peer's address is dropped;
+ * the server keeps no state for it and the association goes on. */
+static void
+test_server_garbage (void)
+{
+  g_autoptr(QsslConfiguration) server_configuration = dtls_server_configuration ();
+  g_autoptr(EchoServer) echo = echo_server_new (server_configuration);
+  g_autoptr(QsslConfiguration) configuration = dtls_client_configuration ();
+  g_autoptr(ExampleClient) client = example_client_new (qssl_dtls_server_get_server_port (echo->server),
+                                                        "localhost", configuration, FALSE);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) server = g_inet_socket_address_new (loopback, qssl_dtls_server_get_server_port (echo->server));
+  g_autoptr(GSocket) stranger = udp_socket ("127.0.0.1", 0);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20);
+  guint8 record[600];
+
+  example_client_start (client);
+  example_client_wait (client);
+  g_assert_true (client->encrypted);
+
+  for (guint round = 0; round < 200; round++)
+    {
+      gsize length = g_rand_int_range (rand, 0, sizeof record);
+
+      for (gsize i = 0; i < length; i++)
+        record[i] = (guint8) g_rand_int (rand);
+      /* Some look like DTLS 1.2 handshake or application records. */
+      if (length > 13 && round % 2 == 0)
+        {
+          record[0] = round % 4 == 0 ? 22 : 23;
+          record[1] = 0xfe;
+          record[2] = 0xfd;
+          if (round % 8 == 0)
+            record[13] = 1; /* a client_hello */
+        }
+      g_socket_send_to (stranger, server, (const char *) record, length, NULL, NULL);
+      g_socket_send_to (client->socket, server, (const char *) record, length, NULL, NULL);
+      if (round % 20 == 0)
+        g_main_context_iteration (NULL, FALSE);
+    }
+  client_send_ping (client);
+  g_assert_true (wait_for_count (client->received, 1));
+  g_assert_cmpuint (n_server_connections (echo->server), ==, 1);
+  g_assert_cmpuint (echo->connections->len, ==, 1);
+}
+
 static void
 test_connection_cancelled (void)
 {
@@ -1723,6 +1769,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qssl/dtls/server/psk", test_server_psk);
   g_test_add_func ("/qssl/dtls/server/s-client", test_server_s_client);
   g_test_add_func ("/qssl/dtls/server/client-restart", test_server_client_restart);
+  g_test_add_func ("/qssl/dtls/server/garbage", test_server_garbage);
   g_test_add_func ("/qssl/dtls/connection/cancelled", test_connection_cancelled);
 
   return g_test_run ();
