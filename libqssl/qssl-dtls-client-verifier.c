@@ -17,6 +17,18 @@
 #include "qssl-dtls-private.h"
 #include "qssl-private.h"
 
+/**
+ * QsslDtlsClientVerifier:
+ *
+ * The stateless cookie exchange a DTLS server runs before it keeps any
+ * state for a peer: [method@Qssl.DtlsClientVerifier.verify_client] answers
+ * a ClientHello without a valid cookie with a HelloVerifyRequest and
+ * accepts one that carries it.
+ *
+ * Mirrors `QDtlsClientVerifier`.
+ *
+ * Since: 1.0
+ */
 struct _QsslDtlsClientVerifier
 {
   GObject        parent_instance;

@@ -11,10 +11,27 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "qssl.h"
 #include "qssl-dtls-private.h"
 #include "qssl-private.h"
 
+/**
+ * QsslDtlsConnection:
+ *
+ * One DTLS peer with the chores done: a client opens its own UDP socket
+ * ([ctor@Qssl.DtlsConnection.new_client] and
+ * [method@Qssl.DtlsConnection.handshake_async]); a server-side one comes
+ * from [signal@Qssl.DtlsServer::new-connection]. Both retransmit by
+ * themselves and emit #QsslDtlsConnection::received for each datagram.
+ *
+ * It is also a #GDatagramBased: g_datagram_based_receive_messages() gets
+ * the same datagrams (the last 64 that nobody read), and its waits iterate
+ * the connection's main context, so call them from that context's thread.
+ *
+ * Since: 1.0
+ */
 struct _QsslDtlsConnection
 {
   GObject         parent_instance;
@@ -33,7 +50,12 @@ struct _QsslDtlsConnection
   gint64          last_activity;
   GSource        *idle_source;
   GMainContext   *context;
+  GQueue          incoming;          /* GBytes, for GDatagramBased readers */
 };
+
+/* GDatagramBased readers get the most recent datagrams; like a socket
+ * buffer, it drops when nobody reads. */
+#define MAX_QUEUED_DATAGRAMS 64
 
 enum
 {
@@ -45,7 +67,11 @@ enum
 
 static guint signals[N_SIGNALS];
 
-G_DEFINE_FINAL_TYPE (QsslDtlsConnection, qssl_dtls_connection, G_TYPE_OBJECT)
+static void qssl_dtls_connection_datagram_based_init (GDatagramBasedInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (QsslDtlsConnection, qssl_dtls_connection, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_DATAGRAM_BASED,
+                                                      qssl_dtls_connection_datagram_based_init))
 
 static void
 destroy_source (GSource **source)
@@ -88,6 +114,7 @@ qssl_dtls_connection_finalize (GObject *object)
 
   g_clear_object (&self->socket);
   g_clear_object (&self->address);
+  g_queue_clear_full (&self->incoming, (GDestroyNotify) g_bytes_unref);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (qssl_dtls_connection_parent_class)->finalize (object);
 }
@@ -165,6 +192,7 @@ emit_closed (QsslDtlsConnection *self)
     return;
   self->closed = TRUE;
   stop (self);
+  g_main_context_wakeup (self->context);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
   if (self->server != NULL)
     _qssl_dtls_server_forget (self->server, self);
@@ -264,7 +292,13 @@ _qssl_dtls_connection_feed (QsslDtlsConnection *self,
       g_autoptr(GBytes) plain = qssl_dtls_decrypt_datagram (self->dtls, self->socket, datagram);
 
       if (plain != NULL)
-        g_signal_emit (self, signals[SIGNAL_RECEIVED], 0, plain);
+        {
+          if (g_queue_get_length (&self->incoming) >= MAX_QUEUED_DATAGRAMS)
+            g_bytes_unref (g_queue_pop_head (&self->incoming));
+          g_queue_push_tail (&self->incoming, g_bytes_ref (plain));
+          g_main_context_wakeup (self->context);
+          g_signal_emit (self, signals[SIGNAL_RECEIVED], 0, plain);
+        }
       else if (!qssl_dtls_is_connection_encrypted (self->dtls))
         emit_closed (self); /* close_notify, or a fatal error */
     }
@@ -735,4 +769,255 @@ qssl_dtls_connection_get_socket (QsslDtlsConnection *self)
   g_return_val_if_fail (QSSL_IS_DTLS_CONNECTION (self), NULL);
 
   return self->socket;
+}
+
+/* ---------------------------------------------------------------------- */
+/* GDatagramBased: the same datagrams, for code written against GIO. The
+ * waits iterate the connection's main context, like QsslSocket's
+ * wait_for_*(): call them from that context's thread. */
+
+static GIOCondition
+datagram_condition_check (GDatagramBased *datagram_based,
+                          GIOCondition    condition)
+{
+  QsslDtlsConnection *self = QSSL_DTLS_CONNECTION (datagram_based);
+  GIOCondition ready = 0;
+
+  if (self->incoming.length > 0)
+    ready |= G_IO_IN;
+  if (self->closed)
+    ready |= G_IO_HUP;
+  else if (qssl_dtls_is_connection_encrypted (self->dtls))
+    ready |= G_IO_OUT;
+  return ready & (condition | G_IO_HUP | G_IO_ERR);
+}
+
+typedef struct
+{
+  GSource             source;
+  QsslDtlsConnection *connection;
+  GIOCondition        condition;
+} DatagramSource;
+
+static gboolean
+datagram_source_prepare (GSource *source,
+                         gint    *timeout)
+{
+  DatagramSource *datagram_source = (DatagramSource *) source;
+
+  *timeout = -1;
+  return datagram_condition_check (G_DATAGRAM_BASED (datagram_source->connection), datagram_source->condition) != 0;
+}
+
+static gboolean
+datagram_source_check (GSource *source)
+{
+  gint timeout;
+
+  return datagram_source_prepare (source, &timeout);
+}
+
+static gboolean
+datagram_source_dispatch (GSource     *source,
+                          GSourceFunc  callback,
+                          gpointer     user_data)
+{
+  DatagramSource *datagram_source = (DatagramSource *) source;
+  GDatagramBasedSourceFunc func = (GDatagramBasedSourceFunc) (void (*) (void)) callback;
+
+  if (func == NULL)
+    return G_SOURCE_REMOVE;
+  return func (G_DATAGRAM_BASED (datagram_source->connection),
+               datagram_condition_check (G_DATAGRAM_BASED (datagram_source->connection), datagram_source->condition),
+               user_data);
+}
+
+static void
+datagram_source_finalize (GSource *source)
+{
+  g_object_unref (((DatagramSource *) source)->connection);
+}
+
+static GSourceFuncs datagram_source_funcs = {
+  datagram_source_prepare,
+  datagram_source_check,
+  datagram_source_dispatch,
+  datagram_source_finalize,
+  NULL,
+  NULL,
+};
+
+static GSource *
+datagram_create_source (GDatagramBased *datagram_based,
+                        GIOCondition    condition,
+                        GCancellable   *cancellable)
+{
+  GSource *source = g_source_new (&datagram_source_funcs, sizeof (DatagramSource));
+  DatagramSource *datagram_source = (DatagramSource *) source;
+
+  g_source_set_static_name (source, "[qssl] DTLS connection");
+  datagram_source->connection = g_object_ref (QSSL_DTLS_CONNECTION (datagram_based));
+  datagram_source->condition = condition;
+  if (cancellable != NULL)
+    {
+      GSource *cancelled = g_cancellable_source_new (cancellable);
+
+      g_source_set_dummy_callback (cancelled);
+      g_source_add_child_source (source, cancelled);
+      g_source_unref (cancelled);
+    }
+  return source;
+}
+
+static gboolean
+on_wait_over (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+datagram_condition_wait (GDatagramBased  *datagram_based,
+                         GIOCondition     condition,
+                         gint64           timeout,
+                         GCancellable    *cancellable,
+                         GError         **error)
+{
+  QsslDtlsConnection *self = QSSL_DTLS_CONNECTION (datagram_based);
+  g_autoptr(QsslDtlsConnection) keep_alive = g_object_ref (self);
+  GSource *deadline = NULL;
+  gboolean expired = FALSE;
+
+  if (datagram_condition_check (datagram_based, condition) != 0)
+    return TRUE;
+  if (!g_main_context_acquire (self->context))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("Waiting is only possible on the thread of the connection's main context"));
+      return FALSE;
+    }
+  if (timeout > 0)
+    {
+      deadline = g_timeout_source_new ((guint) MIN ((timeout + 999) / 1000, G_MAXUINT));
+      g_source_set_callback (deadline, on_wait_over, &expired, NULL);
+      g_source_attach (deadline, self->context);
+    }
+  while (datagram_condition_check (datagram_based, condition) == 0 && !expired && timeout != 0 &&
+         !g_cancellable_is_cancelled (cancellable))
+    g_main_context_iteration (self->context, TRUE);
+  if (deadline != NULL)
+    {
+      g_source_destroy (deadline);
+      g_source_unref (deadline);
+    }
+  g_main_context_release (self->context);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (datagram_condition_check (datagram_based, condition) == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, timeout == 0 ? G_IO_ERROR_WOULD_BLOCK : G_IO_ERROR_TIMED_OUT,
+                           _("No datagram arrived in time"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gint
+datagram_receive_messages (GDatagramBased  *datagram_based,
+                           GInputMessage   *messages,
+                           guint            num_messages,
+                           gint             flags,
+                           gint64           timeout,
+                           GCancellable    *cancellable,
+                           GError         **error)
+{
+  QsslDtlsConnection *self = QSSL_DTLS_CONNECTION (datagram_based);
+  guint received = 0;
+
+  while (received < num_messages)
+    {
+      g_autoptr(GBytes) datagram = NULL;
+      GInputMessage *message = &messages[received];
+      const guint8 *data;
+      gsize length, offset = 0;
+
+      if (self->incoming.length == 0)
+        {
+          if (received > 0)
+            break;
+          if (self->closed)
+            return 0; /* the end, as for a closed socket */
+          if (!datagram_condition_wait (datagram_based, G_IO_IN, timeout, cancellable, error))
+            return -1;
+          if (self->incoming.length == 0)
+            return 0;
+        }
+      datagram = g_queue_pop_head (&self->incoming);
+      data = g_bytes_get_data (datagram, &length);
+      for (guint i = 0; i < message->num_vectors && offset < length; i++)
+        {
+          gsize chunk = MIN (message->vectors[i].size, length - offset);
+
+          memcpy (message->vectors[i].buffer, data + offset, chunk);
+          offset += chunk;
+        }
+      message->bytes_received = offset;
+      message->flags = 0;
+      if (message->address != NULL)
+        *message->address = g_inet_socket_address_new (self->address, self->port);
+      if (message->num_control_messages != NULL)
+        *message->num_control_messages = 0;
+      if (message->control_messages != NULL)
+        *message->control_messages = NULL;
+      received++;
+    }
+  return (gint) received;
+}
+
+static gint
+datagram_send_messages (GDatagramBased  *datagram_based,
+                        GOutputMessage  *messages,
+                        guint            num_messages,
+                        gint             flags,
+                        gint64           timeout,
+                        GCancellable    *cancellable,
+                        GError         **error)
+{
+  QsslDtlsConnection *self = QSSL_DTLS_CONNECTION (datagram_based);
+
+  if (!qssl_dtls_connection_is_encrypted (self) &&
+      !datagram_condition_wait (datagram_based, G_IO_OUT, timeout, cancellable, error))
+    return -1;
+  for (guint sent = 0; sent < num_messages; sent++)
+    {
+      g_autoptr(GByteArray) joined = g_byte_array_new ();
+      g_autoptr(GBytes) datagram = NULL;
+      GError *local_error = NULL;
+
+      for (guint i = 0; i < messages[sent].num_vectors; i++)
+        g_byte_array_append (joined, messages[sent].vectors[i].buffer, messages[sent].vectors[i].size);
+      datagram = g_byte_array_free_to_bytes (g_steal_pointer (&joined));
+      if (!qssl_dtls_connection_send (self, datagram, &local_error))
+        {
+          if (sent > 0)
+            {
+              g_error_free (local_error);
+              return (gint) sent;
+            }
+          g_propagate_error (error, local_error);
+          return -1;
+        }
+      messages[sent].bytes_sent = g_bytes_get_size (datagram);
+    }
+  return (gint) num_messages;
+}
+
+static void
+qssl_dtls_connection_datagram_based_init (GDatagramBasedInterface *iface)
+{
+  iface->receive_messages = datagram_receive_messages;
+  iface->send_messages = datagram_send_messages;
+  iface->create_source = datagram_create_source;
+  iface->condition_check = datagram_condition_check;
+  iface->condition_wait = datagram_condition_wait;
 }

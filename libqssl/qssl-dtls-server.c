@@ -19,6 +19,17 @@
 /* Peers that send nothing for this long are forgotten. */
 #define DEFAULT_IDLE_TIMEOUT_MS 60000
 
+/**
+ * QsslDtlsServer:
+ *
+ * A DTLS server on one UDP socket: it tells peers apart, runs the cookie
+ * exchange for unknown ones before keeping any state, makes one
+ * [class@Qssl.DtlsConnection] per verified peer, retransmits, and forgets
+ * peers that stay silent for the idle timeout. It runs on the #GMainContext
+ * that was thread-default when it was created.
+ *
+ * Since: 1.0
+ */
 struct _QsslDtlsServer
 {
   GObject                 parent_instance;

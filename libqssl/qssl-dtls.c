@@ -284,6 +284,21 @@ _qssl_dtls_setup_cookies (SSL_CTX *ctx)
 /* ---------------------------------------------------------------------- */
 /* QsslDtls */
 
+/**
+ * QsslDtls:
+ *
+ * One DTLS association over a UDP #GSocket the application owns and reads:
+ * each datagram from the peer goes to [method@Qssl.Dtls.do_handshake]
+ * until the handshake is complete, then to
+ * [method@Qssl.Dtls.decrypt_datagram]. Retransmission timers run on the
+ * #GMainContext that was thread-default at creation and emit
+ * #QsslDtls::handshake-timeout. See [class@Qssl.DtlsConnection] for the
+ * same without the chores.
+ *
+ * Mirrors `QDtls`.
+ *
+ * Since: 1.0
+ */
 struct _QsslDtls
 {
   GObject                 parent_instance;

@@ -1684,6 +1684,80 @@ test_server_garbage (void)
   g_assert_cmpuint (echo->connections->len, ==, 1);
 }
 
+static gboolean
+on_datagram_source (GDatagramBased *datagram_based,
+                    GIOCondition    condition,
+                    gpointer        user_data)
+{
+  *(GIOCondition *) user_data = condition;
+  return G_SOURCE_REMOVE;
+}
+
+/* The connection is a GDatagramBased too: GIO code sends and receives
+ * through it. */
+static void
+test_connection_datagram_based (void)
+{
+  g_autoptr(QsslConfiguration) server_configuration = dtls_server_configuration ();
+  g_autoptr(EchoServer) echo = echo_server_new (server_configuration);
+  g_autoptr(QsslConfiguration) configuration = dtls_client_configuration ();
+  g_autoptr(Client) client = client_new (qssl_dtls_server_get_server_port (echo->server), "localhost",
+                                         configuration);
+  GDatagramBased *datagram_based = G_DATAGRAM_BASED (client->connection);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) from = NULL;
+  g_autoptr(GSource) source = NULL;
+  char first[] = "over ", second[] = "GDatagramBased";
+  GOutputVector out[] = { { first, strlen (first) }, { second, strlen (second) } };
+  GOutputMessage out_message = { NULL, out, 2, 0, NULL, 0 };
+  char buffer[64];
+  GInputVector in = { buffer, sizeof buffer };
+  GInputMessage in_message = { &from, &in, 1, 0, 0, NULL, NULL };
+  GIOCondition fired = 0;
+
+  g_assert_true (G_IS_DATAGRAM_BASED (client->connection));
+  g_assert_cmpint (g_datagram_based_condition_check (datagram_based, G_IO_OUT), ==, 0);
+  client_start (client);
+  g_assert_true (qssl_test_wait_for_flag (&client->done, 60000));
+  g_assert_no_error (client->error);
+  g_assert_cmpint (g_datagram_based_condition_check (datagram_based, G_IO_OUT), ==, G_IO_OUT);
+
+  /* Nothing there yet: a non-blocking receive would block. */
+  g_assert_cmpint (g_datagram_based_receive_messages (datagram_based, &in_message, 1, 0, 0, NULL, &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  g_clear_error (&error);
+
+  source = g_datagram_based_create_source (datagram_based, G_IO_IN, NULL);
+  g_source_set_callback (source, G_SOURCE_FUNC (on_datagram_source), &fired, NULL);
+  g_source_attach (source, NULL);
+  g_assert_cmpint (g_datagram_based_send_messages (datagram_based, &out_message, 1, 0, -1, NULL, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpuint (out_message.bytes_sent, ==, strlen ("over GDatagramBased"));
+
+  /* The source says when the echo is there; then a receive gets it. */
+  g_assert_true (qssl_test_wait_for_flag ((gboolean *) &fired, 30000));
+  g_assert_cmpint (fired & G_IO_IN, ==, G_IO_IN);
+  g_assert_cmpint (g_datagram_based_receive_messages (datagram_based, &in_message, 1, 0, 0, NULL, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpmem (buffer, in_message.bytes_received, "over GDatagramBased", strlen ("over GDatagramBased"));
+  g_assert_cmpuint (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (from)), ==,
+                    qssl_dtls_server_get_server_port (echo->server));
+  /* The signal saw the same datagram. */
+  g_assert_cmpuint (client->received->len, ==, 1);
+
+  /* A blocking receive runs the main context until the next echo is there. */
+  g_clear_object (&from);
+  g_assert_cmpint (g_datagram_based_send_messages (datagram_based, &out_message, 1, 0, -1, NULL, &error), ==, 1);
+  g_assert_cmpint (g_datagram_based_receive_messages (datagram_based, &in_message, 1, 0, -1, NULL, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpmem (buffer, in_message.bytes_received, "over GDatagramBased", strlen ("over GDatagramBased"));
+
+  qssl_dtls_connection_close (client->connection);
+  g_assert_cmpint (g_datagram_based_condition_check (datagram_based, G_IO_IN), ==, G_IO_HUP);
+  g_assert_cmpint (g_datagram_based_receive_messages (datagram_based, &in_message, 1, 0, 0, NULL, &error), ==, 0);
+  g_assert_no_error (error);
+}
+
 static void
 test_connection_cancelled (void)
 {
@@ -1771,6 +1845,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qssl/dtls/server/client-restart", test_server_client_restart);
   g_test_add_func ("/qssl/dtls/server/garbage", test_server_garbage);
   g_test_add_func ("/qssl/dtls/connection/cancelled", test_connection_cancelled);
+  g_test_add_func ("/qssl/dtls/connection/datagram-based", test_connection_datagram_based);
 
   return g_test_run ();
 }
