@@ -1491,8 +1491,10 @@ qssl_dtls_ignore_verification_errors (QsslDtls  *self,
   g_return_if_fail (errors != NULL);
 
   g_ptr_array_set_size (self->ignored_errors, 0);
+  /* GJS 1.74 hands boxed arrays over with NULL elements: skip them. */
   for (guint i = 0; i < errors->len; i++)
-    g_ptr_array_add (self->ignored_errors, qssl_error_copy (g_ptr_array_index (errors, i)));
+    if (g_ptr_array_index (errors, i) != NULL)
+      g_ptr_array_add (self->ignored_errors, qssl_error_copy (g_ptr_array_index (errors, i)));
 }
 
 /**
