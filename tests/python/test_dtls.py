@@ -234,3 +234,25 @@ def test_server_against_gnutls_cli(pki):
         client.kill()
         client.wait()
         server.stop()
+
+
+@pytest.mark.skipif(not shutil.which("gnutls-serv"), reason="gnutls-serv is not installed")
+def test_connection_psk_against_gnutls_serv(tmp_path):
+    """A PSK client (through `qssl dtls-connect --psk`) against GnuTLS's DTLS server."""
+    port = free_udp_port()
+    (tmp_path / "psk.txt").write_text("tester:1a2b3c4d5e6f\n")
+    server = subprocess.Popen(["gnutls-serv", "--udp", "--echo", "-p", str(port), "--pskpasswd",
+                               str(tmp_path / "psk.txt"), "--priority", "NORMAL:+ECDHE-PSK:+PSK"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        while b"listening" not in server.stdout.readline():
+            pass
+        result = subprocess.run([str(QSSL), "dtls-connect", f"127.0.0.1:{port}", "--psk", "1a2b3c4d5e6f",
+                                 "--psk-identity", "tester"], input=b"psk to gnutls\n",
+                                capture_output=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == b"psk to gnutls\n"
+        assert "PSK" in result.stderr.decode()
+    finally:
+        server.kill()
+        server.wait()
