@@ -245,8 +245,10 @@ def test_connection_psk_against_gnutls_serv(tmp_path):
                                str(tmp_path / "psk.txt"), "--priority", "NORMAL:+ECDHE-PSK:+PSK"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        while b"listening" not in server.stdout.readline():
-            pass
+        line = b"-"
+        while line and b"listening" not in line:
+            line = server.stdout.readline()
+        assert b"listening" in line
         result = subprocess.run([str(QSSL), "dtls-connect", f"127.0.0.1:{port}", "--psk", "1a2b3c4d5e6f",
                                  "--psk-identity", "tester"], input=b"psk to gnutls\n",
                                 capture_output=True, timeout=60)
