@@ -1968,3 +1968,38 @@ qssl_certificate_new_from_tls_certificate (GTlsCertificate  *tls_certificate,
   bytes = g_bytes_new (der->data, der->len);
   return qssl_certificate_new_from_data (bytes, QSSL_ENCODING_FORMAT_DER, error);
 }
+
+/**
+ * qssl_certificate_from_file:
+ * @path: the name of a file
+ * @format: the encoding of the file
+ * @error: return location for a #GError
+ *
+ * Reads every certificate in the file @path, in order. A file that holds no
+ * certificate gives an empty array, as in Qt; one that cannot be read gives
+ * %NULL and a %G_FILE_ERROR (Qt gives an empty list there too).
+ *
+ * Mirrors `QSslCertificate::fromFile()` (Qt 6.10).
+ *
+ * Returns: (transfer container) (element-type QsslCertificate): the
+ *   certificates, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+qssl_certificate_from_file (const char          *path,
+                            QsslEncodingFormat   format,
+                            GError             **error)
+{
+  g_autoptr(GBytes) data = NULL;
+  char *contents;
+  gsize length;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  data = g_bytes_new_take (contents, length);
+  return qssl_certificate_list_from_data (data, format);
+}

@@ -23,6 +23,11 @@ typedef struct _QsslContext QsslContext;
 QsslContext *_qssl_context_new      (const QsslConfiguration *configuration,
                                      QsslMode                 mode,
                                      GError                 **error);
+/* The same for DTLS (QsslDtls): the configuration's protocol must be a
+ * DTLS one. */
+QsslContext *_qssl_context_new_dtls (const QsslConfiguration *configuration,
+                                     QsslMode                 mode,
+                                     GError                 **error);
 QsslContext *_qssl_context_ref      (QsslContext             *self);
 void         _qssl_context_unref    (QsslContext             *self);
 SSL_CTX     *_qssl_context_get_ctx  (QsslContext             *self);

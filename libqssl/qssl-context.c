@@ -231,10 +231,37 @@ apply_local_certificate (SSL_CTX                 *ctx,
   return TRUE;
 }
 
-QsslContext *
-_qssl_context_new (const QsslConfiguration *configuration,
-                   QsslMode                 mode,
-                   GError                 **error)
+/* The DTLS counterpart of protocol_range(). */
+static gboolean
+dtls_protocol_range (QsslProtocol  protocol,
+                     int          *min_version,
+                     int          *max_version)
+{
+  *max_version = 0;
+  switch (protocol)
+    {
+    case QSSL_PROTOCOL_DTLS_V1_0:
+      *min_version = *max_version = DTLS1_VERSION;
+      return TRUE;
+    case QSSL_PROTOCOL_DTLS_V1_0_OR_LATER:
+      *min_version = DTLS1_VERSION;
+      return TRUE;
+    case QSSL_PROTOCOL_DTLS_V1_2:
+      *min_version = *max_version = DTLS1_2_VERSION;
+      return TRUE;
+    case QSSL_PROTOCOL_DTLS_V1_2_OR_LATER:
+      *min_version = DTLS1_2_VERSION;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static QsslContext *
+context_new (const QsslConfiguration *configuration,
+             QsslMode                 mode,
+             gboolean                 datagram,
+             GError                 **error)
 {
   QsslContext *self;
   SSL_CTX *ctx;
@@ -243,14 +270,17 @@ _qssl_context_new (const QsslConfiguration *configuration,
 
   _qssl_init ();
 
-  if (!protocol_range (configuration->protocol, &min_version, &max_version))
+  if (!(datagram ? dtls_protocol_range : protocol_range) (configuration->protocol, &min_version, &max_version))
     {
       g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA,
                            _("Attempted to use an unsupported protocol."));
       return NULL;
     }
 
-  ctx = SSL_CTX_new (mode == QSSL_MODE_SSL_SERVER ? TLS_server_method () : TLS_client_method ());
+  if (datagram)
+    ctx = SSL_CTX_new (mode == QSSL_MODE_SSL_SERVER ? DTLS_server_method () : DTLS_client_method ());
+  else
+    ctx = SSL_CTX_new (mode == QSSL_MODE_SSL_SERVER ? TLS_server_method () : TLS_client_method ());
   if (ctx == NULL)
     {
       _qssl_set_error_from_openssl (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INTERNAL,
@@ -287,7 +317,8 @@ _qssl_context_new (const QsslConfiguration *configuration,
    * body per record: half the system calls on a busy connection. */
   SSL_CTX_set_read_ahead (ctx, 1);
 
-  restrict_range_to_ciphers (configuration, &min_version, &max_version);
+  if (!datagram) /* DTLS has no 1.3 here, and its version numbers count down */
+    restrict_range_to_ciphers (configuration, &min_version, &max_version);
   if (!SSL_CTX_set_min_proto_version (ctx, min_version) ||
       !SSL_CTX_set_max_proto_version (ctx, max_version) ||
       !apply_ciphers (ctx, configuration))
@@ -327,6 +358,22 @@ invalid:
                                 _("The TLS configuration is not usable"));
   SSL_CTX_free (ctx);
   return NULL;
+}
+
+QsslContext *
+_qssl_context_new (const QsslConfiguration *configuration,
+                   QsslMode                 mode,
+                   GError                 **error)
+{
+  return context_new (configuration, mode, FALSE, error);
+}
+
+QsslContext *
+_qssl_context_new_dtls (const QsslConfiguration *configuration,
+                        QsslMode                 mode,
+                        GError                 **error)
+{
+  return context_new (configuration, mode, TRUE, error);
 }
 
 QsslContext *
