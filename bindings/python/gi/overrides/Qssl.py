@@ -762,6 +762,12 @@ def _address_tuple(address):
     return (inet.to_string(), address.get_port())
 
 
+# Open transports. asyncio's own are kept alive by the selector's reference
+# to their reader callback; ours only by signal closures on a socket that
+# nothing else holds, a cycle the garbage collector would take.
+_open_transports = set()
+
+
 class _Transport(asyncio.Transport):
     """An asyncio transport whose bytes go through a QsslSocket."""
 
@@ -790,6 +796,7 @@ class _Transport(asyncio.Transport):
         ]
         self._error = None
         self._started = False
+        _open_transports.add(self)
         loop.call_soon(self._start)
 
     def _start(self):
@@ -946,7 +953,13 @@ class _Transport(asyncio.Transport):
         if self._writing_paused:
             self._writing_paused = False
             self._loop.call_soon(self._protocol.resume_writing)
-        self._loop.call_soon(self._protocol.connection_lost, exc)
+        self._loop.call_soon(self._connection_lost, exc)
+
+    def _connection_lost(self, exc):
+        try:
+            self._protocol.connection_lost(exc)
+        finally:
+            _open_transports.discard(self)
 
     # What asyncio's SSL transport tells
 
@@ -1039,9 +1052,9 @@ class _Protocol(asyncio.StreamReaderProtocol):
 async def _handshake(sock, timeout):
     try:
         if timeout is None:
-            await Qssl.Socket.handshake_async(sock, GLib.PRIORITY_DEFAULT)
+            await sock.handshake_async(GLib.PRIORITY_DEFAULT)
         else:
-            await asyncio.wait_for(Qssl.Socket.handshake_async(sock, GLib.PRIORITY_DEFAULT), timeout)
+            await asyncio.wait_for(sock.handshake_async(GLib.PRIORITY_DEFAULT), timeout)
     except GLib.Error as error:
         _raise_as_os_error(error, sock)
     except (asyncio.TimeoutError, asyncio.CancelledError):
@@ -1149,15 +1162,20 @@ class StreamServer:
     wait_closed(), serve_forever(), start_serving(), is_serving(), sockets,
     get_loop(), and `async with`. The QsslServer is .qssl_server."""
 
-    def __init__(self, loop, server, client_connected_cb, limit):
+    def __init__(self, loop, server, client_connected_cb, limit, encrypted=True):
         self._loop = loop
+        self._encrypted = encrypted
         self.qssl_server = server
         self._callback = client_connected_cb
         self._limit = limit
         self._serving = False
         self._closed = loop.create_future()
         self._serving_forever = None
-        self._handler = GObject.Object.connect(server, "pending-connection-available", self._take)
+        if isinstance(server, _PlainListener):
+            server.on_pending = self._take
+            self._handler = None
+        else:
+            self._handler = GObject.Object.connect(server, "pending-connection-available", self._take)
 
     def _take(self, *unused):
         server = self.qssl_server
@@ -1167,7 +1185,7 @@ class StreamServer:
                 break
             reader = asyncio.StreamReader(limit=self._limit, loop=self._loop)
             protocol = _Protocol(reader, self._callback, loop=self._loop)
-            _Transport(self._loop, sock, protocol, True)
+            _Transport(self._loop, sock, protocol, self._encrypted)
 
     def get_loop(self):
         return self._loop
@@ -1248,25 +1266,92 @@ async def _listen_address(host):
     return addresses[0]
 
 
-async def start_server(client_connected_cb, host=None, port=0, *, configuration=None, limit=2 ** 16,
-                       ssl_handshake_timeout=None, start_serving=True, reuse_port=None, backlog=None):
+class _PlainListener:
+    """For start_server(ssl=False): what StreamServer needs of a QsslServer,
+    over a GSocketService whose connections become UNENCRYPTED QsslSockets
+    (for writer.start_tls())."""
+
+    def __init__(self):
+        self.on_pending = None
+        self._service = Gio.SocketService()
+        self._service.set_backlog(100)
+        self._address = None
+        self._pending = []
+        self._service.connect("incoming", self._on_incoming)
+
+    def _on_incoming(self, service, connection, source):
+        sock = Socket.new_from_socket(connection.get_socket())
+        # The GSocketConnection owns the fd too: keep it as long as the socket.
+        sock._qssl_connection = connection
+        self._pending.append(sock)
+        if self.on_pending is not None:
+            self.on_pending()
+        return True
+
+    def listen(self, address, port):
+        inet = address if address is not None else Gio.InetAddress.new_any(Gio.SocketFamily.IPV4)
+        self._address = self._service.add_address(Gio.InetSocketAddress.new(inet, port), Gio.SocketType.STREAM,
+                                                  Gio.SocketProtocol.TCP, None)[1]
+        self._service.start()
+
+    def set_backlog(self, backlog):
+        self._service.set_backlog(backlog)
+
+    def is_listening(self):
+        return self._address is not None
+
+    def get_server_address(self):
+        return self._address.get_address() if self._address is not None else None
+
+    def get_server_port(self):
+        return self._address.get_port() if self._address is not None else 0
+
+    def has_pending_connections(self):
+        return bool(self._pending)
+
+    def next_pending_connection(self):
+        return self._pending.pop(0) if self._pending else None
+
+    def pause_accepting(self):
+        self._service.stop()
+
+    def resume_accepting(self):
+        if self._address is not None:
+            self._service.start()
+
+    def close(self):
+        self._service.stop()
+        self._service.close()
+        self._address = None
+        for sock in self._pending:
+            sock.abort()
+        self._pending = []
+
+
+async def start_server(client_connected_cb, host=None, port=0, *, configuration=None, ssl=True, limit=2 ** 16,
+                       ssl_handshake_timeout=None, start_serving=True, reuse_port=None, backlog=100):
     """asyncio.start_server() over libqssl: listens on @host:@port (every
-    address when @host is None; port 0 picks one) and calls
+    IPv4 address when @host is None; port 0 picks one) and calls
     client_connected_cb(reader, writer) for each connection once its TLS
     handshake completed (a coroutine function becomes a task). Connections
     whose handshake fails never reach the callback. @configuration is the
-    server's Qssl.Configuration (certificate and key); @ssl_handshake_timeout
-    in seconds. Returns a Qssl.StreamServer."""
+    server's Qssl.Configuration (certificate and key); @ssl False serves
+    plaintext, for writer.start_tls(); @ssl_handshake_timeout in seconds.
+    Returns a Qssl.StreamServer."""
     loop = _drive_running_loop()
-    server = Server()
-    if configuration is not None:
-        server.set_ssl_configuration(configuration)
-    if ssl_handshake_timeout is not None:
-        server.set_handshake_timeout(int(ssl_handshake_timeout * 1000))
-    if reuse_port:
-        server.set_reuse_port(True)
-    if backlog is not None:
-        server.set_max_pending_connections(backlog)
+    if ssl:
+        server = Server()
+        if configuration is not None:
+            server.set_ssl_configuration(configuration)
+        if ssl_handshake_timeout is not None:
+            server.set_handshake_timeout(int(ssl_handshake_timeout * 1000))
+        if reuse_port:
+            server.set_reuse_port(True)
+        # The listen(2) backlog, as asyncio's (GIO's default is 10).
+        Gio.SocketListener.set_backlog(server, backlog)
+    else:
+        server = _PlainListener()
+        server.set_backlog(backlog)
     address = await _listen_address(host)
     try:
         server.listen(address, port)
@@ -1275,7 +1360,7 @@ async def start_server(client_connected_cb, host=None, port=0, *, configuration=
                 error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.ADDRESS_IN_USE):
             raise OSError(98, error.message) from error
         raise OSError(error.message) from error
-    stream_server = StreamServer(loop, server, client_connected_cb, limit)
+    stream_server = StreamServer(loop, server, client_connected_cb, limit, bool(ssl))
     if start_serving:
         await stream_server.start_serving()
     else:
