@@ -267,10 +267,11 @@ class _AsyncioSource(GLib.Source):
         loop = self._loop
         if loop._ready or loop._stopping:
             return 0
-        scheduled = [handle for handle in loop._scheduled if not handle._cancelled]
-        if not scheduled:
+        if not loop._scheduled:
             return -1
-        return max(0, math.ceil((min(h._when for h in scheduled) - loop.time()) * 1000))
+        # The heap's first timer, as _run_once() sees it (a cancelled one
+        # only wakes the loop early, and _run_once() then drops it).
+        return max(0, math.ceil((loop._scheduled[0]._when - loop.time()) * 1000))
 
     def prepare(self):
         if self._loop.is_closed():
@@ -316,6 +317,15 @@ def asyncio_on_glib(context=None):
     loop.close = close_and_detach
     asyncio.set_event_loop(loop)
     return loop
+
+
+class Future(asyncio.Future):
+    """An asyncio future on the running loop, to resolve from a signal
+    handler and await (Qssl.run() awaited only these before it was
+    asyncio; any asyncio awaitable works now)."""
+
+    def __init__(self, *, loop=None):
+        super().__init__(loop=loop if loop is not None else _drive_running_loop() or asyncio.get_event_loop())
 
 
 def run(coroutine, context=None):
@@ -428,7 +438,7 @@ def _add_awaitables(cls):
     return cls
 
 
-__all__ += ["run", "glib_on_asyncio", "asyncio_on_glib"]
+__all__ += ["Future", "run", "glib_on_asyncio", "asyncio_on_glib"]
 
 
 # --- Socket -----------------------------------------------------------------
