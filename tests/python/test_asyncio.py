@@ -186,6 +186,18 @@ def test_asyncio_under_a_running_glib_main_loop(pki):
         outcome["glib running"] = main_loop.is_running()
         writer.close()
         peer.abort()
+        # And libqssl's own streams, in the same GLib-run loop.
+        async def echo(r, w):
+            w.write(await r.readline())
+            await w.drain()
+            w.close()
+        async with await Qssl.start_server(echo, "127.0.0.1", 0,
+                                           configuration=server_configuration(pki, "server-ec")) as streams:
+            r, w = await Qssl.open_connection("127.0.0.1", streams.sockets[0].getsockname()[1],
+                                              configuration=client_configuration(pki))
+            w.write(b"qssl streams\n")
+            outcome["qssl"] = await r.readline()
+            w.close()
 
     task = loop.create_task(client())
     task.add_done_callback(lambda t: main_loop.quit())
@@ -194,4 +206,4 @@ def test_asyncio_under_a_running_glib_main_loop(pki):
     task.result()
     loop.close()
     asyncio.set_event_loop(None)
-    assert outcome == {"line": b"from glib\n", "glib running": True}
+    assert outcome == {"line": b"from glib\n", "glib running": True, "qssl": b"qssl streams\n"}

@@ -4,6 +4,7 @@
 import asyncio
 import contextlib
 import io
+import socket
 import ssl
 import textwrap
 
@@ -165,6 +166,8 @@ def test_errors_are_the_ones_asyncio_users_catch(pki):
         await closed.wait_closed()
         with pytest.raises(ConnectionRefusedError):
             await Qssl.open_connection("127.0.0.1", port, configuration=client_configuration(pki))
+        with pytest.raises(socket.gaierror):
+            await Qssl.open_connection("no-such-host.invalid", 443, configuration=client_configuration(pki))
 
         async with await qssl_echo_server(pki) as server:
             with pytest.raises(ssl.SSLCertVerificationError) as info:

@@ -51,7 +51,9 @@ def _to_bytes(gbytes):
 # either side's fds and the nearer of the two timeouts.
 #
 # Why the selector and not loop.add_reader(): GLib only signals its wakeup
-# fd for a source attached from another thread. A coroutine that writes to
+# fd for a source attached from another thread (or to a context made with
+# G_MAIN_CONTEXT_FLAGS_OWNERLESS_POLLING, which the default one is not).
+# A coroutine that writes to
 # a socket attaches sources from this thread, outside dispatch, so the
 # context must be prepared again before each wait, as g_main_context_iterate
 # does; asyncio's only "before waiting" point is its selector's select().
@@ -66,7 +68,6 @@ import ctypes.util
 import math
 import select
 import selectors
-import weakref
 
 _glib = ctypes.CDLL(ctypes.util.find_library("glib-2.0") or "libglib-2.0.so.0")
 
@@ -294,6 +295,9 @@ class _AsyncioSource(GLib.Source):
             loop._run_once()
         finally:
             asyncio.events._set_running_loop(previous)
+            # loop.stop() ends run_forever(), which does not run here: the
+            # request is done with, or prepare() would never wait again.
+            loop._stopping = False
         return GLib.SOURCE_CONTINUE
 
 
@@ -690,6 +694,7 @@ __all__.append("Configuration")
 # StreamReader and a StreamWriter subclass, over a transport that wraps a
 # QsslSocket: asyncio's flow control, readexactly()/readuntil() and
 # exceptions come with them.
+import errno as _errno
 import socket as _socket
 import ssl as _ssl
 
@@ -718,12 +723,6 @@ class SSLCertVerificationError(_ssl.SSLCertVerificationError):
         self.reason = "CERTIFICATE_VERIFY_FAILED"
 
 
-def _is_socket_error(error, code):
-    return (isinstance(error, GLib.Error)
-            and error.domain == GLib.quark_to_string(Qssl.socket_error_quark())
-            and error.code == int(code))
-
-
 def _os_error(error, sock=None):
     """The exception an asyncio user catches for @error (a GLib.Error)."""
     if not isinstance(error, GLib.Error):
@@ -734,18 +733,18 @@ def _os_error(error, sock=None):
         return asyncio.CancelledError(message)
     if error.domain != GLib.quark_to_string(Qssl.socket_error_quark()):
         if error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CONNECTION_REFUSED):
-            return ConnectionRefusedError(message)
+            return ConnectionRefusedError(_errno.ECONNREFUSED, message)
         if error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT):
-            return TimeoutError(message)
+            return TimeoutError(_errno.ETIMEDOUT, message)
         return OSError(message)
     if error.code == int(E.CONNECTION_REFUSED):
-        return ConnectionRefusedError(message)
+        return ConnectionRefusedError(_errno.ECONNREFUSED, message)
     if error.code == int(E.HOST_NOT_FOUND):
         return _socket.gaierror(_socket.EAI_NONAME, message)
     if error.code == int(E.SOCKET_TIMEOUT):
-        return TimeoutError(message)
+        return TimeoutError(_errno.ETIMEDOUT, message)
     if error.code == int(E.REMOTE_HOST_CLOSED):
-        return ConnectionResetError(message)
+        return ConnectionResetError(_errno.ECONNRESET, message)
     if error.code == int(E.SSL_HANDSHAKE_FAILED):
         errors = list(Qssl.Socket.get_ssl_handshake_errors(sock) or []) if sock is not None else []
         if errors:
@@ -852,7 +851,10 @@ class _Transport(asyncio.Transport):
         if self._reading_paused or self._lost:
             return
         self._reading_paused = True
-        Qssl.Socket.set_read_buffer_size(self._sock, _PAUSED_READ_BUFFER)
+        bound = _PAUSED_READ_BUFFER
+        if self._read_buffer_size > 0:
+            bound = min(bound, self._read_buffer_size)
+        Qssl.Socket.set_read_buffer_size(self._sock, bound)
 
     def resume_reading(self):
         if not self._reading_paused or self._lost:
@@ -936,7 +938,7 @@ class _Transport(asyncio.Transport):
         error = GLib.Error.new_literal(Qssl.socket_error_quark(), Qssl.Socket.get_error_string(sock), int(code))
         self._error = _os_error(error)
         if isinstance(self._error, ConnectionError) and not isinstance(self._error, ConnectionResetError):
-            self._error = ConnectionResetError(error.message)
+            self._error = ConnectionResetError(_errno.ECONNRESET, error.message)
         if self._started and Qssl.Socket.get_state(sock) == Qssl.SocketState.UNCONNECTED:
             self._lose(self._error)
 
