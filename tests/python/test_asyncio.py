@@ -168,6 +168,42 @@ def test_run_is_asyncio(pki):
     assert isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed()
 
 
+def test_run_with_its_own_context(pki):
+    """Qssl.run(coro, context): the sockets made inside belong to that
+    context, and it is the one the loop runs; the default one stays idle."""
+    context = GLib.MainContext.new()
+
+    async def main():
+        assert GLib.MainContext.get_thread_default() == context
+        server = listening_server(pki)
+        client = Qssl.Socket()
+        client.set_ssl_configuration(client_configuration(pki))
+        accepted = server.accept()
+        await client.connect_encrypted("localhost", server.get_server_port())
+        peer = await accepted
+        peer.abort()
+        server.close()
+        return not GLib.MainContext.default().pending()
+
+    assert Qssl.run(main(), context=context) is True
+    assert GLib.MainContext.get_thread_default() is None
+
+
+def test_plain_server_listens_everywhere(pki):
+    async def main():
+        async def greet(reader, writer):
+            writer.write(b"plain\n")
+            writer.close()
+        async with await Qssl.start_server(greet, None, 0, ssl=False) as server:
+            port = server.sockets[0].getsockname()[1]
+            for host in ("127.0.0.1", "::1"):
+                reader, writer = await asyncio.open_connection(host, port)
+                assert await reader.readline() == b"plain\n"
+                writer.close()
+
+    asyncio.run(main())
+
+
 def test_asyncio_under_a_running_glib_main_loop(pki):
     """The GTK way round: GLib.MainLoop runs, asyncio code is driven from
     it; Python's own ssl client talks to a QsslServer in the same loop."""

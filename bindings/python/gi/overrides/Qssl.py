@@ -1301,9 +1301,16 @@ class _PlainListener:
         return True
 
     def listen(self, address, port):
-        inet = address if address is not None else Gio.InetAddress.new_any(Gio.SocketFamily.IPV4)
-        self._address = self._service.add_address(Gio.InetSocketAddress.new(inet, port), Gio.SocketType.STREAM,
-                                                  Gio.SocketProtocol.TCP, None)[1]
+        if address is None:
+            # Every address, IPv6 and IPv4, as QsslServer.listen() does.
+            if port == 0:
+                port = self._service.add_any_inet_port(None)
+            else:
+                self._service.add_inet_port(port, None)
+            self._address = Gio.InetSocketAddress.new(Gio.InetAddress.new_any(Gio.SocketFamily.IPV6), port)
+        else:
+            self._address = self._service.add_address(Gio.InetSocketAddress.new(address, port),
+                                                      Gio.SocketType.STREAM, Gio.SocketProtocol.TCP, None)[1]
         self._service.start()
 
     def set_backlog(self, backlog):
@@ -1343,7 +1350,7 @@ class _PlainListener:
 async def start_server(client_connected_cb, host=None, port=0, *, configuration=None, ssl=True, limit=2 ** 16,
                        ssl_handshake_timeout=None, start_serving=True, reuse_port=None, backlog=100):
     """asyncio.start_server() over libqssl: listens on @host:@port (every
-    IPv4 address when @host is None; port 0 picks one) and calls
+    address when @host is None; port 0 picks one) and calls
     client_connected_cb(reader, writer) for each connection once its TLS
     handshake completed (a coroutine function becomes a task). Connections
     whose handshake fails never reach the callback. @configuration is the
