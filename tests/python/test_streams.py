@@ -2,14 +2,13 @@
 # libqssl, each against the other half written by someone else (Python's
 # own ssl and asyncio), all in one asyncio loop per test.
 import asyncio
-import contextlib
 import io
 import socket
 import ssl
 import textwrap
 
 import pytest
-from gi.repository import Gio, GLib, Qssl
+from gi.repository import GLib, Qssl
 
 from conftest import SERVER_HANDSHAKE_TIMEOUT_MS
 from test_socket import client_configuration, server_configuration
