@@ -49,9 +49,12 @@ ossl() {
 }
 
 # Validity of every certificate that is not deliberately out of date: from a
-# day ago (clock skew) for ten years.
-not_before=$(date -u -d '1 day ago' +%Y%m%d%H%M%SZ)
-not_after=$(date -u -d '1 day ago 10 years' +%Y%m%d%H%M%SZ)
+# day ago (clock skew) for ten years. Both ends from one reading of the clock,
+# so that a second ticking between two `date` calls cannot make it ten years
+# and a second.
+now=$(date -u +%s)
+not_before=$(date -u -d "@$((now - 86400))" +%Y%m%d%H%M%SZ)
+not_after=$(date -u -d "$(date -u -d "@$((now - 86400))" '+%Y-%m-%d %H:%M:%S') UTC 10 years" +%Y%m%d%H%M%SZ)
 
 subject_base="/C=DE/ST=Berlin/L=Berlin/O=libqssl tests/OU=Testing"
 server_san="DNS:localhost,IP:127.0.0.1,IP:::1,email:server@example.test"
