@@ -6,14 +6,19 @@
 #
 #   tests/installed/check-installed.sh BUILDDIR
 #
-# run.sh test does this with `--prefix=$PWD/_build-installed/prefix`.
+# The build must have been set up with its prefix inside it; run.sh test
+# uses `meson setup _build-installed --prefix=$PWD/_build-installed/prefix
+# -Dinstalled_tests=true`.
 set -eu
 build=$(cd "$1" && pwd)
 py=${PYTHON:-/usr/bin/python3}
 prefix=$(meson introspect --buildoptions "$build" |
   "$py" -c 'import json, sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))')
+# It empties the prefix first: only a staging prefix inside the build
+# directory will do.
 case "$prefix" in
-  /usr|/usr/local) echo "check-installed.sh: $build installs into $prefix, not a staging prefix" >&2; exit 2 ;;
+  "$build"/?*) ;;
+  *) echo "check-installed.sh: $build installs into $prefix, not a prefix inside $build" >&2; exit 2 ;;
 esac
 
 rm -rf "$prefix"
@@ -28,6 +33,11 @@ for f in "$lib" "$typelib" "$override"; do
 done
 libdir=$(dirname "$lib")
 execdir=$prefix/libexec/installed-tests/libqssl-1
+ntests=$(ls "$prefix/share/installed-tests/libqssl-1/"*.test 2>/dev/null | wc -l)
+if [ ! -x "$execdir/run-test" ] || [ "$ntests" -eq 0 ]; then
+  echo "check-installed.sh: nothing installed under $execdir: set up $build with -Dinstalled_tests=true" >&2
+  exit 1
+fi
 
 # An installed test program must load the installed library, never the
 # build tree's (meson strips the build rpath on install).
