@@ -53,7 +53,8 @@ fi
 
 # One PKI for the whole run, made by the installed generator (each test
 # would otherwise make its own).
-work=$(mktemp -d)
+# No dot in the name (see run-test.sh.in).
+work=$(mktemp -d "${TMPDIR:-/tmp}/libqssl-tests-XXXXXXXXXX")
 trap 'rm -rf "$work"' EXIT
 "$execdir/make-pki.sh" "$work/pki" > /dev/null
 
