@@ -3,7 +3,8 @@
 #
 #   ./run.sh demo    install what is missing, build, run the demo
 #   ./run.sh test    install what is missing, build, run the whole test suite
-#                    (default build, then an AddressSanitizer + UBSan build)
+#                    (default build; the installed tests of a staged install;
+#                    then an AddressSanitizer + UBSan build)
 #
 # Idempotent: a second run installs nothing and only rebuilds what changed.
 set -euo pipefail
@@ -17,6 +18,7 @@ packages=(
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
   valac gi-docgen gjs python3-gi python3-pytest
   gnutls-bin glib-networking curl valgrind testssl.sh
+  gnome-desktop-testing abigail-tools
 )
 
 install_missing() {
@@ -81,6 +83,12 @@ case "$cmd" in
     npm_tools
     build _build
     meson test -C _build --print-errorlogs
+    # What `meson install` puts on disk, run as GNOME installed tests: a
+    # build installed into a prefix inside it, tested by
+    # gnome-desktop-testing-runner without the build tree.
+    build _build-installed --prefix="$PWD/_build-installed/prefix" -Dinstalled_tests=true \
+      -Ddocs=disabled -Dbench=false
+    tests/installed/check-installed.sh _build-installed
     # The C, Python, fuzz-replay and Vala tests again, built with
     # AddressSanitizer and UBSan. Not GJS (its engine does not run under a
     # preloaded sanitizer) and not the testssl.sh scan (it judges what the
