@@ -7,22 +7,44 @@
 
 #include <glib.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include "qssl-enums.h"
+#include "qssl-cipher.h"
+#include "qssl-key.h"
 
 G_BEGIN_DECLS
 
-typedef struct _QsslConfiguration QsslConfiguration;
 typedef struct _QsslContext QsslContext;
 
-/* Builds an SSL_CTX for @mode from @configuration: protocol range, ciphers
- * and groups, CA store, verify mode and depth, local chain and key, options
- * (tickets, renegotiation, compression off), ALPN and PSK hooks.
+/* Installs the callbacks of the layer that uses the context (the TLS
+ * engine: new sessions, ALPN selection, OCSP stapling). */
+typedef void (*QsslContextSetupFunc) (SSL_CTX  *ctx,
+                                      QsslMode  mode);
+
+/* What a context is built from. The configuration fills it in; the context
+ * knows neither the configuration nor the socket. Nothing is taken over. */
+typedef struct
+{
+  QsslProtocol          protocol;
+  QsslSslOptions        ssl_options;
+  GPtrArray            *ciphers;                 /* QsslCipher; NULL = library default */
+  char                **elliptic_curves;         /* NULL = OpenSSL default */
+  int                   peer_verify_depth;
+  GPtrArray            *local_certificate_chain; /* QsslCertificate, leaf first */
+  QsslKey              *private_key;             /* nullable */
+  X509_STORE           *ca_store;                /* the context takes a reference */
+  QsslContextSetupFunc  setup;                   /* nullable */
+} QsslContextSettings;
+
+/* Builds an SSL_CTX for @mode from @settings: protocol range, ciphers
+ * and groups, CA store, verify depth, local chain and key, options
+ * (tickets, renegotiation, compression off) and the caller's callbacks.
  * Fails with a QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA / _SSL_INTERNAL
  * GError when OpenSSL refuses a setting. */
-QsslContext *_qssl_context_new      (const QsslConfiguration *configuration,
-                                     QsslMode                 mode,
-                                     GError                 **error);
+QsslContext *_qssl_context_new      (const QsslContextSettings *settings,
+                                     QsslMode                   mode,
+                                     GError                   **error);
 QsslContext *_qssl_context_ref      (QsslContext             *self);
 void         _qssl_context_unref    (QsslContext             *self);
 SSL_CTX     *_qssl_context_get_ctx  (QsslContext             *self);

@@ -15,11 +15,9 @@
 #include "qssl.h"
 #include "qssl-certificate-private.h"
 #include "qssl-cipher-private.h"
-#include "qssl-configuration-private.h"
 #include "qssl-context-private.h"
 #include "qssl-key-private.h"
 #include "qssl-private.h"
-#include "qssl-socket-private.h"
 
 /* Client sessions kept for resumption, per peer; a bound, not a policy. */
 #define MAX_CACHED_SESSIONS 256
@@ -110,17 +108,17 @@ protocol_range (QsslProtocol  protocol,
  * its highest version has no suite: a list with suites of one version only
  * also chooses that version. */
 static void
-restrict_range_to_ciphers (const QsslConfiguration *configuration,
-                           int                     *min_version,
-                           int                     *max_version)
+restrict_range_to_ciphers (const QsslContextSettings *settings,
+                           int                       *min_version,
+                           int                       *max_version)
 {
   gboolean tls13 = FALSE, tls12 = FALSE;
 
-  if (configuration->ciphers == NULL || configuration->ciphers->len == 0)
+  if (settings->ciphers == NULL || settings->ciphers->len == 0)
     return;
-  for (guint i = 0; i < configuration->ciphers->len; i++)
+  for (guint i = 0; i < settings->ciphers->len; i++)
     {
-      if (qssl_cipher_get_protocol (g_ptr_array_index (configuration->ciphers, i)) == QSSL_PROTOCOL_TLS_V1_3)
+      if (qssl_cipher_get_protocol (g_ptr_array_index (settings->ciphers, i)) == QSSL_PROTOCOL_TLS_V1_3)
         tls13 = TRUE;
       else
         tls12 = TRUE;
@@ -132,18 +130,18 @@ restrict_range_to_ciphers (const QsslConfiguration *configuration,
 }
 
 static gboolean
-apply_ciphers (SSL_CTX                 *ctx,
-               const QsslConfiguration *configuration)
+apply_ciphers (SSL_CTX                   *ctx,
+               const QsslContextSettings *settings)
 {
   g_autoptr(GString) tls13 = g_string_new (NULL);
   g_autoptr(GString) tls12 = g_string_new (NULL);
 
-  if (configuration->ciphers == NULL)
+  if (settings->ciphers == NULL)
     return SSL_CTX_set_cipher_list (ctx, QSSL_DEFAULT_TLS12_CIPHERS) == 1;
 
-  for (guint i = 0; i < configuration->ciphers->len; i++)
+  for (guint i = 0; i < settings->ciphers->len; i++)
     {
-      QsslCipher *cipher = g_ptr_array_index (configuration->ciphers, i);
+      QsslCipher *cipher = g_ptr_array_index (settings->ciphers, i);
       GString *target = qssl_cipher_get_protocol (cipher) == QSSL_PROTOCOL_TLS_V1_3 ? tls13 : tls12;
 
       if (target->len > 0)
@@ -159,10 +157,10 @@ apply_ciphers (SSL_CTX                 *ctx,
 }
 
 static gboolean
-apply_local_certificate (SSL_CTX                 *ctx,
-                         const QsslConfiguration *configuration)
+apply_local_certificate (SSL_CTX                   *ctx,
+                         const QsslContextSettings *settings)
 {
-  GPtrArray *chain = configuration->local_certificate_chain;
+  GPtrArray *chain = settings->local_certificate_chain;
 
   if (chain->len == 0)
     return TRUE;
@@ -171,9 +169,9 @@ apply_local_certificate (SSL_CTX                 *ctx,
   for (guint i = 1; i < chain->len; i++)
     if (SSL_CTX_add1_chain_cert (ctx, _qssl_certificate_get_x509 (g_ptr_array_index (chain, i))) != 1)
       return FALSE;
-  if (configuration->private_key != NULL)
+  if (settings->private_key != NULL)
     {
-      if (SSL_CTX_use_PrivateKey (ctx, _qssl_key_get_pkey (configuration->private_key)) != 1)
+      if (SSL_CTX_use_PrivateKey (ctx, _qssl_key_get_pkey (settings->private_key)) != 1)
         return FALSE;
       if (SSL_CTX_check_private_key (ctx) != 1)
         return FALSE;
@@ -192,9 +190,9 @@ apply_local_certificate (SSL_CTX                 *ctx,
 }
 
 QsslContext *
-_qssl_context_new (const QsslConfiguration *configuration,
-                   QsslMode                 mode,
-                   GError                 **error)
+_qssl_context_new (const QsslContextSettings *settings,
+                   QsslMode                   mode,
+                   GError                   **error)
 {
   QsslContext *self;
   SSL_CTX *ctx;
@@ -203,7 +201,7 @@ _qssl_context_new (const QsslConfiguration *configuration,
 
   _qssl_init ();
 
-  if (!protocol_range (configuration->protocol, &min_version, &max_version))
+  if (!protocol_range (settings->protocol, &min_version, &max_version))
     {
       g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA,
                            _("Attempted to use an unsupported protocol."));
@@ -221,9 +219,9 @@ _qssl_context_new (const QsslConfiguration *configuration,
   /* Secure defaults: no renegotiation, no compression. */
   options = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION;
   if (mode == QSSL_MODE_SSL_SERVER &&
-      !(configuration->ssl_options & QSSL_SSL_OPTIONS_DISABLE_SERVER_CIPHER_PREFERENCE))
+      !(settings->ssl_options & QSSL_SSL_OPTIONS_DISABLE_SERVER_CIPHER_PREFERENCE))
     options |= SSL_OP_CIPHER_SERVER_PREFERENCE;
-  if (configuration->ssl_options & QSSL_SSL_OPTIONS_DISABLE_SESSION_TICKETS)
+  if (settings->ssl_options & QSSL_SSL_OPTIONS_DISABLE_SESSION_TICKETS)
     options |= SSL_OP_NO_TICKET;
   SSL_CTX_set_options (ctx, options);
   if (mode == QSSL_MODE_SSL_CLIENT)
@@ -238,7 +236,10 @@ _qssl_context_new (const QsslConfiguration *configuration,
     if (key_log != NULL && *key_log != '\0')
       SSL_CTX_set_keylog_callback (ctx, write_key_log_line);
   }
-  _qssl_socket_setup_context (ctx, mode);
+  /* The callbacks of the layer above (the TLS engine: sessions, ALPN,
+   * OCSP), given down to keep this module below it. */
+  if (settings->setup != NULL)
+    settings->setup (ctx, mode);
   /* RELEASE_BUFFERS: an idle connection does not keep OpenSSL's 16 KiB+
    * record buffers (Qt sets it too). */
   SSL_CTX_set_mode (ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
@@ -247,14 +248,14 @@ _qssl_context_new (const QsslConfiguration *configuration,
    * body per record: half the system calls on a busy connection. */
   SSL_CTX_set_read_ahead (ctx, 1);
 
-  restrict_range_to_ciphers (configuration, &min_version, &max_version);
+  restrict_range_to_ciphers (settings, &min_version, &max_version);
   if (!SSL_CTX_set_min_proto_version (ctx, min_version) ||
       !SSL_CTX_set_max_proto_version (ctx, max_version) ||
-      !apply_ciphers (ctx, configuration))
+      !apply_ciphers (ctx, settings))
     goto invalid;
-  if (configuration->elliptic_curves != NULL)
+  if (settings->elliptic_curves != NULL)
     {
-      g_autofree char *groups = g_strjoinv (":", configuration->elliptic_curves);
+      g_autofree char *groups = g_strjoinv (":", settings->elliptic_curves);
 
       if (SSL_CTX_set1_groups_list (ctx, groups) != 1)
         goto invalid;
@@ -267,11 +268,11 @@ _qssl_context_new (const QsslConfiguration *configuration,
       SSL_CTX_set_session_id_context (ctx, (const unsigned char *) "libqssl", strlen ("libqssl")) != 1)
     goto invalid;
 
-  SSL_CTX_set_cert_store (ctx, _qssl_configuration_new_x509_store (configuration));
-  if (configuration->peer_verify_depth > 0)
-    SSL_CTX_set_verify_depth (ctx, configuration->peer_verify_depth);
+  SSL_CTX_set1_cert_store (ctx, settings->ca_store);
+  if (settings->peer_verify_depth > 0)
+    SSL_CTX_set_verify_depth (ctx, settings->peer_verify_depth);
 
-  if (!apply_local_certificate (ctx, configuration))
+  if (!apply_local_certificate (ctx, settings))
     goto invalid;
 
   self = g_new0 (QsslContext, 1);

@@ -1495,7 +1495,7 @@ handle_received_session (QsslSocket *self)
   if (clean && !qssl_configuration_test_ssl_option (configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_SHARING))
     {
       g_autofree char *key = session_cache_key (self);
-      QsslContext *context = _qssl_configuration_get_context (configuration, QSSL_MODE_SSL_CLIENT, NULL);
+      QsslContext *context = _qssl_configuration_get_context (configuration, QSSL_MODE_SSL_CLIENT, _qssl_socket_setup_context, NULL);
 
       if (key != NULL && context != NULL)
         _qssl_context_store_session (context, key, session);
@@ -1906,7 +1906,7 @@ start_encryption (QsslSocket *self,
   if (self->state != QSSL_SOCKET_STATE_CONNECTED)
     return;
 
-  context = _qssl_configuration_get_context (self->configuration, mode, &error);
+  context = _qssl_configuration_get_context (self->configuration, mode, _qssl_socket_setup_context, &error);
   if (context == NULL)
     {
       fail_handshake (self, error->code, error->message);
