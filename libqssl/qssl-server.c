@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "qssl.h"
+#include "qssl-main-context-private.h"
 #include "qssl-private.h"
 
 /**
@@ -931,13 +932,6 @@ qssl_server_set_max_pending_connections (QsslServer *self,
   update_accepting (self);
 }
 
-/* Only there to end a blocking iteration at the deadline. */
-static gboolean
-wake_up (gpointer user_data)
-{
-  return G_SOURCE_REMOVE;
-}
-
 /**
  * qssl_server_wait_for_new_connection:
  * @self: a #QsslServer
@@ -975,7 +969,6 @@ qssl_server_wait_for_new_connection (QsslServer  *self,
   while (g_queue_is_empty (&self->pending))
     {
       gint64 remaining = deadline < 0 ? -1 : deadline - g_get_monotonic_time ();
-      GSource *timer = NULL;
 
       if (deadline >= 0 && remaining <= 0)
         {
@@ -986,18 +979,7 @@ qssl_server_wait_for_new_connection (QsslServer  *self,
                                _("Socket operation timed out"));
           return FALSE;
         }
-      if (remaining >= 0)
-        {
-          timer = g_timeout_source_new ((remaining + 999) / 1000);
-          g_source_set_callback (timer, wake_up, NULL, NULL);
-          g_source_attach (timer, self->context);
-        }
-      g_main_context_iteration (self->context, TRUE);
-      if (timer != NULL)
-        {
-          g_source_destroy (timer);
-          g_source_unref (timer);
-        }
+      _qssl_main_context_iterate (self->context, remaining);
     }
   g_main_context_release (self->context);
   return TRUE;

@@ -31,6 +31,7 @@
 #include "qssl-configuration-private.h"
 #include "qssl-error-private.h"
 #include "qssl-key-private.h"
+#include "qssl-main-context-private.h"
 #include "qssl-private.h"
 #include "qssl-psk-authenticator-private.h"
 #include "qssl-socket-private.h"
@@ -3711,34 +3712,15 @@ wait_success (QsslSocket *self,
     }
 }
 
-static gboolean
-on_wait_deadline (gpointer user_data)
-{
-  return G_SOURCE_REMOVE;
-}
-
 /* One blocking iteration of the socket's context, bounded by @remaining_us
  * (-1: unbounded). FALSE when another thread owns the context. */
 static gboolean
 iterate_context (QsslSocket *self,
                  gint64      remaining_us)
 {
-  GSource *deadline = NULL;
-
   if (!g_main_context_acquire (self->context))
     return FALSE;
-  if (remaining_us >= 0)
-    {
-      deadline = g_timeout_source_new ((remaining_us + 999) / 1000);
-      g_source_set_callback (deadline, on_wait_deadline, NULL, NULL);
-      g_source_attach (deadline, self->context);
-    }
-  g_main_context_iteration (self->context, TRUE);
-  if (deadline != NULL)
-    {
-      g_source_destroy (deadline);
-      g_source_unref (deadline);
-    }
+  _qssl_main_context_iterate (self->context, remaining_us);
   g_main_context_release (self->context);
   return TRUE;
 }
