@@ -15,4 +15,9 @@ G_BEGIN_DECLS
 void _qssl_main_context_iterate (GMainContext *context,
                                  gint64        remaining_us);
 
+/* Sources live on a context of their own, which g_source_remove() (default
+ * context only) cannot reach: keep the GSource itself, and destroy and
+ * drop it here. */
+void _qssl_clear_source         (GSource     **source);
+
 G_END_DECLS

@@ -33,3 +33,12 @@ _qssl_main_context_iterate (GMainContext *context,
       g_source_unref (timer);
     }
 }
+
+void
+_qssl_clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}

@@ -2,49 +2,43 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The file reads as the life of a connection: construction, resolving and
- * connecting, the handshake and its verification, the read and write pumps,
- * closing, then the blocking calls and the accessors.
+ * The public API: construction, the state and the error every layer reports
+ * through, the handshake calls, reading and writing, closing, and the
+ * accessors. The work is done by the layers listed in qssl-socket-private.h.
  */
 
 #include "config.h"
 
+#include <poll.h>
 #include <errno.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/ocsp.h>
 #include <string.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/ioctl.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/ocsp.h>
 #include <openssl/opensslv.h>
 #include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
 
 #include "qssl.h"
 #include "qssl-bio-private.h"
 #include "qssl-certificate-private.h"
 #include "qssl-cipher-private.h"
 #include "qssl-configuration-private.h"
+#include "qssl-engine-private.h"
 #include "qssl-error-private.h"
 #include "qssl-key-private.h"
 #include "qssl-main-context-private.h"
 #include "qssl-private.h"
 #include "qssl-psk-authenticator-private.h"
+#include "qssl-socket-io-private.h"
 #include "qssl-socket-private.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SSL_SESSION, SSL_SESSION_free)
-
-/* Plaintext is read from OpenSSL in blocks of this size. */
-#define READ_CHUNK (16 * 1024)
-
-/* At most this much is read per readiness before ready-read: a peer that
- * sends as fast as we decrypt must not keep us in the loop, with the
- * buffer growing, until it stops. */
-#define PUMP_LIMIT (4 * READ_CHUNK)
 
 /**
  * QsslSocket:
@@ -70,171 +64,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SSL_SESSION, SSL_SESSION_free)
  *
  * Since: 1.0
  */
-struct _QsslSocket
-{
-  GSocketConnection   parent_instance;
-
-  GMainContext       *context;
-  QsslConfiguration  *configuration;
-
-  QsslSocketState     state;
-  QsslMode            mode;
-  gboolean            encrypted;
-  QsslSocketError     error;
-  char               *error_string;
-
-  /* Where to, and under which name to verify. */
-  char               *host_name;
-  guint16             port;
-  char               *ssl_peer_name;
-  char               *peer_verify_name;
-  QsslNetworkLayerProtocol network_protocol;
-  gboolean            encrypt_after_connect;
-
-  /* Resolving and connecting. */
-  GCancellable       *cancellable;
-  GList              *addresses;
-  GList              *next_address;
-
-  /* Readiness of the fd on self->context. source_condition is what the
-   * socket waits for; the source follows it, in place (source_events), and
-   * not while a blocking wait polls the fd itself (waiting). */
-  GSource            *source;
-  GIOCondition        source_condition;
-  GIOCondition        source_events;
-  int                 source_fd;
-  gpointer            source_tag;
-  guint               waiting;
-  gboolean            emission_due;
-
-  SSL                *ssl;
-  gboolean            handshaking;
-  gboolean            paused;
-  GPtrArray          *handshake_errors;
-  GPtrArray          *ignore_list;
-  /* ignore_ssl_errors() for the handshake in progress, and for the next
-   * one when called outside a handshake; never for later connections. */
-  gboolean            ignore_all;
-  gboolean            ignore_all_next;
-  QsslPauseModes      pause_mode;
-  gboolean            continue_interrupted;
-
-  /* While OpenSSL is running (it may call back into the socket, and a
-   * handler may abort), the SSL is not freed but retired, and freed once
-   * OpenSSL has returned. */
-  guint               openssl_depth;
-  SSL                *retired_ssl;
-  /* Alerts seen inside OpenSSL, emitted once it has returned. */
-  GArray             *pending_alerts;
-  /* A session the server sent, handled once OpenSSL has returned. */
-  SSL_SESSION        *received_session;
-
-  /* Results of the last handshake. */
-  gboolean            session_resumed;
-  GPtrArray          *ocsp_responses;
-
-  /* Plaintext buffers: read_buffer[read_offset..] is unread. */
-  GByteArray         *read_buffer;
-  gsize               read_offset;
-  /* With an unbounded buffer, decrypted plaintext stays in OpenSSL until
-   * read() copies it straight into the caller's buffer (see
-   * pump_read_through()). held_announced: ready-read has told about the
-   * record OpenSSL holds. direct_budget: how much more read() may decrypt
-   * before the next ready-read. */
-  gboolean            held_announced;
-  gsize               direct_budget;
-  /* The last read from OpenSSL wanted more from the network: what it holds
-   * is an incomplete record, which only the fd can complete. */
-  gboolean            read_starved;
-  /* A read() met the end of the stream: reported from the main loop. */
-  gboolean            deferred_finish;
-  gboolean            deferred_clean;
-  char               *deferred_protocol_error;
-  gint64              read_buffer_size;
-  GByteArray         *write_buffer;
-  gboolean            read_channel_finished;
-  gboolean            pending_close;
-
-  /* Signals emitted later from the main loop, never from inside write(). */
-  GSource            *emit_idle;
-  gint64              pending_bytes_written;
-  guint64             encrypted_written_reported;
-
-  /* For wait_for_ready_read(). */
-  guint               ready_read_count;
-
-  /* Decrypted data OpenSSL still holds once the buffer has room again: the
-   * fd will not become readable for it, so it is pumped from an idle. */
-  GSource            *pending_idle;
-
-  /* connect_to_host_encrypted_async() and handshake_async() callers waiting
-   * for the end of the handshake. */
-  GQueue              handshake_tasks;
-
-  /* The GIOStream view, made on first request. */
-  GInputStream       *input_stream;
-  GOutputStream      *output_stream;
-};
-
-enum {
-  PROP_0,
-  PROP_MODE,
-  PROP_IS_ENCRYPTED,
-  PROP_STATE,
-  PROP_PEER_VERIFY_MODE,
-  PROP_PEER_VERIFY_DEPTH,
-  PROP_PEER_VERIFY_NAME,
-  PROP_PROTOCOL,
-  PROP_LOCAL_CERTIFICATE,
-  PROP_PRIVATE_KEY,
-  PROP_SSL_CONFIGURATION,
-  PROP_SESSION_PROTOCOL,
-  PROP_SESSION_CIPHER,
-  PROP_PEER_CERTIFICATE,
-  PROP_READ_BUFFER_SIZE,
-  PROP_PAUSE_MODE,
-  N_PROPS
-};
-
-enum {
-  SIGNAL_ENCRYPTED,
-  SIGNAL_ENCRYPTED_BYTES_WRITTEN,
-  SIGNAL_MODE_CHANGED,
-  SIGNAL_NEW_SESSION_TICKET_RECEIVED,
-  SIGNAL_PEER_VERIFY_ERROR,
-  SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED,
-  SIGNAL_SSL_ERRORS,
-  SIGNAL_ALERT_SENT,
-  SIGNAL_ALERT_RECEIVED,
-  SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR,
-  SIGNAL_HOST_FOUND,
-  SIGNAL_CONNECTED,
-  SIGNAL_DISCONNECTED,
-  SIGNAL_STATE_CHANGED,
-  SIGNAL_ERROR_OCCURRED,
-  SIGNAL_READY_READ,
-  SIGNAL_BYTES_WRITTEN,
-  SIGNAL_READ_CHANNEL_FINISHED,
-  SIGNAL_ABOUT_TO_CLOSE,
-  N_SIGNALS
-};
-
-static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
-static int ssl_socket_index = -1;
+GParamSpec *_qssl_socket_properties[N_PROPS];
+guint _qssl_socket_signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (QsslSocket, qssl_socket, G_TYPE_SOCKET_CONNECTION)
-
-static void watch (QsslSocket *self, GIOCondition condition);
-static gsize buffered (QsslSocket *self);
-static gboolean unsupported_protocol (QsslSocket *self);
-static GInputStream *qssl_socket_get_input_stream (GIOStream *io_stream);
-static GOutputStream *qssl_socket_get_output_stream (GIOStream *io_stream);
-static gboolean qssl_socket_close_fn (GIOStream *io_stream, GCancellable *cancellable, GError **error);
-static void drive (QsslSocket *self, GIOCondition condition);
-static void start_encryption (QsslSocket *self, QsslMode mode);
-static void close_connection (QsslSocket *self, gboolean send_close_notify);
-static void keep_held_plaintext (QsslSocket *self);
 
 /* Construction */
 
@@ -268,9 +101,9 @@ qssl_socket_constructor (GType                  type,
  * cannot be reopened or change address family; so the owner class's setter
  * is called directly. That setter takes a reference on the new socket and
  * does not release the old one, which is done here. */
-static void
-replace_gsocket (QsslSocket *self,
-                 GSocket    *socket)
+void
+_qssl_socket_replace_gsocket (QsslSocket *self,
+                              GSocket    *socket)
 {
   GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), "socket");
   GObjectClass *owner = g_type_class_peek (pspec->owner_type);
@@ -286,49 +119,38 @@ replace_gsocket (QsslSocket *self,
   g_object_unref (old);
 }
 
-static GSocket *
-gsocket (QsslSocket *self)
+GSocket *
+_qssl_socket_gsocket (QsslSocket *self)
 {
   return g_socket_connection_get_socket (G_SOCKET_CONNECTION (self));
 }
 
-/* Sources live on the socket's own context, which g_source_remove() (default
- * context only) cannot reach: keep and destroy the GSource itself. */
-static void
-clear_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
-static void
-set_state (QsslSocket      *self,
-           QsslSocketState  state)
+void
+_qssl_socket_set_state (QsslSocket      *self,
+                        QsslSocketState  state)
 {
   if (self->state == state)
     return;
   self->state = state;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_STATE]);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_STATE_CHANGED], 0, state);
 }
 
-static void
-set_mode (QsslSocket *self,
-          QsslMode    mode)
+void
+_qssl_socket_set_mode (QsslSocket *self,
+                       QsslMode    mode)
 {
   if (self->mode == mode)
     return;
   self->mode = mode;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
-  g_signal_emit (self, signals[SIGNAL_MODE_CHANGED], 0, mode);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_MODE]);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_MODE_CHANGED], 0, mode);
 }
 
 /* Finishes every waiting handshake task: with success, or with @error. */
-static void
-complete_handshake_tasks (QsslSocket   *self,
-                          const GError *error)
+void
+_qssl_socket_complete_handshake_tasks (QsslSocket   *self,
+                                       const GError *error)
 {
   GTask *task;
 
@@ -347,38 +169,39 @@ complete_handshake_tasks (QsslSocket   *self,
 }
 
 /* What error() and error_string() answer, without a signal. */
-static void
-record_error (QsslSocket      *self,
-              QsslSocketError  error,
-              const char      *message)
+void
+_qssl_socket_record_error (QsslSocket      *self,
+                           QsslSocketError  error,
+                           const char      *message)
 {
   self->error = error;
   g_free (self->error_string);
   self->error_string = g_strdup (message);
 }
 
-static void
-set_error (QsslSocket      *self,
-           QsslSocketError  error,
-           const char      *message)
+void
+_qssl_socket_set_error (QsslSocket      *self,
+                        QsslSocketError  error,
+                        const char      *message)
 {
-  record_error (self, error, message);
+  _qssl_socket_record_error (self, error, message);
   g_debug ("socket %p: error %d: %s", self, error, message);
-  g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, error);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, error);
   if (!self->encrypted && !g_queue_is_empty (&self->handshake_tasks))
     {
       g_autoptr(GError) task_error = g_error_new_literal (QSSL_SOCKET_ERROR, error, message);
 
-      complete_handshake_tasks (self, task_error);
+      _qssl_socket_complete_handshake_tasks (self, task_error);
     }
 }
 
 /* Resets what belongs to one connection; settings stay. */
-static void
-reset_connection (QsslSocket *self)
+void
+_qssl_socket_reset_connection (QsslSocket *self)
 {
-  clear_source (&self->source);
-  self->source_condition = 0;
+  if (self->watch != NULL)
+    _qssl_watch_set (self->watch, -1, 0);
+  self->watch_condition = 0;
   if (self->cancellable != NULL)
     {
       g_cancellable_cancel (self->cancellable);
@@ -386,24 +209,7 @@ reset_connection (QsslSocket *self)
     }
   g_list_free_full (g_steal_pointer (&self->addresses), g_object_unref);
   self->next_address = NULL;
-  /* A connection that ended without a TLS error leaves its session
-   * resumable (OpenSSL drops sessions of SSLs freed without a shutdown;
-   * fatal errors have already dropped theirs). */
-  if (self->ssl != NULL && self->encrypted)
-    SSL_set_shutdown (self->ssl, SSL_get_shutdown (self->ssl) | SSL_SENT_SHUTDOWN);
-  /* Plaintext that arrived stays readable after the connection ends. */
-  if (self->ssl != NULL && self->openssl_depth == 0)
-    keep_held_plaintext (self);
-  if (self->ssl != NULL && self->openssl_depth > 0)
-    {
-      /* Inside an OpenSSL callback: the fd closes next, so cut the BIO
-       * loose; the SSL is freed when OpenSSL returns. */
-      _qssl_bio_detach (SSL_get_rbio (self->ssl));
-      g_clear_pointer (&self->retired_ssl, SSL_free);
-      self->retired_ssl = g_steal_pointer (&self->ssl);
-    }
-  g_clear_pointer (&self->ssl, SSL_free);
-  g_clear_pointer (&self->received_session, SSL_SESSION_free);
+  _qssl_engine_reset (self);
   self->handshaking = FALSE;
   self->paused = FALSE;
   self->encrypted = FALSE;
@@ -415,8 +221,8 @@ reset_connection (QsslSocket *self)
   self->deferred_finish = FALSE;
   g_clear_pointer (&self->deferred_protocol_error, g_free);
   g_byte_array_set_size (self->write_buffer, 0);
-  clear_source (&self->emit_idle);
-  clear_source (&self->pending_idle);
+  _qssl_clear_source (&self->emit_idle);
+  _qssl_clear_source (&self->pending_idle);
   self->pending_bytes_written = 0;
   self->encrypted_written_reported = 0;
 }
@@ -426,12 +232,12 @@ qssl_socket_dispose (GObject *object)
 {
   QsslSocket *self = QSSL_SOCKET (object);
 
-  reset_connection (self);
+  _qssl_socket_reset_connection (self);
   if (!g_queue_is_empty (&self->handshake_tasks))
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "socket disposed");
 
-      complete_handshake_tasks (self, error);
+      _qssl_socket_complete_handshake_tasks (self, error);
     }
 
   G_OBJECT_CLASS (qssl_socket_parent_class)->dispose (object);
@@ -452,6 +258,7 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->ocsp_responses, g_ptr_array_unref);
   g_clear_pointer (&self->pending_alerts, g_array_unref);
   g_clear_pointer (&self->retired_ssl, SSL_free);
+  g_clear_pointer (&self->watch, _qssl_watch_free);
   g_clear_pointer (&self->read_buffer, g_byte_array_unref);
   g_free (self->deferred_protocol_error);
   g_clear_pointer (&self->write_buffer, g_byte_array_unref);
@@ -571,17 +378,19 @@ qssl_socket_class_init (QsslSocketClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
   GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  GParamSpec **properties = _qssl_socket_properties;
+  guint *signals = _qssl_socket_signals;
 
   object_class->constructor = qssl_socket_constructor;
   object_class->dispose = qssl_socket_dispose;
   object_class->finalize = qssl_socket_finalize;
   object_class->get_property = qssl_socket_get_property;
   object_class->set_property = qssl_socket_set_property;
-  G_IO_STREAM_CLASS (klass)->get_input_stream = qssl_socket_get_input_stream;
-  G_IO_STREAM_CLASS (klass)->get_output_stream = qssl_socket_get_output_stream;
-  G_IO_STREAM_CLASS (klass)->close_fn = qssl_socket_close_fn;
+  G_IO_STREAM_CLASS (klass)->get_input_stream = _qssl_socket_get_input_stream;
+  G_IO_STREAM_CLASS (klass)->get_output_stream = _qssl_socket_get_output_stream;
+  G_IO_STREAM_CLASS (klass)->close_fn = _qssl_socket_close_fn;
 
-  ssl_socket_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
+  _qssl_engine_init ();
 
   /**
    * QsslSocket:mode:
@@ -949,7 +758,7 @@ qssl_socket_new_from_socket (GSocket  *socket,
   g_socket_set_blocking (socket, FALSE);
   self = g_object_new (QSSL_TYPE_SOCKET, "socket", socket, NULL);
   self->state = QSSL_SOCKET_STATE_CONNECTED;
-  watch (self, G_IO_IN);
+  _qssl_socket_watch (self, G_IO_IN);
   return self;
 }
 
@@ -982,85 +791,14 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
   socket = g_socket_new_from_fd (fd, error);
   if (socket == NULL)
     return FALSE;
-  reset_connection (self);
+  _qssl_socket_reset_connection (self);
   g_socket_set_blocking (socket, FALSE);
-  replace_gsocket (self, socket);
-  set_mode (self, QSSL_MODE_UNENCRYPTED);
-  set_state (self, state);
+  _qssl_socket_replace_gsocket (self, socket);
+  _qssl_socket_set_mode (self, QSSL_MODE_UNENCRYPTED);
+  _qssl_socket_set_state (self, state);
   if (state == QSSL_SOCKET_STATE_CONNECTED)
-    watch (self, G_IO_IN);
+    _qssl_socket_watch (self, G_IO_IN);
   return TRUE;
-}
-
-/* Readiness */
-
-typedef struct {
-  GSource     source;
-  QsslSocket *socket;
-} SocketSource;
-
-static gboolean
-socket_source_dispatch (GSource     *source,
-                        GSourceFunc  callback,
-                        gpointer     user_data)
-{
-  QsslSocket *self = ((SocketSource *) source)->socket;
-  GIOCondition condition = g_source_query_unix_fd (source, self->source_tag);
-
-  g_object_ref (self);
-  drive (self, condition);
-  g_object_unref (self);
-  return G_SOURCE_CONTINUE;
-}
-
-/* Ready when poll() says so: no prepare or check needed. */
-static GSourceFuncs socket_source_funcs = {
-  NULL, NULL, socket_source_dispatch, NULL, NULL, NULL,
-};
-
-/* Makes the source wait for source_condition. One source per connection
- * whose events change in place: a GSocket source would be destroyed and
- * attached again on every change, waking the context twice each time. */
-static void
-apply_watch (QsslSocket *self)
-{
-  GIOCondition condition = self->source_condition;
-  int fd;
-
-  if (condition == 0)
-    {
-      clear_source (&self->source);
-      return;
-    }
-  fd = g_socket_get_fd (gsocket (self));
-  if (self->source != NULL && self->source_fd == fd)
-    {
-      if (self->source_events != condition)
-        {
-          g_source_modify_unix_fd (self->source, self->source_tag, condition);
-          self->source_events = condition;
-        }
-      return;
-    }
-  clear_source (&self->source);
-  self->source = g_source_new (&socket_source_funcs, sizeof (SocketSource));
-  ((SocketSource *) self->source)->socket = self;
-  self->source_fd = fd;
-  self->source_events = condition;
-  self->source_tag = g_source_add_unix_fd (self->source, fd, condition);
-  g_source_set_static_name (self->source, "[qssl] socket");
-  g_source_attach (self->source, self->context);
-}
-
-/* Watches the GSocket for @condition on the socket's context (0: stop). */
-static void
-watch (QsslSocket   *self,
-       GIOCondition  condition)
-{
-  self->source_condition = condition;
-  /* A blocking wait polls the fd itself; the source catches up after. */
-  if (self->waiting == 0)
-    apply_watch (self);
 }
 
 /* Resolving and connecting */
@@ -1072,9 +810,9 @@ fail_connect (QsslSocket      *self,
               QsslSocketError  error,
               const char      *message)
 {
-  reset_connection (self);
-  set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
-  set_error (self, error, message);
+  _qssl_socket_reset_connection (self);
+  _qssl_socket_set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
+  _qssl_socket_set_error (self, error, message);
 }
 
 static void
@@ -1108,26 +846,26 @@ on_resolved (GObject      *source,
       fail_connect (self, QSSL_SOCKET_ERROR_HOST_NOT_FOUND, _("Host not found"));
       return;
     }
-  g_signal_emit (self, signals[SIGNAL_HOST_FOUND], 0);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_HOST_FOUND], 0);
   if (self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
     return;
   self->next_address = self->addresses;
-  set_state (self, QSSL_SOCKET_STATE_CONNECTING);
+  _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CONNECTING);
   try_next_address (self);
 }
 
 static void
 on_connected (QsslSocket *self)
 {
-  watch (self, 0);
-  set_state (self, QSSL_SOCKET_STATE_CONNECTED);
-  g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
+  _qssl_socket_watch (self, 0);
+  _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CONNECTED);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_CONNECTED], 0);
   if (self->state != QSSL_SOCKET_STATE_CONNECTED)
     return;
   if (self->encrypt_after_connect)
-    start_encryption (self, QSSL_MODE_SSL_CLIENT);
+    _qssl_engine_start (self, QSSL_MODE_SSL_CLIENT);
   else
-    watch (self, G_IO_IN);
+    _qssl_socket_watch (self, G_IO_IN);
 }
 
 static void
@@ -1146,7 +884,7 @@ try_next_address (QsslSocket *self)
       if (socket == NULL)
         continue;
       g_socket_set_blocking (socket, FALSE);
-      replace_gsocket (self, socket);
+      _qssl_socket_replace_gsocket (self, socket);
       if (g_socket_connect (socket, socket_address, NULL, &error))
         {
           on_connected (self);
@@ -1154,7 +892,7 @@ try_next_address (QsslSocket *self)
         }
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
         {
-          watch (self, G_IO_OUT);
+          _qssl_socket_watch (self, G_IO_OUT);
           return;
         }
       g_debug ("socket %p: connect failed: %s", self, error->message);
@@ -1162,28 +900,28 @@ try_next_address (QsslSocket *self)
   fail_connect (self, QSSL_SOCKET_ERROR_CONNECTION_REFUSED, _("Connection refused"));
 }
 
-static void
-check_connect (QsslSocket *self)
+void
+_qssl_socket_check_connect (QsslSocket *self)
 {
   g_autoptr(GError) error = NULL;
 
-  if (g_socket_check_connect_result (gsocket (self), &error))
+  if (g_socket_check_connect_result (_qssl_socket_gsocket (self), &error))
     on_connected (self);
   else
     {
       g_debug ("socket %p: connect failed: %s", self, error->message);
-      watch (self, 0);
+      _qssl_socket_watch (self, 0);
       try_next_address (self);
     }
 }
 
-static void
-connect_to_host (QsslSocket               *self,
-                 const char               *host_name,
-                 guint16                   port,
-                 const char               *ssl_peer_name,
-                 QsslNetworkLayerProtocol  protocol,
-                 gboolean                  encrypted)
+void
+_qssl_socket_connect (QsslSocket               *self,
+                      const char               *host_name,
+                      guint16                   port,
+                      const char               *ssl_peer_name,
+                      QsslNetworkLayerProtocol  protocol,
+                      gboolean                  encrypted)
 {
   g_autoptr(GResolver) resolver = NULL;
 
@@ -1192,13 +930,13 @@ connect_to_host (QsslSocket               *self,
       g_debug ("socket %p: connect_to_host called when not unconnected", self);
       return;
     }
-  if (encrypted && unsupported_protocol (self))
+  if (encrypted && _qssl_engine_unsupported_protocol (self))
     {
-      set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
+      _qssl_socket_set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
       return;
     }
 
-  reset_connection (self);
+  _qssl_socket_reset_connection (self);
   g_ptr_array_set_size (self->handshake_errors, 0);
   _qssl_configuration_clear_session_state (self->configuration);
   g_byte_array_set_size (self->read_buffer, 0);
@@ -1211,9 +949,9 @@ connect_to_host (QsslSocket               *self,
   self->network_protocol = protocol;
   self->encrypt_after_connect = encrypted;
   if (self->mode != QSSL_MODE_UNENCRYPTED)
-    set_mode (self, QSSL_MODE_UNENCRYPTED);
+    _qssl_socket_set_mode (self, QSSL_MODE_UNENCRYPTED);
 
-  set_state (self, QSSL_SOCKET_STATE_HOST_LOOKUP);
+  _qssl_socket_set_state (self, QSSL_SOCKET_STATE_HOST_LOOKUP);
   if (self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
     return;
   self->cancellable = g_cancellable_new ();
@@ -1248,7 +986,7 @@ qssl_socket_connect_to_host (QsslSocket               *self,
   g_return_if_fail (QSSL_IS_SOCKET (self));
   g_return_if_fail (host_name != NULL);
 
-  connect_to_host (self, host_name, port, NULL, protocol, FALSE);
+  _qssl_socket_connect (self, host_name, port, NULL, protocol, FALSE);
 }
 
 /**
@@ -1275,7 +1013,7 @@ qssl_socket_connect_to_host_encrypted (QsslSocket               *self,
   g_return_if_fail (QSSL_IS_SOCKET (self));
   g_return_if_fail (host_name != NULL);
 
-  connect_to_host (self, host_name, port, NULL, protocol, TRUE);
+  _qssl_socket_connect (self, host_name, port, NULL, protocol, TRUE);
 }
 
 /**
@@ -1303,10 +1041,14 @@ qssl_socket_connect_to_host_encrypted_with_peer_name (QsslSocket               *
   g_return_if_fail (QSSL_IS_SOCKET (self));
   g_return_if_fail (host_name != NULL);
 
-  connect_to_host (self, host_name, port, ssl_peer_name, protocol, TRUE);
+  _qssl_socket_connect (self, host_name, port, ssl_peer_name, protocol, TRUE);
 }
 
 /* The handshake */
+
+static int ssl_socket_index = -1;
+
+static void setup_context (SSL_CTX *ctx, QsslMode mode);
 
 static const char *
 verification_name (QsslSocket *self)
@@ -1371,7 +1113,7 @@ verify_callback (int             ok,
         qssl_error_new (_qssl_error_code_from_x509_verify_error (X509_STORE_CTX_get_error (store)), certificate);
 
       self->continue_interrupted = FALSE;
-      g_signal_emit (self, signals[SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR], 0, error);
+      g_signal_emit (self, _qssl_socket_signals[SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR], 0, error);
       return self->continue_interrupted ? 1 : 0;
     }
 
@@ -1429,8 +1171,8 @@ info_callback (const SSL *ssl,
 }
 
 /* Emits alert-sent / alert-received for what OpenSSL reported, in order. */
-static void
-flush_alerts (QsslSocket *self)
+void
+_qssl_engine_flush_alerts (QsslSocket *self)
 {
   g_autoptr(GArray) alerts = g_steal_pointer (&self->pending_alerts);
   g_autoptr(GEnumClass) alert_types = NULL;
@@ -1446,7 +1188,7 @@ flush_alerts (QsslSocket *self)
       /* Types Qt has no name for are still reported, as UNKNOWN_ALERT_MESSAGE. */
       if (g_enum_get_value (alert_types, type) == NULL)
         type = QSSL_ALERT_TYPE_UNKNOWN_ALERT_MESSAGE;
-      g_signal_emit (self, signals[alert->sent ? SIGNAL_ALERT_SENT : SIGNAL_ALERT_RECEIVED], 0,
+      g_signal_emit (self, _qssl_socket_signals[alert->sent ? SIGNAL_ALERT_SENT : SIGNAL_ALERT_RECEIVED], 0,
                      alert->level, type, SSL_alert_desc_string_long (alert->value));
     }
 }
@@ -1482,8 +1224,8 @@ session_cache_key (QsslSocket *self)
  * persistence (the configuration carries it as a ticket). Only a session
  * whose peer was verified without any error is shared: resuming skips
  * verification. */
-static void
-handle_received_session (QsslSocket *self)
+void
+_qssl_engine_handle_received_session (QsslSocket *self)
 {
   g_autoptr(SSL_SESSION) session = g_steal_pointer (&self->received_session);
   QsslConfiguration *configuration = self->configuration;
@@ -1496,7 +1238,7 @@ handle_received_session (QsslSocket *self)
   if (clean && !qssl_configuration_test_ssl_option (configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_SHARING))
     {
       g_autofree char *key = session_cache_key (self);
-      QsslContext *context = _qssl_configuration_get_context (configuration, QSSL_MODE_SSL_CLIENT, _qssl_socket_setup_context, NULL);
+      QsslContext *context = _qssl_configuration_get_context (configuration, QSSL_MODE_SSL_CLIENT, setup_context, NULL);
 
       if (key != NULL && context != NULL)
         _qssl_context_store_session (context, key, session);
@@ -1514,7 +1256,7 @@ handle_received_session (QsslSocket *self)
       configuration->session_ticket = g_bytes_new_take (data, length);
       configuration->session_ticket_lifetime_hint = (int) MIN (SSL_SESSION_get_ticket_lifetime_hint (session),
                                                                G_MAXINT);
-      g_signal_emit (self, signals[SIGNAL_NEW_SESSION_TICKET_RECEIVED], 0);
+      g_signal_emit (self, _qssl_socket_signals[SIGNAL_NEW_SESSION_TICKET_RECEIVED], 0);
     }
 }
 
@@ -1531,7 +1273,7 @@ request_pre_shared_key (QsslSocket *self,
 
   if (identity != NULL)
     qssl_pre_shared_key_authenticator_set_identity (authenticator, identity);
-  g_signal_emit (self, signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, authenticator);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, authenticator);
   if (self->ssl != ssl)
     return NULL; /* aborted from the handler */
   return g_steal_pointer (&authenticator);
@@ -1685,9 +1427,11 @@ ocsp_status_callback (SSL  *ssl,
   return SSL_TLSEXT_ERR_OK;
 }
 
-void
-_qssl_socket_setup_context (SSL_CTX  *ctx,
-                            QsslMode  mode)
+/* Given down to the context, which installs it on every SSL_CTX built
+ * for the engine. */
+static void
+setup_context (SSL_CTX  *ctx,
+               QsslMode  mode)
 {
   if (mode == QSSL_MODE_SSL_CLIENT)
     SSL_CTX_sess_set_new_cb (ctx, new_session_callback);
@@ -1862,8 +1606,8 @@ out:
   return readable;
 }
 
-static gboolean
-unsupported_protocol (QsslSocket *self)
+gboolean
+_qssl_engine_unsupported_protocol (QsslSocket *self)
 {
   QsslProtocol requested = qssl_configuration_get_protocol (self->configuration);
 
@@ -1876,15 +1620,13 @@ fail_handshake (QsslSocket      *self,
                 QsslSocketError  error,
                 const char      *message)
 {
-  set_error (self, error, message);
-  close_connection (self, FALSE);
+  _qssl_socket_set_error (self, error, message);
+  _qssl_socket_close_connection (self, FALSE);
 }
 
-static void do_handshake (QsslSocket *self);
-
-static void
-start_encryption (QsslSocket *self,
-                  QsslMode    mode)
+void
+_qssl_engine_start (QsslSocket *self,
+                    QsslMode    mode)
 {
   g_autoptr(GError) error = NULL;
   QsslContext *context;
@@ -1896,18 +1638,18 @@ start_encryption (QsslSocket *self,
       g_debug ("socket %p: cannot start a handshake when not connected or already encrypting", self);
       return;
     }
-  if (unsupported_protocol (self))
+  if (_qssl_engine_unsupported_protocol (self))
     {
-      set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
-      close_connection (self, FALSE);
+      _qssl_socket_set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
+      _qssl_socket_close_connection (self, FALSE);
       return;
     }
 
-  set_mode (self, mode);
+  _qssl_socket_set_mode (self, mode);
   if (self->state != QSSL_SOCKET_STATE_CONNECTED)
     return;
 
-  context = _qssl_configuration_get_context (self->configuration, mode, _qssl_socket_setup_context, &error);
+  context = _qssl_configuration_get_context (self->configuration, mode, setup_context, &error);
   if (context == NULL)
     {
       fail_handshake (self, error->code, error->message);
@@ -1922,13 +1664,13 @@ start_encryption (QsslSocket *self,
     g_autoptr(GBytes) prefix = NULL;
     BIO *bio;
 
-    if (buffered (self) > 0)
+    if (_qssl_socket_buffered (self) > 0)
       {
-        prefix = g_bytes_new (self->read_buffer->data + self->read_offset, buffered (self));
+        prefix = g_bytes_new (self->read_buffer->data + self->read_offset, _qssl_socket_buffered (self));
         g_byte_array_set_size (self->read_buffer, 0);
         self->read_offset = 0;
       }
-    bio = _qssl_bio_new (g_socket_get_fd (gsocket (self)), prefix);
+    bio = _qssl_bio_new (g_socket_get_fd (_qssl_socket_gsocket (self)), prefix);
     SSL_set_bio (self->ssl, bio, bio);
   }
 
@@ -1944,7 +1686,7 @@ start_encryption (QsslSocket *self,
   SSL_set_verify (self->ssl, verify_flags, verify != QSSL_PEER_VERIFY_MODE_NONE ? verify_callback : NULL);
 
   /* PSK suites are only offered or accepted when someone can supply a key. */
-  if (g_signal_has_handler_pending (self, signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, TRUE))
+  if (g_signal_has_handler_pending (self, _qssl_socket_signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, TRUE))
     {
       if (mode == QSSL_MODE_SSL_CLIENT)
         SSL_set_psk_client_callback (self->ssl, psk_client_callback);
@@ -2013,7 +1755,7 @@ start_encryption (QsslSocket *self,
   self->ignore_all = self->ignore_all_next;
   self->ignore_all_next = FALSE;
   self->handshaking = TRUE;
-  do_handshake (self);
+  _qssl_engine_handshake (self);
 }
 
 /**
@@ -2033,7 +1775,7 @@ qssl_socket_start_client_encryption (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  start_encryption (self, QSSL_MODE_SSL_CLIENT);
+  _qssl_engine_start (self, QSSL_MODE_SSL_CLIENT);
 }
 
 /**
@@ -2052,7 +1794,7 @@ qssl_socket_start_server_encryption (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  start_encryption (self, QSSL_MODE_SSL_SERVER);
+  _qssl_engine_start (self, QSSL_MODE_SSL_SERVER);
 }
 
 static void
@@ -2098,9 +1840,9 @@ store_session_state (QsslSocket *self)
       if (SSL_get_peer_tmp_key (self->ssl, &key) == 1 && key != NULL)
         configuration->ephemeral_server_key = _qssl_key_new_take (key, QSSL_KEY_TYPE_PUBLIC_KEY);
     }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION_PROTOCOL]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION_CIPHER]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_CERTIFICATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_SESSION_PROTOCOL]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_SESSION_CIPHER]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PEER_CERTIFICATE]);
 }
 
 static gboolean
@@ -2123,30 +1865,27 @@ errors_ignored (QsslSocket *self)
   return self->ignore_all;
 }
 
-static void pump_write (QsslSocket *self);
-static void pump_read (QsslSocket *self);
-
 static void
 become_encrypted (QsslSocket *self)
 {
   self->handshaking = FALSE;
   self->paused = FALSE;
   self->encrypted = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ENCRYPTED]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IS_ENCRYPTED]);
   g_debug ("socket %p: encrypted (%s, %s)", self, SSL_get_version (self->ssl),
            SSL_get_cipher_name (self->ssl));
-  g_signal_emit (self, signals[SIGNAL_ENCRYPTED], 0);
-  complete_handshake_tasks (self, NULL);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ENCRYPTED], 0);
+  _qssl_socket_complete_handshake_tasks (self, NULL);
   if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
     return;
   /* A TLS 1.2 session arrives within the handshake. */
-  handle_received_session (self);
+  _qssl_engine_handle_received_session (self);
   if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
     return;
   /* Data written before encrypted goes out now. */
-  pump_write (self);
+  _qssl_socket_pump_write (self);
   if (self->ssl != NULL)
-    pump_read (self);
+    _qssl_socket_pump_read (self);
 }
 
 static gboolean
@@ -2199,7 +1938,7 @@ check_handshake (QsslSocket *self)
 
   for (guint i = 0; i < self->handshake_errors->len; i++)
     {
-      g_signal_emit (self, signals[SIGNAL_PEER_VERIFY_ERROR], 0, g_ptr_array_index (self->handshake_errors, i));
+      g_signal_emit (self, _qssl_socket_signals[SIGNAL_PEER_VERIFY_ERROR], 0, g_ptr_array_index (self->handshake_errors, i));
       if (self->ssl == NULL)
         return; /* aborted from the handler */
     }
@@ -2208,7 +1947,7 @@ check_handshake (QsslSocket *self)
     {
       g_autoptr(GPtrArray) errors = g_ptr_array_ref (self->handshake_errors);
 
-      g_signal_emit (self, signals[SIGNAL_SSL_ERRORS], 0, errors);
+      g_signal_emit (self, _qssl_socket_signals[SIGNAL_SSL_ERRORS], 0, errors);
       if (self->ssl == NULL)
         return;
     }
@@ -2219,7 +1958,7 @@ check_handshake (QsslSocket *self)
   if (fatal && (self->pause_mode & QSSL_PAUSE_MODES_ON_SSL_ERRORS))
     {
       self->paused = TRUE;
-      watch (self, 0);
+      _qssl_socket_watch (self, 0);
       return;
     }
   if (fatal)
@@ -2233,8 +1972,8 @@ check_handshake (QsslSocket *self)
   become_encrypted (self);
 }
 
-static void
-do_handshake (QsslSocket *self)
+void
+_qssl_engine_handshake (QsslSocket *self)
 {
   g_autoptr(QsslSocket) keep_alive = g_object_ref (self);
   SSL *ssl = self->ssl;
@@ -2245,7 +1984,7 @@ do_handshake (QsslSocket *self)
   result = SSL_do_handshake (ssl);
   ssl_error = SSL_get_error (ssl, result);
   leave_openssl (self);
-  flush_alerts (self);
+  _qssl_engine_flush_alerts (self);
   if (self->ssl != ssl)
     {
       ERR_clear_error ();
@@ -2253,14 +1992,14 @@ do_handshake (QsslSocket *self)
     }
   if (result == 1)
     {
-      watch (self, 0);
+      _qssl_socket_watch (self, 0);
       check_handshake (self);
       return;
     }
   if (ssl_error == SSL_ERROR_WANT_READ)
-    watch (self, G_IO_IN);
+    _qssl_socket_watch (self, G_IO_IN);
   else if (ssl_error == SSL_ERROR_WANT_WRITE)
-    watch (self, G_IO_OUT);
+    _qssl_socket_watch (self, G_IO_OUT);
   else
     {
       gboolean no_protocol = ERR_GET_LIB (ERR_peek_error ()) == ERR_LIB_SSL &&
@@ -2291,6 +2030,63 @@ do_handshake (QsslSocket *self)
     }
 }
 
+/* The end of a connection */
+
+void
+_qssl_engine_send_close_notify (QsslSocket *self)
+{
+  if (self->ssl == NULL || !self->encrypted)
+    return;
+  ERR_clear_error ();
+  SSL_shutdown (self->ssl);
+  ERR_clear_error ();
+}
+
+void
+_qssl_engine_reset (QsslSocket *self)
+{
+  /* A connection that ended without a TLS error leaves its session
+   * resumable (OpenSSL drops sessions of SSLs freed without a shutdown;
+   * fatal errors have already dropped theirs). */
+  if (self->ssl != NULL && self->encrypted)
+    SSL_set_shutdown (self->ssl, SSL_get_shutdown (self->ssl) | SSL_SENT_SHUTDOWN);
+  /* Plaintext that arrived stays readable after the connection ends. */
+  if (self->ssl != NULL && self->openssl_depth == 0)
+    _qssl_socket_keep_held_plaintext (self);
+  if (self->ssl != NULL && self->openssl_depth > 0)
+    {
+      /* Inside an OpenSSL callback: the fd closes next, so cut the BIO
+       * loose; the SSL is freed when OpenSSL returns. */
+      _qssl_bio_detach (SSL_get_rbio (self->ssl));
+      g_clear_pointer (&self->retired_ssl, SSL_free);
+      self->retired_ssl = g_steal_pointer (&self->ssl);
+    }
+  g_clear_pointer (&self->ssl, SSL_free);
+  g_clear_pointer (&self->received_session, SSL_SESSION_free);
+}
+
+void
+_qssl_engine_resume (QsslSocket *self)
+{
+  if (!self->paused || self->ssl == NULL)
+    return;
+  self->paused = FALSE;
+  if (errors_ignored (self))
+    become_encrypted (self);
+  else
+    {
+      g_autofree char *message =
+        g_strdup (qssl_error_get_error_string (g_ptr_array_index (self->handshake_errors, 0)));
+
+      fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, message);
+    }
+}
+
+void
+_qssl_engine_init (void)
+{
+  ssl_socket_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
+}
 /**
  * qssl_socket_ignore_ssl_errors:
  * @self: a #QsslSocket
@@ -2453,18 +2249,7 @@ qssl_socket_resume (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  if (!self->paused || self->ssl == NULL)
-    return;
-  self->paused = FALSE;
-  if (errors_ignored (self))
-    become_encrypted (self);
-  else
-    {
-      g_autofree char *message =
-        g_strdup (qssl_error_get_error_string (g_ptr_array_index (self->handshake_errors, 0)));
-
-      fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, message);
-    }
+  _qssl_engine_resume (self);
 }
 
 /**
@@ -2505,516 +2290,7 @@ qssl_socket_set_pause_mode (QsslSocket     *self,
   if (self->pause_mode == pause_mode)
     return;
   self->pause_mode = pause_mode;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSE_MODE]);
-}
-
-/* Reading and writing */
-
-static gsize
-buffered (QsslSocket *self)
-{
-  return self->read_buffer->len - self->read_offset;
-}
-
-/* Whether plaintext is left in OpenSSL for read() to take directly. With a
- * bounded buffer it is moved into the buffer instead, which is what the
- * bound counts. */
-static gboolean
-reads_through (QsslSocket *self)
-{
-  return self->encrypted && self->ssl != NULL && self->read_buffer_size == 0;
-}
-
-/* Decrypted plaintext OpenSSL holds for read(). */
-static gsize
-held_plaintext (QsslSocket *self)
-{
-  return reads_through (self) ? (gsize) SSL_pending (self->ssl) : 0;
-}
-
-static gsize
-available (QsslSocket *self)
-{
-  return buffered (self) + held_plaintext (self);
-}
-
-/* Moves what OpenSSL holds decrypted into the buffer: no network I/O, as
- * the record is already decrypted. For line reads and peeks, which need the
- * bytes in one place, and before the SSL goes away. */
-static void
-keep_held_plaintext (QsslSocket *self)
-{
-  gsize held;
-
-  if (self->ssl == NULL || !self->encrypted)
-    return;
-  while ((held = SSL_pending (self->ssl)) > 0)
-    {
-      gsize old_length = self->read_buffer->len;
-      size_t n = 0;
-
-      if (self->read_offset > 0 && self->read_offset == old_length)
-        {
-          old_length = 0;
-          self->read_offset = 0;
-        }
-      g_byte_array_set_size (self->read_buffer, old_length + held);
-      ERR_clear_error ();
-      if (SSL_read_ex (self->ssl, self->read_buffer->data + old_length, held, &n) != 1)
-        n = 0;
-      g_byte_array_set_size (self->read_buffer, old_length + n);
-      if (n == 0)
-        break;
-    }
-  self->held_announced = FALSE;
-}
-
-static gboolean
-emit_later (gpointer user_data)
-{
-  QsslSocket *self = user_data;
-  gint64 plain = self->pending_bytes_written;
-  guint64 written = 0;
-
-  clear_source (&self->emit_idle);
-  self->emission_due = FALSE;
-  self->pending_bytes_written = 0;
-  g_object_ref (self);
-  if (self->ssl != NULL)
-    written = BIO_number_written (SSL_get_wbio (self->ssl));
-  if (plain > 0)
-    g_signal_emit (self, signals[SIGNAL_BYTES_WRITTEN], 0, plain);
-  if (self->encrypted && written > self->encrypted_written_reported)
-    {
-      gint64 delta = written - self->encrypted_written_reported;
-
-      self->encrypted_written_reported = written;
-      g_signal_emit (self, signals[SIGNAL_ENCRYPTED_BYTES_WRITTEN], 0, delta);
-    }
-  g_object_unref (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_emission (QsslSocket *self)
-{
-  GSource *source;
-
-  if (self->emit_idle != NULL)
-    return;
-  /* A blocking wait emits it itself, without a source to attach and drop. */
-  if (self->waiting > 0)
-    {
-      self->emission_due = TRUE;
-      return;
-    }
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, emit_later, self, NULL);
-  g_source_set_static_name (source, "[qssl] bytes-written");
-  g_source_attach (source, self->context);
-  self->emit_idle = source;
-}
-
-/* Writes from @data; returns how much went out (never blocks). */
-static gssize
-send_now (QsslSocket   *self,
-          const guint8 *data,
-          gsize         size,
-          gboolean     *would_block)
-{
-  *would_block = FALSE;
-  if (self->encrypted)
-    {
-      size_t written = 0;
-      int result;
-
-      ERR_clear_error ();
-      result = SSL_write_ex (self->ssl, data, size, &written);
-      if (result == 1)
-        return written;
-      switch (SSL_get_error (self->ssl, result))
-        {
-        case SSL_ERROR_WANT_WRITE:
-        case SSL_ERROR_WANT_READ:
-          *would_block = TRUE;
-          return 0;
-        default:
-          {
-            g_autofree char *details = _qssl_take_openssl_errors ();
-            g_autofree char *message = g_strdup_printf (_("Unable to write data: %s"),
-                                                        details ? details : g_strerror (errno));
-            set_error (self, QSSL_SOCKET_ERROR_SSL_INTERNAL, message);
-            close_connection (self, FALSE);
-            return -1;
-          }
-        }
-    }
-  else
-    {
-      g_autoptr(GError) error = NULL;
-      gssize written = g_socket_send (gsocket (self), (const char *) data, size, NULL, &error);
-
-      if (written >= 0)
-        return written;
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          *would_block = TRUE;
-          return 0;
-        }
-      set_error (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, error->message);
-      close_connection (self, FALSE);
-      return -1;
-    }
-}
-
-static gboolean
-can_send (QsslSocket *self)
-{
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
-    return FALSE;
-  return self->mode == QSSL_MODE_UNENCRYPTED ? TRUE : self->encrypted;
-}
-
-static void maybe_finish_close (QsslSocket *self);
-
-static gboolean
-room_to_read (QsslSocket *self)
-{
-  return self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size;
-}
-
-/* Work for a pump that the fd will not announce: data OpenSSL has already
- * read from the network (decrypted, or whole records read ahead), an end of
- * stream a read() met, or a session ticket or alert seen inside a read().
- * What OpenSSL holds after it last wanted more from the network is only an
- * incomplete record: that waits for the fd. */
-static gboolean
-has_pending_plaintext (QsslSocket *self)
-{
-  if (!self->encrypted || self->ssl == NULL || self->read_channel_finished)
-    return FALSE;
-  if (self->deferred_finish || self->received_session != NULL || self->pending_alerts != NULL)
-    return TRUE;
-  if (!room_to_read (self))
-    return FALSE;
-  /* Held plaintext that was announced and is left unread is moved aside by
-   * the pump, so that the records behind it can be announced too. */
-  return SSL_pending (self->ssl) > 0 || (!self->read_starved && SSL_has_pending (self->ssl));
-}
-
-static gboolean
-pump_pending (gpointer user_data)
-{
-  QsslSocket *self = user_data;
-
-  clear_source (&self->pending_idle);
-  g_object_ref (self);
-  if (has_pending_plaintext (self))
-    pump_read (self);
-  g_object_unref (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-update_watch (QsslSocket *self)
-{
-  GIOCondition condition = 0;
-
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
-    return;
-  if (self->handshaking || self->paused)
-    return;
-  if (!self->read_channel_finished &&
-      (self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size))
-    condition |= G_IO_IN;
-  if (self->write_buffer->len > 0)
-    condition |= G_IO_OUT;
-  watch (self, condition);
-  if (has_pending_plaintext (self) && self->pending_idle == NULL)
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, pump_pending, self, NULL);
-      g_source_set_static_name (source, "[qssl] pending plaintext");
-      g_source_attach (source, self->context);
-      self->pending_idle = source;
-    }
-}
-
-static void
-pump_write (QsslSocket *self)
-{
-  gsize sent_total = 0;
-
-  while (self->write_buffer->len > sent_total && can_send (self))
-    {
-      gboolean would_block;
-      gssize sent = send_now (self, self->write_buffer->data + sent_total,
-                              self->write_buffer->len - sent_total, &would_block);
-
-      if (sent < 0)
-        return;
-      if (would_block)
-        break;
-      sent_total += sent;
-    }
-  if (sent_total > 0)
-    {
-      g_byte_array_remove_range (self->write_buffer, 0, sent_total);
-      self->pending_bytes_written += sent_total;
-      schedule_emission (self);
-    }
-  if (self->write_buffer->len == 0 && self->pending_close)
-    {
-      maybe_finish_close (self);
-      return;
-    }
-  update_watch (self);
-}
-
-/* @protocol_error: what OpenSSL said when the peer broke the protocol (a
- * fatal alert, a bad record) rather than just going away; Qt reports that
- * as an internal error, a plain EOF as the remote host closing. */
-static void
-finish_read_side (QsslSocket *self,
-                  gboolean    clean,
-                  const char *protocol_error)
-{
-  self->read_channel_finished = TRUE;
-  if (clean)
-    g_signal_emit (self, signals[SIGNAL_READ_CHANNEL_FINISHED], 0);
-  else if (protocol_error != NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Error while reading: %s"), protocol_error);
-
-      set_error (self, QSSL_SOCKET_ERROR_SSL_INTERNAL, message);
-    }
-  else
-    set_error (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, _("The remote host closed the connection"));
-  if (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING)
-    close_connection (self, FALSE);
-}
-
-/* What a failed SSL_read_ex() or SSL_peek_ex() means for the read side:
- * FALSE when it only wants more from the network. */
-static gboolean
-read_failure_ends_stream (QsslSocket  *self,
-                          int          result,
-                          gboolean    *clean,
-                          char       **protocol_error)
-{
-  switch (SSL_get_error (self->ssl, result))
-    {
-    case SSL_ERROR_WANT_READ:
-      self->read_starved = TRUE;
-      return FALSE;
-    case SSL_ERROR_WANT_WRITE:
-      return FALSE;
-    case SSL_ERROR_ZERO_RETURN:
-      *clean = TRUE;
-      return TRUE;
-    case SSL_ERROR_SSL:
-      *clean = FALSE;
-      if (ERR_GET_REASON (ERR_peek_last_error ()) != SSL_R_UNEXPECTED_EOF_WHILE_READING)
-        *protocol_error = _qssl_take_openssl_errors ();
-      return TRUE;
-    default:
-      *clean = FALSE;
-      return TRUE;
-    }
-}
-
-static void finish_pump (QsslSocket *self, gboolean got, gboolean finished, gboolean clean,
-                         const char *protocol_error);
-
-/* The read path with an unbounded buffer: plaintext is left in OpenSSL and
- * read() copies it straight into the caller's buffer, one copy fewer than
- * going through the socket's buffer. A pump only makes sure that a record
- * is decrypted (SSL_peek_ex) and announces it with ready-read; read() may
- * then go on decrypting up to PUMP_LIMIT more before the next ready-read. */
-static void
-pump_read_through (QsslSocket *self)
-{
-  gboolean got = FALSE, finished = FALSE, clean = FALSE;
-  g_autofree char *protocol_error = NULL;
-
-  if (self->deferred_finish)
-    {
-      /* A read() met the end: report it now, from the main loop. */
-      self->deferred_finish = FALSE;
-      finished = TRUE;
-      clean = self->deferred_clean;
-      protocol_error = g_steal_pointer (&self->deferred_protocol_error);
-    }
-  else
-    {
-      guint8 byte;
-      size_t n = 0;
-      int result;
-
-      /* OpenSSL holds one decrypted record at a time: one that was
-       * announced and is still unread moves aside for the next. */
-      if (self->held_announced && SSL_pending (self->ssl) > 0)
-        keep_held_plaintext (self);
-      ERR_clear_error ();
-      result = SSL_peek_ex (self->ssl, &byte, 1, &n);
-      if (result == 1)
-        {
-          got = TRUE;
-          self->read_starved = FALSE;
-          self->held_announced = TRUE;
-          self->direct_budget = PUMP_LIMIT;
-        }
-      else
-        finished = read_failure_ends_stream (self, result, &clean, &protocol_error);
-    }
-  finish_pump (self, got, finished, clean, protocol_error);
-}
-
-/* Reads what is there into the plaintext buffer, then one ready-read. */
-static void
-pump_read (QsslSocket *self)
-{
-  gsize got = 0;
-  gboolean finished = FALSE, clean = FALSE;
-  g_autofree char *protocol_error = NULL;
-
-  if (reads_through (self) || self->deferred_finish)
-    {
-      pump_read_through (self);
-      return;
-    }
-  /* An empty buffer (given back when it was all read) gets the room for a
-   * whole pump at once, instead of growing by doubling and copying. */
-  if (self->read_buffer->len == 0 && self->read_buffer_size == 0)
-    {
-      g_byte_array_unref (self->read_buffer);
-      self->read_buffer = g_byte_array_sized_new (PUMP_LIMIT);
-      self->read_offset = 0;
-    }
-
-  while ((self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size) &&
-         got < PUMP_LIMIT)
-    {
-      gsize old_length = self->read_buffer->len;
-      gsize room = READ_CHUNK;
-
-      if (self->read_buffer_size > 0)
-        room = MIN (room, (gsize) (self->read_buffer_size - buffered (self)));
-      /* Keep the buffer from growing forever when the reader keeps up. */
-      if (self->read_offset > 0 && self->read_offset == self->read_buffer->len)
-        {
-          g_byte_array_set_size (self->read_buffer, 0);
-          self->read_offset = 0;
-          old_length = 0;
-        }
-      g_byte_array_set_size (self->read_buffer, old_length + room);
-
-      if (self->encrypted)
-        {
-          size_t n = 0;
-          int result;
-
-          ERR_clear_error ();
-          result = SSL_read_ex (self->ssl, self->read_buffer->data + old_length, room, &n);
-          g_byte_array_set_size (self->read_buffer, old_length + n);
-          if (result == 1)
-            {
-              got += n;
-              self->read_starved = FALSE;
-              continue;
-            }
-          finished = read_failure_ends_stream (self, result, &clean, &protocol_error);
-          break;
-        }
-      else
-        {
-          g_autoptr(GError) error = NULL;
-          gssize n = g_socket_receive (gsocket (self), (char *) self->read_buffer->data + old_length,
-                                       room, NULL, &error);
-
-          g_byte_array_set_size (self->read_buffer, old_length + MAX (n, 0));
-          if (n > 0)
-            {
-              got += n;
-              continue;
-            }
-          if (n == 0)
-            finished = clean = TRUE;
-          else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            finished = TRUE;
-          break;
-        }
-    }
-
-  finish_pump (self, got > 0, finished, clean, protocol_error);
-}
-
-/* The end of a pump: what OpenSSL saw on the way, ready-read, the end of
- * the stream. */
-static void
-finish_pump (QsslSocket *self,
-             gboolean    got,
-             gboolean    finished,
-             gboolean    clean,
-             const char *protocol_error)
-{
-  /* A TLS 1.3 session ticket arrives after the handshake, as a record. */
-  if (self->received_session != NULL)
-    {
-      handle_received_session (self);
-      if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
-        return;
-    }
-  if (got)
-    {
-      self->ready_read_count++;
-      g_signal_emit (self, signals[SIGNAL_READY_READ], 0);
-    }
-  if (self->pending_alerts != NULL)
-    {
-      flush_alerts (self);
-      if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
-        return;
-    }
-  if (finished && !self->read_channel_finished)
-    {
-      /* Without close_notify, a TLS stream may have been cut short. */
-      finish_read_side (self, clean, protocol_error);
-      return;
-    }
-  update_watch (self);
-}
-
-/* Called from the GSource and from the blocking waits. */
-static void
-drive (QsslSocket   *self,
-       GIOCondition  condition)
-{
-  switch (self->state)
-    {
-    case QSSL_SOCKET_STATE_CONNECTING:
-      check_connect (self);
-      return;
-    case QSSL_SOCKET_STATE_CONNECTED:
-    case QSSL_SOCKET_STATE_CLOSING:
-      if (self->handshaking)
-        {
-          if (!self->paused)
-            do_handshake (self);
-          return;
-        }
-      if (condition & (G_IO_OUT | G_IO_ERR | G_IO_HUP))
-        pump_write (self);
-      if (condition & (G_IO_IN | G_IO_ERR | G_IO_HUP))
-        pump_read (self);
-      return;
-    default:
-      watch (self, 0);
-      return;
-    }
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PAUSE_MODE]);
 }
 
 /**
@@ -3048,7 +2324,7 @@ qssl_socket_write (QsslSocket   *self,
     return -1;
   if (size == 0)
     return 0;
-  if (self->write_buffer->len == 0 && can_send (self))
+  if (self->write_buffer->len == 0 && _qssl_socket_can_send (self))
     {
       /* OpenSSL returns after each record (partial writes): keep going
        * while the kernel takes them, so that only what it refuses is
@@ -3056,7 +2332,7 @@ qssl_socket_write (QsslSocket   *self,
       while (sent < size)
         {
           gboolean would_block;
-          gssize n = send_now (self, data + sent, size - sent, &would_block);
+          gssize n = _qssl_socket_send_now (self, data + sent, size - sent, &would_block);
 
           if (n < 0)
             return -1;
@@ -3067,12 +2343,12 @@ qssl_socket_write (QsslSocket   *self,
       if (sent > 0)
         {
           self->pending_bytes_written += sent;
-          schedule_emission (self);
+          _qssl_socket_schedule_emission (self);
         }
     }
   if (sent < size)
     g_byte_array_append (self->write_buffer, data + sent, size - sent);
-  update_watch (self);
+  _qssl_socket_update_watch (self);
   return size;
 }
 
@@ -3102,60 +2378,6 @@ qssl_socket_write_bytes (QsslSocket *self,
   return qssl_socket_write (self, data, size);
 }
 
-/* read() past the socket's buffer: what OpenSSL holds decrypted, then, up
- * to the budget a ready-read gives, new records, decrypted straight into
- * @buffer. What happens on the way (the end of the stream, a ticket, an
- * alert) is reported from the main loop, never from inside read(). */
-static gsize
-read_directly (QsslSocket *self,
-               guint8     *buffer,
-               gsize       size)
-{
-  gsize total = 0;
-  gboolean finished = FALSE;
-
-  while (total < size)
-    {
-      gsize held = SSL_pending (self->ssl);
-      gsize want = size - total;
-      size_t n = 0;
-      int result;
-
-      if (held == 0 && self->direct_budget == 0)
-        break;
-      if (held == 0)
-        want = MIN (want, self->direct_budget);
-      ERR_clear_error ();
-      result = SSL_read_ex (self->ssl, buffer + total, want, &n);
-      if (result != 1)
-        {
-          g_autofree char *protocol_error = NULL;
-          gboolean clean = FALSE;
-
-          finished = read_failure_ends_stream (self, result, &clean, &protocol_error);
-          if (finished)
-            {
-              self->deferred_finish = TRUE;
-              self->deferred_clean = clean;
-              g_free (self->deferred_protocol_error);
-              self->deferred_protocol_error = g_steal_pointer (&protocol_error);
-            }
-          break;
-        }
-      self->read_starved = FALSE;
-      total += n;
-      /* Bytes beyond the record that was held count against the budget. */
-      self->direct_budget -= MIN (self->direct_budget, n > held ? n - held : 0);
-    }
-  /* What is left of a record the caller's buffer could not take counts as
-   * announced: the caller is reading, and bytes_available() shows it. */
-  self->held_announced = SSL_pending (self->ssl) > 0;
-  if (finished || self->received_session != NULL || self->pending_alerts != NULL ||
-      has_pending_plaintext (self))
-    update_watch (self);
-  return total;
-}
-
 /**
  * qssl_socket_read:
  * @self: a #QsslSocket
@@ -3181,7 +2403,7 @@ qssl_socket_read (QsslSocket *self,
   g_return_val_if_fail (QSSL_IS_SOCKET (self), -1);
   g_return_val_if_fail (buffer != NULL || size == 0, -1);
 
-  n = MIN (size, buffered (self));
+  n = MIN (size, _qssl_socket_buffered (self));
   if (n > 0)
     {
       memcpy (buffer, self->read_buffer->data + self->read_offset, n);
@@ -3196,14 +2418,14 @@ qssl_socket_read (QsslSocket *self,
           self->read_offset = 0;
         }
     }
-  if (n < size && reads_through (self) && !self->read_channel_finished && !self->deferred_finish &&
+  if (n < size && _qssl_socket_reads_through (self) && !self->read_channel_finished && !self->deferred_finish &&
       self->openssl_depth == 0)
-    n += read_directly (self, buffer + n, size - n);
+    n += _qssl_socket_read_directly (self, buffer + n, size - n);
   if (n == 0)
     return self->state == QSSL_SOCKET_STATE_UNCONNECTED && size > 0 ? -1 : 0;
   /* Room again: reading may resume (back-pressure released). */
   if (self->read_buffer_size > 0)
-    update_watch (self);
+    _qssl_socket_update_watch (self);
   return n;
 }
 
@@ -3230,7 +2452,7 @@ qssl_socket_read_bytes (QsslSocket *self,
 
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
-  n = MIN (max_size, available (self));
+  n = MIN (max_size, _qssl_socket_available (self));
   data = g_malloc (n);
   got = qssl_socket_read (self, data, n);
   return g_bytes_new_take (data, MAX (got, 0));
@@ -3253,7 +2475,7 @@ qssl_socket_read_all (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
-  return qssl_socket_read_bytes (self, available (self));
+  return qssl_socket_read_bytes (self, _qssl_socket_available (self));
 }
 
 static gssize
@@ -3262,12 +2484,12 @@ line_length (QsslSocket *self)
   const guint8 *start, *newline;
 
   /* Lines need the bytes in one place. */
-  if (held_plaintext (self) > 0)
-    keep_held_plaintext (self);
-  if (buffered (self) == 0)
+  if (_qssl_socket_held_plaintext (self) > 0)
+    _qssl_socket_keep_held_plaintext (self);
+  if (_qssl_socket_buffered (self) == 0)
     return -1;
   start = self->read_buffer->data + self->read_offset;
-  newline = memchr (start, '\n', buffered (self));
+  newline = memchr (start, '\n', _qssl_socket_buffered (self));
   return newline ? newline - start + 1 : -1;
 }
 
@@ -3315,7 +2537,7 @@ qssl_socket_read_line (QsslSocket *self,
 
   length = line_length (self);
   if (length < 0)
-    length = buffered (self);
+    length = _qssl_socket_buffered (self);
   if (max_size > 0)
     length = MIN ((gsize) length, max_size);
   return qssl_socket_read_bytes (self, length);
@@ -3340,11 +2562,11 @@ qssl_socket_peek_bytes (QsslSocket *self,
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
-  if (held_plaintext (self) > 0)
-    keep_held_plaintext (self);
-  if (buffered (self) == 0)
+  if (_qssl_socket_held_plaintext (self) > 0)
+    _qssl_socket_keep_held_plaintext (self);
+  if (_qssl_socket_buffered (self) == 0)
     return g_bytes_new (NULL, 0);
-  return g_bytes_new (self->read_buffer->data + self->read_offset, MIN (max_size, buffered (self)));
+  return g_bytes_new (self->read_buffer->data + self->read_offset, MIN (max_size, _qssl_socket_buffered (self)));
 }
 
 /**
@@ -3364,7 +2586,7 @@ qssl_socket_bytes_available (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
 
-  return available (self);
+  return _qssl_socket_available (self);
 }
 
 /**
@@ -3409,7 +2631,7 @@ qssl_socket_encrypted_bytes_available (QsslSocket *self)
 
   if (self->ssl == NULL)
     return 0;
-  if (ioctl (g_socket_get_fd (gsocket (self)), FIONREAD, &queued) < 0)
+  if (ioctl (g_socket_get_fd (_qssl_socket_gsocket (self)), FIONREAD, &queued) < 0)
     queued = 0;
   return (gint64) queued + (gint64) BIO_ctrl_pending (SSL_get_rbio (self->ssl));
 }
@@ -3451,7 +2673,7 @@ qssl_socket_at_end (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), TRUE);
 
-  return available (self) == 0 &&
+  return _qssl_socket_available (self) == 0 &&
          (self->read_channel_finished || self->state == QSSL_SOCKET_STATE_UNCONNECTED);
 }
 
@@ -3475,7 +2697,7 @@ qssl_socket_flush (QsslSocket *self)
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
   before = self->write_buffer->len;
-  pump_write (self);
+  _qssl_socket_pump_write (self);
   return (gint64) self->write_buffer->len < before;
 }
 
@@ -3520,59 +2742,55 @@ qssl_socket_set_read_buffer_size (QsslSocket *self,
     return;
   /* A bound counts the socket's buffer: what OpenSSL holds goes there. */
   if (size > 0 && self->read_buffer_size == 0 && self->ssl != NULL && self->openssl_depth == 0)
-    keep_held_plaintext (self);
+    _qssl_socket_keep_held_plaintext (self);
   self->read_buffer_size = size;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_BUFFER_SIZE]);
-  update_watch (self);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_READ_BUFFER_SIZE]);
+  _qssl_socket_update_watch (self);
 }
 
 /* Closing */
 
 /* Drops the connection; with @send_close_notify, tells the peer first. */
-static void
-close_connection (QsslSocket *self,
-                  gboolean    send_close_notify)
+void
+_qssl_socket_close_connection (QsslSocket *self,
+                               gboolean    send_close_notify)
 {
   QsslSocketState previous = self->state;
 
-  if (self->ssl != NULL && send_close_notify && self->encrypted)
-    {
-      ERR_clear_error ();
-      SSL_shutdown (self->ssl);
-      ERR_clear_error ();
-    }
+  if (send_close_notify)
+    _qssl_engine_send_close_notify (self);
   if (previous == QSSL_SOCKET_STATE_CONNECTED)
-    set_state (self, QSSL_SOCKET_STATE_CLOSING);
-  reset_connection (self);
-  g_socket_close (gsocket (self), NULL);
+    _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CLOSING);
+  _qssl_socket_reset_connection (self);
+  g_socket_close (_qssl_socket_gsocket (self), NULL);
   if (self->encrypted)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ENCRYPTED]);
+    g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IS_ENCRYPTED]);
   self->encrypted = FALSE;
-  set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
+  _qssl_socket_set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
   if (previous == QSSL_SOCKET_STATE_CONNECTED || previous == QSSL_SOCKET_STATE_CLOSING)
-    g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0);
+    g_signal_emit (self, _qssl_socket_signals[SIGNAL_DISCONNECTED], 0);
   if (!g_queue_is_empty (&self->handshake_tasks))
     {
       g_autoptr(GError) error = g_error_new_literal (QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED,
                                                      _("The connection was closed before the handshake finished"));
 
-      complete_handshake_tasks (self, error);
+      _qssl_socket_complete_handshake_tasks (self, error);
     }
   /* The close_notify we sent, if any. */
-  flush_alerts (self);
+  _qssl_engine_flush_alerts (self);
 }
 
-static void
-maybe_finish_close (QsslSocket *self)
+void
+_qssl_socket_maybe_finish_close (QsslSocket *self)
 {
   self->pending_close = FALSE;
   /* Emit the last bytes-written before the socket goes away. */
   if (self->emit_idle != NULL)
     {
-      clear_source (&self->emit_idle);
-      emit_later (self);
+      _qssl_clear_source (&self->emit_idle);
+      _qssl_socket_emit_later (self);
     }
-  close_connection (self, TRUE);
+  _qssl_socket_close_connection (self, TRUE);
 }
 
 /**
@@ -3598,20 +2816,20 @@ qssl_socket_disconnect_from_host (QsslSocket *self)
       return;
     case QSSL_SOCKET_STATE_HOST_LOOKUP:
     case QSSL_SOCKET_STATE_CONNECTING:
-      reset_connection (self);
-      set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
+      _qssl_socket_reset_connection (self);
+      _qssl_socket_set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
       return;
     default:
       break;
     }
-  if (self->write_buffer->len > 0 && can_send (self))
+  if (self->write_buffer->len > 0 && _qssl_socket_can_send (self))
     {
       self->pending_close = TRUE;
-      set_state (self, QSSL_SOCKET_STATE_CLOSING);
-      update_watch (self);
+      _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CLOSING);
+      _qssl_socket_update_watch (self);
       return;
     }
-  maybe_finish_close (self);
+  _qssl_socket_maybe_finish_close (self);
 }
 
 /**
@@ -3632,10 +2850,10 @@ qssl_socket_abort (QsslSocket *self)
 
   if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
     {
-      reset_connection (self);
+      _qssl_socket_reset_connection (self);
       return;
     }
-  close_connection (self, FALSE);
+  _qssl_socket_close_connection (self, FALSE);
 }
 
 /**
@@ -3654,21 +2872,13 @@ qssl_socket_close (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  g_signal_emit (self, signals[SIGNAL_ABOUT_TO_CLOSE], 0);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ABOUT_TO_CLOSE], 0);
   qssl_socket_disconnect_from_host (self);
   g_byte_array_set_size (self->read_buffer, 0);
   self->read_offset = 0;
 }
 
 /* Blocking calls */
-
-typedef enum {
-  WAIT_CONNECTED,
-  WAIT_ENCRYPTED,
-  WAIT_READY_READ,
-  WAIT_BYTES_WRITTEN,
-  WAIT_DISCONNECTED,
-} WaitFor;
 
 static gboolean
 wait_done (QsslSocket *self,
@@ -3725,17 +2935,16 @@ iterate_context (QsslSocket *self,
   return TRUE;
 }
 
-/* Runs the socket's own work, without a main loop, until @what happens or
- * @msecs pass. Only the host lookup, whose answer GResolver delivers on the
- * main context, needs the socket's context iterated. */
+/* Only the host lookup, whose answer GResolver delivers on the main
+ * context, needs the socket's context iterated. */
 static gboolean wait_for_inner (QsslSocket *self, WaitFor what, int msecs, gboolean *timed_out, GError **error);
 
-static gboolean
-wait_for (QsslSocket  *self,
-          WaitFor      what,
-          int          msecs,
-          gboolean    *timed_out,
-          GError     **error)
+gboolean
+_qssl_socket_wait_for (QsslSocket  *self,
+                       WaitFor      what,
+                       int          msecs,
+                       gboolean    *timed_out,
+                       GError     **error)
 {
   g_autoptr(QsslSocket) keep = g_object_ref (self);
   gboolean done;
@@ -3745,9 +2954,9 @@ wait_for (QsslSocket  *self,
   self->waiting--;
   if (self->waiting == 0)
     {
-      apply_watch (self);
+      _qssl_socket_apply_watch (self);
       if (self->emission_due)
-        schedule_emission (self);
+        _qssl_socket_schedule_emission (self);
     }
   return done;
 }
@@ -3762,14 +2971,14 @@ poll_and_drive (QsslSocket *self,
   int timeout = remaining < 0 ? -1 : (int) MIN ((remaining + 999) / 1000, G_MAXINT);
   int result;
 
-  pfd.fd = g_socket_get_fd (gsocket (self));
-  pfd.events = self->source_condition;
+  pfd.fd = g_socket_get_fd (_qssl_socket_gsocket (self));
+  pfd.events = self->watch_condition;
   do
     result = poll (&pfd, 1, timeout);
   while (result < 0 && errno == EINTR);
   /* GIOCondition has poll()'s values. */
   if (result > 0)
-    drive (self, (GIOCondition) pfd.revents);
+    _qssl_socket_drive (self, (GIOCondition) pfd.revents);
 }
 
 static gboolean
@@ -3806,7 +3015,7 @@ wait_for_inner (QsslSocket  *self,
         {
           /* GResolver answers on the socket's context: run it, blocking
            * until something happens or the time is up. */
-          apply_watch (self);
+          _qssl_socket_apply_watch (self);
           if (!iterate_context (self, remaining))
             {
               g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
@@ -3817,21 +3026,21 @@ wait_for_inner (QsslSocket  *self,
         }
       if (self->emit_idle != NULL || self->emission_due)
         {
-          clear_source (&self->emit_idle);
-          emit_later (self);
+          _qssl_clear_source (&self->emit_idle);
+          _qssl_socket_emit_later (self);
           continue;
         }
-      if (has_pending_plaintext (self))
+      if (_qssl_socket_has_pending_plaintext (self))
         {
-          clear_source (&self->pending_idle);
-          pump_read (self);
+          _qssl_clear_source (&self->pending_idle);
+          _qssl_socket_pump_read (self);
           continue;
         }
-      if (self->source_condition == 0 || self->paused)
+      if (self->watch_condition == 0 || self->paused)
         {
           /* Nothing to wait for on the fd (paused for the application):
            * only the application's own sources can move things on. */
-          apply_watch (self);
+          _qssl_socket_apply_watch (self);
           if (!iterate_context (self, remaining))
             g_usleep (remaining < 0 ? G_USEC_PER_SEC : MIN (remaining, G_USEC_PER_SEC));
           continue;
@@ -3842,8 +3051,8 @@ wait_for_inner (QsslSocket  *self,
   /* Deliver the pending bytes-written now, as Qt's waits do. */
   if (self->emit_idle != NULL || self->emission_due)
     {
-      clear_source (&self->emit_idle);
-      emit_later (self);
+      _qssl_clear_source (&self->emit_idle);
+      _qssl_socket_emit_later (self);
     }
   if (!wait_success (self, what, ready_reads))
     {
@@ -3868,13 +3077,13 @@ report_timeout (QsslSocket *self)
       g_autoptr(GError) task_error = g_error_new_literal (QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT,
                                                           message);
 
-      complete_handshake_tasks (self, task_error);
+      _qssl_socket_complete_handshake_tasks (self, task_error);
       qssl_socket_abort (self);
-      record_error (self, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT, message);
+      _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT, message);
       return;
     }
-  record_error (self, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT, message);
-  g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
+  _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT, message);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
 }
 
 static gboolean
@@ -3885,7 +3094,7 @@ wait_as_qt (QsslSocket  *self,
 {
   gboolean timed_out = FALSE;
 
-  if (wait_for (self, what, msecs, &timed_out, error))
+  if (_qssl_socket_wait_for (self, what, msecs, &timed_out, error))
     return TRUE;
   if (timed_out)
     report_timeout (self);
@@ -4081,7 +3290,7 @@ stream_socket (GWeakRef  *ref,
 static gboolean
 stream_at_end (QsslSocket *self)
 {
-  return available (self) == 0 &&
+  return _qssl_socket_available (self) == 0 &&
          (self->read_channel_finished || self->state == QSSL_SOCKET_STATE_UNCONNECTED);
 }
 
@@ -4111,10 +3320,10 @@ qssl_socket_input_stream_read_nonblocking (GPollableInputStream  *pollable,
 
   if (self == NULL)
     return -1;
-  if (available (self) == 0 && !self->handshaking && !self->paused &&
+  if (_qssl_socket_available (self) == 0 && !self->handshaking && !self->paused &&
       (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING))
-    pump_read (self);
-  if (available (self) > 0)
+    _qssl_socket_pump_read (self);
+  if (_qssl_socket_available (self) > 0)
     return qssl_socket_read (self, buffer, count);
   if (stream_at_end (self))
     return stream_end (self, error);
@@ -4150,7 +3359,7 @@ qssl_socket_input_stream_read (GInputStream  *input,
       if (self == NULL)
         return -1;
       /* Block in slices so that cancellation is noticed. */
-      wait_for (self, WAIT_READY_READ, 100, NULL, NULL);
+      _qssl_socket_wait_for (self, WAIT_READY_READ, 100, NULL, NULL);
     }
 }
 
@@ -4160,7 +3369,7 @@ qssl_socket_input_stream_is_readable (GPollableInputStream *pollable)
   QsslSocketInputStream *stream = QSSL_SOCKET_INPUT_STREAM (pollable);
   g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
 
-  return self == NULL || available (self) > 0 || stream_at_end (self) || has_pending_plaintext (self);
+  return self == NULL || _qssl_socket_available (self) > 0 || stream_at_end (self) || _qssl_socket_has_pending_plaintext (self);
 }
 
 static GSource *
@@ -4176,7 +3385,7 @@ stream_source (GObject      *stream,
   if (ready || self == NULL || self->state == QSSL_SOCKET_STATE_UNCONNECTED)
     child = g_timeout_source_new (0);
   else
-    child = g_socket_create_source (gsocket (self), condition, NULL);
+    child = g_socket_create_source (_qssl_socket_gsocket (self), condition, NULL);
   source = g_pollable_source_new_full (stream, child, cancellable);
   return source;
 }
@@ -4249,7 +3458,7 @@ qssl_socket_output_stream_write_nonblocking (GPollableOutputStream  *pollable,
     }
   if (self->write_buffer->len >= STREAM_WRITE_HIGH_WATER)
     {
-      pump_write (self);
+      _qssl_socket_pump_write (self);
       if (self->write_buffer->len >= STREAM_WRITE_HIGH_WATER)
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, _("The socket is busy"));
@@ -4286,7 +3495,7 @@ qssl_socket_output_stream_write (GOutputStream  *output,
       self = stream_socket (&stream->socket, error);
       if (self == NULL)
         return -1;
-      wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL, NULL);
+      _qssl_socket_wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL, NULL);
     }
 }
 
@@ -4304,7 +3513,7 @@ qssl_socket_output_stream_flush (GOutputStream  *output,
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL, NULL);
+      _qssl_socket_wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL, NULL);
     }
   if (self->write_buffer->len > 0)
     {
@@ -4373,8 +3582,8 @@ qssl_socket_output_stream_init (QsslSocketOutputStream *stream)
 {
 }
 
-static GInputStream *
-qssl_socket_get_input_stream (GIOStream *io_stream)
+GInputStream *
+_qssl_socket_get_input_stream (GIOStream *io_stream)
 {
   QsslSocket *self = QSSL_SOCKET (io_stream);
 
@@ -4386,8 +3595,8 @@ qssl_socket_get_input_stream (GIOStream *io_stream)
   return self->input_stream;
 }
 
-static GOutputStream *
-qssl_socket_get_output_stream (GIOStream *io_stream)
+GOutputStream *
+_qssl_socket_get_output_stream (GIOStream *io_stream)
 {
   QsslSocket *self = QSSL_SOCKET (io_stream);
 
@@ -4400,10 +3609,10 @@ qssl_socket_get_output_stream (GIOStream *io_stream)
 }
 
 /* g_io_stream_close(): what disconnect_from_host() does, then wait for it. */
-static gboolean
-qssl_socket_close_fn (GIOStream     *io_stream,
-                      GCancellable  *cancellable,
-                      GError       **error)
+gboolean
+_qssl_socket_close_fn (GIOStream     *io_stream,
+                       GCancellable  *cancellable,
+                       GError       **error)
 {
   QsslSocket *self = QSSL_SOCKET (io_stream);
 
@@ -4415,7 +3624,7 @@ qssl_socket_close_fn (GIOStream     *io_stream,
           qssl_socket_abort (self);
           return FALSE;
         }
-      wait_for (self, WAIT_DISCONNECTED, 100, NULL, NULL);
+      _qssl_socket_wait_for (self, WAIT_DISCONNECTED, 100, NULL, NULL);
     }
   return TRUE;
 }
@@ -4517,7 +3726,7 @@ qssl_socket_connect_to_host_encrypted_async (QsslSocket          *self,
       return;
     }
   queue_handshake_task (self, cancellable, callback, user_data, qssl_socket_connect_to_host_encrypted_async);
-  connect_to_host (self, host_name, port, NULL, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP, TRUE);
+  _qssl_socket_connect (self, host_name, port, NULL, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP, TRUE);
 }
 
 /**
@@ -4690,8 +3899,8 @@ socket_address (QsslSocket *self,
 
   if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
     return NULL;
-  address = remote ? g_socket_get_remote_address (gsocket (self), NULL)
-                   : g_socket_get_local_address (gsocket (self), NULL);
+  address = remote ? g_socket_get_remote_address (_qssl_socket_gsocket (self), NULL)
+                   : g_socket_get_local_address (_qssl_socket_gsocket (self), NULL);
   if (address != NULL && !G_IS_INET_SOCKET_ADDRESS (address))
     g_clear_object (&address);
   return (GInetSocketAddress *) address;
@@ -4799,9 +4008,9 @@ qssl_socket_set_socket_option (QsslSocket       *self,
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
   if (option == QSSL_SOCKET_OPTION_KEEP_ALIVE)
-    g_socket_set_keepalive (gsocket (self), value != 0);
+    g_socket_set_keepalive (_qssl_socket_gsocket (self), value != 0);
   else
-    g_socket_set_option (gsocket (self), IPPROTO_TCP, TCP_NODELAY, value != 0, NULL);
+    g_socket_set_option (_qssl_socket_gsocket (self), IPPROTO_TCP, TCP_NODELAY, value != 0, NULL);
 }
 
 /**
@@ -4824,8 +4033,8 @@ qssl_socket_get_socket_option (QsslSocket       *self,
   g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
 
   if (option == QSSL_SOCKET_OPTION_KEEP_ALIVE)
-    return g_socket_get_keepalive (gsocket (self));
-  g_socket_get_option (gsocket (self), IPPROTO_TCP, TCP_NODELAY, &value, NULL);
+    return g_socket_get_keepalive (_qssl_socket_gsocket (self));
+  g_socket_get_option (_qssl_socket_gsocket (self), IPPROTO_TCP, TCP_NODELAY, &value, NULL);
   return value != 0;
 }
 
@@ -4903,7 +4112,7 @@ qssl_socket_set_peer_verify_mode (QsslSocket         *self,
   if (qssl_configuration_get_peer_verify_mode (self->configuration) == mode)
     return;
   qssl_configuration_set_peer_verify_mode (self->configuration, mode);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_VERIFY_MODE]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PEER_VERIFY_MODE]);
 }
 
 /**
@@ -4946,7 +4155,7 @@ qssl_socket_set_peer_verify_depth (QsslSocket *self,
       return;
     }
   qssl_configuration_set_peer_verify_depth (self->configuration, depth);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_VERIFY_DEPTH]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PEER_VERIFY_DEPTH]);
 }
 
 /**
@@ -4986,7 +4195,7 @@ qssl_socket_set_peer_verify_name (QsslSocket *self,
     return;
   g_free (self->peer_verify_name);
   self->peer_verify_name = g_strdup (host_name);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_VERIFY_NAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PEER_VERIFY_NAME]);
 }
 
 /**
@@ -5025,7 +4234,7 @@ qssl_socket_set_protocol (QsslSocket   *self,
   if (qssl_configuration_get_protocol (self->configuration) == protocol)
     return;
   qssl_configuration_set_protocol (self->configuration, protocol);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROTOCOL]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PROTOCOL]);
 }
 
 /**
@@ -5062,7 +4271,7 @@ qssl_socket_set_local_certificate (QsslSocket      *self,
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
   qssl_configuration_set_local_certificate (self->configuration, certificate);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_CERTIFICATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_LOCAL_CERTIFICATE]);
 }
 
 /**
@@ -5135,7 +4344,7 @@ qssl_socket_set_local_certificate_chain (QsslSocket *self,
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
   qssl_configuration_set_local_certificate_chain (self->configuration, chain);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_CERTIFICATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_LOCAL_CERTIFICATE]);
 }
 
 /**
@@ -5172,7 +4381,7 @@ qssl_socket_set_private_key (QsslSocket *self,
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
   qssl_configuration_set_private_key (self->configuration, key);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRIVATE_KEY]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PRIVATE_KEY]);
 }
 
 /**
@@ -5263,7 +4472,7 @@ qssl_socket_set_ssl_configuration (QsslSocket              *self,
     }
   qssl_configuration_free (self->configuration);
   self->configuration = copy;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SSL_CONFIGURATION]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_SSL_CONFIGURATION]);
 }
 
 /**
