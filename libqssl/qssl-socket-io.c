@@ -71,7 +71,7 @@ _qssl_socket_watch (QsslSocket   *self,
     _qssl_socket_apply_watch (self);
 }
 
-/* Reading and writing */
+/* Buffers and pumps */
 
 gsize
 _qssl_socket_buffered (QsslSocket *self)

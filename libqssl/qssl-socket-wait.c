@@ -74,8 +74,9 @@ iterate_context (QsslSocket *self,
   return TRUE;
 }
 
-/* Only the host lookup, whose answer GResolver delivers on the main
- * context, needs the socket's context iterated. */
+/* The socket's own work runs here, without a main loop. Only the host
+ * lookup, whose answer GResolver delivers on the main context, needs the
+ * socket's context iterated. */
 static gboolean wait_for_inner (QsslSocket *self, WaitFor what, int msecs, gboolean *timed_out, GError **error);
 
 gboolean

@@ -21,16 +21,11 @@
 #include <openssl/ssl.h>
 
 #include "qssl.h"
-#include "qssl-bio-private.h"
-#include "qssl-certificate-private.h"
-#include "qssl-cipher-private.h"
 #include "qssl-configuration-private.h"
 #include "qssl-engine-private.h"
 #include "qssl-error-private.h"
-#include "qssl-key-private.h"
 #include "qssl-main-context-private.h"
 #include "qssl-private.h"
-#include "qssl-psk-authenticator-private.h"
 #include "qssl-socket-io-private.h"
 #include "qssl-socket-private.h"
 
@@ -795,6 +790,8 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
   return TRUE;
 }
 
+/* The handshake (qssl-engine.c does the work) */
+
 /**
  * qssl_socket_start_client_encryption:
  * @self: a connected #QsslSocket in plain mode
@@ -1039,6 +1036,8 @@ qssl_socket_set_pause_mode (QsslSocket     *self,
   self->pause_mode = pause_mode;
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PAUSE_MODE]);
 }
+
+/* Reading and writing (qssl-socket-io.c does the work) */
 
 /**
  * qssl_socket_write:
