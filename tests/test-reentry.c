@@ -321,6 +321,8 @@ client_disconnected (QsslSocket   *socket,
   conversation->done = TRUE;
 }
 
+static void assert_whole_conversation (const char *events);
+
 /* A whole conversation on @socket with a normal peer: the socket is
  * reusable. */
 static void
@@ -331,15 +333,22 @@ check_reusable (QsslSocket *socket,
   Conversation conversation = { 0 };
   gulong reader = g_signal_connect (socket, "ready-read", G_CALLBACK (client_read), &conversation);
   gulong end = g_signal_connect (socket, "disconnected", G_CALLBACK (client_disconnected), &conversation);
-  const char *events;
 
   client_prepare (socket, SCENE_NORMAL);
   mark (recorder, "|");
   client_connect (socket, peer);
   run_until (flag_set, &conversation.done);
   g_assert_true (conversation.hello);
-  events = after_mark (recorder);
-  g_test_message ("reused: %s", events);
+  assert_whole_conversation (after_mark (recorder));
+  g_signal_handler_disconnect (socket, reader);
+  g_signal_handler_disconnect (socket, end);
+}
+
+/* The signals of a whole connection to a normal peer. */
+static void
+assert_whole_conversation (const char *events)
+{
+  g_test_message ("new connection: %s", events);
   /* A mode left from the last connection goes back first. */
   if (g_str_has_prefix (events, "mode-changed "))
     events += strlen ("mode-changed ");
@@ -350,8 +359,7 @@ check_reusable (QsslSocket *socket,
   g_assert_true (g_str_has_suffix (events,
                                    " ready-read bytes-written encrypted-bytes-written alert-received "
                                    "read-channel-finished state-changed:6 state-changed:0 disconnected"));
-  g_signal_handler_disconnect (socket, reader);
-  g_signal_handler_disconnect (socket, end);
+  g_assert_null (strstr (events, "error-occurred"));
 }
 
 /* Gone, or unconnected. */
@@ -370,6 +378,14 @@ settled_peer (gpointer data)
   return qssl_socket_get_state (data) == QSSL_SOCKET_STATE_UNCONNECTED;
 }
 
+static gboolean
+new_connection_ended (gpointer data)
+{
+  Recorder *recorder = data;
+
+  return strstr (after_mark (recorder), "disconnected") != NULL;
+}
+
 /* The table: one signal, where it comes from, what the handler does. */
 
 typedef enum {
@@ -377,9 +393,10 @@ typedef enum {
   ACT_CLOSE,
   ACT_DISCONNECT,
   ACT_UNREF,
+  ACT_RECONNECT,   /* abort, then connect anew (to a normal peer) */
 } Act;
 
-static const char * const act_names[] = { "abort", "close", "disconnect", "unref" };
+static const char * const act_names[] = { "abort", "close", "disconnect", "unref", "reconnect" };
 
 typedef struct {
   const char *signal;
@@ -414,6 +431,8 @@ typedef struct {
   Act              act;
   QsslSocket      *socket;
   Recorder        *recorder;
+  Peer            *normal_peer;
+  GClosure        *closure;
   gboolean         acted;
   QsslSocketState  state;      /* when the handler acted */
   gboolean         encrypted;
@@ -451,6 +470,14 @@ act_marshal (GClosure     *closure,
       /* The test's only reference. */
       g_object_unref (socket);
       break;
+    case ACT_RECONNECT:
+      qssl_socket_abort (socket);
+      mark (run->recorder, "|");
+      /* Done acting (and a PSK handler would make the client offer PSK). */
+      g_signal_handlers_disconnect_matched (socket, G_SIGNAL_MATCH_CLOSURE, 0, 0, run->closure, NULL, NULL);
+      client_prepare (socket, SCENE_NORMAL);
+      client_connect (socket, run->normal_peer);
+      break;
     }
 }
 
@@ -472,7 +499,7 @@ expected_after (const Run *run)
     case QSSL_SOCKET_STATE_CONNECTED:
       g_string_append (expected, "state-changed:6 state-changed:0 disconnected");
       /* A graceful close tells the peer. */
-      if (run->act != ACT_ABORT && run->encrypted)
+      if ((run->act == ACT_CLOSE || run->act == ACT_DISCONNECT) && run->encrypted)
         g_string_append (expected, " alert-sent");
       break;
     case QSSL_SOCKET_STATE_CLOSING:
@@ -485,8 +512,9 @@ expected_after (const Run *run)
       g_string_append (expected, "state-changed:0");
       break;
     default:
-      /* Already closed: only what the close that runs still says. */
-      if (in_unconnected)
+      /* Already closed: only what the close that runs still says, unless
+       * the handler started a new connection. */
+      if (in_unconnected && run->act != ACT_RECONNECT)
         g_string_append (expected, "disconnected");
       break;
     }
@@ -499,12 +527,14 @@ run_row (const Row *row,
          Act        act)
 {
   g_autoptr(Peer) peer = peer_new (row->scene);
+  g_autoptr(Peer) normal_peer = peer_new (SCENE_NORMAL);
   g_autofree char *expected = NULL;
   Conversation conversation = { 0 };
   Recorder recorder;
   Run run = { row, act };
   GClosure *closure;
 
+  run.normal_peer = normal_peer;
   g_test_message ("%s in %s (state %d, scene %d)", act_names[act], row->signal, row->state, row->scene);
   run.socket = qssl_socket_new ();
   run.recorder = &recorder;
@@ -512,12 +542,32 @@ run_row (const Row *row,
   /* The handler that acts runs first: the others see what it did. */
   closure = g_closure_new_simple (sizeof (GClosure), &run);
   g_closure_set_marshal (closure, act_marshal);
+  run.closure = closure;
   g_signal_connect_closure (run.socket, row->signal, closure, FALSE);
   g_signal_connect (run.socket, "ready-read", G_CALLBACK (client_read), &conversation);
   client_prepare (run.socket, row->scene);
   client_connect (run.socket, peer);
 
   run_until (flag_set, &run.acted);
+  if (act == ACT_RECONNECT)
+    {
+      g_autofree char *abort_part = NULL;
+      const char *first;
+
+      /* The new connection runs to its end; before it, what abort() says. */
+      run_until (new_connection_ended, &recorder);
+      g_test_message ("events: %s", recorder.events->str);
+      first = strchr (recorder.events->str, '|');
+      abort_part = g_strndup (first + 1, strrchr (recorder.events->str, '|') - first - 1);
+      g_strstrip (abort_part);
+      expected = expected_after (&run);
+      g_assert_cmpstr (abort_part, ==, expected);
+      assert_whole_conversation (after_mark (&recorder));
+      g_assert_true (conversation.hello);
+      g_object_unref (run.socket);
+      recorder_stop (&recorder);
+      return;
+    }
   run_until (settled, &recorder);
 
   expected = expected_after (&run);
@@ -800,6 +850,7 @@ main (int    argc,
   g_test_add_data_func ("/qssl/reentry/table/close", GINT_TO_POINTER (ACT_CLOSE), test_table);
   g_test_add_data_func ("/qssl/reentry/table/disconnect", GINT_TO_POINTER (ACT_DISCONNECT), test_table);
   g_test_add_data_func ("/qssl/reentry/table/unref", GINT_TO_POINTER (ACT_UNREF), test_table);
+  g_test_add_data_func ("/qssl/reentry/table/reconnect", GINT_TO_POINTER (ACT_RECONNECT), test_table);
   g_test_add_func ("/qssl/reentry/drop/disconnected/abort", test_drop_in_disconnected_abort);
   g_test_add_func ("/qssl/reentry/drop/disconnected/close", test_drop_in_disconnected_close);
   g_test_add_func ("/qssl/reentry/drop/disconnected/disconnect", test_drop_in_disconnected_disconnect);
