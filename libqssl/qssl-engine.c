@@ -164,7 +164,6 @@ _qssl_engine_flush_alerts (QsslSocket *self)
 {
   g_autoptr(GArray) alerts = g_steal_pointer (&self->pending_alerts);
   g_autoptr(GEnumClass) alert_types = NULL;
-
   guint connection = _qssl_socket_connection (self);
 
   if (alerts == NULL || self->disposing)
@@ -821,17 +820,18 @@ errors_ignored (QsslSocket *self)
 static void
 become_encrypted (QsslSocket *self)
 {
+  guint connection = _qssl_socket_connection (self);
+  GQueue tasks;
+
   self->handshaking = FALSE;
   self->paused = FALSE;
   self->encrypted = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IS_ENCRYPTED]);
   g_debug ("socket %p: encrypted (%s, %s)", self, SSL_get_version (self->ssl),
            SSL_get_cipher_name (self->ssl));
-  guint connection = _qssl_socket_connection (self);
-  GQueue tasks = self->handshake_tasks;
-
   /* The tasks waiting now are this handshake's: not those a handler queues
    * for a new connection. */
+  tasks = self->handshake_tasks;
   g_queue_init (&self->handshake_tasks);
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_ENCRYPTED], 0);
   _qssl_socket_complete_taken_tasks (&tasks, NULL);
