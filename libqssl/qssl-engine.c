@@ -144,7 +144,8 @@ info_callback (const SSL *ssl,
   if (!(where & SSL_CB_ALERT))
     return;
   self = SSL_get_ex_data (ssl, ssl_socket_index);
-  if (self == NULL)
+  /* A retired SSL (a handler aborted inside OpenSSL) talks to nobody. */
+  if (self == NULL || ssl != self->ssl)
     return;
   type = SSL_alert_type_string (value);
   alert.sent = (where & SSL_CB_WRITE) != 0;
@@ -163,11 +164,13 @@ _qssl_engine_flush_alerts (QsslSocket *self)
 {
   g_autoptr(GArray) alerts = g_steal_pointer (&self->pending_alerts);
   g_autoptr(GEnumClass) alert_types = NULL;
+  guint connection = _qssl_socket_connection (self);
 
-  if (alerts == NULL)
+  if (alerts == NULL || self->disposing)
     return;
   alert_types = g_type_class_ref (QSSL_TYPE_ALERT_TYPE);
-  for (guint i = 0; i < alerts->len; i++)
+  /* A handler that ends the connection hears no more of its alerts. */
+  for (guint i = 0; i < alerts->len && _qssl_socket_same_connection (self, connection); i++)
     {
       PendingAlert *alert = &g_array_index (alerts, PendingAlert, i);
       int type = alert->type;
@@ -256,13 +259,13 @@ request_pre_shared_key (QsslSocket *self,
 {
   g_autoptr(QsslPreSharedKeyAuthenticator) authenticator =
     _qssl_pre_shared_key_authenticator_new_full (identity_hint, maximum_identity_length, maximum_key_length);
-  SSL *ssl = self->ssl;
+  guint connection = _qssl_socket_connection (self);
 
   if (identity != NULL)
     qssl_pre_shared_key_authenticator_set_identity (authenticator, identity);
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, authenticator);
-  if (self->ssl != ssl)
-    return NULL; /* aborted from the handler */
+  if (!_qssl_socket_same_connection (self, connection))
+    return NULL; /* ended from the handler */
   return g_steal_pointer (&authenticator);
 }
 
@@ -607,8 +610,7 @@ fail_handshake (QsslSocket      *self,
                 QsslSocketError  error,
                 const char      *message)
 {
-  _qssl_socket_set_error (self, error, message);
-  _qssl_socket_close_connection (self, FALSE);
+  _qssl_socket_fail (self, error, message);
 }
 
 void
@@ -619,6 +621,7 @@ _qssl_engine_start (QsslSocket *self,
   QsslContext *context;
   QsslPeerVerifyMode verify;
   int verify_flags;
+  guint connection;
 
   if (self->state != QSSL_SOCKET_STATE_CONNECTED || self->mode != QSSL_MODE_UNENCRYPTED)
     {
@@ -627,13 +630,14 @@ _qssl_engine_start (QsslSocket *self,
     }
   if (_qssl_engine_unsupported_protocol (self))
     {
-      _qssl_socket_set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
-      _qssl_socket_close_connection (self, FALSE);
+      _qssl_socket_fail (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
       return;
     }
 
+  connection = _qssl_socket_connection (self);
   _qssl_socket_set_mode (self, mode);
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED)
+  if (!_qssl_socket_same_connection (self, connection) || self->state != QSSL_SOCKET_STATE_CONNECTED ||
+      self->mode != mode)
     return;
 
   context = _qssl_configuration_get_context (self->configuration, mode, setup_context, &error);
@@ -816,23 +820,30 @@ errors_ignored (QsslSocket *self)
 static void
 become_encrypted (QsslSocket *self)
 {
+  guint connection = _qssl_socket_connection (self);
+  GQueue tasks;
+
   self->handshaking = FALSE;
   self->paused = FALSE;
   self->encrypted = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IS_ENCRYPTED]);
   g_debug ("socket %p: encrypted (%s, %s)", self, SSL_get_version (self->ssl),
            SSL_get_cipher_name (self->ssl));
+  /* The tasks waiting now are this handshake's: not those a handler queues
+   * for a new connection. */
+  tasks = self->handshake_tasks;
+  g_queue_init (&self->handshake_tasks);
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_ENCRYPTED], 0);
-  _qssl_socket_complete_handshake_tasks (self, NULL);
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
+  _qssl_socket_complete_taken_tasks (&tasks, NULL);
+  if (!_qssl_socket_same_connection (self, connection))
     return;
   /* A TLS 1.2 session arrives within the handshake. */
   _qssl_engine_handle_received_session (self);
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
+  if (!_qssl_socket_same_connection (self, connection))
     return;
   /* Data written before encrypted goes out now. */
   _qssl_socket_pump_write (self);
-  if (self->ssl != NULL)
+  if (_qssl_socket_same_connection (self, connection))
     _qssl_socket_pump_read (self);
 }
 
@@ -856,6 +867,7 @@ check_handshake (QsslSocket *self)
   QsslPeerVerifyMode verify = effective_verify_mode (self);
   QsslCertificate *peer;
   gboolean fatal;
+  guint connection = _qssl_socket_connection (self);
 
   store_session_state (self);
   peer = qssl_configuration_get_peer_certificate (self->configuration);
@@ -887,8 +899,8 @@ check_handshake (QsslSocket *self)
   for (guint i = 0; i < self->handshake_errors->len; i++)
     {
       g_signal_emit (self, _qssl_socket_signals[SIGNAL_PEER_VERIFY_ERROR], 0, g_ptr_array_index (self->handshake_errors, i));
-      if (self->ssl == NULL)
-        return; /* aborted from the handler */
+      if (!_qssl_socket_same_connection (self, connection))
+        return; /* ended from the handler */
     }
 
   if (self->handshake_errors->len > 0)
@@ -896,7 +908,7 @@ check_handshake (QsslSocket *self)
       g_autoptr(GPtrArray) errors = g_ptr_array_ref (self->handshake_errors);
 
       g_signal_emit (self, _qssl_socket_signals[SIGNAL_SSL_ERRORS], 0, errors);
-      if (self->ssl == NULL)
+      if (!_qssl_socket_same_connection (self, connection))
         return;
     }
 
@@ -920,12 +932,14 @@ check_handshake (QsslSocket *self)
   become_encrypted (self);
 }
 
+static void handshake_step_done (QsslSocket *self, int result, int ssl_error);
+
 void
 _qssl_engine_handshake (QsslSocket *self)
 {
-  g_autoptr(QsslSocket) keep_alive = g_object_ref (self);
   SSL *ssl = self->ssl;
   int result, ssl_error;
+  guint connection = _qssl_socket_enter (self);
 
   ERR_clear_error ();
   enter_openssl (self);
@@ -933,11 +947,21 @@ _qssl_engine_handshake (QsslSocket *self)
   ssl_error = SSL_get_error (ssl, result);
   leave_openssl (self);
   _qssl_engine_flush_alerts (self);
-  if (self->ssl != ssl)
+  if (!_qssl_socket_same_connection (self, connection))
     {
       ERR_clear_error ();
-      return; /* aborted from a handler */
+      _qssl_socket_leave (self);
+      return; /* ended from a handler */
     }
+  handshake_step_done (self, result, ssl_error);
+  _qssl_socket_leave (self);
+}
+
+static void
+handshake_step_done (QsslSocket *self,
+                     int         result,
+                     int         ssl_error)
+{
   if (result == 1)
     {
       _qssl_socket_watch (self, 0);

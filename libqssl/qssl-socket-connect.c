@@ -37,6 +37,7 @@ on_resolved (GObject      *source,
   g_autoptr(QsslSocket) self = user_data;
   g_autoptr(GError) error = NULL;
   GList *addresses;
+  guint connection;
 
   addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
@@ -60,21 +61,29 @@ on_resolved (GObject      *source,
       fail_connect (self, QSSL_SOCKET_ERROR_HOST_NOT_FOUND, _("Host not found"));
       return;
     }
+  connection = _qssl_socket_enter (self);
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_HOST_FOUND], 0);
-  if (self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
-    return;
-  self->next_address = self->addresses;
-  _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CONNECTING);
-  try_next_address (self);
+  if (_qssl_socket_same_connection (self, connection))
+    {
+      self->next_address = self->addresses;
+      _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CONNECTING);
+      if (_qssl_socket_same_connection (self, connection))
+        try_next_address (self);
+    }
+  _qssl_socket_leave (self);
 }
 
 static void
 on_connected (QsslSocket *self)
 {
+  guint connection = _qssl_socket_connection (self);
+
   _qssl_socket_watch (self, 0);
   _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CONNECTED);
+  if (!_qssl_socket_same_connection (self, connection))
+    return;
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_CONNECTED], 0);
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED)
+  if (!_qssl_socket_same_connection (self, connection) || self->state != QSSL_SOCKET_STATE_CONNECTED)
     return;
   if (self->encrypt_after_connect)
     _qssl_engine_start (self, QSSL_MODE_SSL_CLIENT);
@@ -138,6 +147,7 @@ _qssl_socket_connect (QsslSocket               *self,
                       gboolean                  encrypted)
 {
   g_autoptr(GResolver) resolver = NULL;
+  guint connection;
 
   if (self->state != QSSL_SOCKET_STATE_UNCONNECTED)
     {
@@ -165,15 +175,20 @@ _qssl_socket_connect (QsslSocket               *self,
   if (self->mode != QSSL_MODE_UNENCRYPTED)
     _qssl_socket_set_mode (self, QSSL_MODE_UNENCRYPTED);
 
+  connection = _qssl_socket_enter (self);
   _qssl_socket_set_state (self, QSSL_SOCKET_STATE_HOST_LOOKUP);
-  if (self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
-    return;
-  self->cancellable = g_cancellable_new ();
-  resolver = g_resolver_get_default ();
-  /* The lookup's answer must arrive on the socket's own context. */
-  g_main_context_push_thread_default (self->context);
-  g_resolver_lookup_by_name_async (resolver, host_name, self->cancellable, on_resolved, g_object_ref (self));
-  g_main_context_pop_thread_default (self->context);
+  /* A handler may have aborted, or aborted and connected anew. */
+  if (_qssl_socket_same_connection (self, connection) && self->state == QSSL_SOCKET_STATE_HOST_LOOKUP &&
+      self->cancellable == NULL)
+    {
+      self->cancellable = g_cancellable_new ();
+      resolver = g_resolver_get_default ();
+      /* The lookup's answer must arrive on the socket's own context. */
+      g_main_context_push_thread_default (self->context);
+      g_resolver_lookup_by_name_async (resolver, host_name, self->cancellable, on_resolved, g_object_ref (self));
+      g_main_context_pop_thread_default (self->context);
+    }
+  _qssl_socket_leave (self);
 }
 
 /**

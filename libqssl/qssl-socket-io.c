@@ -42,9 +42,9 @@ on_ready (gpointer     user_data,
 {
   QsslSocket *self = user_data;
 
-  g_object_ref (self);
+  _qssl_socket_enter (self);
   _qssl_socket_drive (self, condition);
-  g_object_unref (self);
+  _qssl_socket_leave (self);
 }
 
 /* Makes the watch follow watch_condition. */
@@ -138,23 +138,25 @@ _qssl_socket_emit_later (gpointer user_data)
   QsslSocket *self = user_data;
   gint64 plain = self->pending_bytes_written;
   guint64 written = 0;
+  guint connection;
 
   _qssl_clear_source (&self->emit_idle);
   self->emission_due = FALSE;
   self->pending_bytes_written = 0;
-  g_object_ref (self);
+  connection = _qssl_socket_enter (self);
   if (self->ssl != NULL)
     written = BIO_number_written (SSL_get_wbio (self->ssl));
   if (plain > 0)
     g_signal_emit (self, _qssl_socket_signals[SIGNAL_BYTES_WRITTEN], 0, plain);
-  if (self->encrypted && written > self->encrypted_written_reported)
+  if (_qssl_socket_same_connection (self, connection) && self->encrypted &&
+      written > self->encrypted_written_reported)
     {
       gint64 delta = written - self->encrypted_written_reported;
 
       self->encrypted_written_reported = written;
       g_signal_emit (self, _qssl_socket_signals[SIGNAL_ENCRYPTED_BYTES_WRITTEN], 0, delta);
     }
-  g_object_unref (self);
+  _qssl_socket_leave (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -207,8 +209,7 @@ _qssl_socket_send_now (QsslSocket   *self,
             g_autofree char *details = _qssl_take_openssl_errors ();
             g_autofree char *message = g_strdup_printf (_("Unable to write data: %s"),
                                                         details ? details : g_strerror (errno));
-            _qssl_socket_set_error (self, QSSL_SOCKET_ERROR_SSL_INTERNAL, message);
-            _qssl_socket_close_connection (self, FALSE);
+            _qssl_socket_fail (self, QSSL_SOCKET_ERROR_SSL_INTERNAL, message);
             return -1;
           }
         }
@@ -225,8 +226,7 @@ _qssl_socket_send_now (QsslSocket   *self,
           *would_block = TRUE;
           return 0;
         }
-      _qssl_socket_set_error (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, error->message);
-      _qssl_socket_close_connection (self, FALSE);
+      _qssl_socket_fail (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, error->message);
       return -1;
     }
 }
@@ -270,10 +270,10 @@ pump_pending (gpointer user_data)
   QsslSocket *self = user_data;
 
   _qssl_clear_source (&self->pending_idle);
-  g_object_ref (self);
+  _qssl_socket_enter (self);
   if (_qssl_socket_has_pending_plaintext (self))
     _qssl_socket_pump_read (self);
-  g_object_unref (self);
+  _qssl_socket_leave (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -315,6 +315,7 @@ _qssl_socket_pump_write (QsslSocket *self)
       gssize sent = _qssl_socket_send_now (self, self->write_buffer->data + sent_total,
                                            self->write_buffer->len - sent_total, &would_block);
 
+      /* A failure closed the connection (and emptied the buffer). */
       if (sent < 0)
         return;
       if (would_block)
@@ -343,6 +344,8 @@ finish_read_side (QsslSocket *self,
                   gboolean    clean,
                   const char *protocol_error)
 {
+  guint connection = _qssl_socket_connection (self);
+
   self->read_channel_finished = TRUE;
   if (clean)
     g_signal_emit (self, _qssl_socket_signals[SIGNAL_READ_CHANNEL_FINISHED], 0);
@@ -354,7 +357,7 @@ finish_read_side (QsslSocket *self,
     }
   else
     _qssl_socket_set_error (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, _("The remote host closed the connection"));
-  if (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING)
+  if (_qssl_socket_same_connection (self, connection))
     _qssl_socket_close_connection (self, FALSE);
 }
 
@@ -522,22 +525,30 @@ finish_pump (QsslSocket *self,
              gboolean    clean,
              const char *protocol_error)
 {
+  guint connection = _qssl_socket_connection (self);
+
+  /* After each emission: a handler that aborted, closed or reconnected has
+   * ended this pump's connection, and what the pump saw belongs to it. */
   /* A TLS 1.3 session ticket arrives after the handshake, as a record. */
   if (self->received_session != NULL)
     {
       _qssl_engine_handle_received_session (self);
-      if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
+      if (!_qssl_socket_same_connection (self, connection))
+        return;
+    }
+  /* Alerts before ready-read, as Qt, which emits them from inside the
+   * read: a handler that aborts in ready-read has heard them already. */
+  if (self->pending_alerts != NULL)
+    {
+      _qssl_engine_flush_alerts (self);
+      if (!_qssl_socket_same_connection (self, connection))
         return;
     }
   if (got)
     {
       self->ready_read_count++;
       g_signal_emit (self, _qssl_socket_signals[SIGNAL_READY_READ], 0);
-    }
-  if (self->pending_alerts != NULL)
-    {
-      _qssl_engine_flush_alerts (self);
-      if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
+      if (!_qssl_socket_same_connection (self, connection))
         return;
     }
   if (finished && !self->read_channel_finished)
@@ -567,11 +578,17 @@ _qssl_socket_drive (QsslSocket   *self,
             _qssl_engine_handshake (self);
           return;
         }
-      if (condition & (G_IO_OUT | G_IO_ERR | G_IO_HUP))
-        _qssl_socket_pump_write (self);
-      if (condition & (G_IO_IN | G_IO_ERR | G_IO_HUP))
-        _qssl_socket_pump_read (self);
-      return;
+      {
+        guint connection = _qssl_socket_connection (self);
+
+        if (condition & (G_IO_OUT | G_IO_ERR | G_IO_HUP))
+          _qssl_socket_pump_write (self);
+        if (!_qssl_socket_same_connection (self, connection))
+          return;
+        if (condition & (G_IO_IN | G_IO_ERR | G_IO_HUP))
+          _qssl_socket_pump_read (self);
+        return;
+      }
     default:
       _qssl_socket_watch (self, 0);
       return;

@@ -41,6 +41,13 @@ struct _QsslSocket
    * for the end of the handshake. */
   GQueue              handshake_tasks;
 
+  /* Reentrancy (see _qssl_socket_enter()): how many emitting calls are
+   * running, and which connection they work on. */
+  guint               dispatch_depth;
+  guint               connection_serial;
+  /* Set in dispose: from then on nothing is emitted. */
+  gboolean            disposing;
+
   /* Where to, and under which name to verify (connect, engine) */
   char               *host_name;
   guint16             port;
@@ -187,9 +194,35 @@ void     _qssl_socket_record_error             (QsslSocket      *self,
 void     _qssl_socket_set_error                (QsslSocket      *self,
                                                 QsslSocketError  error,
                                                 const char      *message);
+/* set_error(), then the connection is dropped, unless an error-occurred
+ * handler already ended it (or started a new one). */
+void     _qssl_socket_fail                     (QsslSocket      *self,
+                                                QsslSocketError  error,
+                                                const char      *message);
 /* Finishes every waiting handshake task: with success, or with @error. */
 void     _qssl_socket_complete_handshake_tasks (QsslSocket      *self,
                                                 const GError    *error);
+/* The same for tasks taken from handshake_tasks before an emission, so
+ * that tasks a handler queues for a new connection stay. */
+void     _qssl_socket_complete_taken_tasks     (GQueue          *tasks,
+                                                const GError    *error);
+/* Reentrancy, one rule for every layer: a signal handler may do
+ * anything, including abort(), close(), disconnect_from_host(), resume(),
+ * a reconnect, or dropping its last reference. So every call that may emit
+ * (the public ones, the sources' callbacks) runs between enter() and
+ * leave(): the socket stays alive until the outermost leave(). enter()
+ * answers the connection it works on; every reset_connection() starts a
+ * new one. After each emission the code asks same_connection(): when a
+ * handler has ended or replaced the connection, the work for the old one
+ * stops there, so the socket does what the handler's call does and no
+ * more. */
+guint    _qssl_socket_enter                    (QsslSocket      *self);
+void     _qssl_socket_leave                    (QsslSocket      *self);
+/* The connection running now, to compare after an emission. */
+guint    _qssl_socket_connection               (QsslSocket      *self);
+gboolean _qssl_socket_same_connection          (QsslSocket      *self,
+                                                guint            connection);
+
 /* Resets what belongs to one connection; settings stay. */
 void     _qssl_socket_reset_connection         (QsslSocket      *self);
 /* Drops the connection; with @send_close_notify, tells the peer first. */

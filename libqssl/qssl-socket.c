@@ -114,6 +114,45 @@ _qssl_socket_gsocket (QsslSocket *self)
   return g_socket_connection_get_socket (G_SOCKET_CONNECTION (self));
 }
 
+/* Reentrancy: see qssl-socket-private.h. */
+
+static void wind_down (QsslSocket *self);
+
+guint
+_qssl_socket_enter (QsslSocket *self)
+{
+  g_object_ref (self);
+  self->dispatch_depth++;
+  return self->connection_serial;
+}
+
+void
+_qssl_socket_leave (QsslSocket *self)
+{
+  g_assert (self->dispatch_depth > 0);
+  self->dispatch_depth--;
+  /* Possibly the last reference, dropped by a handler: dispose runs now,
+   * outside every emission. */
+  g_object_unref (self);
+}
+
+guint
+_qssl_socket_connection (QsslSocket *self)
+{
+  return self->connection_serial;
+}
+
+gboolean
+_qssl_socket_same_connection (QsslSocket *self,
+                              guint       connection)
+{
+  /* Only the running calls hold the socket: a handler dropped the last
+   * reference, and the socket is as good as disposed. */
+  if (!self->disposing && (guint) g_atomic_int_get (&G_OBJECT (self)->ref_count) <= self->dispatch_depth)
+    wind_down (self);
+  return self->connection_serial == connection && !self->disposing;
+}
+
 void
 _qssl_socket_set_state (QsslSocket      *self,
                         QsslSocketState  state)
@@ -121,6 +160,8 @@ _qssl_socket_set_state (QsslSocket      *self,
   if (self->state == state)
     return;
   self->state = state;
+  if (self->disposing)
+    return;
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_STATE]);
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_STATE_CHANGED], 0, state);
 }
@@ -132,18 +173,22 @@ _qssl_socket_set_mode (QsslSocket *self,
   if (self->mode == mode)
     return;
   self->mode = mode;
+  if (self->disposing)
+    return;
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_MODE]);
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_MODE_CHANGED], 0, mode);
 }
 
-/* Finishes every waiting handshake task: with success, or with @error. */
+/* Finishes the tasks in @tasks. A caller that emits takes the tasks of its
+ * connection first, so that tasks a handler queues for a new connection
+ * stay. */
 void
-_qssl_socket_complete_handshake_tasks (QsslSocket   *self,
-                                       const GError *error)
+_qssl_socket_complete_taken_tasks (GQueue       *tasks,
+                                   const GError *error)
 {
   GTask *task;
 
-  while ((task = g_queue_pop_head (&self->handshake_tasks)) != NULL)
+  while ((task = g_queue_pop_head (tasks)) != NULL)
     {
       GCancellable *cancellable = g_task_get_cancellable (task);
 
@@ -155,6 +200,14 @@ _qssl_socket_complete_handshake_tasks (QsslSocket   *self,
         g_task_return_boolean (task, TRUE);
       g_object_unref (task);
     }
+}
+
+/* Finishes every waiting handshake task: with success, or with @error. */
+void
+_qssl_socket_complete_handshake_tasks (QsslSocket   *self,
+                                       const GError *error)
+{
+  _qssl_socket_complete_taken_tasks (&self->handshake_tasks, error);
 }
 
 /* What error() and error_string() answer, without a signal. */
@@ -173,21 +226,48 @@ _qssl_socket_set_error (QsslSocket      *self,
                         QsslSocketError  error,
                         const char      *message)
 {
+  GQueue tasks = G_QUEUE_INIT;
+
   _qssl_socket_record_error (self, error, message);
   g_debug ("socket %p: error %d: %s", self, error, message);
-  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, error);
-  if (!self->encrypted && !g_queue_is_empty (&self->handshake_tasks))
+  _qssl_socket_enter (self);
+  if (!self->encrypted)
+    {
+      tasks = self->handshake_tasks;
+      g_queue_init (&self->handshake_tasks);
+    }
+  if (!self->disposing)
+    g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, error);
+  if (!g_queue_is_empty (&tasks))
     {
       g_autoptr(GError) task_error = g_error_new_literal (QSSL_SOCKET_ERROR, error, message);
 
-      _qssl_socket_complete_handshake_tasks (self, task_error);
+      _qssl_socket_complete_taken_tasks (&tasks, task_error);
     }
+  _qssl_socket_leave (self);
+}
+
+void
+_qssl_socket_fail (QsslSocket      *self,
+                   QsslSocketError  error,
+                   const char      *message)
+{
+  guint connection = _qssl_socket_enter (self);
+
+  _qssl_socket_set_error (self, error, message);
+  if (_qssl_socket_same_connection (self, connection))
+    _qssl_socket_close_connection (self, FALSE);
+  _qssl_socket_leave (self);
 }
 
 /* Resets what belongs to one connection; settings stay. */
 void
 _qssl_socket_reset_connection (QsslSocket *self)
 {
+  /* Whatever runs for the connection ending here stops after its next
+   * emission. An unconnected socket has no connection to end. */
+  if (self->state != QSSL_SOCKET_STATE_UNCONNECTED)
+    self->connection_serial++;
   if (self->watch != NULL)
     _qssl_watch_set (self->watch, -1, 0);
   self->watch_condition = 0;
@@ -216,12 +296,45 @@ _qssl_socket_reset_connection (QsslSocket *self)
   self->encrypted_written_reported = 0;
 }
 
+/* The last reference is gone: in dispose, or inside a handler (then only
+ * the running calls hold the socket, see _qssl_socket_same_connection()).
+ * From here on the socket emits nothing, and it never waits: what the
+ * kernel takes of the unsent data goes out, then close_notify; the rest is
+ * dropped. GIOStream's dispose then finds the socket closed. */
+static void
+wind_down (QsslSocket *self)
+{
+  if (self->disposing)
+    return;
+  self->disposing = TRUE;
+  if (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING)
+    {
+      gsize sent = 0;
+
+      while (sent < self->write_buffer->len && _qssl_socket_can_send (self))
+        {
+          gboolean would_block;
+          gssize n = _qssl_socket_send_now (self, self->write_buffer->data + sent,
+                                            self->write_buffer->len - sent, &would_block);
+
+          if (n <= 0 || would_block)
+            break;
+          sent += n;
+        }
+      if (self->write_buffer->len > sent)
+        g_debug ("socket %p: dropped with %u bytes unsent", self, (guint) (self->write_buffer->len - sent));
+      _qssl_socket_close_connection (self, TRUE);
+    }
+  _qssl_socket_reset_connection (self);
+  self->state = QSSL_SOCKET_STATE_UNCONNECTED;
+}
+
 static void
 qssl_socket_dispose (GObject *object)
 {
   QsslSocket *self = QSSL_SOCKET (object);
 
-  _qssl_socket_reset_connection (self);
+  wind_down (self);
   if (!g_queue_is_empty (&self->handshake_tasks))
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "socket disposed");
@@ -780,13 +893,15 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
   socket = g_socket_new_from_fd (fd, error);
   if (socket == NULL)
     return FALSE;
+  _qssl_socket_enter (self);
   _qssl_socket_reset_connection (self);
   g_socket_set_blocking (socket, FALSE);
   _qssl_socket_replace_gsocket (self, socket);
   _qssl_socket_set_mode (self, QSSL_MODE_UNENCRYPTED);
   _qssl_socket_set_state (self, state);
-  if (state == QSSL_SOCKET_STATE_CONNECTED)
+  if (state == QSSL_SOCKET_STATE_CONNECTED && self->state == QSSL_SOCKET_STATE_CONNECTED)
     _qssl_socket_watch (self, G_IO_IN);
+  _qssl_socket_leave (self);
   return TRUE;
 }
 
@@ -809,7 +924,9 @@ qssl_socket_start_client_encryption (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
+  _qssl_socket_enter (self);
   _qssl_engine_start (self, QSSL_MODE_SSL_CLIENT);
+  _qssl_socket_leave (self);
 }
 
 /**
@@ -828,7 +945,9 @@ qssl_socket_start_server_encryption (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
+  _qssl_socket_enter (self);
   _qssl_engine_start (self, QSSL_MODE_SSL_SERVER);
+  _qssl_socket_leave (self);
 }
 
 /**
@@ -993,7 +1112,9 @@ qssl_socket_resume (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
+  _qssl_socket_enter (self);
   _qssl_engine_resume (self);
+  _qssl_socket_leave (self);
 }
 
 /**
@@ -1072,6 +1193,10 @@ qssl_socket_write (QsslSocket   *self,
     return 0;
   if (self->write_buffer->len == 0 && _qssl_socket_can_send (self))
     {
+      gboolean failed = FALSE;
+
+      /* A failed send reports the error and closes, with handlers. */
+      _qssl_socket_enter (self);
       /* OpenSSL returns after each record (partial writes): keep going
        * while the kernel takes them, so that only what it refuses is
        * copied into the write buffer. */
@@ -1081,11 +1206,17 @@ qssl_socket_write (QsslSocket   *self,
           gssize n = _qssl_socket_send_now (self, data + sent, size - sent, &would_block);
 
           if (n < 0)
-            return -1;
+            {
+              failed = TRUE;
+              break;
+            }
           if (would_block || n == 0)
             break;
           sent += n;
         }
+      _qssl_socket_leave (self);
+      if (failed)
+        return -1;
       if (sent > 0)
         {
           self->pending_bytes_written += sent;
@@ -1439,12 +1570,16 @@ gboolean
 qssl_socket_flush (QsslSocket *self)
 {
   gint64 before;
+  gboolean progress;
 
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
   before = self->write_buffer->len;
+  _qssl_socket_enter (self);
   _qssl_socket_pump_write (self);
-  return (gint64) self->write_buffer->len < before;
+  progress = (gint64) self->write_buffer->len < before;
+  _qssl_socket_leave (self);
+  return progress;
 }
 
 /**
@@ -1502,41 +1637,101 @@ _qssl_socket_close_connection (QsslSocket *self,
                                gboolean    send_close_notify)
 {
   QsslSocketState previous = self->state;
+  gboolean was_encrypted = self->encrypted;
+  GQueue tasks = G_QUEUE_INIT;
+  GArray *alerts;
+  guint connection = _qssl_socket_enter (self);
 
   if (send_close_notify)
     _qssl_engine_send_close_notify (self);
   if (previous == QSSL_SOCKET_STATE_CONNECTED)
-    _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CLOSING);
+    {
+      _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CLOSING);
+      /* A handler closed the connection itself (say, abort() in
+       * state-changed): it has said disconnected already. */
+      if (!self->disposing && !_qssl_socket_same_connection (self, connection))
+        goto out;
+    }
   _qssl_socket_reset_connection (self);
+  connection = _qssl_socket_connection (self);
   g_socket_close (_qssl_socket_gsocket (self), NULL);
-  if (self->encrypted)
-    g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IS_ENCRYPTED]);
   self->encrypted = FALSE;
+  /* Everything below reports this connection's end: what a handler starts
+   * meanwhile (a reconnect) is not affected. */
+  tasks = self->handshake_tasks;
+  g_queue_init (&self->handshake_tasks);
+  alerts = g_steal_pointer (&self->pending_alerts);
+  if (was_encrypted && !self->disposing)
+    g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IS_ENCRYPTED]);
   _qssl_socket_set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
-  if (previous == QSSL_SOCKET_STATE_CONNECTED || previous == QSSL_SOCKET_STATE_CLOSING)
+  if ((previous == QSSL_SOCKET_STATE_CONNECTED || previous == QSSL_SOCKET_STATE_CLOSING) &&
+      !self->disposing && _qssl_socket_same_connection (self, connection) &&
+      self->state == QSSL_SOCKET_STATE_UNCONNECTED)
     g_signal_emit (self, _qssl_socket_signals[SIGNAL_DISCONNECTED], 0);
-  if (!g_queue_is_empty (&self->handshake_tasks))
+  if (!g_queue_is_empty (&tasks))
     {
       g_autoptr(GError) error = g_error_new_literal (QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED,
                                                      _("The connection was closed before the handshake finished"));
 
-      _qssl_socket_complete_handshake_tasks (self, error);
+      _qssl_socket_complete_taken_tasks (&tasks, error);
     }
-  /* The close_notify we sent, if any. */
-  _qssl_engine_flush_alerts (self);
+  /* The close_notify we sent, if any, unless a handler moved on. */
+  if (alerts != NULL && _qssl_socket_same_connection (self, connection) && self->pending_alerts == NULL)
+    {
+      self->pending_alerts = alerts;
+      _qssl_engine_flush_alerts (self);
+    }
+  else if (alerts != NULL)
+    g_array_unref (alerts);
+out:
+  _qssl_socket_leave (self);
 }
 
 void
 _qssl_socket_maybe_finish_close (QsslSocket *self)
 {
+  guint connection = _qssl_socket_connection (self);
+
   self->pending_close = FALSE;
   /* Emit the last bytes-written before the socket goes away. */
   if (self->emit_idle != NULL)
     {
       _qssl_clear_source (&self->emit_idle);
       _qssl_socket_emit_later (self);
+      if (!_qssl_socket_same_connection (self, connection))
+        return;
     }
   _qssl_socket_close_connection (self, TRUE);
+}
+
+static void
+disconnect (QsslSocket *self)
+{
+  guint connection;
+
+  switch (self->state)
+    {
+    case QSSL_SOCKET_STATE_UNCONNECTED:
+    case QSSL_SOCKET_STATE_CLOSING:
+      return;
+    case QSSL_SOCKET_STATE_HOST_LOOKUP:
+    case QSSL_SOCKET_STATE_CONNECTING:
+      _qssl_socket_reset_connection (self);
+      _qssl_socket_set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
+      return;
+    default:
+      break;
+    }
+  if (self->write_buffer->len > 0 && _qssl_socket_can_send (self))
+    {
+      connection = _qssl_socket_connection (self);
+      self->pending_close = TRUE;
+      _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CLOSING);
+      if (_qssl_socket_same_connection (self, connection))
+        _qssl_socket_update_watch (self);
+      return;
+    }
+  _qssl_socket_maybe_finish_close (self);
 }
 
 /**
@@ -1555,27 +1750,9 @@ qssl_socket_disconnect_from_host (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  switch (self->state)
-    {
-    case QSSL_SOCKET_STATE_UNCONNECTED:
-    case QSSL_SOCKET_STATE_CLOSING:
-      return;
-    case QSSL_SOCKET_STATE_HOST_LOOKUP:
-    case QSSL_SOCKET_STATE_CONNECTING:
-      _qssl_socket_reset_connection (self);
-      _qssl_socket_set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
-      return;
-    default:
-      break;
-    }
-  if (self->write_buffer->len > 0 && _qssl_socket_can_send (self))
-    {
-      self->pending_close = TRUE;
-      _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CLOSING);
-      _qssl_socket_update_watch (self);
-      return;
-    }
-  _qssl_socket_maybe_finish_close (self);
+  _qssl_socket_enter (self);
+  disconnect (self);
+  _qssl_socket_leave (self);
 }
 
 /**
@@ -1599,7 +1776,9 @@ qssl_socket_abort (QsslSocket *self)
       _qssl_socket_reset_connection (self);
       return;
     }
+  _qssl_socket_enter (self);
   _qssl_socket_close_connection (self, FALSE);
+  _qssl_socket_leave (self);
 }
 
 /**
@@ -1618,10 +1797,12 @@ qssl_socket_close (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
+  _qssl_socket_enter (self);
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_ABOUT_TO_CLOSE], 0);
-  qssl_socket_disconnect_from_host (self);
+  disconnect (self);
   g_byte_array_set_size (self->read_buffer, 0);
   self->read_offset = 0;
+  _qssl_socket_leave (self);
 }
 
 /* State */
