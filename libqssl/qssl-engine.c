@@ -643,6 +643,12 @@ _qssl_engine_start (QsslSocket *self,
       return;
     }
   self->ssl = SSL_new (_qssl_context_get_ctx (context));
+  if (self->ssl == NULL)
+    {
+      ERR_clear_error ();
+      fail_handshake (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, _("Insufficient resources"));
+      return;
+    }
   SSL_set_ex_data (self->ssl, ssl_socket_index, self);
   SSL_set_info_callback (self->ssl, info_callback);
   {
@@ -658,6 +664,12 @@ _qssl_engine_start (QsslSocket *self,
         self->read_offset = 0;
       }
     bio = _qssl_bio_new (g_socket_get_fd (_qssl_socket_gsocket (self)), prefix);
+    if (bio == NULL)
+      {
+        ERR_clear_error ();
+        fail_handshake (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, _("Insufficient resources"));
+        return;
+      }
     SSL_set_bio (self->ssl, bio, bio);
   }
 

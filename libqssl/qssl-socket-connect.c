@@ -82,9 +82,20 @@ on_connected (QsslSocket *self)
     _qssl_socket_watch (self, G_IO_IN);
 }
 
+/* Whether a failure to create a socket is the process running out of
+ * something (descriptors, memory) rather than the address being unusable. */
+static gboolean
+is_resource_error (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+}
+
 static void
 try_next_address (QsslSocket *self)
 {
+  gboolean out_of_resources = FALSE;
+
   while (self->next_address != NULL)
     {
       GInetAddress *address = self->next_address->data;
@@ -96,7 +107,11 @@ try_next_address (QsslSocket *self)
       socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
                              G_SOCKET_PROTOCOL_TCP, &error);
       if (socket == NULL)
-        continue;
+        {
+          g_debug ("socket %p: cannot create a socket: %s", self, error->message);
+          out_of_resources |= is_resource_error (error);
+          continue;
+        }
       g_socket_set_blocking (socket, FALSE);
       _qssl_socket_replace_gsocket (self, socket);
       if (g_socket_connect (socket, socket_address, NULL, &error))
@@ -111,7 +126,10 @@ try_next_address (QsslSocket *self)
         }
       g_debug ("socket %p: connect failed: %s", self, error->message);
     }
-  fail_connect (self, QSSL_SOCKET_ERROR_CONNECTION_REFUSED, _("Connection refused"));
+  if (out_of_resources)
+    fail_connect (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, _("Insufficient resources"));
+  else
+    fail_connect (self, QSSL_SOCKET_ERROR_CONNECTION_REFUSED, _("Connection refused"));
 }
 
 void

@@ -43,11 +43,14 @@
  * `g_object_new (QSSL_TYPE_SOCKET, NULL)` (what `Qssl.Socket()` in Python and
  * `new Qssl.Socket()` in GJS do) and [ctor@Qssl.Socket.new] give the same
  * unconnected socket. #GSocketConnection needs a #GSocket from construction
- * on, so an unconnected socket holds a placeholder one; connecting installs a
- * new #GSocket of the right address family. After [method@Qssl.Socket.abort]
- * or a disconnect the object can connect again, and it then has a new
- * #GSocket: do not keep the one g_socket_connection_get_socket() returned
- * across connections.
+ * on, so an unconnected socket holds a placeholder one, which has no file
+ * descriptor (every call on it fails with %G_IO_ERROR_NOT_INITIALIZED);
+ * connecting installs a new #GSocket of the right address family. Creating a
+ * socket never fails; running out of file descriptors or memory when
+ * connecting is reported as %QSSL_SOCKET_ERROR_SOCKET_RESOURCE.
+ * After [method@Qssl.Socket.abort] or a disconnect the object can connect
+ * again, and it then has a new #GSocket: do not keep the one
+ * g_socket_connection_get_socket() returned across connections.
  *
  * Mirrors `QSslSocket`.
  *
@@ -62,7 +65,12 @@ G_DEFINE_FINAL_TYPE (QsslSocket, qssl_socket, G_TYPE_SOCKET_CONNECTION)
 
 /* GSocketConnection asserts in constructed() that it was given a GSocket.
  * An unconnected socket (Qt style: made first, connected later) gets a
- * placeholder here; connecting installs the real one. */
+ * placeholder here; connecting installs the real one. The placeholder has
+ * no address family, so GSocket opens no descriptor for it (its
+ * construction records an error that every GSocket call then reports):
+ * making a socket cannot run out of file descriptors and cannot fail. It
+ * is deliberately not passed through g_initable_init(), whose only effect
+ * would be to return that recorded error. */
 static GObject *
 qssl_socket_constructor (GType                  type,
                          guint                  n_properties,
@@ -73,11 +81,11 @@ qssl_socket_constructor (GType                  type,
       if (g_str_equal (construct_properties[i].pspec->name, "socket") &&
           g_value_get_object (construct_properties[i].value) == NULL)
         {
-          g_autoptr(GError) error = NULL;
-          g_autoptr(GSocket) placeholder = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                                         G_SOCKET_PROTOCOL_TCP, &error);
-          if (placeholder == NULL)
-            g_error ("QsslSocket: cannot create a socket: %s", error->message);
+          g_autoptr(GSocket) placeholder = g_object_new (G_TYPE_SOCKET,
+                                                         "family", G_SOCKET_FAMILY_INVALID,
+                                                         "type", G_SOCKET_TYPE_STREAM,
+                                                         "protocol", G_SOCKET_PROTOCOL_TCP,
+                                                         NULL);
           g_value_set_object (construct_properties[i].value, placeholder);
         }
     }

@@ -3,8 +3,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -1077,6 +1079,95 @@ test_unsupported_protocol (void)
 }
 
 static void
+count_signal (guint *count)
+{
+  (*count)++;
+}
+
+/* Runs in a child with a lowered descriptor limit, all of it used up. */
+static void
+fd_exhaustion_child (void)
+{
+  g_autoptr(Server) server = server_start ("server-rsa", SERVER_ECHO);
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GArray) fillers = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(QsslSocket) client = NULL;
+  g_autoptr(GError) error = NULL;
+  struct rlimit limit;
+  guint errors = 0;
+  char reply[5] = { 0 };
+  int fd;
+
+  server_run (server);
+  /* GLib itself aborts when it cannot make a wakeup pipe for a main context
+   * (the default one, GTask's): a program that runs out has connected
+   * before, so this one does too. */
+  client = qssl_socket_new ();
+  qssl_socket_set_ssl_configuration (client, configuration);
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 20000, &error));
+  g_assert_no_error (error);
+  qssl_socket_abort (client);
+  g_clear_object (&client);
+
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+  if (limit.rlim_cur > 256)
+    limit.rlim_cur = 256;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+  while ((fd = dup (0)) >= 0)
+    g_array_append_val (fillers, fd);
+  g_assert_cmpint (errno, ==, EMFILE);
+
+  /* Making sockets needs no descriptor; connecting reports the shortage. */
+  for (guint i = 0; i < 8; i++)
+    {
+      QsslSocket *socket = qssl_socket_new ();
+
+      g_ptr_array_add (sockets, socket);
+      g_signal_connect_swapped (socket, "error-occurred", G_CALLBACK (count_signal), &errors);
+      qssl_socket_set_ssl_configuration (socket, configuration);
+      qssl_socket_connect_to_host_encrypted (socket, "127.0.0.1", server->port,
+                                             QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+      g_assert_false (qssl_socket_wait_for_encrypted (socket, 20000, &error));
+      g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
+      g_clear_error (&error);
+      g_assert_cmpint (qssl_socket_get_error (socket), ==, QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
+      g_assert_cmpint (qssl_socket_get_state (socket), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+    }
+  g_assert_cmpuint (errors, ==, 8);
+
+  /* Once descriptors are free again, the same process connects. */
+  for (guint i = 0; i < fillers->len; i++)
+    close (g_array_index (fillers, int, i));
+  client = g_object_ref (g_ptr_array_index (sockets, 0));
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 20000, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (qssl_socket_write (client, (const guint8 *) "ping", 4), ==, 4);
+  while (qssl_socket_bytes_available (client) < 4)
+    {
+      g_assert_true (qssl_socket_wait_for_ready_read (client, 20000, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (qssl_socket_read (client, (guint8 *) reply, 4), ==, 4);
+  g_assert_cmpstr (reply, ==, "ping");
+  qssl_socket_abort (client);
+}
+
+static void
+test_fd_exhaustion (void)
+{
+  if (g_test_subprocess ())
+    {
+      fd_exhaustion_child ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+static void
 test_placeholder_and_reuse (void)
 {
   g_autoptr(QsslSocket) socket = g_object_new (QSSL_TYPE_SOCKET, NULL);
@@ -1543,6 +1634,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/connect/refused", test_connection_refused);
   g_test_add_func ("/qssl/socket/connect/unsupported-protocol", test_unsupported_protocol);
   g_test_add_func ("/qssl/socket/construct/placeholder-and-reuse", test_placeholder_and_reuse);
+  g_test_add_func ("/qssl/socket/construct/fd-exhaustion", test_fd_exhaustion);
   g_test_add_func ("/qssl/socket/async/connect-fail-cancel", test_async_connect);
   g_test_add_func ("/qssl/socket/async/cancel-after-completion", test_async_cancel_after_completion);
   g_test_add_func ("/qssl/socket/io/gio-streams", test_gio_streams);
