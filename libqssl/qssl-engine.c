@@ -141,10 +141,22 @@ info_callback (const SSL *ssl,
   PendingAlert alert;
   const char *type;
 
-  if (!(where & SSL_CB_ALERT))
-    return;
   self = SSL_get_ex_data (ssl, ssl_socket_index);
   if (self == NULL)
+    return;
+  if (G_UNLIKELY (_qssl_trace_enabled ()))
+    {
+      if (where & SSL_CB_HANDSHAKE_START)
+        _qssl_socket_trace_message (self, "handshake: start");
+      if (where & SSL_CB_LOOP)
+        _qssl_socket_trace_message (self, "handshake: %s", SSL_state_string_long (ssl));
+      if (where & SSL_CB_HANDSHAKE_DONE)
+        _qssl_socket_trace_message (self, "handshake: done");
+      if (where & SSL_CB_ALERT)
+        _qssl_socket_trace_message (self, "alert %s: %s %s", (where & SSL_CB_WRITE) ? "sent" : "received",
+                                    SSL_alert_type_string_long (value), SSL_alert_desc_string_long (value));
+    }
+  if (!(where & SSL_CB_ALERT))
     return;
   type = SSL_alert_type_string (value);
   alert.sent = (where & SSL_CB_WRITE) != 0;
@@ -622,7 +634,7 @@ _qssl_engine_start (QsslSocket *self,
 
   if (self->state != QSSL_SOCKET_STATE_CONNECTED || self->mode != QSSL_MODE_UNENCRYPTED)
     {
-      g_debug ("socket %p: cannot start a handshake when not connected or already encrypting", self);
+      _qssl_socket_trace (self, "cannot start a handshake when not connected or already encrypting");
       return;
     }
   if (_qssl_engine_unsupported_protocol (self))
@@ -832,8 +844,8 @@ become_encrypted (QsslSocket *self)
   self->paused = FALSE;
   self->encrypted = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IS_ENCRYPTED]);
-  g_debug ("socket %p: encrypted (%s, %s)", self, SSL_get_version (self->ssl),
-           SSL_get_cipher_name (self->ssl));
+  _qssl_socket_trace (self, "encrypted: %s, %s%s", SSL_get_version (self->ssl),
+                      SSL_get_cipher_name (self->ssl), self->session_resumed ? ", resumed" : "");
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_ENCRYPTED], 0);
   _qssl_socket_complete_handshake_tasks (self, NULL);
   if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
@@ -894,6 +906,18 @@ check_handshake (QsslSocket *self)
           fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, _("Failed to decode OCSP response"));
           return;
         }
+    }
+
+  if (G_UNLIKELY (_qssl_trace_enabled ()))
+    {
+      g_autoptr(GEnumClass) modes = g_type_class_ref (QSSL_TYPE_PEER_VERIFY_MODE);
+      GEnumValue *mode = g_enum_get_value (modes, verify);
+
+      _qssl_socket_trace_message (self, "verification: %u error(s), peer verify mode %s",
+                                  self->handshake_errors->len, mode != NULL ? mode->value_nick : "?");
+      for (guint i = 0; i < self->handshake_errors->len; i++)
+        _qssl_socket_trace_message (self, "verification error: %s",
+                                    qssl_error_get_error_string (g_ptr_array_index (self->handshake_errors, i)));
     }
 
   for (guint i = 0; i < self->handshake_errors->len; i++)

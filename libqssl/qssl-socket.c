@@ -116,6 +116,49 @@ _qssl_socket_replace_gsocket (QsslSocket *self,
   g_object_unref (old);
 }
 
+/* Tracing */
+
+gboolean
+_qssl_trace_enabled (void)
+{
+  static gint enabled = -1;
+  gint value = g_atomic_int_get (&enabled);
+
+  if (G_UNLIKELY (value < 0))
+    {
+      value = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
+      g_atomic_int_set (&enabled, value);
+    }
+  return value;
+}
+
+void
+_qssl_socket_trace_message (QsslSocket *self,
+                            const char *format,
+                            ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_debug ("socket %u: %s", self->trace_id, message);
+}
+
+static const char *
+enum_nick (GType type,
+           int   value)
+{
+  GEnumClass *klass = g_type_class_ref (type);
+  GEnumValue *found = g_enum_get_value (klass, value);
+  const char *nick = found != NULL ? found->value_nick : "?";
+
+  /* Enum classes of a loaded library stay alive: the nick outlives the unref. */
+  g_type_class_unref (klass);
+  return nick;
+}
+
 GSocket *
 _qssl_socket_gsocket (QsslSocket *self)
 {
@@ -129,6 +172,24 @@ _qssl_socket_set_state (QsslSocket      *self,
   if (self->state == state)
     return;
   self->state = state;
+  if (G_UNLIKELY (_qssl_trace_enabled ()))
+    {
+      const char *nick = enum_nick (QSSL_TYPE_SOCKET_STATE, state);
+
+      if (state == QSSL_SOCKET_STATE_HOST_LOOKUP || state == QSSL_SOCKET_STATE_CONNECTING)
+        _qssl_socket_trace_message (self, "state %s, host %s port %u", nick,
+                                    self->host_name != NULL ? self->host_name : "?", self->port);
+      else if (state == QSSL_SOCKET_STATE_CONNECTED)
+        {
+          g_autoptr(GInetAddress) address = qssl_socket_get_peer_address (self);
+          g_autofree char *text = address != NULL ? g_inet_address_to_string (address) : NULL;
+
+          _qssl_socket_trace_message (self, "state %s, peer %s port %u", nick, text != NULL ? text : "?",
+                                      qssl_socket_get_peer_port (self));
+        }
+      else
+        _qssl_socket_trace_message (self, "state %s", nick);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_STATE]);
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_STATE_CHANGED], 0, state);
 }
@@ -140,6 +201,7 @@ _qssl_socket_set_mode (QsslSocket *self,
   if (self->mode == mode)
     return;
   self->mode = mode;
+  _qssl_socket_trace (self, "mode %s", enum_nick (QSSL_TYPE_MODE, mode));
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_MODE]);
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_MODE_CHANGED], 0, mode);
 }
@@ -182,7 +244,7 @@ _qssl_socket_set_error (QsslSocket      *self,
                         const char      *message)
 {
   _qssl_socket_record_error (self, error, message);
-  g_debug ("socket %p: error %d: %s", self, error, message);
+  _qssl_socket_trace (self, "error %s: %s", enum_nick (QSSL_TYPE_SOCKET_ERROR, error), message);
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, error);
   if (!self->encrypted && !g_queue_is_empty (&self->handshake_tasks))
     {
@@ -691,7 +753,10 @@ qssl_socket_class_init (QsslSocketClass *klass)
 static void
 qssl_socket_init (QsslSocket *self)
 {
+  static guint last_trace_id;
+
   _qssl_init ();
+  self->trace_id = g_atomic_int_add (&last_trace_id, 1) + 1;
   self->context = g_main_context_ref_thread_default ();
   self->configuration = qssl_configuration_get_default ();
   self->handshake_errors = _qssl_error_list_new ();
@@ -1511,6 +1576,7 @@ _qssl_socket_close_connection (QsslSocket *self,
 {
   QsslSocketState previous = self->state;
 
+  _qssl_socket_trace (self, "closing the connection%s", send_close_notify ? " with close_notify" : "");
   if (send_close_notify)
     _qssl_engine_send_close_notify (self);
   if (previous == QSSL_SOCKET_STATE_CONNECTED)

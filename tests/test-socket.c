@@ -4,6 +4,7 @@
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
@@ -1167,6 +1168,125 @@ test_fd_exhaustion (void)
   g_test_trap_assert_passed ();
 }
 
+static GMutex trace_lock;
+static GPtrArray *trace_lines;
+
+static GLogWriterOutput
+capture_trace (GLogLevelFlags   level,
+               const GLogField *fields,
+               gsize            n_fields,
+               gpointer         user_data)
+{
+  const char *domain = NULL, *message = NULL;
+
+  if (!(level & G_LOG_LEVEL_DEBUG))
+    return g_log_writer_default (level, fields, n_fields, user_data);
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_str_equal (fields[i].key, "GLIB_DOMAIN"))
+        domain = fields[i].value;
+      else if (g_str_equal (fields[i].key, "MESSAGE"))
+        message = fields[i].value;
+    }
+  g_mutex_lock (&trace_lock);
+  if (g_strcmp0 (domain, "Qssl") == 0 && message != NULL && trace_lines != NULL &&
+      !g_log_writer_default_would_drop (level, domain))
+    g_ptr_array_add (trace_lines, g_strdup (message));
+  g_mutex_unlock (&trace_lock);
+  return G_LOG_WRITER_HANDLED;
+}
+
+/* Whether the trace has a line starting with @prefix followed by @what. */
+static gboolean
+traced (const char *prefix,
+        const char *what)
+{
+  g_autofree char *start = g_strconcat (prefix, what, NULL);
+  gboolean found = FALSE;
+
+  g_mutex_lock (&trace_lock);
+  for (guint i = 0; i < trace_lines->len && !found; i++)
+    found = g_str_has_prefix (g_ptr_array_index (trace_lines, i), start);
+  g_mutex_unlock (&trace_lock);
+  return found;
+}
+
+static void
+trace_child (void)
+{
+  g_autoptr(Server) server = NULL;
+  g_autoptr(QsslSocket) client = NULL;
+  g_autoptr(QsslConfiguration) configuration = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *lookup_suffix = NULL;
+  guint id = 0;
+
+  g_setenv ("G_MESSAGES_DEBUG", "Qssl", TRUE);
+  g_mutex_lock (&trace_lock);
+  trace_lines = g_ptr_array_new_with_free_func (g_free);
+  g_mutex_unlock (&trace_lock);
+  g_log_set_writer_func (capture_trace, NULL, NULL);
+
+  server = server_start ("server-rsa", SERVER_ECHO);
+  server_run (server);
+  configuration = qssl_test_client_configuration ();
+  client = qssl_socket_new ();
+  qssl_socket_set_ssl_configuration (client, configuration);
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 20000, &error));
+  g_assert_no_error (error);
+  qssl_socket_disconnect_from_host (client);
+  if (qssl_socket_get_state (client) != QSSL_SOCKET_STATE_UNCONNECTED)
+    g_assert_true (qssl_socket_wait_for_disconnected (client, 20000, &error));
+  g_assert_no_error (error);
+
+  /* The client's id, from the line that names its peer. */
+  lookup_suffix = g_strdup_printf (", host 127.0.0.1 port %u", server->port);
+  g_mutex_lock (&trace_lock);
+  for (guint i = 0; i < trace_lines->len && id == 0; i++)
+    {
+      const char *line = g_ptr_array_index (trace_lines, i);
+      guint candidate;
+
+      if (sscanf (line, "socket %u: state connecting", &candidate) == 1 && g_str_has_suffix (line, lookup_suffix))
+        id = candidate;
+    }
+  g_mutex_unlock (&trace_lock);
+  g_assert_cmpuint (id, !=, 0);
+
+  prefix = g_strdup_printf ("socket %u: ", id);
+  g_assert_true (traced (prefix, "state host-lookup"));
+  g_assert_true (traced (prefix, "state connected, peer 127.0.0.1"));
+  g_assert_true (traced (prefix, "mode ssl-client"));
+  g_assert_true (traced (prefix, "handshake: start"));
+  g_assert_true (traced (prefix, "handshake: SSLv3/TLS write client hello"));
+  g_assert_true (traced (prefix, "handshake: done"));
+  g_assert_true (traced (prefix, "verification: 0 error(s)"));
+  g_assert_true (traced (prefix, "encrypted: TLSv1."));
+  g_assert_true (traced (prefix, "closing the connection with close_notify"));
+  g_assert_true (traced (prefix, "alert sent: warning close notify"));
+  g_assert_true (traced (prefix, "state unconnected"));
+  /* Both sockets log while they go away. */
+  g_clear_object (&client);
+  g_clear_pointer (&server, server_stop);
+  g_mutex_lock (&trace_lock);
+  g_clear_pointer (&trace_lines, g_ptr_array_unref);
+  g_mutex_unlock (&trace_lock);
+}
+
+static void
+test_debug_trace (void)
+{
+  if (g_test_subprocess ())
+    {
+      trace_child ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 static void
 test_placeholder_and_reuse (void)
 {
@@ -1635,6 +1755,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/connect/unsupported-protocol", test_unsupported_protocol);
   g_test_add_func ("/qssl/socket/construct/placeholder-and-reuse", test_placeholder_and_reuse);
   g_test_add_func ("/qssl/socket/construct/fd-exhaustion", test_fd_exhaustion);
+  g_test_add_func ("/qssl/socket/debug-trace", test_debug_trace);
   g_test_add_func ("/qssl/socket/async/connect-fail-cancel", test_async_connect);
   g_test_add_func ("/qssl/socket/async/cancel-after-completion", test_async_cancel_after_completion);
   g_test_add_func ("/qssl/socket/io/gio-streams", test_gio_streams);
