@@ -623,6 +623,14 @@ fail_handshake (QsslSocket      *self,
   _qssl_socket_close_connection (self, FALSE);
 }
 
+gboolean
+_qssl_engine_check_configuration (QsslConfiguration *configuration,
+                                  QsslMode           mode,
+                                  GError           **error)
+{
+  return _qssl_configuration_get_context (configuration, mode, setup_context, error) != NULL;
+}
+
 void
 _qssl_engine_start (QsslSocket *self,
                     QsslMode    mode)

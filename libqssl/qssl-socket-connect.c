@@ -157,9 +157,10 @@ _qssl_socket_connect (QsslSocket               *self,
 {
   g_autoptr(GResolver) resolver = NULL;
 
+  /* Qt: QAbstractSocket::connectToHost() sets OperationError. */
   if (self->state != QSSL_SOCKET_STATE_UNCONNECTED)
     {
-      g_debug ("socket %p: connect_to_host called when not unconnected", self);
+      _qssl_socket_operation_error (self, _("Trying to connect while connection is in progress"));
       return;
     }
   if (encrypted && _qssl_engine_unsupported_protocol (self))

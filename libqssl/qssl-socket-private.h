@@ -197,6 +197,11 @@ void     _qssl_socket_trace_message            (QsslSocket      *self,
       _qssl_socket_trace_message ((self), __VA_ARGS__); \
   } G_STMT_END
 
+/* A call that cannot be done in the socket's state (Qt's OperationError):
+ * recorded and announced with error-occurred; the connection, if any, and
+ * its waiting handshake tasks go on untouched. */
+void     _qssl_socket_operation_error          (QsslSocket      *self,
+                                                const char      *message);
 /* record_error(), error-occurred, and the waiting handshake tasks fail. */
 void     _qssl_socket_set_error                (QsslSocket      *self,
                                                 QsslSocketError  error,

@@ -254,6 +254,34 @@ _qssl_socket_set_error (QsslSocket      *self,
     }
 }
 
+void
+_qssl_socket_operation_error (QsslSocket *self,
+                              const char *message)
+{
+  _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_OPERATION, message);
+  _qssl_socket_trace (self, "error operation: %s", message);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, QSSL_SOCKET_ERROR_OPERATION);
+}
+
+/* Qt's startClientEncryption() and startServerEncryption() warn and do
+ * nothing when not connected or not in plain mode; here the same refusal
+ * is an OPERATION error, so that it is seen without a warning log. */
+static gboolean
+can_start_encryption (QsslSocket *self)
+{
+  if (self->state != QSSL_SOCKET_STATE_CONNECTED)
+    {
+      _qssl_socket_operation_error (self, _("Cannot start a handshake when not connected"));
+      return FALSE;
+    }
+  if (self->mode != QSSL_MODE_UNENCRYPTED)
+    {
+      _qssl_socket_operation_error (self, _("Cannot start a handshake on a connection that is not plain"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Resets what belongs to one connection; settings stay. */
 void
 _qssl_socket_reset_connection (QsslSocket *self)
@@ -870,8 +898,10 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
  * @self: a connected #QsslSocket in plain mode
  *
  * Starts the TLS handshake as a client on an established connection (the
- * STARTTLS step). Does nothing when the socket is not connected or already
- * encrypting.
+ * STARTTLS step). When the socket is not connected or not in plain mode it
+ * does nothing else than report %QSSL_SOCKET_ERROR_OPERATION with
+ * #QsslSocket::error-occurred (Qt only logs a warning); an established
+ * connection is not affected.
  *
  * Mirrors `QSslSocket::startClientEncryption()`.
  *
@@ -882,7 +912,8 @@ qssl_socket_start_client_encryption (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  _qssl_engine_start (self, QSSL_MODE_SSL_CLIENT);
+  if (can_start_encryption (self))
+    _qssl_engine_start (self, QSSL_MODE_SSL_CLIENT);
 }
 
 /**
@@ -890,7 +921,11 @@ qssl_socket_start_client_encryption (QsslSocket *self)
  * @self: a connected #QsslSocket in plain mode, with a local certificate and
  *   private key
  *
- * Starts the TLS handshake as a server on an accepted connection.
+ * Starts the TLS handshake as a server on an accepted connection. When the
+ * socket is not connected or not in plain mode it only reports
+ * %QSSL_SOCKET_ERROR_OPERATION, as qssl_socket_start_client_encryption()
+ * does; a private key that does not belong to the certificate fails with
+ * %QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA.
  *
  * Mirrors `QSslSocket::startServerEncryption()`.
  *
@@ -901,7 +936,8 @@ qssl_socket_start_server_encryption (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  _qssl_engine_start (self, QSSL_MODE_SSL_SERVER);
+  if (can_start_encryption (self))
+    _qssl_engine_start (self, QSSL_MODE_SSL_SERVER);
 }
 
 /**
@@ -1125,7 +1161,9 @@ qssl_socket_set_pause_mode (QsslSocket     *self,
  *
  * Mirrors `QIODevice::write()`.
  *
- * Returns: @size, or -1 if the socket is not open for writing
+ * Returns: @size, or -1 if the socket is not open for writing (not
+ *   connected, or closing): qssl_socket_get_error() is then
+ *   %QSSL_SOCKET_ERROR_OPERATION and the error string says which
  *
  * Since: 1.0
  */
@@ -1139,8 +1177,18 @@ qssl_socket_write (QsslSocket   *self,
   g_return_val_if_fail (QSSL_IS_SOCKET (self), -1);
   g_return_val_if_fail (data != NULL || size == 0, -1);
 
-  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED || self->pending_close)
-    return -1;
+  /* Qt logs "device not open"; the error string says it here. Recorded
+   * without error-occurred, as Qt emits nothing either. */
+  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
+    {
+      _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_OPERATION, _("Socket is not connected"));
+      return -1;
+    }
+  if (self->pending_close)
+    {
+      _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_OPERATION, _("Socket is closing"));
+      return -1;
+    }
   if (size == 0)
     return 0;
   if (self->write_buffer->len == 0 && _qssl_socket_can_send (self))

@@ -1288,6 +1288,78 @@ test_debug_trace (void)
 }
 
 static void
+expect_operation_error (QsslSocket *socket,
+                        guint      *errors,
+                        guint       expected_errors,
+                        const char *message)
+{
+  g_assert_cmpuint (*errors, ==, expected_errors);
+  g_assert_cmpint (qssl_socket_get_error (socket), ==, QSSL_SOCKET_ERROR_OPERATION);
+  g_assert_cmpstr (qssl_socket_get_error_string (socket), ==, message);
+}
+
+/* Calls that make no sense in the socket's state say so, and change nothing. */
+static void
+test_misuse_reported (void)
+{
+  g_autoptr(Server) server = server_start ("server-rsa", SERVER_ECHO);
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(QsslSocket) client = qssl_socket_new ();
+  g_autoptr(GError) error = NULL;
+  guint errors = 0;
+  char reply[5] = { 0 };
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (client, configuration);
+  g_signal_connect_swapped (client, "error-occurred", G_CALLBACK (count_signal), &errors);
+
+  /* Before connecting. */
+  g_assert_cmpint (qssl_socket_write (client, (const guint8 *) "ping", 4), ==, -1);
+  expect_operation_error (client, &errors, 0, "Socket is not connected");
+  qssl_socket_start_client_encryption (client);
+  expect_operation_error (client, &errors, 1, "Cannot start a handshake when not connected");
+  qssl_socket_start_server_encryption (client);
+  expect_operation_error (client, &errors, 2, "Cannot start a handshake when not connected");
+  g_assert_cmpint (qssl_socket_get_mode (client), ==, QSSL_MODE_UNENCRYPTED);
+
+  /* A second start while the first handshake runs leaves that one alone. */
+  qssl_socket_connect_to_host (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  expect_operation_error (client, &errors, 3, "Trying to connect while connection is in progress");
+  g_assert_true (qssl_socket_wait_for_connected (client, 20000, &error));
+  g_assert_no_error (error);
+  qssl_socket_start_client_encryption (client);
+  qssl_socket_start_client_encryption (client);
+  expect_operation_error (client, &errors, 4, "Cannot start a handshake on a connection that is not plain");
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 20000, &error));
+  g_assert_no_error (error);
+
+  /* Encrypted: nothing restarts, nothing reconnects, the connection goes on. */
+  qssl_socket_start_client_encryption (client);
+  expect_operation_error (client, &errors, 5, "Cannot start a handshake on a connection that is not plain");
+  qssl_socket_start_server_encryption (client);
+  expect_operation_error (client, &errors, 6, "Cannot start a handshake on a connection that is not plain");
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  expect_operation_error (client, &errors, 7, "Trying to connect while connection is in progress");
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_CONNECTED);
+  g_assert_cmpint (qssl_socket_get_mode (client), ==, QSSL_MODE_SSL_CLIENT);
+  g_assert_true (qssl_socket_is_encrypted (client));
+  g_assert_cmpint (qssl_socket_write (client, (const guint8 *) "ping", 4), ==, 4);
+  while (qssl_socket_bytes_available (client) < 4)
+    {
+      g_assert_true (qssl_socket_wait_for_ready_read (client, 20000, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (qssl_socket_read (client, (guint8 *) reply, 4), ==, 4);
+  g_assert_cmpstr (reply, ==, "ping");
+
+  /* After close. */
+  qssl_socket_abort (client);
+  g_assert_cmpint (qssl_socket_write (client, (const guint8 *) "ping", 4), ==, -1);
+  expect_operation_error (client, &errors, 7, "Socket is not connected");
+}
+
+static void
 test_placeholder_and_reuse (void)
 {
   g_autoptr(QsslSocket) socket = g_object_new (QSSL_TYPE_SOCKET, NULL);
@@ -1756,6 +1828,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/construct/placeholder-and-reuse", test_placeholder_and_reuse);
   g_test_add_func ("/qssl/socket/construct/fd-exhaustion", test_fd_exhaustion);
   g_test_add_func ("/qssl/socket/debug-trace", test_debug_trace);
+  g_test_add_func ("/qssl/socket/misuse-reported", test_misuse_reported);
   g_test_add_func ("/qssl/socket/async/connect-fail-cancel", test_async_connect);
   g_test_add_func ("/qssl/socket/async/cancel-after-completion", test_async_cancel_after_completion);
   g_test_add_func ("/qssl/socket/io/gio-streams", test_gio_streams);

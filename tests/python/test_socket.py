@@ -226,3 +226,17 @@ def test_openssl_s_client_against_our_server(pki, echo_server):
     proc.kill()
     proc.wait()
     assert bytes(received) == payload
+
+
+def test_misuse_is_reported():
+    # Qt only logs these; here they are OPERATION errors a program can see.
+    sock = Qssl.Socket()
+    errors = []
+    sock.connect("error-occurred", lambda s, e: errors.append(e))
+    assert sock.write(b"ping") == -1
+    assert sock.get_error() == Qssl.SocketError.OPERATION
+    assert sock.get_error_string() == "Socket is not connected"
+    sock.start_client_encryption()
+    assert errors == [Qssl.SocketError.OPERATION]
+    assert sock.get_error_string() == "Cannot start a handshake when not connected"
+    assert sock.get_mode() == Qssl.Mode.UNENCRYPTED
