@@ -1936,6 +1936,10 @@ qssl_socket_set_socket_option (QsslSocket       *self,
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
+  /* Qt too ignores options set before there is a connection; the
+   * placeholder GSocket has no descriptor to set them on. */
+  if (g_socket_get_fd (_qssl_socket_gsocket (self)) < 0)
+    return;
   if (option == QSSL_SOCKET_OPTION_KEEP_ALIVE)
     g_socket_set_keepalive (_qssl_socket_gsocket (self), value != 0);
   else
