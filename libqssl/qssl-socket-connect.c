@@ -108,7 +108,7 @@ try_next_address (QsslSocket *self)
                              G_SOCKET_PROTOCOL_TCP, &error);
       if (socket == NULL)
         {
-          g_debug ("socket %p: cannot create a socket: %s", self, error->message);
+          _qssl_socket_trace (self, "cannot create a socket: %s", error->message);
           out_of_resources |= is_resource_error (error);
           continue;
         }
@@ -124,7 +124,7 @@ try_next_address (QsslSocket *self)
           _qssl_socket_watch (self, G_IO_OUT);
           return;
         }
-      g_debug ("socket %p: connect failed: %s", self, error->message);
+      _qssl_socket_trace (self, "connect failed: %s", error->message);
     }
   if (out_of_resources)
     fail_connect (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, _("Insufficient resources"));
@@ -141,7 +141,7 @@ _qssl_socket_check_connect (QsslSocket *self)
     on_connected (self);
   else
     {
-      g_debug ("socket %p: connect failed: %s", self, error->message);
+      _qssl_socket_trace (self, "connect failed: %s", error->message);
       _qssl_socket_watch (self, 0);
       try_next_address (self);
     }
