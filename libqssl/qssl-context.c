@@ -211,7 +211,8 @@ _qssl_context_new (const QsslContextSettings *settings,
   ctx = SSL_CTX_new (mode == QSSL_MODE_SSL_SERVER ? TLS_server_method () : TLS_client_method ());
   if (ctx == NULL)
     {
-      _qssl_set_error_from_openssl (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INTERNAL,
+      /* Only an allocation fails here. */
+      _qssl_set_error_from_openssl (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_RESOURCE,
                                     _("Could not create the TLS context"));
       return NULL;
     }

@@ -24,6 +24,12 @@ void     _qssl_engine_init                   (void);
 /* Starts the handshake in @mode on a connected socket in plain mode. */
 void     _qssl_engine_start                  (QsslSocket *self,
                                               QsslMode    mode);
+/* Builds (and caches) @configuration's context for @mode, so that what no
+ * handshake could use, such as a private key that does not belong to the
+ * certificate, is refused once and early rather than on every connection. */
+gboolean _qssl_engine_check_configuration    (QsslConfiguration *configuration,
+                                              QsslMode           mode,
+                                              GError           **error);
 /* One step of the handshake, when the fd is ready. */
 void     _qssl_engine_handshake              (QsslSocket *self);
 /* Continues a handshake paused after ssl-errors (resume()). */

@@ -141,11 +141,23 @@ info_callback (const SSL *ssl,
   PendingAlert alert;
   const char *type;
 
-  if (!(where & SSL_CB_ALERT))
-    return;
   self = SSL_get_ex_data (ssl, ssl_socket_index);
   /* A retired SSL (a handler aborted inside OpenSSL) talks to nobody. */
   if (self == NULL || ssl != self->ssl)
+    return;
+  if (G_UNLIKELY (_qssl_trace_enabled ()))
+    {
+      if (where & SSL_CB_HANDSHAKE_START)
+        _qssl_socket_trace_message (self, "handshake: start");
+      if (where & SSL_CB_LOOP)
+        _qssl_socket_trace_message (self, "handshake: %s", SSL_state_string_long (ssl));
+      if (where & SSL_CB_HANDSHAKE_DONE)
+        _qssl_socket_trace_message (self, "handshake: done");
+      if (where & SSL_CB_ALERT)
+        _qssl_socket_trace_message (self, "alert %s: %s %s", (where & SSL_CB_WRITE) ? "sent" : "received",
+                                    SSL_alert_type_string_long (value), SSL_alert_desc_string_long (value));
+    }
+  if (!(where & SSL_CB_ALERT))
     return;
   type = SSL_alert_type_string (value);
   alert.sent = (where & SSL_CB_WRITE) != 0;
@@ -613,6 +625,14 @@ fail_handshake (QsslSocket      *self,
   _qssl_socket_fail (self, error, message);
 }
 
+gboolean
+_qssl_engine_check_configuration (QsslConfiguration *configuration,
+                                  QsslMode           mode,
+                                  GError           **error)
+{
+  return _qssl_configuration_get_context (configuration, mode, setup_context, error) != NULL;
+}
+
 void
 _qssl_engine_start (QsslSocket *self,
                     QsslMode    mode)
@@ -625,7 +645,7 @@ _qssl_engine_start (QsslSocket *self,
 
   if (self->state != QSSL_SOCKET_STATE_CONNECTED || self->mode != QSSL_MODE_UNENCRYPTED)
     {
-      g_debug ("socket %p: cannot start a handshake when not connected or already encrypting", self);
+      _qssl_socket_trace (self, "cannot start a handshake when not connected or already encrypting");
       return;
     }
   if (_qssl_engine_unsupported_protocol (self))
@@ -647,6 +667,12 @@ _qssl_engine_start (QsslSocket *self,
       return;
     }
   self->ssl = SSL_new (_qssl_context_get_ctx (context));
+  if (self->ssl == NULL)
+    {
+      ERR_clear_error ();
+      fail_handshake (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, _("Insufficient resources"));
+      return;
+    }
   SSL_set_ex_data (self->ssl, ssl_socket_index, self);
   SSL_set_info_callback (self->ssl, info_callback);
   {
@@ -662,6 +688,12 @@ _qssl_engine_start (QsslSocket *self,
         self->read_offset = 0;
       }
     bio = _qssl_bio_new (g_socket_get_fd (_qssl_socket_gsocket (self)), prefix);
+    if (bio == NULL)
+      {
+        ERR_clear_error ();
+        fail_handshake (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, _("Insufficient resources"));
+        return;
+      }
     SSL_set_bio (self->ssl, bio, bio);
   }
 
@@ -827,8 +859,8 @@ become_encrypted (QsslSocket *self)
   self->paused = FALSE;
   self->encrypted = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IS_ENCRYPTED]);
-  g_debug ("socket %p: encrypted (%s, %s)", self, SSL_get_version (self->ssl),
-           SSL_get_cipher_name (self->ssl));
+  _qssl_socket_trace (self, "encrypted: %s, %s%s", SSL_get_version (self->ssl),
+                      SSL_get_cipher_name (self->ssl), self->session_resumed ? ", resumed" : "");
   /* The tasks waiting now are this handshake's: not those a handler queues
    * for a new connection. */
   tasks = self->handshake_tasks;
@@ -894,6 +926,18 @@ check_handshake (QsslSocket *self)
           fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, _("Failed to decode OCSP response"));
           return;
         }
+    }
+
+  if (G_UNLIKELY (_qssl_trace_enabled ()))
+    {
+      g_autoptr(GEnumClass) modes = g_type_class_ref (QSSL_TYPE_PEER_VERIFY_MODE);
+      GEnumValue *mode = g_enum_get_value (modes, verify);
+
+      _qssl_socket_trace_message (self, "verification: %u error(s), peer verify mode %s",
+                                  self->handshake_errors->len, mode != NULL ? mode->value_nick : "?");
+      for (guint i = 0; i < self->handshake_errors->len; i++)
+        _qssl_socket_trace_message (self, "verification error: %s",
+                                    qssl_error_get_error_string (g_ptr_array_index (self->handshake_errors, i)));
     }
 
   for (guint i = 0; i < self->handshake_errors->len; i++)

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "qssl.h"
+#include "qssl-engine-private.h"
 #include "qssl-main-context-private.h"
 #include "qssl-private.h"
 
@@ -598,6 +599,11 @@ qssl_server_new (void)
  *
  * Starts listening and accepting.
  *
+ * The server's [struct@Qssl.Configuration] is checked first: when no
+ * handshake could succeed with it (for example a private key that does not
+ * belong to the local certificate) the server does not listen and @error is
+ * %QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA.
+ *
  * Mirrors `QTcpServer::listen()`.
  *
  * Returns: %TRUE on success
@@ -618,6 +624,11 @@ qssl_server_listen (QsslServer    *self,
    * enough that a burst of clients is queued rather than dropped (GLib's
    * default is 10; set here because construction resets it). */
   g_socket_listener_set_backlog (listener, SOMAXCONN);
+
+  /* A server that cannot do a handshake would accept every client only to
+   * reset it: refuse to listen instead (not checked by Qt). */
+  if (!_qssl_engine_check_configuration (self->configuration, QSSL_MODE_SSL_SERVER, error))
+    return FALSE;
 
   if (address == NULL)
     {

@@ -91,9 +91,20 @@ on_connected (QsslSocket *self)
     _qssl_socket_watch (self, G_IO_IN);
 }
 
+/* Whether a failure to create a socket is the process running out of
+ * something (descriptors, memory) rather than the address being unusable. */
+static gboolean
+is_resource_error (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+}
+
 static void
 try_next_address (QsslSocket *self)
 {
+  gboolean out_of_resources = FALSE;
+
   while (self->next_address != NULL)
     {
       GInetAddress *address = self->next_address->data;
@@ -105,7 +116,11 @@ try_next_address (QsslSocket *self)
       socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
                              G_SOCKET_PROTOCOL_TCP, &error);
       if (socket == NULL)
-        continue;
+        {
+          _qssl_socket_trace (self, "cannot create a socket: %s", error->message);
+          out_of_resources |= is_resource_error (error);
+          continue;
+        }
       g_socket_set_blocking (socket, FALSE);
       _qssl_socket_replace_gsocket (self, socket);
       if (g_socket_connect (socket, socket_address, NULL, &error))
@@ -118,9 +133,12 @@ try_next_address (QsslSocket *self)
           _qssl_socket_watch (self, G_IO_OUT);
           return;
         }
-      g_debug ("socket %p: connect failed: %s", self, error->message);
+      _qssl_socket_trace (self, "connect failed: %s", error->message);
     }
-  fail_connect (self, QSSL_SOCKET_ERROR_CONNECTION_REFUSED, _("Connection refused"));
+  if (out_of_resources)
+    fail_connect (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, _("Insufficient resources"));
+  else
+    fail_connect (self, QSSL_SOCKET_ERROR_CONNECTION_REFUSED, _("Connection refused"));
 }
 
 void
@@ -132,7 +150,7 @@ _qssl_socket_check_connect (QsslSocket *self)
     on_connected (self);
   else
     {
-      g_debug ("socket %p: connect failed: %s", self, error->message);
+      _qssl_socket_trace (self, "connect failed: %s", error->message);
       _qssl_socket_watch (self, 0);
       try_next_address (self);
     }
@@ -149,9 +167,10 @@ _qssl_socket_connect (QsslSocket               *self,
   g_autoptr(GResolver) resolver = NULL;
   guint connection;
 
+  /* Qt: QAbstractSocket::connectToHost() sets OperationError. */
   if (self->state != QSSL_SOCKET_STATE_UNCONNECTED)
     {
-      g_debug ("socket %p: connect_to_host called when not unconnected", self);
+      _qssl_socket_operation_error (self, _("Trying to connect while connection is in progress"));
       return;
     }
   if (encrypted && _qssl_engine_unsupported_protocol (self))

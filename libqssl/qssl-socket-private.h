@@ -30,6 +30,7 @@ struct _QsslSocket
   GSocketConnection   parent_instance;
 
   /* The socket (qssl-socket.c) */
+  guint               trace_id;     /* names the socket in the debug trace */
   GMainContext       *context;
   QsslConfiguration  *configuration;
   QsslSocketState     state;
@@ -189,6 +190,24 @@ void     _qssl_socket_set_mode                 (QsslSocket      *self,
 /* What error() and error_string() answer, without a signal. */
 void     _qssl_socket_record_error             (QsslSocket      *self,
                                                 QsslSocketError  error,
+                                                const char      *message);
+/* The debug trace (G_MESSAGES_DEBUG=Qssl): one line per step of a
+ * connection's life, each prefixed with the socket's trace id. Whether it is
+ * on is decided once, so a disabled trace costs one load and a branch. */
+gboolean _qssl_trace_enabled                   (void);
+void     _qssl_socket_trace_message            (QsslSocket      *self,
+                                                const char      *format,
+                                                ...) G_GNUC_PRINTF (2, 3);
+#define _qssl_socket_trace(self, ...) \
+  G_STMT_START { \
+    if (G_UNLIKELY (_qssl_trace_enabled ())) \
+      _qssl_socket_trace_message ((self), __VA_ARGS__); \
+  } G_STMT_END
+
+/* A call that cannot be done in the socket's state (Qt's OperationError):
+ * recorded and announced with error-occurred; the connection, if any, and
+ * its waiting handshake tasks go on untouched. */
+void     _qssl_socket_operation_error          (QsslSocket      *self,
                                                 const char      *message);
 /* record_error(), error-occurred, and the waiting handshake tasks fail. */
 void     _qssl_socket_set_error                (QsslSocket      *self,

@@ -500,6 +500,15 @@ qssl_socket_connect_to_host_encrypted_async (QsslSocket          *self,
                                G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("Operation was cancelled"));
       return;
     }
+  /* Not queued: it would complete with the connection already under way. */
+  if (self->state != QSSL_SOCKET_STATE_UNCONNECTED)
+    {
+      _qssl_socket_connect (self, host_name, port, NULL, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP, TRUE);
+      g_task_report_new_error (self, callback, user_data, qssl_socket_connect_to_host_encrypted_async,
+                               QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION, "%s",
+                               _("Trying to connect while connection is in progress"));
+      return;
+    }
   queue_handshake_task (self, cancellable, callback, user_data, qssl_socket_connect_to_host_encrypted_async);
   _qssl_socket_connect (self, host_name, port, NULL, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP, TRUE);
 }

@@ -43,11 +43,14 @@
  * `g_object_new (QSSL_TYPE_SOCKET, NULL)` (what `Qssl.Socket()` in Python and
  * `new Qssl.Socket()` in GJS do) and [ctor@Qssl.Socket.new] give the same
  * unconnected socket. #GSocketConnection needs a #GSocket from construction
- * on, so an unconnected socket holds a placeholder one; connecting installs a
- * new #GSocket of the right address family. After [method@Qssl.Socket.abort]
- * or a disconnect the object can connect again, and it then has a new
- * #GSocket: do not keep the one g_socket_connection_get_socket() returned
- * across connections.
+ * on, so an unconnected socket holds a placeholder one, which has no file
+ * descriptor (every call on it fails with %G_IO_ERROR_NOT_INITIALIZED);
+ * connecting installs a new #GSocket of the right address family. Creating a
+ * socket never fails; running out of file descriptors or memory when
+ * connecting is reported as %QSSL_SOCKET_ERROR_SOCKET_RESOURCE.
+ * After [method@Qssl.Socket.abort] or a disconnect the object can connect
+ * again, and it then has a new #GSocket: do not keep the one
+ * g_socket_connection_get_socket() returned across connections.
  *
  * Mirrors `QSslSocket`.
  *
@@ -62,7 +65,12 @@ G_DEFINE_FINAL_TYPE (QsslSocket, qssl_socket, G_TYPE_SOCKET_CONNECTION)
 
 /* GSocketConnection asserts in constructed() that it was given a GSocket.
  * An unconnected socket (Qt style: made first, connected later) gets a
- * placeholder here; connecting installs the real one. */
+ * placeholder here; connecting installs the real one. The placeholder has
+ * no address family, so GSocket opens no descriptor for it (its
+ * construction records an error that every GSocket call then reports):
+ * making a socket cannot run out of file descriptors and cannot fail. It
+ * is deliberately not passed through g_initable_init(), whose only effect
+ * would be to return that recorded error. */
 static GObject *
 qssl_socket_constructor (GType                  type,
                          guint                  n_properties,
@@ -73,11 +81,11 @@ qssl_socket_constructor (GType                  type,
       if (g_str_equal (construct_properties[i].pspec->name, "socket") &&
           g_value_get_object (construct_properties[i].value) == NULL)
         {
-          g_autoptr(GError) error = NULL;
-          g_autoptr(GSocket) placeholder = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                                         G_SOCKET_PROTOCOL_TCP, &error);
-          if (placeholder == NULL)
-            g_error ("QsslSocket: cannot create a socket: %s", error->message);
+          g_autoptr(GSocket) placeholder = g_object_new (G_TYPE_SOCKET,
+                                                         "family", G_SOCKET_FAMILY_INVALID,
+                                                         "type", G_SOCKET_TYPE_STREAM,
+                                                         "protocol", G_SOCKET_PROTOCOL_TCP,
+                                                         NULL);
           g_value_set_object (construct_properties[i].value, placeholder);
         }
     }
@@ -106,6 +114,49 @@ _qssl_socket_replace_gsocket (QsslSocket *self,
   owner->set_property (G_OBJECT (self), pspec->param_id, &value, pspec);
   g_value_unset (&value);
   g_object_unref (old);
+}
+
+/* Tracing */
+
+gboolean
+_qssl_trace_enabled (void)
+{
+  static gint enabled = -1;
+  gint value = g_atomic_int_get (&enabled);
+
+  if (G_UNLIKELY (value < 0))
+    {
+      value = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
+      g_atomic_int_set (&enabled, value);
+    }
+  return value;
+}
+
+void
+_qssl_socket_trace_message (QsslSocket *self,
+                            const char *format,
+                            ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_debug ("socket %u: %s", self->trace_id, message);
+}
+
+static const char *
+enum_nick (GType type,
+           int   value)
+{
+  GEnumClass *klass = g_type_class_ref (type);
+  GEnumValue *found = g_enum_get_value (klass, value);
+  const char *nick = found != NULL ? found->value_nick : "?";
+
+  /* Enum classes of a loaded library stay alive: the nick outlives the unref. */
+  g_type_class_unref (klass);
+  return nick;
 }
 
 GSocket *
@@ -160,6 +211,24 @@ _qssl_socket_set_state (QsslSocket      *self,
   if (self->state == state)
     return;
   self->state = state;
+  if (G_UNLIKELY (_qssl_trace_enabled ()))
+    {
+      const char *nick = enum_nick (QSSL_TYPE_SOCKET_STATE, state);
+
+      if (state == QSSL_SOCKET_STATE_HOST_LOOKUP || state == QSSL_SOCKET_STATE_CONNECTING)
+        _qssl_socket_trace_message (self, "state %s, host %s port %u", nick,
+                                    self->host_name != NULL ? self->host_name : "?", self->port);
+      else if (state == QSSL_SOCKET_STATE_CONNECTED)
+        {
+          g_autoptr(GInetAddress) address = qssl_socket_get_peer_address (self);
+          g_autofree char *text = address != NULL ? g_inet_address_to_string (address) : NULL;
+
+          _qssl_socket_trace_message (self, "state %s, peer %s port %u", nick, text != NULL ? text : "?",
+                                      qssl_socket_get_peer_port (self));
+        }
+      else
+        _qssl_socket_trace_message (self, "state %s", nick);
+    }
   if (self->disposing)
     return;
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_STATE]);
@@ -173,6 +242,7 @@ _qssl_socket_set_mode (QsslSocket *self,
   if (self->mode == mode)
     return;
   self->mode = mode;
+  _qssl_socket_trace (self, "mode %s", enum_nick (QSSL_TYPE_MODE, mode));
   if (self->disposing)
     return;
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_MODE]);
@@ -229,7 +299,7 @@ _qssl_socket_set_error (QsslSocket      *self,
   GQueue tasks = G_QUEUE_INIT;
 
   _qssl_socket_record_error (self, error, message);
-  g_debug ("socket %p: error %d: %s", self, error, message);
+  _qssl_socket_trace (self, "error %s: %s", enum_nick (QSSL_TYPE_SOCKET_ERROR, error), message);
   _qssl_socket_enter (self);
   if (!self->encrypted)
     {
@@ -258,6 +328,37 @@ _qssl_socket_fail (QsslSocket      *self,
   if (_qssl_socket_same_connection (self, connection))
     _qssl_socket_close_connection (self, FALSE);
   _qssl_socket_leave (self);
+}
+
+void
+_qssl_socket_operation_error (QsslSocket *self,
+                              const char *message)
+{
+  _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_OPERATION, message);
+  _qssl_socket_trace (self, "error operation: %s", message);
+  _qssl_socket_enter (self);
+  if (!self->disposing)
+    g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, QSSL_SOCKET_ERROR_OPERATION);
+  _qssl_socket_leave (self);
+}
+
+/* Qt's startClientEncryption() and startServerEncryption() warn and do
+ * nothing when not connected or not in plain mode; here the same refusal
+ * is an OPERATION error, so that it is seen without a warning log. */
+static gboolean
+can_start_encryption (QsslSocket *self)
+{
+  if (self->state != QSSL_SOCKET_STATE_CONNECTED)
+    {
+      _qssl_socket_operation_error (self, _("Cannot start a handshake when not connected"));
+      return FALSE;
+    }
+  if (self->mode != QSSL_MODE_UNENCRYPTED)
+    {
+      _qssl_socket_operation_error (self, _("Cannot start a handshake on a connection that is not plain"));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Resets what belongs to one connection; settings stay. */
@@ -322,7 +423,7 @@ wind_down (QsslSocket *self)
           sent += n;
         }
       if (self->write_buffer->len > sent)
-        g_debug ("socket %p: dropped with %u bytes unsent", self, (guint) (self->write_buffer->len - sent));
+        _qssl_socket_trace (self, "dropped with %u bytes unsent", (guint) (self->write_buffer->len - sent));
       _qssl_socket_close_connection (self, TRUE);
     }
   _qssl_socket_reset_connection (self);
@@ -796,7 +897,10 @@ qssl_socket_class_init (QsslSocketClass *klass)
 static void
 qssl_socket_init (QsslSocket *self)
 {
+  static guint last_trace_id;
+
   _qssl_init ();
+  self->trace_id = g_atomic_int_add (&last_trace_id, 1) + 1;
   self->context = g_main_context_ref_thread_default ();
   self->configuration = qssl_configuration_get_default ();
   self->handshake_errors = _qssl_error_list_new ();
@@ -912,8 +1016,10 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
  * @self: a connected #QsslSocket in plain mode
  *
  * Starts the TLS handshake as a client on an established connection (the
- * STARTTLS step). Does nothing when the socket is not connected or already
- * encrypting.
+ * STARTTLS step). When the socket is not connected or not in plain mode it
+ * does nothing else than report %QSSL_SOCKET_ERROR_OPERATION with
+ * #QsslSocket::error-occurred (Qt only logs a warning); an established
+ * connection is not affected.
  *
  * Mirrors `QSslSocket::startClientEncryption()`.
  *
@@ -925,7 +1031,8 @@ qssl_socket_start_client_encryption (QsslSocket *self)
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
   _qssl_socket_enter (self);
-  _qssl_engine_start (self, QSSL_MODE_SSL_CLIENT);
+  if (can_start_encryption (self))
+    _qssl_engine_start (self, QSSL_MODE_SSL_CLIENT);
   _qssl_socket_leave (self);
 }
 
@@ -934,7 +1041,11 @@ qssl_socket_start_client_encryption (QsslSocket *self)
  * @self: a connected #QsslSocket in plain mode, with a local certificate and
  *   private key
  *
- * Starts the TLS handshake as a server on an accepted connection.
+ * Starts the TLS handshake as a server on an accepted connection. When the
+ * socket is not connected or not in plain mode it only reports
+ * %QSSL_SOCKET_ERROR_OPERATION, as qssl_socket_start_client_encryption()
+ * does; a private key that does not belong to the certificate fails with
+ * %QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA.
  *
  * Mirrors `QSslSocket::startServerEncryption()`.
  *
@@ -946,7 +1057,8 @@ qssl_socket_start_server_encryption (QsslSocket *self)
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
   _qssl_socket_enter (self);
-  _qssl_engine_start (self, QSSL_MODE_SSL_SERVER);
+  if (can_start_encryption (self))
+    _qssl_engine_start (self, QSSL_MODE_SSL_SERVER);
   _qssl_socket_leave (self);
 }
 
@@ -1173,7 +1285,9 @@ qssl_socket_set_pause_mode (QsslSocket     *self,
  *
  * Mirrors `QIODevice::write()`.
  *
- * Returns: @size, or -1 if the socket is not open for writing
+ * Returns: @size, or -1 if the socket is not open for writing (not
+ *   connected, or closing): qssl_socket_get_error() is then
+ *   %QSSL_SOCKET_ERROR_OPERATION and the error string says which
  *
  * Since: 1.0
  */
@@ -1187,8 +1301,18 @@ qssl_socket_write (QsslSocket   *self,
   g_return_val_if_fail (QSSL_IS_SOCKET (self), -1);
   g_return_val_if_fail (data != NULL || size == 0, -1);
 
-  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED || self->pending_close)
-    return -1;
+  /* Qt logs "device not open"; the error string says it here. Recorded
+   * without error-occurred, as Qt emits nothing either. */
+  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
+    {
+      _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_OPERATION, _("Socket is not connected"));
+      return -1;
+    }
+  if (self->pending_close)
+    {
+      _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_OPERATION, _("Socket is closing"));
+      return -1;
+    }
   if (size == 0)
     return 0;
   if (self->write_buffer->len == 0 && _qssl_socket_can_send (self))
@@ -1642,6 +1766,7 @@ _qssl_socket_close_connection (QsslSocket *self,
   GArray *alerts;
   guint connection = _qssl_socket_enter (self);
 
+  _qssl_socket_trace (self, "closing the connection%s", send_close_notify ? " with close_notify" : "");
   if (send_close_notify)
     _qssl_engine_send_close_notify (self);
   if (previous == QSSL_SOCKET_STATE_CONNECTED)
@@ -1995,6 +2120,10 @@ qssl_socket_set_socket_option (QsslSocket       *self,
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
+  /* Qt too ignores options set before there is a connection; the
+   * placeholder GSocket has no descriptor to set them on. */
+  if (g_socket_get_fd (_qssl_socket_gsocket (self)) < 0)
+    return;
   if (option == QSSL_SOCKET_OPTION_KEEP_ALIVE)
     g_socket_set_keepalive (_qssl_socket_gsocket (self), value != 0);
   else

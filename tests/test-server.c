@@ -713,6 +713,51 @@ test_accept_error_pauses (void)
   qssl_server_close (server);
 }
 
+/* A private key that does not belong to the certificate: the server does
+ * not listen (it would reset every client), and a socket refuses it. */
+static void
+test_mismatched_key_refused (void)
+{
+  g_autoptr(QsslServer) server = qssl_server_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_server_configuration ("server-rsa");
+  g_autoptr(QsslConfiguration) good = qssl_test_server_configuration ("server-rsa");
+  g_autoptr(QsslKey) wrong_key = qssl_test_pki_key ("server-ec.key");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GSocketClient) tcp = g_socket_client_new ();
+  g_autoptr(GSocketConnection) outgoing = NULL;
+  g_autoptr(GSocketConnection) incoming = NULL;
+  g_autoptr(QsslSocket) adopted = NULL;
+  guint16 port;
+
+  qssl_configuration_set_private_key (configuration, wrong_key);
+  qssl_server_set_ssl_configuration (server, configuration);
+  g_assert_false (qssl_server_listen (server, NULL, 0, &error));
+  g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA);
+  g_clear_error (&error);
+  g_assert_false (qssl_server_is_listening (server));
+
+  qssl_server_set_ssl_configuration (server, good);
+  g_assert_true (qssl_server_listen (server, NULL, 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (qssl_server_is_listening (server));
+
+  /* The socket itself: the handshake does not start. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  outgoing = g_socket_client_connect_to_host (tcp, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  incoming = g_socket_listener_accept (listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+  adopted = qssl_socket_new_from_socket (g_socket_connection_get_socket (incoming), &error);
+  g_assert_no_error (error);
+  qssl_socket_set_ssl_configuration (adopted, configuration);
+  qssl_socket_start_server_encryption (adopted);
+  g_assert_cmpint (qssl_socket_get_error (adopted), ==, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA);
+  g_assert_cmpint (qssl_socket_get_state (adopted), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_socket_listener_close (listener);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -731,6 +776,7 @@ main (int   argc,
   g_test_add_func ("/qssl/server/ignore-in-server-handler", test_ignore_in_server_handler);
   g_test_add_func ("/qssl/server/pause-accepting", test_pause_accepting);
   g_test_add_func ("/qssl/server/accept-error-pauses", test_accept_error_pauses);
+  g_test_add_func ("/qssl/server/mismatched-key-refused", test_mismatched_key_refused);
 
   return g_test_run ();
 }

@@ -139,3 +139,17 @@ def test_sessions_resume_across_connections(pki, tmp_path):
         assert served[0].is_session_resumed()
     finally:
         server.close()
+
+
+def test_mismatched_key_does_not_listen(pki):
+    # A server whose key does not belong to its certificate would reset every
+    # client: listen() refuses it.
+    config = server_configuration(pki, "server-rsa")
+    wrong = server_configuration(pki, "server-ec").get_private_key()
+    config.set_private_key(wrong)
+    server = Qssl.Server.new()
+    server.set_ssl_configuration(config)
+    with pytest.raises(GLib.Error) as raised:
+        server.listen(None, 0)
+    assert raised.value.matches(Qssl.socket_error_quark(), Qssl.SocketError.SSL_INVALID_USER_DATA)
+    assert not server.is_listening()

@@ -320,3 +320,17 @@ def test_handler_reconnects_in_ready_read(pki, greet_and_close_server):
     assert not any(str(e).startswith("error") for e in tail)
     assert tail.count("read-channel-finished") == 1
     assert tail[-3:] == ["state:6", "state:0", "disconnected"]
+
+
+def test_misuse_is_reported():
+    # Qt only logs these; here they are OPERATION errors a program can see.
+    sock = Qssl.Socket()
+    errors = []
+    sock.connect("error-occurred", lambda s, e: errors.append(e))
+    assert sock.write(b"ping") == -1
+    assert sock.get_error() == Qssl.SocketError.OPERATION
+    assert sock.get_error_string() == "Socket is not connected"
+    sock.start_client_encryption()
+    assert errors == [Qssl.SocketError.OPERATION]
+    assert sock.get_error_string() == "Cannot start a handshake when not connected"
+    assert sock.get_mode() == Qssl.Mode.UNENCRYPTED
