@@ -46,9 +46,31 @@ struct _QsslServer
   GMainContext       *context;
   /* The accept in flight. The server accepts itself rather than through
    * GSocketService, which only logs a failed accept and retries at once
-   * (a busy loop when out of file descriptors). */
+   * (a busy loop when out of file descriptors). Only close() cancels it:
+   * GLib's accept source wakes up on the cancellation and calls accept(),
+   * and the cancelled task then drops the connection it took from the
+   * backlog. Pausing leaves it running instead (see held). */
   GCancellable       *accept_cancellable;
+  /* Connections the accept in flight delivered while paused or throttled,
+   * waiting (no handshake yet) until accepting resumes. */
+  GQueue              held;
 };
+
+typedef struct
+{
+  GSocketConnection *connection;
+  GObject           *source_object;
+} Held;
+
+static void
+held_free (gpointer data)
+{
+  Held *held = data;
+
+  g_object_unref (held->connection);
+  g_clear_object (&held->source_object);
+  g_free (held);
+}
 
 enum {
   SIGNAL_NEW_CONNECTION,
@@ -123,6 +145,16 @@ on_accepted (GObject      *source,
   if (self->accept_cancellable == cancellable)
     g_clear_object (&self->accept_cancellable);
 
+  if (connection != NULL && (self->paused || self->throttled))
+    {
+      /* Accepted after a pause or the limit began: kept for resume. */
+      Held *held = g_new0 (Held, 1);
+
+      held->connection = g_steal_pointer (&connection);
+      held->source_object = source_object ? g_object_ref (source_object) : NULL;
+      g_queue_push_tail (&self->held, held);
+      return;
+    }
   if (connection != NULL)
     {
       gboolean handled = FALSE;
@@ -131,7 +163,7 @@ on_accepted (GObject      *source,
        * run as they would with GSocketService's own accepting. */
       g_signal_emit_by_name (self, "incoming", connection, source_object, &handled);
     }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->listening)
+  else if (!g_cancellable_is_cancelled (cancellable) && self->listening)
     {
       /* As QTcpServer: a failed accept pauses accepting, and the
        * application decides when to try again (resume_accepting()). */
@@ -172,10 +204,25 @@ update_accepting (QsslServer *self)
   gboolean throttle = self->max_pending > 0 && in_flight >= (guint) self->max_pending;
 
   self->throttled = throttle;
-  if (!self->listening || throttle || self->paused)
+  if (!self->listening)
     stop_accepting (self);
-  else
-    start_accepting (self);
+  else if (!throttle && !self->paused)
+    {
+      Held *held = g_queue_pop_head (&self->held);
+
+      if (held != NULL)
+        {
+          gboolean handled = FALSE;
+
+          g_signal_emit_by_name (self, "incoming", held->connection, held->source_object, &handled);
+          held_free (held);
+          /* Again, in case a handler of incoming took it before ours. */
+          update_accepting (self);
+        }
+      else
+        start_accepting (self);
+    }
+  /* Paused or throttled: an accept in flight stays; what it brings is held. */
 }
 
 /* Replaces GSocketService's handler, which is what starts its own accept
@@ -384,6 +431,7 @@ qssl_server_dispose (GObject *object)
       g_clear_pointer (&self->handshaking, g_hash_table_unref);
     }
   g_queue_clear_full (&self->pending, g_object_unref);
+  g_queue_clear_full (&self->held, held_free);
   {
     GTask *task;
 
@@ -727,8 +775,11 @@ qssl_server_close (QsslServer *self)
   g_return_if_fail (QSSL_IS_SERVER (self));
 
   self->listening = FALSE;
-  stop_accepting (self);
+  /* Closed before the accept is cancelled, so that the cancellation has
+   * nothing left to accept. Held connections go with the backlog. */
   g_socket_listener_close (G_SOCKET_LISTENER (self));
+  stop_accepting (self);
+  g_queue_clear_full (&self->held, held_free);
   g_hash_table_iter_init (&iter, self->handshaking);
   while (g_hash_table_iter_next (&iter, &socket, NULL))
     {
@@ -861,7 +912,9 @@ qssl_server_next_pending_connection (QsslServer *self)
  * qssl_server_pause_accepting:
  * @self: a #QsslServer
  *
- * Stops accepting; new connections wait in the kernel's backlog.
+ * Stops accepting; new connections wait in the kernel's backlog (one the
+ * server had already taken waits with the server, its handshake not begun).
+ * None is dropped: all get in after [method@Qssl.Server.resume_accepting].
  *
  * Mirrors `QTcpServer::pauseAccepting()`.
  *

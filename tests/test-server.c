@@ -617,6 +617,129 @@ test_pause_accepting (void)
 }
 
 typedef struct {
+  QsslServer *server;
+  GPtrArray  *finished;     /* clients done with, freed at the end */
+  guint       started;
+  guint       served;
+  guint       failed;
+  guint       in_flight;
+  guint       taken;
+} Churn;
+
+#define CHURN_CLIENTS 200
+#define CHURN_IN_FLIGHT 8
+
+static void churn_start_client (Churn *churn);
+
+static void
+churn_client_done (QsslSocket *client,
+                   Churn      *churn,
+                   gboolean    served)
+{
+  g_signal_handlers_disconnect_by_data (client, churn);
+  if (served)
+    churn->served++;
+  else
+    churn->failed++;
+  churn->in_flight--;
+  g_ptr_array_add (churn->finished, g_object_ref (client));
+  if (churn->started < CHURN_CLIENTS)
+    churn_start_client (churn);
+}
+
+static void
+churn_encrypted (QsslSocket *client,
+                 Churn      *churn)
+{
+  churn_client_done (client, churn, TRUE);
+}
+
+static void
+churn_error (QsslSocket      *client,
+             QsslSocketError  error,
+             Churn           *churn)
+{
+  g_test_message ("client %p: error %d: %s", client, error, qssl_socket_get_error_string (client));
+  churn_client_done (client, churn, FALSE);
+}
+
+static void
+churn_start_client (Churn *churn)
+{
+  g_autoptr(QsslSocket) client = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+
+  qssl_socket_set_ssl_configuration (client, configuration);
+  g_signal_connect (client, "encrypted", G_CALLBACK (churn_encrypted), churn);
+  g_signal_connect (client, "error-occurred", G_CALLBACK (churn_error), churn);
+  churn->started++;
+  churn->in_flight++;
+  qssl_socket_connect_to_host_encrypted_with_peer_name (client, "127.0.0.1",
+                                                        qssl_server_get_server_port (churn->server),
+                                                        "localhost", QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  /* The client holds itself while connecting; finished ones are kept. */
+  g_ptr_array_add (churn->finished, g_steal_pointer (&client));
+}
+
+static void
+churn_take (QsslServer *server,
+            Churn      *churn)
+{
+  QsslSocket *socket;
+
+  while ((socket = qssl_server_next_pending_connection (server)) != NULL)
+    {
+      churn->taken++;
+      g_ptr_array_add (churn->finished, socket);
+    }
+}
+
+static gboolean
+churn_toggle (gpointer user_data)
+{
+  Churn *churn = user_data;
+  static gboolean paused;
+
+  paused = !paused;
+  if (paused)
+    qssl_server_pause_accepting (churn->server);
+  else
+    qssl_server_resume_accepting (churn->server);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Clients keep connecting while the server pauses and resumes every 15 ms,
+ * and a limit of 2 throttles it in between: every client is served, none
+ * is reset (a connection accepted as a pause begins waits for the resume). */
+static void
+test_pause_resume_churn (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  Churn churn = { server, g_ptr_array_new_with_free_func (g_object_unref), 0, 0, 0, 0, 0 };
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  guint toggler;
+
+  qssl_server_set_max_pending_connections (server, 2);
+  g_signal_connect (server, "pending-connection-available", G_CALLBACK (churn_take), &churn);
+  toggler = g_timeout_add (15, churn_toggle, &churn);
+  for (guint i = 0; i < CHURN_IN_FLIGHT; i++)
+    churn_start_client (&churn);
+  /* The deadline only bounds a broken run; nothing here is timed. */
+  while (churn.served + churn.failed < CHURN_CLIENTS && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (toggler);
+  qssl_server_resume_accepting (server);
+  while (churn.taken < churn.served && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (churn.failed, ==, 0);
+  g_assert_cmpuint (churn.served, ==, CHURN_CLIENTS);
+  g_assert_cmpuint (churn.taken, ==, CHURN_CLIENTS);
+  qssl_server_close (server);
+  g_ptr_array_unref (churn.finished);
+}
+
+typedef struct {
   guint            count;
   QsslSocketError  error;
   char            *message;
@@ -730,6 +853,7 @@ main (int   argc,
   g_test_add_func ("/qssl/server/max-pending", test_max_pending);
   g_test_add_func ("/qssl/server/ignore-in-server-handler", test_ignore_in_server_handler);
   g_test_add_func ("/qssl/server/pause-accepting", test_pause_accepting);
+  g_test_add_func ("/qssl/server/pause-resume-churn", test_pause_resume_churn);
   g_test_add_func ("/qssl/server/accept-error-pauses", test_accept_error_pauses);
 
   return g_test_run ();
