@@ -252,10 +252,8 @@ on_encrypted (QsslSocket *socket,
   task = g_queue_pop_head (&self->accept_tasks);
   if (task != NULL)
     {
-      GCancellable *cancellable = g_task_get_cancellable (task);
-
-      if (cancellable != NULL)
-        g_signal_handlers_disconnect_by_data (cancellable, task);
+      /* The cancellation source goes; it can no longer touch the task. */
+      g_task_set_task_data (task, NULL, NULL);
       g_task_return_pointer (task, socket, g_object_unref);
       g_object_unref (task);
     }
@@ -437,8 +435,7 @@ qssl_server_dispose (GObject *object)
 
     while ((task = g_queue_pop_head (&self->accept_tasks)) != NULL)
       {
-        if (g_task_get_cancellable (task) != NULL)
-          g_signal_handlers_disconnect_by_data (g_task_get_cancellable (task), task);
+        g_task_set_task_data (task, NULL, NULL);
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "%s", _("The server was closed"));
         g_object_unref (task);
       }
@@ -1038,10 +1035,11 @@ qssl_server_wait_for_new_connection (QsslServer  *self,
   return TRUE;
 }
 
-static void
+static gboolean
 on_accept_cancelled (GCancellable *cancellable,
-                     GTask        *task)
+                     gpointer      user_data)
 {
+  GTask *task = user_data;
   QsslServer *self = g_task_get_source_object (task);
 
   /* Only a task still waiting is finished here; the socket it would have
@@ -1051,6 +1049,7 @@ on_accept_cancelled (GCancellable *cancellable,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("Operation was cancelled"));
       g_object_unref (task);
     }
+  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -1060,8 +1059,9 @@ on_accept_cancelled (GCancellable *cancellable,
  * @callback: (scope async): called with the next encrypted socket
  * @user_data: data for @callback
  *
- * The next encrypted connection, as a GIO asynchronous call. Cancel from the
- * server's thread.
+ * The next encrypted connection, as a GIO asynchronous call. @cancellable
+ * may be cancelled from any thread; the cancellation is handled, and
+ * @callback runs, on the server's main context.
  *
  * libqssl addition (GIO style of `QTcpServer::nextPendingConnection()`).
  *
@@ -1096,7 +1096,17 @@ qssl_server_accept_async (QsslServer          *self,
     }
   g_queue_push_tail (&self->accept_tasks, task);
   if (cancellable != NULL)
-    g_signal_connect (cancellable, "cancelled", G_CALLBACK (on_accept_cancelled), task);
+    {
+      /* GCancellable::cancelled runs in the cancelling thread; a source
+       * brings the cancellation to the server's context instead, where
+       * the queue lives. It goes with the task (its task data). */
+      GSource *source = g_cancellable_source_new (cancellable);
+
+      g_source_set_callback (source, G_SOURCE_FUNC (on_accept_cancelled), task, NULL);
+      g_source_set_static_name (source, "[qssl] accept cancelled");
+      g_source_attach (source, self->context);
+      g_task_set_task_data (task, source, destroy_timeout /* any GSource */);
+    }
 }
 
 /**

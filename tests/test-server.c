@@ -836,11 +836,379 @@ test_accept_error_pauses (void)
   qssl_server_close (server);
 }
 
+/* Cancellation from another thread */
+
+static GThread *main_thread;
+
+#define CANCEL_ROUNDS 200
+
+typedef struct {
+  GCancellable *cancellable;
+  gulong        delay_us;
+} Canceller;
+
+static gpointer
+cancel_later (gpointer data)
+{
+  Canceller *canceller = data;
+
+  if (canceller->delay_us > 0)
+    g_usleep (canceller->delay_us);
+  g_cancellable_cancel (canceller->cancellable);
+  return NULL;
+}
+
+/* Round @i cancels after 0 to 1.5 ms: before, during and after the handshake. */
+static GThread *
+cancel_from_thread (GCancellable *cancellable,
+                    guint         i,
+                    Canceller    *canceller)
+{
+  canceller->cancellable = cancellable;
+  canceller->delay_us = (i % 25) * 60;
+  return g_thread_new ("canceller", cancel_later, canceller);
+}
+
+typedef struct {
+  gboolean  done;
+  gboolean  ok;
+  GObject  *object;
+  GError   *error;
+} Outcome;
+
+static void
+outcome_clear (Outcome *outcome)
+{
+  g_clear_object (&outcome->object);
+  g_clear_error (&outcome->error);
+  outcome->done = FALSE;
+  outcome->ok = FALSE;
+}
+
+static void
+accept_outcome (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  g_assert_true (g_thread_self () == main_thread);
+  g_assert_false (outcome->done);
+  outcome->object = G_OBJECT (qssl_server_accept_finish (QSSL_SERVER (source), result, &outcome->error));
+  outcome->ok = outcome->object != NULL;
+  outcome->done = TRUE;
+}
+
+static void
+connect_outcome (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  g_assert_true (g_thread_self () == main_thread);
+  g_assert_false (outcome->done);
+  outcome->ok = qssl_socket_connect_to_host_encrypted_finish (QSSL_SOCKET (source), result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+static void
+handshake_outcome (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  g_assert_true (g_thread_self () == main_thread);
+  g_assert_false (outcome->done);
+  outcome->ok = qssl_socket_handshake_finish (QSSL_SOCKET (source), result, &outcome->error);
+  /* What the socket is when the callback runs is what the result says. */
+  if (outcome->ok)
+    g_assert_true (qssl_socket_is_encrypted (QSSL_SOCKET (source)));
+  else
+    g_assert_cmpint (qssl_socket_get_state (QSSL_SOCKET (source)), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  outcome->done = TRUE;
+}
+
+static void
+connect_outcome_any (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  g_assert_true (g_thread_self () == main_thread);
+  outcome->ok = qssl_socket_handshake_finish (QSSL_SOCKET (source), result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+static void
+iterate_until (gboolean *flag)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  /* The deadline only bounds a broken run. */
+  while (!*flag && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (*flag);
+}
+
+static QsslSocket *
+client_ipv4 (void)
+{
+  QsslSocket *client = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+
+  qssl_socket_set_ssl_configuration (client, configuration);
+  qssl_socket_set_peer_verify_name (client, "localhost");
+  return client;
+}
+
+static void
+drop_pending (QsslServer *server,
+              gpointer    user_data)
+{
+  QsslSocket *socket;
+
+  while ((socket = qssl_server_next_pending_connection (server)) != NULL)
+    {
+      qssl_socket_abort (socket);
+      g_object_unref (socket);
+    }
+}
+
+/* An accept cancelled from another thread while a client connects either
+ * gets the socket or fails with CANCELLED; then the socket is queued, not
+ * lost. The callback runs on the server's thread. */
+static void
+test_cancel_accept_from_thread (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+
+  qssl_server_set_handshake_timeout (server, 60000);
+  guint completed = 0;
+
+  for (guint i = 0; i < CANCEL_ROUNDS; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(QsslSocket) client = client_ipv4 ();
+      g_autoptr(QsslSocket) queued = NULL;
+      Outcome outcome = { 0 };
+      Canceller canceller;
+      GThread *thread;
+
+      qssl_server_accept_async (server, cancellable, accept_outcome, &outcome);
+      qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", qssl_server_get_server_port (server),
+                                             QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+      thread = cancel_from_thread (cancellable, i, &canceller);
+      iterate_until (&outcome.done);
+      g_thread_join (thread);
+      completed += outcome.ok;
+      if (outcome.ok)
+        {
+          g_assert_true (qssl_socket_is_encrypted (QSSL_SOCKET (outcome.object)));
+          g_assert_false (qssl_server_has_pending_connections (server));
+        }
+      else
+        {
+          g_autoptr(GError) error = NULL;
+
+          g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          g_assert_true (qssl_server_wait_for_new_connection (server, 30000, NULL, &error));
+          g_assert_no_error (error);
+          queued = qssl_server_next_pending_connection (server);
+          g_assert_true (qssl_socket_is_encrypted (queued));
+        }
+      g_assert_false (qssl_server_has_pending_connections (server));
+      qssl_socket_abort (client);
+      outcome_clear (&outcome);
+    }
+  g_test_message ("%u of %u completed before the cancellation", completed, CANCEL_ROUNDS);
+}
+
+/* connect_to_host_encrypted_async() cancelled from another thread at any
+ * point: encrypted and TRUE, or CANCELLED and aborted. */
+static void
+test_cancel_connect_from_thread (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+
+  g_signal_connect (server, "pending-connection-available", G_CALLBACK (drop_pending), NULL);
+  guint completed = 0;
+
+  for (guint i = 0; i < CANCEL_ROUNDS; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(QsslSocket) client = client_ipv4 ();
+      Outcome outcome = { 0 };
+      Canceller canceller;
+      GThread *thread;
+
+      qssl_socket_connect_to_host_encrypted_async (client, "127.0.0.1", qssl_server_get_server_port (server),
+                                                   cancellable, connect_outcome, &outcome);
+      thread = cancel_from_thread (cancellable, i, &canceller);
+      iterate_until (&outcome.done);
+      g_thread_join (thread);
+      completed += outcome.ok;
+      if (outcome.ok)
+        g_assert_true (qssl_socket_is_encrypted (client));
+      else
+        {
+          g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+          g_assert_false (qssl_socket_is_encrypted (client));
+        }
+      qssl_socket_abort (client);
+      outcome_clear (&outcome);
+    }
+  g_test_message ("%u of %u completed before the cancellation", completed, CANCEL_ROUNDS);
+}
+
+static void
+on_connected (QsslSocket *socket,
+              gboolean   *flag)
+{
+  *flag = TRUE;
+}
+
+/* handshake_async() on a connected client, cancelled from another thread. */
+static void
+test_cancel_handshake_from_thread (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+
+  g_signal_connect (server, "pending-connection-available", G_CALLBACK (drop_pending), NULL);
+  guint completed = 0;
+
+  for (guint i = 0; i < CANCEL_ROUNDS; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(QsslSocket) client = client_ipv4 ();
+      Outcome outcome = { 0 };
+      Canceller canceller;
+      gboolean connected = FALSE;
+      GThread *thread;
+
+      g_signal_connect (client, "connected", G_CALLBACK (on_connected), &connected);
+      qssl_socket_connect_to_host (client, "127.0.0.1", qssl_server_get_server_port (server),
+                                   QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+      iterate_until (&connected);
+      qssl_socket_start_client_encryption (client);
+      qssl_socket_handshake_async (client, G_PRIORITY_DEFAULT, cancellable, handshake_outcome, &outcome);
+      thread = cancel_from_thread (cancellable, i, &canceller);
+      iterate_until (&outcome.done);
+      g_thread_join (thread);
+      completed += outcome.ok;
+      if (!outcome.ok)
+        g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      qssl_socket_abort (client);
+      outcome_clear (&outcome);
+    }
+  g_test_message ("%u of %u completed before the cancellation", completed, CANCEL_ROUNDS);
+}
+
+static gpointer
+cancel_now (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* A cancellable reset and cancelled again after its call finished does
+ * not reach back into that call (it is long gone), and serves a new one. */
+static void
+test_cancellable_reused (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(QsslSocket) client = client_ipv4 ();
+  Outcome outcome = { 0 };
+  gboolean connected = FALSE;
+
+  /* accept_async() */
+  qssl_server_accept_async (server, cancellable, accept_outcome, &outcome);
+  g_thread_join (g_thread_new ("canceller", cancel_now, cancellable));
+  iterate_until (&outcome.done);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  outcome_clear (&outcome);
+  g_cancellable_reset (cancellable);
+  g_thread_join (g_thread_new ("canceller", cancel_now, cancellable));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_cancellable_reset (cancellable);
+
+  /* handshake_async() */
+  g_signal_connect (client, "connected", G_CALLBACK (on_connected), &connected);
+  qssl_socket_connect_to_host (client, "127.0.0.1", qssl_server_get_server_port (server),
+                               QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  iterate_until (&connected);
+  qssl_socket_start_client_encryption (client);
+  qssl_socket_handshake_async (client, G_PRIORITY_DEFAULT, cancellable, handshake_outcome, &outcome);
+  g_thread_join (g_thread_new ("canceller", cancel_now, cancellable));
+  iterate_until (&outcome.done);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  outcome_clear (&outcome);
+  g_cancellable_reset (cancellable);
+  g_thread_join (g_thread_new ("canceller", cancel_now, cancellable));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_cancellable_reset (cancellable);
+
+  /* And it still works for a call that succeeds. */
+  qssl_socket_connect_to_host_encrypted_async (client, "127.0.0.1", qssl_server_get_server_port (server),
+                                               cancellable, connect_outcome, &outcome);
+  iterate_until (&outcome.done);
+  g_assert_no_error (outcome.error);
+  g_assert_true (qssl_socket_is_encrypted (client));
+  outcome_clear (&outcome);
+}
+
+/* As GIO's calls: a cancellable already cancelled fails the call at once
+ * and leaves the connection alone (here, its handshake goes on). */
+static void
+test_handshake_already_cancelled (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(QsslSocket) client = client_ipv4 ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(QsslSocket) accepted = NULL;
+  g_autoptr(GError) error = NULL;
+  Outcome outcome = { 0 };
+  gboolean connected = FALSE;
+
+  g_signal_connect (client, "connected", G_CALLBACK (on_connected), &connected);
+  qssl_socket_connect_to_host (client, "127.0.0.1", qssl_server_get_server_port (server),
+                                   QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  iterate_until (&connected);
+  qssl_socket_start_client_encryption (client);
+  g_cancellable_cancel (cancellable);
+  qssl_socket_handshake_async (client, G_PRIORITY_DEFAULT, cancellable, connect_outcome_any, &outcome);
+  iterate_until (&outcome.done);
+  g_assert_false (outcome.ok);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_CONNECTED);
+  outcome_clear (&outcome);
+
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 10000, &error));
+  g_assert_no_error (error);
+  g_assert_true (qssl_server_wait_for_new_connection (server, 10000, NULL, &error));
+  g_assert_no_error (error);
+  accepted = qssl_server_next_pending_connection (server);
+
+  /* Encrypted already: the same. */
+  qssl_socket_handshake_async (client, G_PRIORITY_DEFAULT, cancellable, connect_outcome_any, &outcome);
+  iterate_until (&outcome.done);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (qssl_socket_is_encrypted (client));
+  outcome_clear (&outcome);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
 
   g_test_add_func ("/qssl/server/accept-and-queue", test_accept_and_queue);
   g_test_add_data_func ("/qssl/server/silent-client-times-out", GINT_TO_POINTER (FALSE), test_silent_client_times_out);
@@ -854,6 +1222,11 @@ main (int   argc,
   g_test_add_func ("/qssl/server/ignore-in-server-handler", test_ignore_in_server_handler);
   g_test_add_func ("/qssl/server/pause-accepting", test_pause_accepting);
   g_test_add_func ("/qssl/server/pause-resume-churn", test_pause_resume_churn);
+  g_test_add_func ("/qssl/server/cancel-accept-from-thread", test_cancel_accept_from_thread);
+  g_test_add_func ("/qssl/server/cancel-connect-from-thread", test_cancel_connect_from_thread);
+  g_test_add_func ("/qssl/server/cancel-handshake-from-thread", test_cancel_handshake_from_thread);
+  g_test_add_func ("/qssl/server/handshake-already-cancelled", test_handshake_already_cancelled);
+  g_test_add_func ("/qssl/server/cancellable-reused", test_cancellable_reused);
   g_test_add_func ("/qssl/server/accept-error-pauses", test_accept_error_pauses);
 
   return g_test_run ();
