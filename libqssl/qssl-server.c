@@ -645,7 +645,9 @@ qssl_server_new (void)
  *
  * Mirrors `QTcpServer::listen()`.
  *
- * Returns: %TRUE on success
+ * Returns: %TRUE on success; %FALSE with %QSSL_SOCKET_ERROR_OPERATION when
+ *   the server is already listening, or with GIO's error when the address
+ *   cannot be bound
  *
  * Since: 1.0
  */
@@ -658,6 +660,15 @@ qssl_server_listen (QsslServer    *self,
   GSocketListener *listener = G_SOCKET_LISTENER (self);
 
   g_return_val_if_fail (QSSL_IS_SERVER (self), FALSE);
+
+  /* As QTcpServer::listen(), which refuses ("called when already
+   * listening") rather than adding a second port. */
+  if (self->listening)
+    {
+      g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
+                           _("The server is already listening"));
+      return FALSE;
+    }
 
   /* Connections beyond max_pending wait in the kernel's queue: make it deep
    * enough that a burst of clients is queued rather than dropped (GLib's
@@ -992,6 +1003,9 @@ qssl_server_set_max_pending_connections (QsslServer *self,
  * Blocks until an encrypted connection is pending, running the server's
  * main context (its accepts and handshakes) without a main loop.
  *
+ * A server that is not listening (and has no connection queued) fails at
+ * once with %QSSL_SOCKET_ERROR_OPERATION, whatever @msecs.
+ *
  * Mirrors `QTcpServer::waitForNewConnection()`.
  *
  * Returns: %TRUE when a connection is pending
@@ -1020,6 +1034,15 @@ qssl_server_wait_for_new_connection (QsslServer  *self,
     {
       gint64 remaining = deadline < 0 ? -1 : deadline - g_get_monotonic_time ();
 
+      /* Nothing can come (never listened, closed, or closed by a handler
+       * meanwhile): as Qt, fail at once rather than wait out the time. */
+      if (!self->listening)
+        {
+          g_main_context_release (self->context);
+          g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
+                               _("The server is not listening"));
+          return FALSE;
+        }
       if (deadline >= 0 && remaining <= 0)
         {
           g_main_context_release (self->context);

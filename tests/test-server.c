@@ -836,6 +836,41 @@ test_accept_error_pauses (void)
   qssl_server_close (server);
 }
 
+/* wait_for_new_connection() on a server that is not listening fails at
+ * once, whatever the timeout (it used to block forever with -1, and sleep
+ * out a finite one to report a timeout); listen() twice is an error. */
+static void
+test_misuse (void)
+{
+  g_autoptr(QsslServer) server = qssl_server_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean timed_out = TRUE;
+  int timeouts[] = { -1, 0, 60000 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (timeouts); i++)
+    {
+      timed_out = TRUE;
+      g_assert_false (qssl_server_wait_for_new_connection (server, timeouts[i], &timed_out, &error));
+      g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION);
+      g_assert_false (timed_out);
+      g_clear_error (&error);
+    }
+
+  g_assert_true (qssl_server_listen (server, NULL, 0, &error));
+  g_assert_no_error (error);
+  g_assert_false (qssl_server_listen (server, NULL, 0, &error));
+  g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION);
+  g_clear_error (&error);
+  /* The first listen stands. */
+  g_assert_true (qssl_server_is_listening (server));
+  g_assert_cmpuint (qssl_server_get_server_port (server), >, 0);
+
+  qssl_server_close (server);
+  g_assert_false (qssl_server_wait_for_new_connection (server, -1, &timed_out, &error));
+  g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION);
+  g_assert_false (timed_out);
+}
+
 /* Cancellation from another thread */
 
 static GThread *main_thread;
@@ -1222,6 +1257,7 @@ main (int   argc,
   g_test_add_func ("/qssl/server/ignore-in-server-handler", test_ignore_in_server_handler);
   g_test_add_func ("/qssl/server/pause-accepting", test_pause_accepting);
   g_test_add_func ("/qssl/server/pause-resume-churn", test_pause_resume_churn);
+  g_test_add_func ("/qssl/server/misuse", test_misuse);
   g_test_add_func ("/qssl/server/cancel-accept-from-thread", test_cancel_accept_from_thread);
   g_test_add_func ("/qssl/server/cancel-connect-from-thread", test_cancel_connect_from_thread);
   g_test_add_func ("/qssl/server/cancel-handshake-from-thread", test_cancel_handshake_from_thread);
