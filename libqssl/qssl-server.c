@@ -47,9 +47,31 @@ struct _QsslServer
   GMainContext       *context;
   /* The accept in flight. The server accepts itself rather than through
    * GSocketService, which only logs a failed accept and retries at once
-   * (a busy loop when out of file descriptors). */
+   * (a busy loop when out of file descriptors). Only close() cancels it:
+   * GLib's accept source wakes up on the cancellation and calls accept(),
+   * and the cancelled task then drops the connection it took from the
+   * backlog. Pausing leaves it running instead (see held). */
   GCancellable       *accept_cancellable;
+  /* Connections the accept in flight delivered while paused or throttled,
+   * waiting (no handshake yet) until accepting resumes. */
+  GQueue              held;
 };
+
+typedef struct
+{
+  GSocketConnection *connection;
+  GObject           *source_object;
+} Held;
+
+static void
+held_free (gpointer data)
+{
+  Held *held = data;
+
+  g_object_unref (held->connection);
+  g_clear_object (&held->source_object);
+  g_free (held);
+}
 
 enum {
   SIGNAL_NEW_CONNECTION,
@@ -124,6 +146,16 @@ on_accepted (GObject      *source,
   if (self->accept_cancellable == cancellable)
     g_clear_object (&self->accept_cancellable);
 
+  if (connection != NULL && (self->paused || self->throttled))
+    {
+      /* Accepted after a pause or the limit began: kept for resume. */
+      Held *held = g_new0 (Held, 1);
+
+      held->connection = g_steal_pointer (&connection);
+      held->source_object = source_object ? g_object_ref (source_object) : NULL;
+      g_queue_push_tail (&self->held, held);
+      return;
+    }
   if (connection != NULL)
     {
       gboolean handled = FALSE;
@@ -132,7 +164,7 @@ on_accepted (GObject      *source,
        * run as they would with GSocketService's own accepting. */
       g_signal_emit_by_name (self, "incoming", connection, source_object, &handled);
     }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->listening)
+  else if (!g_cancellable_is_cancelled (cancellable) && self->listening)
     {
       /* As QTcpServer: a failed accept pauses accepting, and the
        * application decides when to try again (resume_accepting()). */
@@ -173,10 +205,25 @@ update_accepting (QsslServer *self)
   gboolean throttle = self->max_pending > 0 && in_flight >= (guint) self->max_pending;
 
   self->throttled = throttle;
-  if (!self->listening || throttle || self->paused)
+  if (!self->listening)
     stop_accepting (self);
-  else
-    start_accepting (self);
+  else if (!throttle && !self->paused)
+    {
+      Held *held = g_queue_pop_head (&self->held);
+
+      if (held != NULL)
+        {
+          gboolean handled = FALSE;
+
+          g_signal_emit_by_name (self, "incoming", held->connection, held->source_object, &handled);
+          held_free (held);
+          /* Again, in case a handler of incoming took it before ours. */
+          update_accepting (self);
+        }
+      else
+        start_accepting (self);
+    }
+  /* Paused or throttled: an accept in flight stays; what it brings is held. */
 }
 
 /* Replaces GSocketService's handler, which is what starts its own accept
@@ -206,10 +253,8 @@ on_encrypted (QsslSocket *socket,
   task = g_queue_pop_head (&self->accept_tasks);
   if (task != NULL)
     {
-      GCancellable *cancellable = g_task_get_cancellable (task);
-
-      if (cancellable != NULL)
-        g_signal_handlers_disconnect_by_data (cancellable, task);
+      /* The cancellation source goes; it can no longer touch the task. */
+      g_task_set_task_data (task, NULL, NULL);
       g_task_return_pointer (task, socket, g_object_unref);
       g_object_unref (task);
     }
@@ -385,13 +430,13 @@ qssl_server_dispose (GObject *object)
       g_clear_pointer (&self->handshaking, g_hash_table_unref);
     }
   g_queue_clear_full (&self->pending, g_object_unref);
+  g_queue_clear_full (&self->held, held_free);
   {
     GTask *task;
 
     while ((task = g_queue_pop_head (&self->accept_tasks)) != NULL)
       {
-        if (g_task_get_cancellable (task) != NULL)
-          g_signal_handlers_disconnect_by_data (g_task_get_cancellable (task), task);
+        g_task_set_task_data (task, NULL, NULL);
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "%s", _("The server was closed"));
         g_object_unref (task);
       }
@@ -606,7 +651,9 @@ qssl_server_new (void)
  *
  * Mirrors `QTcpServer::listen()`.
  *
- * Returns: %TRUE on success
+ * Returns: %TRUE on success; %FALSE with %QSSL_SOCKET_ERROR_OPERATION when
+ *   the server is already listening, or with GIO's error when the address
+ *   cannot be bound
  *
  * Since: 1.0
  */
@@ -619,6 +666,15 @@ qssl_server_listen (QsslServer    *self,
   GSocketListener *listener = G_SOCKET_LISTENER (self);
 
   g_return_val_if_fail (QSSL_IS_SERVER (self), FALSE);
+
+  /* As QTcpServer::listen(), which refuses ("called when already
+   * listening") rather than adding a second port. */
+  if (self->listening)
+    {
+      g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
+                           _("The server is already listening"));
+      return FALSE;
+    }
 
   /* Connections beyond max_pending wait in the kernel's queue: make it deep
    * enough that a burst of clients is queued rather than dropped (GLib's
@@ -738,8 +794,11 @@ qssl_server_close (QsslServer *self)
   g_return_if_fail (QSSL_IS_SERVER (self));
 
   self->listening = FALSE;
-  stop_accepting (self);
+  /* Closed before the accept is cancelled, so that the cancellation has
+   * nothing left to accept. Held connections go with the backlog. */
   g_socket_listener_close (G_SOCKET_LISTENER (self));
+  stop_accepting (self);
+  g_queue_clear_full (&self->held, held_free);
   g_hash_table_iter_init (&iter, self->handshaking);
   while (g_hash_table_iter_next (&iter, &socket, NULL))
     {
@@ -872,7 +931,9 @@ qssl_server_next_pending_connection (QsslServer *self)
  * qssl_server_pause_accepting:
  * @self: a #QsslServer
  *
- * Stops accepting; new connections wait in the kernel's backlog.
+ * Stops accepting; new connections wait in the kernel's backlog (one the
+ * server had already taken waits with the server, its handshake not begun).
+ * None is dropped: all get in after [method@Qssl.Server.resume_accepting].
  *
  * Mirrors `QTcpServer::pauseAccepting()`.
  *
@@ -953,6 +1014,9 @@ qssl_server_set_max_pending_connections (QsslServer *self,
  * Blocks until an encrypted connection is pending, running the server's
  * main context (its accepts and handshakes) without a main loop.
  *
+ * A server that is not listening (and has no connection queued) fails at
+ * once with %QSSL_SOCKET_ERROR_OPERATION, whatever @msecs.
+ *
  * Mirrors `QTcpServer::waitForNewConnection()`.
  *
  * Returns: %TRUE when a connection is pending
@@ -981,6 +1045,15 @@ qssl_server_wait_for_new_connection (QsslServer  *self,
     {
       gint64 remaining = deadline < 0 ? -1 : deadline - g_get_monotonic_time ();
 
+      /* Nothing can come (never listened, closed, or closed by a handler
+       * meanwhile): as Qt, fail at once rather than wait out the time. */
+      if (!self->listening)
+        {
+          g_main_context_release (self->context);
+          g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
+                               _("The server is not listening"));
+          return FALSE;
+        }
       if (deadline >= 0 && remaining <= 0)
         {
           g_main_context_release (self->context);
@@ -996,10 +1069,11 @@ qssl_server_wait_for_new_connection (QsslServer  *self,
   return TRUE;
 }
 
-static void
+static gboolean
 on_accept_cancelled (GCancellable *cancellable,
-                     GTask        *task)
+                     gpointer      user_data)
 {
+  GTask *task = user_data;
   QsslServer *self = g_task_get_source_object (task);
 
   /* Only a task still waiting is finished here; the socket it would have
@@ -1009,6 +1083,7 @@ on_accept_cancelled (GCancellable *cancellable,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("Operation was cancelled"));
       g_object_unref (task);
     }
+  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -1018,8 +1093,9 @@ on_accept_cancelled (GCancellable *cancellable,
  * @callback: (scope async): called with the next encrypted socket
  * @user_data: data for @callback
  *
- * The next encrypted connection, as a GIO asynchronous call. Cancel from the
- * server's thread.
+ * The next encrypted connection, as a GIO asynchronous call. @cancellable
+ * may be cancelled from any thread; the cancellation is handled, and
+ * @callback runs, on the server's main context.
  *
  * libqssl addition (GIO style of `QTcpServer::nextPendingConnection()`).
  *
@@ -1054,7 +1130,17 @@ qssl_server_accept_async (QsslServer          *self,
     }
   g_queue_push_tail (&self->accept_tasks, task);
   if (cancellable != NULL)
-    g_signal_connect (cancellable, "cancelled", G_CALLBACK (on_accept_cancelled), task);
+    {
+      /* GCancellable::cancelled runs in the cancelling thread; a source
+       * brings the cancellation to the server's context instead, where
+       * the queue lives. It goes with the task (its task data). */
+      GSource *source = g_cancellable_source_new (cancellable);
+
+      g_source_set_callback (source, G_SOURCE_FUNC (on_accept_cancelled), task, NULL);
+      g_source_set_static_name (source, "[qssl] accept cancelled");
+      g_source_attach (source, self->context);
+      g_task_set_task_data (task, source, destroy_timeout /* any GSource */);
+    }
 }
 
 /**

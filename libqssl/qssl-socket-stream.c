@@ -406,8 +406,16 @@ _qssl_socket_close_fn (GIOStream     *io_stream,
 
 /* Asynchronous calls */
 
+static void
+destroy_cancel_source (gpointer source)
+{
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
 static gboolean
-abort_for_cancellation (gpointer user_data)
+abort_for_cancellation (GCancellable *cancellable,
+                        gpointer      user_data)
 {
   GTask *task = user_data;
   QsslSocket *self = g_task_get_source_object (task);
@@ -415,31 +423,13 @@ abort_for_cancellation (gpointer user_data)
 
   if (g_queue_remove (&self->handshake_tasks, task))
     {
-      g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error);
+      g_cancellable_set_error_if_cancelled (cancellable, &error);
       g_task_return_error (task, g_steal_pointer (&error));
       /* Cancelling abandons the connection, as Qt's abort() would. */
       qssl_socket_abort (self);
       g_object_unref (task);
     }
   return G_SOURCE_REMOVE;
-}
-
-/* GCancellable::cancelled may fire in any thread: finish on the socket's own
- * context. */
-static void
-on_task_cancelled (GCancellable *cancellable,
-                   GTask        *task)
-{
-  QsslSocket *self = g_task_get_source_object (task);
-  GSource *source = g_idle_source_new ();
-
-  /* Ahead of the socket's I/O, so that a handshake cannot complete between
-   * the cancellation and its handling. */
-  g_source_set_priority (source, G_PRIORITY_HIGH);
-  g_source_set_callback (source, abort_for_cancellation, g_object_ref (task), g_object_unref);
-  g_source_set_static_name (source, "[qssl] cancel");
-  g_source_attach (source, self->context);
-  g_source_unref (source);
 }
 
 static GTask *
@@ -459,7 +449,21 @@ queue_handshake_task (QsslSocket          *self,
   g_task_set_name (task, source_tag == qssl_socket_handshake_async ? "[qssl] handshake"
                                                                    : "[qssl] connect encrypted");
   if (cancellable != NULL)
-    g_signal_connect (cancellable, "cancelled", G_CALLBACK (on_task_cancelled), task);
+    {
+      /* GCancellable::cancelled runs in the cancelling thread, racing the
+       * socket's own; a source handles the cancellation on the socket's
+       * context instead. Ahead of the socket's I/O, so that a handshake
+       * cannot complete between the cancellation and its handling. It
+       * lives as long as the task waits (its task data, dropped by
+       * _qssl_socket_complete_handshake_tasks()). */
+      GSource *source = g_cancellable_source_new (cancellable);
+
+      g_source_set_priority (source, G_PRIORITY_HIGH);
+      g_source_set_callback (source, G_SOURCE_FUNC (abort_for_cancellation), task, NULL);
+      g_source_set_static_name (source, "[qssl] cancel");
+      g_source_attach (source, self->context);
+      g_task_set_task_data (task, source, destroy_cancel_source);
+    }
   g_queue_push_tail (&self->handshake_tasks, task);
   return task;
 }
@@ -470,7 +474,9 @@ queue_handshake_task (QsslSocket          *self,
  * @host_name: a host name or IP address, also the name to verify
  * @port: the TCP port
  * @cancellable: (nullable): cancels the connection (the socket is aborted);
- *   once the socket is encrypted, cancelling has no effect
+ *   once the socket is encrypted, cancelling has no effect. It may be
+ *   cancelled from any thread: the cancellation is handled, and @callback
+ *   runs, on the socket's main context
  * @callback: (scope async): called once the socket is encrypted or has failed
  * @user_data: data for @callback
  *
@@ -540,7 +546,10 @@ qssl_socket_connect_to_host_encrypted_finish (QsslSocket    *self,
  * @self: a #QsslSocket
  * @io_priority: the I/O priority (unused: the handshake runs at the socket's priority)
  * @cancellable: (nullable): cancels the handshake (the socket is aborted);
- *   once the socket is encrypted, cancelling has no effect
+ *   once the socket is encrypted, cancelling has no effect; already
+ *   cancelled, the call fails with %G_IO_ERROR_CANCELLED and leaves the
+ *   socket alone. It may be cancelled from any thread: the cancellation is
+ *   handled, and @callback runs, on the socket's main context
  * @callback: (scope async): called once the handshake succeeded or failed
  * @user_data: data for @callback
  *
@@ -561,6 +570,13 @@ qssl_socket_handshake_async (QsslSocket          *self,
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
+  /* As GIO's calls: already cancelled, nothing happens to the socket. */
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_task_report_new_error (self, callback, user_data, qssl_socket_handshake_async,
+                               G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("Operation was cancelled"));
+      return;
+    }
   if (self->encrypted)
     {
       g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);

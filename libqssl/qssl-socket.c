@@ -260,10 +260,8 @@ _qssl_socket_complete_taken_tasks (GQueue       *tasks,
 
   while ((task = g_queue_pop_head (tasks)) != NULL)
     {
-      GCancellable *cancellable = g_task_get_cancellable (task);
-
-      if (cancellable != NULL)
-        g_signal_handlers_disconnect_by_data (cancellable, task);
+      /* Its cancellation source goes: nothing else touches the task. */
+      g_task_set_task_data (task, NULL, NULL);
       if (error != NULL)
         g_task_return_error (task, g_error_copy (error));
       else

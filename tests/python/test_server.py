@@ -153,3 +153,21 @@ def test_mismatched_key_does_not_listen(pki):
         server.listen(None, 0)
     assert raised.value.matches(Qssl.socket_error_quark(), Qssl.SocketError.SSL_INVALID_USER_DATA)
     assert not server.is_listening()
+
+
+def test_misuse_is_an_error_at_once(pki):
+    """Waiting on a server that is not listening, and listening twice, raise
+    Qt's operation error instead of blocking (wait with -1 never returned)."""
+    server = Qssl.Server.new()
+    for msecs in (-1, 60000):
+        with pytest.raises(GLib.Error) as caught:
+            server.wait_for_new_connection(msecs)
+        assert caught.value.matches(Qssl.socket_error_quark(), Qssl.SocketError.OPERATION)
+    server = serve(pki)
+    with pytest.raises(GLib.Error) as caught:
+        server.listen(None, 0)
+    assert caught.value.matches(Qssl.socket_error_quark(), Qssl.SocketError.OPERATION)
+    assert server.is_listening()
+    server.close()
+    with pytest.raises(GLib.Error):
+        server.wait_for_new_connection(-1)
