@@ -31,6 +31,9 @@ typedef struct {
   guint16          port;
   PeerBehaviour    behaviour;
   gint64           received;  /* atomic */
+  GMutex           lock;
+  GCond            stopped;
+  gboolean         stopping;
 } Peer;
 
 static void
@@ -46,18 +49,12 @@ static void
 peer_stall (QsslSocket *socket,
             Peer       *peer)
 {
-  GMainContext *elsewhere = g_main_context_new ();
-  GSource *source = g_cancellable_source_new (peer->cancellable);
-
-  /* Wait for the end of the test on a context that does not watch the
-   * socket: the kernel buffers fill, and the client's stay full. */
-  g_source_set_dummy_callback (source);
-  g_source_attach (source, elsewhere);
-  while (!g_cancellable_is_cancelled (peer->cancellable))
-    g_main_context_iteration (elsewhere, TRUE);
-  g_source_destroy (source);
-  g_source_unref (source);
-  g_main_context_unref (elsewhere);
+  /* Wait for the end of the test without running the context: the
+   * kernel buffers fill, and the client's stay full. */
+  g_mutex_lock (&peer->lock);
+  while (!peer->stopping)
+    g_cond_wait (&peer->stopped, &peer->lock);
+  g_mutex_unlock (&peer->lock);
 }
 
 static gpointer
@@ -107,6 +104,8 @@ peer_start (PeerBehaviour behaviour)
   Peer *peer = g_new0 (Peer, 1);
   g_autoptr(GError) error = NULL;
 
+  g_mutex_init (&peer->lock);
+  g_cond_init (&peer->stopped);
   peer->context = g_main_context_new ();
   peer->cancellable = g_cancellable_new ();
   peer->listener = g_socket_listener_new ();
@@ -140,9 +139,15 @@ peer_start (PeerBehaviour behaviour)
 static void
 peer_stop (Peer *peer)
 {
+  g_mutex_lock (&peer->lock);
+  peer->stopping = TRUE;
+  g_cond_signal (&peer->stopped);
+  g_mutex_unlock (&peer->lock);
   g_cancellable_cancel (peer->cancellable);
   g_main_context_wakeup (peer->context);
   g_thread_join (peer->thread);
+  g_mutex_clear (&peer->lock);
+  g_cond_clear (&peer->stopped);
   g_socket_listener_close (peer->listener);
   g_object_unref (peer->listener);
   g_object_unref (peer->cancellable);
