@@ -38,7 +38,12 @@
  * A socket belongs to the #GMainContext that was the thread-default when it
  * was created; its handshake and I/O run there, driven by socket readiness,
  * and every signal is emitted there. The `wait_for_*()` calls run the same
- * work without a main loop.
+ * work without a main loop. GIO's asynchronous calls on the socket and its
+ * streams (read, skip, write, writev, splice, flush, close) run there too,
+ * never in a worker thread; their callbacks come in the caller's
+ * thread-default context, as GIO says. g_io_stream_close_async() and
+ * g_io_stream_close() wait at most #QsslSocket:close-timeout for the peer
+ * to take what is buffered, then abort with %G_IO_ERROR_TIMED_OUT.
  *
  * `g_object_new (QSSL_TYPE_SOCKET, NULL)` (what `Qssl.Socket()` in Python and
  * `new Qssl.Socket()` in GJS do) and [ctor@Qssl.Socket.new] give the same
