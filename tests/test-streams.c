@@ -582,6 +582,33 @@ test_read_skip_async (void)
   g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_CONNECTED);
 }
 
+#ifdef QSSL_ENABLE_THREAD_CHECKS
+static gpointer
+connect_elsewhere (gpointer user_data)
+{
+  qssl_socket_connect_to_host (user_data, "localhost", 9, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  return NULL;
+}
+
+/* The test builds check the rule at every emission: a signal from a
+ * thread that neither runs the socket's context nor made the socket
+ * aborts with a message naming the signal. */
+static void
+test_thread_check (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(QsslSocket) socket = qssl_socket_new ();
+
+      g_thread_join (g_thread_new ("elsewhere", connect_elsewhere, socket));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*signal state-changed emitted outside the thread of its main context*");
+}
+#endif
+
 int
 main (int   argc,
       char *argv[])
@@ -595,5 +622,8 @@ main (int   argc,
   g_test_add_func ("/qssl/streams/close-async-stalled-peer", test_close_async_stalled_peer);
   g_test_add_func ("/qssl/streams/close-stalled-peer", test_close_stalled_peer);
   g_test_add_func ("/qssl/streams/read-skip-async", test_read_skip_async);
+#ifdef QSSL_ENABLE_THREAD_CHECKS
+  g_test_add_func ("/qssl/streams/thread-check", test_thread_check);
+#endif
   return g_test_run ();
 }
