@@ -25,6 +25,9 @@
 
 G_BEGIN_DECLS
 
+/* QsslSocket:close-timeout, in milliseconds. */
+#define QSSL_SOCKET_DEFAULT_CLOSE_TIMEOUT 30000
+
 struct _QsslSocket
 {
   GSocketConnection   parent_instance;
@@ -41,6 +44,14 @@ struct _QsslSocket
   /* connect_to_host_encrypted_async() and handshake_async() callers waiting
    * for the end of the handshake. */
   GQueue              handshake_tasks;
+  /* How long g_io_stream_close() and its async form wait for the write
+   * buffer to drain before they abort (close-timeout, msecs). */
+  int                 close_timeout;
+#ifdef QSSL_ENABLE_THREAD_CHECKS
+  /* The thread that made the socket: signals may come from it while no
+   * thread runs the context, and otherwise only from the thread that does. */
+  GThread            *owner_thread;
+#endif
 
   /* Reentrancy (see _qssl_socket_enter()): how many emitting calls are
    * running, and which connection they work on. */
@@ -149,6 +160,7 @@ enum {
   PROP_PEER_CERTIFICATE,
   PROP_READ_BUFFER_SIZE,
   PROP_PAUSE_MODE,
+  PROP_CLOSE_TIMEOUT,
   N_PROPS
 };
 
@@ -282,6 +294,14 @@ GInputStream  *_qssl_socket_get_input_stream   (GIOStream       *io_stream);
 GOutputStream *_qssl_socket_get_output_stream  (GIOStream       *io_stream);
 gboolean       _qssl_socket_close_fn           (GIOStream       *io_stream,
                                                 GCancellable    *cancellable,
+                                                GError         **error);
+void           _qssl_socket_close_async        (GIOStream           *io_stream,
+                                                int                  io_priority,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+gboolean       _qssl_socket_close_finish       (GIOStream       *io_stream,
+                                                GAsyncResult    *result,
                                                 GError         **error);
 
 G_END_DECLS

@@ -51,6 +51,40 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (QsslSocketOutputStream, qssl_socket_output_stream
 /* A pollable write may queue this much before it says "would block". */
 #define STREAM_WRITE_HIGH_WATER (256 * 1024)
 
+/* The GIO async calls of both streams, native (see "Asynchronous stream
+ * calls" below). */
+static void     input_read_async    (GInputStream *input, void *buffer, gsize count, int io_priority,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+static gssize   input_read_finish   (GInputStream *input, GAsyncResult *result, GError **error);
+static void     input_skip_async    (GInputStream *input, gsize count, int io_priority,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+static gssize   input_skip_finish   (GInputStream *input, GAsyncResult *result, GError **error);
+static void     input_close_async   (GInputStream *input, int io_priority, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+static gboolean input_close_finish  (GInputStream *input, GAsyncResult *result, GError **error);
+static void     output_write_async  (GOutputStream *output, const void *buffer, gsize count,
+                                     int io_priority, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+static gssize   output_write_finish (GOutputStream *output, GAsyncResult *result, GError **error);
+static void     output_writev_async (GOutputStream *output, const GOutputVector *vectors, gsize n_vectors,
+                                     int io_priority, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+static gboolean output_writev_finish (GOutputStream *output, GAsyncResult *result, gsize *bytes_written,
+                                      GError **error);
+static void     output_splice_async (GOutputStream *output, GInputStream *source,
+                                     GOutputStreamSpliceFlags flags, int io_priority,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+static gssize   output_splice_finish (GOutputStream *output, GAsyncResult *result, GError **error);
+static void     output_flush_async  (GOutputStream *output, int io_priority, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+static gboolean output_flush_finish (GOutputStream *output, GAsyncResult *result, GError **error);
+static void     output_close_async  (GOutputStream *output, int io_priority, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+static gboolean output_close_finish (GOutputStream *output, GAsyncResult *result, GError **error);
+
 static QsslSocket *
 stream_socket (GWeakRef  *ref,
                GError   **error)
@@ -207,6 +241,12 @@ qssl_socket_input_stream_class_init (QsslSocketInputStreamClass *klass)
   G_OBJECT_CLASS (klass)->finalize = qssl_socket_input_stream_finalize;
   G_INPUT_STREAM_CLASS (klass)->read_fn = qssl_socket_input_stream_read;
   G_INPUT_STREAM_CLASS (klass)->close_fn = substream_close;
+  G_INPUT_STREAM_CLASS (klass)->read_async = input_read_async;
+  G_INPUT_STREAM_CLASS (klass)->read_finish = input_read_finish;
+  G_INPUT_STREAM_CLASS (klass)->skip_async = input_skip_async;
+  G_INPUT_STREAM_CLASS (klass)->skip_finish = input_skip_finish;
+  G_INPUT_STREAM_CLASS (klass)->close_async = input_close_async;
+  G_INPUT_STREAM_CLASS (klass)->close_finish = input_close_finish;
 }
 
 static void
@@ -222,6 +262,7 @@ qssl_socket_output_stream_write_nonblocking (GPollableOutputStream  *pollable,
 {
   QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (pollable);
   g_autoptr(QsslSocket) self = stream_socket (&stream->socket, error);
+  gssize n;
 
   if (self == NULL)
     return -1;
@@ -240,7 +281,12 @@ qssl_socket_output_stream_write_nonblocking (GPollableOutputStream  *pollable,
           return -1;
         }
     }
-  return qssl_socket_write (self, buffer, count);
+  n = qssl_socket_write (self, buffer, count);
+  /* A write that failed closed the connection; say why. */
+  if (n < 0)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                         self->error_string ? self->error_string : _("The socket is not connected"));
+  return n;
 }
 
 static gssize
@@ -350,6 +396,16 @@ qssl_socket_output_stream_class_init (QsslSocketOutputStreamClass *klass)
   G_OUTPUT_STREAM_CLASS (klass)->write_fn = qssl_socket_output_stream_write;
   G_OUTPUT_STREAM_CLASS (klass)->flush = qssl_socket_output_stream_flush;
   G_OUTPUT_STREAM_CLASS (klass)->close_fn = output_substream_close;
+  G_OUTPUT_STREAM_CLASS (klass)->write_async = output_write_async;
+  G_OUTPUT_STREAM_CLASS (klass)->write_finish = output_write_finish;
+  G_OUTPUT_STREAM_CLASS (klass)->writev_async = output_writev_async;
+  G_OUTPUT_STREAM_CLASS (klass)->writev_finish = output_writev_finish;
+  G_OUTPUT_STREAM_CLASS (klass)->splice_async = output_splice_async;
+  G_OUTPUT_STREAM_CLASS (klass)->splice_finish = output_splice_finish;
+  G_OUTPUT_STREAM_CLASS (klass)->flush_async = output_flush_async;
+  G_OUTPUT_STREAM_CLASS (klass)->flush_finish = output_flush_finish;
+  G_OUTPUT_STREAM_CLASS (klass)->close_async = output_close_async;
+  G_OUTPUT_STREAM_CLASS (klass)->close_finish = output_close_finish;
 }
 
 static void
@@ -383,25 +439,815 @@ _qssl_socket_get_output_stream (GIOStream *io_stream)
   return self->output_stream;
 }
 
-/* g_io_stream_close(): what disconnect_from_host() does, then wait for it. */
+static void
+set_close_timed_out (QsslSocket  *self,
+                     GError     **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+               _("The peer did not take the rest of the data within %d ms; the connection was aborted"),
+               self->close_timeout);
+}
+
+/* g_io_stream_close(): what disconnect_from_host() does, then wait for it,
+ * at most close-timeout: a peer that stopped reading must not hold the
+ * caller (or a dispose) forever. */
 gboolean
 _qssl_socket_close_fn (GIOStream     *io_stream,
                        GCancellable  *cancellable,
                        GError       **error)
 {
   QsslSocket *self = QSSL_SOCKET (io_stream);
+  gint64 deadline = g_get_monotonic_time () + (gint64) self->close_timeout * G_TIME_SPAN_MILLISECOND;
 
   qssl_socket_disconnect_from_host (self);
   while (self->state != QSSL_SOCKET_STATE_UNCONNECTED)
     {
+      gint64 left = deadline - g_get_monotonic_time ();
+
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
           qssl_socket_abort (self);
           return FALSE;
         }
-      _qssl_socket_wait_for (self, WAIT_DISCONNECTED, 100, NULL, NULL);
+      if (left <= 0)
+        {
+          qssl_socket_abort (self);
+          set_close_timed_out (self, error);
+          return FALSE;
+        }
+      _qssl_socket_wait_for (self, WAIT_DISCONNECTED,
+                             (int) MIN (100, (left + G_TIME_SPAN_MILLISECOND - 1) / G_TIME_SPAN_MILLISECOND),
+                             NULL, NULL);
     }
   return TRUE;
+}
+
+/* Asynchronous stream calls, on the socket's own context
+ *
+ * GLib's default _async vfuncs run the blocking method in a worker thread
+ * (flush, close, skip, and read or write when the stream cannot poll),
+ * where the pumps and the signals would race the socket's own. Here each
+ * call is a GTask whose work runs from a StreamSource attached to the
+ * socket's context. The source is ready when the socket's state says the
+ * call can make progress; it asks before every poll, so whatever changed
+ * the state (the watch, an idle, a call from the application) wakes it on
+ * the next iteration, and no fd is watched twice. The step it then runs
+ * never blocks. The callback comes, as GIO says, in the thread-default
+ * context of the caller; for a socket used from its own thread that is
+ * the socket's context. */
+
+/* Whether the call can make progress now. */
+typedef gboolean (*StreamReady) (GTask *task);
+/* Makes progress without blocking; TRUE once the task has returned. */
+typedef gboolean (*StreamStep)  (GTask *task);
+/* Called when the task's cancellable fires, before it returns. */
+typedef void     (*StreamAbort) (GTask *task);
+
+typedef struct
+{
+  GSource      source;
+  GTask       *task;
+  StreamReady  ready;
+  StreamStep   step;
+  StreamAbort  on_cancel;
+} StreamSource;
+
+static gboolean
+stream_source_prepare (GSource *source,
+                       int     *timeout)
+{
+  StreamSource *stream_source = (StreamSource *) source;
+
+  *timeout = -1;
+  return stream_source->ready (stream_source->task);
+}
+
+static gboolean
+stream_source_check (GSource *source)
+{
+  StreamSource *stream_source = (StreamSource *) source;
+
+  return stream_source->ready (stream_source->task);
+}
+
+static gboolean
+stream_source_dispatch (GSource     *source,
+                        GSourceFunc  callback,
+                        gpointer     user_data)
+{
+  StreamSource *stream_source = (StreamSource *) source;
+  GTask *task = stream_source->task;
+
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      if (stream_source->on_cancel != NULL)
+        stream_source->on_cancel (task);
+      g_task_return_error_if_cancelled (task);
+      return G_SOURCE_REMOVE;
+    }
+  return stream_source->step (task) ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+static void
+stream_source_finalize (GSource *source)
+{
+  g_clear_object (&((StreamSource *) source)->task);
+}
+
+static GSourceFuncs stream_source_funcs = {
+  .prepare = stream_source_prepare,
+  .check = stream_source_check,
+  .dispatch = stream_source_dispatch,
+  .finalize = stream_source_finalize,
+};
+
+/* Runs @task (taking it) on @self's context; a @deadline (monotonic time,
+ * or -1) wakes it once more then. */
+static void
+stream_task_run (QsslSocket  *self,
+                 GTask       *task,
+                 StreamReady  ready,
+                 StreamStep   step,
+                 StreamAbort  on_cancel,
+                 gint64       deadline)
+{
+  GSource *source = g_source_new (&stream_source_funcs, sizeof (StreamSource));
+  StreamSource *stream_source = (StreamSource *) source;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  stream_source->task = task;
+  stream_source->ready = ready;
+  stream_source->step = step;
+  stream_source->on_cancel = on_cancel;
+  g_source_set_priority (source, g_task_get_priority (task));
+  g_source_set_static_name (source, g_task_get_name (task));
+  if (deadline >= 0)
+    g_source_set_ready_time (source, deadline);
+  if (cancellable != NULL)
+    {
+      GSource *cancel_source = g_cancellable_source_new (cancellable);
+
+      /* The cancellation only wakes the parent, which returns the task. */
+      g_source_set_dummy_callback (cancel_source);
+      g_source_add_child_source (source, cancel_source);
+      g_source_unref (cancel_source);
+    }
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+static GTask *
+stream_task_new (gpointer             source_object,
+                 int                  io_priority,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data,
+                 gpointer             source_tag,
+                 const char          *name)
+{
+  GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_name (task, name);
+  g_task_set_priority (task, io_priority);
+  return task;
+}
+
+/* The input stream: read and skip */
+
+typedef struct
+{
+  void  *buffer;
+  gsize  count;
+  /* skip_async(): no caller's buffer, so a scratch one. */
+  guint8 *scratch;
+} StreamRead;
+
+static void
+stream_read_free (gpointer data)
+{
+  StreamRead *op = data;
+
+  g_free (op->scratch);
+  g_free (op);
+}
+
+static gboolean
+input_ready (GTask *task)
+{
+  QsslSocketInputStream *stream = g_task_get_source_object (task);
+  g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
+
+  return self == NULL || _qssl_socket_available (self) > 0 || stream_at_end (self);
+}
+
+static gboolean
+input_read_step (GTask *task)
+{
+  StreamRead *op = g_task_get_task_data (task);
+  GError *error = NULL;
+  gssize n = qssl_socket_input_stream_read_nonblocking (g_task_get_source_object (task), op->buffer, op->count,
+                                                        &error);
+
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    {
+      g_error_free (error);
+      return FALSE;
+    }
+  if (n < 0)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, n);
+  return TRUE;
+}
+
+static void
+input_read_start (GInputStream        *input,
+                  void                *buffer,
+                  gsize                count,
+                  int                  io_priority,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data,
+                  gpointer             source_tag,
+                  const char          *name)
+{
+  QsslSocketInputStream *stream = QSSL_SOCKET_INPUT_STREAM (input);
+  GTask *task = stream_task_new (input, io_priority, cancellable, callback, user_data, source_tag, name);
+  g_autoptr(QsslSocket) self = NULL;
+  StreamRead *op = g_new0 (StreamRead, 1);
+  GError *error = NULL;
+
+  op->count = count;
+  if (buffer == NULL)
+    {
+      op->count = MIN (count, 64 * 1024);
+      buffer = op->scratch = g_malloc (MAX (op->count, 1));
+    }
+  op->buffer = buffer;
+  g_task_set_task_data (task, op, stream_read_free);
+  self = stream_socket (&stream->socket, &error);
+  if (self == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  stream_task_run (self, task, input_ready, input_read_step, NULL, -1);
+}
+
+static void
+input_read_async (GInputStream        *input,
+                  void                *buffer,
+                  gsize                count,
+                  int                  io_priority,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  input_read_start (input, buffer, count, io_priority, cancellable, callback, user_data, input_read_async,
+                    "[qssl] read");
+}
+
+static gssize
+input_read_finish (GInputStream  *input,
+                   GAsyncResult  *result,
+                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, input), -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+/* What is skipped is read into a scratch buffer: the same path as a read,
+ * so the same end-of-stream rules. */
+static void
+input_skip_async (GInputStream        *input,
+                  gsize                count,
+                  int                  io_priority,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  input_read_start (input, NULL, count, io_priority, cancellable, callback, user_data, input_skip_async,
+                    "[qssl] skip");
+}
+
+static gssize
+input_skip_finish (GInputStream  *input,
+                   GAsyncResult  *result,
+                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, input), -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+/* Closing one direction does nothing (see substream_close()): nothing to
+ * wait for, and no thread. */
+static void
+input_close_async (GInputStream        *input,
+                   int                  io_priority,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = stream_task_new (input, io_priority, cancellable, callback, user_data,
+                                           input_close_async, "[qssl] close input");
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+input_close_finish (GInputStream  *input,
+                    GAsyncResult  *result,
+                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, input), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The output stream: write, writev, flush, close, splice */
+
+typedef struct
+{
+  /* write_async()'s buffer, as the one vector. */
+  GOutputVector        one;
+  const GOutputVector *vectors;
+  gsize                n_vectors;
+} StreamWrite;
+
+static gboolean
+output_ready (GTask *task)
+{
+  QsslSocketOutputStream *stream = g_task_get_source_object (task);
+  g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
+
+  return self == NULL || self->state == QSSL_SOCKET_STATE_UNCONNECTED || self->pending_close ||
+         self->write_buffer->len < STREAM_WRITE_HIGH_WATER;
+}
+
+/* Writes the vectors in turn until one would block; what went out is the
+ * result, an error only when nothing did. */
+static gboolean
+output_write_step (GTask *task)
+{
+  StreamWrite *op = g_task_get_task_data (task);
+  GPollableOutputStream *pollable = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  gsize total = 0;
+
+  for (gsize i = 0; i < op->n_vectors; i++)
+    {
+      gssize n;
+
+      if (op->vectors[i].size == 0)
+        continue;
+      n = qssl_socket_output_stream_write_nonblocking (pollable, op->vectors[i].buffer, op->vectors[i].size,
+                                                       &error);
+      if (n < 0)
+        break;
+      total += n;
+      if ((gsize) n < op->vectors[i].size)
+        break;
+    }
+  if (total == 0 && error != NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return FALSE;
+      g_task_return_error (task, g_steal_pointer (&error));
+      return TRUE;
+    }
+  g_task_return_int (task, total);
+  return TRUE;
+}
+
+static void
+output_write_start (GOutputStream       *output,
+                    StreamWrite         *op,
+                    int                  io_priority,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data,
+                    gpointer             source_tag)
+{
+  QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (output);
+  GTask *task = stream_task_new (output, io_priority, cancellable, callback, user_data, source_tag,
+                                 "[qssl] write");
+  g_autoptr(QsslSocket) self = NULL;
+  GError *error = NULL;
+
+  g_task_set_task_data (task, op, g_free);
+  self = stream_socket (&stream->socket, &error);
+  if (self == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  stream_task_run (self, task, output_ready, output_write_step, NULL, -1);
+}
+
+static void
+output_write_async (GOutputStream       *output,
+                    const void          *buffer,
+                    gsize                count,
+                    int                  io_priority,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  StreamWrite *op = g_new0 (StreamWrite, 1);
+
+  op->one.buffer = buffer;
+  op->one.size = count;
+  op->vectors = &op->one;
+  op->n_vectors = 1;
+  output_write_start (output, op, io_priority, cancellable, callback, user_data, output_write_async);
+}
+
+static gssize
+output_write_finish (GOutputStream  *output,
+                     GAsyncResult   *result,
+                     GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, output), -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+static void
+output_writev_async (GOutputStream       *output,
+                     const GOutputVector *vectors,
+                     gsize                n_vectors,
+                     int                  io_priority,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  StreamWrite *op = g_new0 (StreamWrite, 1);
+
+  op->vectors = vectors;
+  op->n_vectors = n_vectors;
+  output_write_start (output, op, io_priority, cancellable, callback, user_data, output_writev_async);
+}
+
+static gboolean
+output_writev_finish (GOutputStream  *output,
+                      GAsyncResult   *result,
+                      gsize          *bytes_written,
+                      GError        **error)
+{
+  gssize n;
+
+  g_return_val_if_fail (g_task_is_valid (result, output), FALSE);
+
+  n = g_task_propagate_int (G_TASK (result), error);
+  if (bytes_written != NULL)
+    *bytes_written = MAX (n, 0);
+  return n >= 0;
+}
+
+/* flush: until the write buffer is empty, or the connection is gone. */
+static gboolean
+output_flush_ready (GTask *task)
+{
+  QsslSocketOutputStream *stream = g_task_get_source_object (task);
+  g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
+
+  return self == NULL || self->state == QSSL_SOCKET_STATE_UNCONNECTED || self->write_buffer->len == 0;
+}
+
+static gboolean
+output_flush_step (GTask *task)
+{
+  QsslSocketOutputStream *stream = g_task_get_source_object (task);
+  GError *error = NULL;
+  g_autoptr(QsslSocket) self = stream_socket (&stream->socket, &error);
+
+  if (self == NULL)
+    g_task_return_error (task, error);
+  else if (self->write_buffer->len > 0)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "%s",
+                             self->error_string ? self->error_string : _("The socket is not connected"));
+  else
+    g_task_return_boolean (task, TRUE);
+  return TRUE;
+}
+
+static void
+output_flush_start (GOutputStream       *output,
+                    int                  io_priority,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data,
+                    gpointer             source_tag,
+                    const char          *name)
+{
+  QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (output);
+  GTask *task = stream_task_new (output, io_priority, cancellable, callback, user_data, source_tag, name);
+  GError *error = NULL;
+  g_autoptr(QsslSocket) self = stream_socket (&stream->socket, &error);
+
+  if (self == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  stream_task_run (self, task, output_flush_ready, output_flush_step, NULL, -1);
+}
+
+static void
+output_flush_async (GOutputStream       *output,
+                    int                  io_priority,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  output_flush_start (output, io_priority, cancellable, callback, user_data, output_flush_async,
+                      "[qssl] flush");
+}
+
+static gboolean
+output_flush_finish (GOutputStream  *output,
+                     GAsyncResult   *result,
+                     GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, output), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Closing the output direction sends what is buffered, as the blocking
+ * close does (g_output_stream_close() flushes first); the connection stays
+ * open (see output_substream_close()). */
+static void
+output_close_async (GOutputStream       *output,
+                    int                  io_priority,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  output_flush_start (output, io_priority, cancellable, callback, user_data, output_close_async,
+                      "[qssl] close output");
+}
+
+static gboolean
+output_close_finish (GOutputStream  *output,
+                     GAsyncResult   *result,
+                     GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, output), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* splice: read @source asynchronously, write each block through
+ * output_write_async() (the stream is pending, so not the public call),
+ * then close what the flags say. */
+
+#define SPLICE_BLOCK (64 * 1024)
+
+typedef struct
+{
+  GInputStream             *source;
+  GOutputStreamSpliceFlags  flags;
+  guint8                   *buffer;
+  gsize                     length;
+  gsize                     written;
+  gssize                    total;
+  GError                   *error;
+  guint                     closing;
+} StreamSplice;
+
+static void
+stream_splice_free (gpointer data)
+{
+  StreamSplice *op = data;
+
+  g_clear_object (&op->source);
+  g_clear_error (&op->error);
+  g_free (op->buffer);
+  g_free (op);
+}
+
+static void splice_read (GTask *task);
+
+static void
+splice_return (GTask *task)
+{
+  StreamSplice *op = g_task_get_task_data (task);
+
+  if (op->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&op->error));
+  else
+    g_task_return_int (task, op->total);
+  g_object_unref (task);
+}
+
+static void
+splice_closed (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+  StreamSplice *op = g_task_get_task_data (task);
+  GError *error = NULL;
+  gboolean ok = G_IS_INPUT_STREAM (object)
+              ? g_input_stream_close_finish (G_INPUT_STREAM (object), result, &error)
+              : output_close_finish (G_OUTPUT_STREAM (object), result, &error);
+
+  /* The first error is the one reported. */
+  if (!ok && op->error == NULL)
+    op->error = error;
+  else
+    g_clear_error (&error);
+  if (--op->closing == 0)
+    splice_return (task);
+}
+
+static void
+splice_close (GTask *task)
+{
+  StreamSplice *op = g_task_get_task_data (task);
+  int priority = g_task_get_priority (task);
+
+  op->closing = 1;
+  if (op->flags & G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE)
+    {
+      op->closing++;
+      g_input_stream_close_async (op->source, priority, NULL, splice_closed, task);
+    }
+  if (op->flags & G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET)
+    {
+      op->closing++;
+      output_close_async (g_task_get_source_object (task), priority, NULL, splice_closed, task);
+    }
+  if (--op->closing == 0)
+    splice_return (task);
+}
+
+static void
+splice_written (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  StreamSplice *op = g_task_get_task_data (task);
+  gssize n = output_write_finish (G_OUTPUT_STREAM (object), result, &op->error);
+
+  if (n < 0)
+    {
+      splice_close (task);
+      return;
+    }
+  op->written += n;
+  op->total += n;
+  if (op->written < op->length)
+    output_write_async (G_OUTPUT_STREAM (object), op->buffer + op->written, op->length - op->written,
+                        g_task_get_priority (task), g_task_get_cancellable (task), splice_written, task);
+  else
+    splice_read (task);
+}
+
+static void
+splice_got (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  StreamSplice *op = g_task_get_task_data (task);
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &op->error);
+
+  if (n <= 0)
+    {
+      splice_close (task);
+      return;
+    }
+  op->length = n;
+  op->written = 0;
+  output_write_async (g_task_get_source_object (task), op->buffer, op->length, g_task_get_priority (task),
+                      g_task_get_cancellable (task), splice_written, task);
+}
+
+static void
+splice_read (GTask *task)
+{
+  StreamSplice *op = g_task_get_task_data (task);
+
+  g_input_stream_read_async (op->source, op->buffer, SPLICE_BLOCK, g_task_get_priority (task),
+                             g_task_get_cancellable (task), splice_got, task);
+}
+
+static void
+output_splice_async (GOutputStream            *output,
+                     GInputStream             *source,
+                     GOutputStreamSpliceFlags  flags,
+                     int                       io_priority,
+                     GCancellable             *cancellable,
+                     GAsyncReadyCallback       callback,
+                     gpointer                  user_data)
+{
+  GTask *task = stream_task_new (output, io_priority, cancellable, callback, user_data, output_splice_async,
+                                 "[qssl] splice");
+  StreamSplice *op = g_new0 (StreamSplice, 1);
+
+  op->source = g_object_ref (source);
+  op->flags = flags;
+  op->buffer = g_malloc (SPLICE_BLOCK);
+  g_task_set_task_data (task, op, stream_splice_free);
+  splice_read (task);
+}
+
+static gssize
+output_splice_finish (GOutputStream  *output,
+                      GAsyncResult   *result,
+                      GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, output), -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+/* g_io_stream_close_async(): disconnect_from_host(), from the socket's
+ * context, then done once the socket is unconnected (the write buffer
+ * drained and close_notify sent), or aborted with G_IO_ERROR_TIMED_OUT at
+ * close-timeout. Never waits inside the call. */
+
+typedef struct
+{
+  gboolean started;
+  gint64   deadline;
+} StreamClose;
+
+static gboolean
+close_ready (GTask *task)
+{
+  QsslSocket *self = g_task_get_source_object (task);
+  StreamClose *op = g_task_get_task_data (task);
+
+  return !op->started || self->state == QSSL_SOCKET_STATE_UNCONNECTED;
+}
+
+static gboolean
+close_step (GTask *task)
+{
+  QsslSocket *self = g_task_get_source_object (task);
+  StreamClose *op = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!op->started)
+    {
+      op->started = TRUE;
+      qssl_socket_disconnect_from_host (self);
+    }
+  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
+    {
+      g_task_return_boolean (task, TRUE);
+      return TRUE;
+    }
+  if (g_get_monotonic_time () < op->deadline)
+    return FALSE;
+  qssl_socket_abort (self);
+  set_close_timed_out (self, &error);
+  g_task_return_error (task, error);
+  return TRUE;
+}
+
+static void
+close_cancelled (GTask *task)
+{
+  /* As the blocking close does. */
+  qssl_socket_abort (g_task_get_source_object (task));
+}
+
+void
+_qssl_socket_close_async (GIOStream           *io_stream,
+                          int                  io_priority,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  QsslSocket *self = QSSL_SOCKET (io_stream);
+  GTask *task = stream_task_new (self, io_priority, cancellable, callback, user_data, _qssl_socket_close_async,
+                                 "[qssl] close");
+  StreamClose *op = g_new0 (StreamClose, 1);
+
+  op->deadline = g_get_monotonic_time () + (gint64) self->close_timeout * G_TIME_SPAN_MILLISECOND;
+  g_task_set_task_data (task, op, g_free);
+  stream_task_run (self, task, close_ready, close_step, close_cancelled, op->deadline);
+}
+
+gboolean
+_qssl_socket_close_finish (GIOStream     *io_stream,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, io_stream), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* Asynchronous calls */

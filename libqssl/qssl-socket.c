@@ -38,7 +38,12 @@
  * A socket belongs to the #GMainContext that was the thread-default when it
  * was created; its handshake and I/O run there, driven by socket readiness,
  * and every signal is emitted there. The `wait_for_*()` calls run the same
- * work without a main loop.
+ * work without a main loop. GIO's asynchronous calls on the socket and its
+ * streams (read, skip, write, writev, splice, flush, close) run there too,
+ * never in a worker thread; their callbacks come in the caller's
+ * thread-default context, as GIO says. g_io_stream_close_async() and
+ * g_io_stream_close() wait at most #QsslSocket:close-timeout for the peer
+ * to take what is buffered, then abort with %G_IO_ERROR_TIMED_OUT.
  *
  * `g_object_new (QSSL_TYPE_SOCKET, NULL)` (what `Qssl.Socket()` in Python and
  * `new Qssl.Socket()` in GJS do) and [ctor@Qssl.Socket.new] give the same
@@ -525,6 +530,9 @@ qssl_socket_get_property (GObject    *object,
     case PROP_PAUSE_MODE:
       g_value_set_flags (value, self->pause_mode);
       break;
+    case PROP_CLOSE_TIMEOUT:
+      g_value_set_int (value, self->close_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -568,10 +576,39 @@ qssl_socket_set_property (GObject      *object,
     case PROP_PAUSE_MODE:
       qssl_socket_set_pause_mode (self, g_value_get_flags (value));
       break;
+    case PROP_CLOSE_TIMEOUT:
+      qssl_socket_set_close_timeout (self, g_value_get_int (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
+
+#ifdef QSSL_ENABLE_THREAD_CHECKS
+/* One thread, one context: a signal comes from the thread that runs the
+ * socket's context, or, while none does, from the thread that made the
+ * socket. Anything else is a pump or a callback on a foreign thread (a GLib
+ * worker, say), racing the context's own. */
+static gboolean
+check_emission_thread (GSignalInvocationHint *hint,
+                       guint                  n_param_values,
+                       const GValue          *param_values,
+                       gpointer               user_data)
+{
+  QsslSocket *self = g_value_get_object (&param_values[0]);
+  gboolean owner = g_main_context_is_owner (self->context);
+
+  if (!owner && g_main_context_acquire (self->context))
+    {
+      owner = self->owner_thread == g_thread_self ();
+      g_main_context_release (self->context);
+    }
+  if (!owner)
+    g_error ("socket %p: signal %s emitted outside the thread of its main context", self,
+             g_signal_name (hint->signal_id));
+  return TRUE;
+}
+#endif
 
 static void
 qssl_socket_class_init (QsslSocketClass *klass)
@@ -590,6 +627,10 @@ qssl_socket_class_init (QsslSocketClass *klass)
   G_IO_STREAM_CLASS (klass)->get_input_stream = _qssl_socket_get_input_stream;
   G_IO_STREAM_CLASS (klass)->get_output_stream = _qssl_socket_get_output_stream;
   G_IO_STREAM_CLASS (klass)->close_fn = _qssl_socket_close_fn;
+  /* GSocketConnection's close_async runs close_fn, which would wait inside
+   * the call: a native one completes from the socket's context. */
+  G_IO_STREAM_CLASS (klass)->close_async = _qssl_socket_close_async;
+  G_IO_STREAM_CLASS (klass)->close_finish = _qssl_socket_close_finish;
 
   _qssl_engine_init ();
 
@@ -699,6 +740,20 @@ qssl_socket_class_init (QsslSocketClass *klass)
    */
   properties[PROP_PAUSE_MODE] = g_param_spec_flags ("pause-mode", NULL, NULL, QSSL_TYPE_PAUSE_MODES,
                                                     QSSL_PAUSE_MODES_NEVER, rw);
+  /**
+   * QsslSocket:close-timeout:
+   *
+   * How long, in milliseconds, g_io_stream_close() and
+   * g_io_stream_close_async() wait for the peer to take what is still
+   * buffered and the close_notify. Past it the connection is aborted and
+   * the close fails with %G_IO_ERROR_TIMED_OUT. 30 seconds by default.
+   *
+   * libqssl addition (Qt's close has no GIO form).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CLOSE_TIMEOUT] = g_param_spec_int ("close-timeout", NULL, NULL,
+                                                     0, G_MAXINT, QSSL_SOCKET_DEFAULT_CLOSE_TIMEOUT, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -890,6 +945,11 @@ qssl_socket_class_init (QsslSocketClass *klass)
    */
   signals[SIGNAL_ABOUT_TO_CLOSE] = g_signal_new ("about-to-close", G_TYPE_FROM_CLASS (klass),
                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+#ifdef QSSL_ENABLE_THREAD_CHECKS
+  for (guint i = 0; i < N_SIGNALS; i++)
+    g_signal_add_emission_hook (signals[i], 0, check_emission_thread, NULL, NULL);
+#endif
 }
 
 static void
@@ -900,6 +960,10 @@ qssl_socket_init (QsslSocket *self)
   _qssl_init ();
   self->trace_id = g_atomic_int_add (&last_trace_id, 1) + 1;
   self->context = g_main_context_ref_thread_default ();
+#ifdef QSSL_ENABLE_THREAD_CHECKS
+  self->owner_thread = g_thread_self ();
+#endif
+  self->close_timeout = QSSL_SOCKET_DEFAULT_CLOSE_TIMEOUT;
   self->configuration = qssl_configuration_get_default ();
   self->handshake_errors = _qssl_error_list_new ();
   self->ocsp_responses = g_ptr_array_new_with_free_func (g_object_unref);
@@ -1266,6 +1330,48 @@ qssl_socket_set_pause_mode (QsslSocket     *self,
     return;
   self->pause_mode = pause_mode;
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PAUSE_MODE]);
+}
+
+/**
+ * qssl_socket_get_close_timeout:
+ * @self: a #QsslSocket
+ *
+ * How long a GIO close waits for the peer: see #QsslSocket:close-timeout.
+ *
+ * Returns: the deadline, in milliseconds
+ *
+ * Since: 1.0
+ */
+int
+qssl_socket_get_close_timeout (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), QSSL_SOCKET_DEFAULT_CLOSE_TIMEOUT);
+
+  return self->close_timeout;
+}
+
+/**
+ * qssl_socket_set_close_timeout:
+ * @self: a #QsslSocket
+ * @msecs: how long g_io_stream_close() and g_io_stream_close_async() wait
+ *   for the peer to take the buffered data and the close_notify before
+ *   they abort the connection and fail with %G_IO_ERROR_TIMED_OUT
+ *
+ * libqssl addition.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_close_timeout (QsslSocket *self,
+                               int         msecs)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+  g_return_if_fail (msecs >= 0);
+
+  if (self->close_timeout == msecs)
+    return;
+  self->close_timeout = msecs;
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_CLOSE_TIMEOUT]);
 }
 
 /* Reading and writing (qssl-socket-io.c does the work) */

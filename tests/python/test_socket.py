@@ -334,3 +334,72 @@ def test_misuse_is_reported():
     assert errors == [Qssl.SocketError.OPERATION]
     assert sock.get_error_string() == "Cannot start a handshake when not connected"
     assert sock.get_mode() == Qssl.Mode.UNENCRYPTED
+
+
+def test_flush_async_and_close_async(pki):
+    # GIO's generic async calls from PyGObject, against Python's ssl module
+    # in a thread. flush_async with 30 MB queued once ran the blocking
+    # flush on a GLib worker thread against the main loop's pumps and
+    # crashed; close_async ran the whole close inside the call.
+    import ssl
+    import threading
+
+    size = 30 * 1024 * 1024
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(pki / "server-ec-chain.pem"), str(pki / "server-ec.key"))
+    listener = pysocket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    result = {}
+
+    def serve():
+        conn, _ = listener.accept()
+        # No ragged EOFs: only a close_notify ends the stream cleanly.
+        with context.wrap_socket(conn, server_side=True, suppress_ragged_eofs=False) as tls:
+            total = 0
+            try:
+                while True:
+                    data = tls.recv(65536)
+                    if not data:
+                        result["clean"] = True
+                        break
+                    total += len(data)
+            except (ssl.SSLError, OSError) as error:
+                result["clean"] = repr(error)
+            result["total"] = total
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        main = threading.get_ident()
+        threads = set()
+        client = Qssl.Socket()
+        client.set_ssl_configuration(client_configuration(pki))
+        for name in ("bytes-written", "encrypted-bytes-written", "state-changed", "disconnected"):
+            client.connect(name, lambda *args: threads.add(threading.get_ident()))
+        client.connect_to_host_encrypted("localhost", port, Qssl.NetworkLayerProtocol.IPV4)
+        assert run_until(lambda: client.is_encrypted(), 20)
+
+        payload = bytes(range(256)) * (size // 256)
+        assert client.write(payload) == size
+        assert client.bytes_to_write() > 0
+        output = client.get_output_stream()
+        flushed = []
+        output.flush_async(GLib.PRIORITY_DEFAULT, None, lambda o, r: flushed.append(o.flush_finish(r)))
+        assert flushed == []
+        assert run_until(lambda: flushed, 120)
+        assert flushed == [True]
+        assert client.bytes_to_write() == 0
+
+        closed = []
+        client.close_async(GLib.PRIORITY_DEFAULT, None, lambda s, r: closed.append(s.close_finish(r)))
+        assert closed == []
+        assert run_until(lambda: closed, 60)
+        assert closed == [True]
+        assert client.get_state() == Qssl.SocketState.UNCONNECTED
+        assert client.is_closed()
+        assert threads == {main}
+
+        thread.join(60)
+        assert result == {"total": size, "clean": True}
+    finally:
+        listener.close()
