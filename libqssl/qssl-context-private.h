@@ -45,6 +45,10 @@ typedef struct
 QsslContext *_qssl_context_new      (const QsslContextSettings *settings,
                                      QsslMode                   mode,
                                      GError                   **error);
+/* The same for DTLS (QsslDtls): the protocol must be a DTLS one. */
+QsslContext *_qssl_context_new_dtls (const QsslContextSettings *settings,
+                                     QsslMode                   mode,
+                                     GError                   **error);
 QsslContext *_qssl_context_ref      (QsslContext             *self);
 void         _qssl_context_unref    (QsslContext             *self);
 SSL_CTX     *_qssl_context_get_ctx  (QsslContext             *self);

@@ -5,8 +5,11 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -34,27 +37,64 @@ struct _QsslContext
   GHashTable      *sessions;
 };
 
+/* Warns once per refused SSLKEYLOGFILE, not once per secret. */
+static void
+refuse_key_log (const char *path,
+                const char *reason)
+{
+  static GMutex lock;
+  static char *warned_path;
+
+  g_mutex_lock (&lock);
+  if (g_strcmp0 (warned_path, path) != 0)
+    {
+      g_free (warned_path);
+      warned_path = g_strdup (path);
+      g_warning ("SSLKEYLOGFILE %s not used (%s): TLS secrets are not logged", path, reason);
+    }
+  g_mutex_unlock (&lock);
+}
+
 /* SSLKEYLOGFILE: a debugging aid that lets Wireshark decrypt a capture.
- * Each line goes out in one append-mode write, so concurrent connections
- * (and processes) never interleave within a line. */
+ * Whoever controls the file reads the traffic, so it is only ever a regular
+ * file of our own, reached without following a symlink at its end (another
+ * user's link in /tmp must not redirect secrets) and created 0600. Each
+ * line goes out in one append-mode write, so concurrent connections (and
+ * processes) never interleave within a line. */
 static void
 write_key_log_line (const SSL  *ssl,
                     const char *line)
 {
   const char *path = g_getenv ("SSLKEYLOGFILE");
-  g_autofree char *text = NULL;
+  struct stat info;
+  struct iovec pieces[2];
   gsize length;
   int fd;
 
   if (path == NULL || *path == '\0')
     return;
-  fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  /* O_NONBLOCK: a FIFO put there must not hang the handshake. */
+  fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   if (fd < 0)
-    return;
-  text = g_strconcat (line, "\n", NULL);
-  length = strlen (text);
-  if (write (fd, text, length) != (gssize) length)
-    g_debug ("could not append to SSLKEYLOGFILE %s", path);
+    {
+      refuse_key_log (path, errno == ELOOP ? "a symbolic link" : g_strerror (errno));
+      return;
+    }
+  if (fstat (fd, &info) != 0 || !S_ISREG (info.st_mode))
+    refuse_key_log (path, "not a regular file");
+  else if (info.st_uid != geteuid ())
+    refuse_key_log (path, "owned by another user");
+  else
+    {
+      /* One writev(), not a copy of the secret with its newline. */
+      pieces[0].iov_base = (void *) line;
+      pieces[0].iov_len = strlen (line);
+      pieces[1].iov_base = (void *) "\n";
+      pieces[1].iov_len = 1;
+      length = pieces[0].iov_len + 1;
+      if (writev (fd, pieces, 2) != (gssize) length)
+        g_debug ("could not append to SSLKEYLOGFILE %s", path);
+    }
   close (fd);
 }
 
@@ -189,10 +229,37 @@ apply_local_certificate (SSL_CTX                   *ctx,
   return TRUE;
 }
 
-QsslContext *
-_qssl_context_new (const QsslContextSettings *settings,
-                   QsslMode                   mode,
-                   GError                   **error)
+/* The DTLS counterpart of protocol_range(). */
+static gboolean
+dtls_protocol_range (QsslProtocol  protocol,
+                     int          *min_version,
+                     int          *max_version)
+{
+  *max_version = 0;
+  switch (protocol)
+    {
+    case QSSL_PROTOCOL_DTLS_V1_0:
+      *min_version = *max_version = DTLS1_VERSION;
+      return TRUE;
+    case QSSL_PROTOCOL_DTLS_V1_0_OR_LATER:
+      *min_version = DTLS1_VERSION;
+      return TRUE;
+    case QSSL_PROTOCOL_DTLS_V1_2:
+      *min_version = *max_version = DTLS1_2_VERSION;
+      return TRUE;
+    case QSSL_PROTOCOL_DTLS_V1_2_OR_LATER:
+      *min_version = DTLS1_2_VERSION;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static QsslContext *
+context_new (const QsslContextSettings *settings,
+             QsslMode                   mode,
+             gboolean                   datagram,
+             GError                   **error)
 {
   QsslContext *self;
   SSL_CTX *ctx;
@@ -201,14 +268,17 @@ _qssl_context_new (const QsslContextSettings *settings,
 
   _qssl_init ();
 
-  if (!protocol_range (settings->protocol, &min_version, &max_version))
+  if (!(datagram ? dtls_protocol_range : protocol_range) (settings->protocol, &min_version, &max_version))
     {
       g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA,
                            _("Attempted to use an unsupported protocol."));
       return NULL;
     }
 
-  ctx = SSL_CTX_new (mode == QSSL_MODE_SSL_SERVER ? TLS_server_method () : TLS_client_method ());
+  if (datagram)
+    ctx = SSL_CTX_new (mode == QSSL_MODE_SSL_SERVER ? DTLS_server_method () : DTLS_client_method ());
+  else
+    ctx = SSL_CTX_new (mode == QSSL_MODE_SSL_SERVER ? TLS_server_method () : TLS_client_method ());
   if (ctx == NULL)
     {
       _qssl_set_error_from_openssl (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INTERNAL,
@@ -248,7 +318,8 @@ _qssl_context_new (const QsslContextSettings *settings,
    * body per record: half the system calls on a busy connection. */
   SSL_CTX_set_read_ahead (ctx, 1);
 
-  restrict_range_to_ciphers (settings, &min_version, &max_version);
+  if (!datagram) /* DTLS has no 1.3 here, and its version numbers count down */
+    restrict_range_to_ciphers (settings, &min_version, &max_version);
   if (!SSL_CTX_set_min_proto_version (ctx, min_version) ||
       !SSL_CTX_set_max_proto_version (ctx, max_version) ||
       !apply_ciphers (ctx, settings))
@@ -288,6 +359,22 @@ invalid:
                                 _("The TLS configuration is not usable"));
   SSL_CTX_free (ctx);
   return NULL;
+}
+
+QsslContext *
+_qssl_context_new (const QsslContextSettings *settings,
+                   QsslMode                   mode,
+                   GError                   **error)
+{
+  return context_new (settings, mode, FALSE, error);
+}
+
+QsslContext *
+_qssl_context_new_dtls (const QsslContextSettings *settings,
+                        QsslMode                   mode,
+                        GError                   **error)
+{
+  return context_new (settings, mode, TRUE, error);
 }
 
 QsslContext *

@@ -654,7 +654,7 @@ _qssl_engine_start (QsslSocket *self,
     if (_qssl_socket_buffered (self) > 0)
       {
         prefix = g_bytes_new (self->read_buffer->data + self->read_offset, _qssl_socket_buffered (self));
-        g_byte_array_set_size (self->read_buffer, 0);
+        _qssl_buffer_clear (self->read_buffer, TRUE);
         self->read_offset = 0;
       }
     bio = _qssl_bio_new (g_socket_get_fd (_qssl_socket_gsocket (self)), prefix);
@@ -793,24 +793,30 @@ store_session_state (QsslSocket *self)
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PEER_CERTIFICATE]);
 }
 
+/* ignore_ssl_errors() for this handshake accepts whatever the list says:
+ * the documented contract is that calling it from the ssl-errors handler
+ * continues the handshake. (Qt's code lets a non-empty list mask it, so an
+ * application that set a list for one certificate could not accept another
+ * one the user had confirmed.) Otherwise a non-empty list must hold every
+ * error. */
 static gboolean
 errors_ignored (QsslSocket *self)
 {
-  if (self->ignore_list != NULL && self->ignore_list->len > 0)
+  if (self->ignore_all)
+    return TRUE;
+  if (self->ignore_list == NULL || self->ignore_list->len == 0)
+    return FALSE;
+  for (guint i = 0; i < self->handshake_errors->len; i++)
     {
-      for (guint i = 0; i < self->handshake_errors->len; i++)
-        {
-          gboolean listed = FALSE;
+      gboolean listed = FALSE;
 
-          for (guint j = 0; j < self->ignore_list->len && !listed; j++)
-            listed = qssl_error_equal (g_ptr_array_index (self->handshake_errors, i),
-                                       g_ptr_array_index (self->ignore_list, j));
-          if (!listed)
-            return FALSE;
-        }
-      return TRUE;
+      for (guint j = 0; j < self->ignore_list->len && !listed; j++)
+        listed = qssl_error_equal (g_ptr_array_index (self->handshake_errors, i),
+                                   g_ptr_array_index (self->ignore_list, j));
+      if (!listed)
+        return FALSE;
     }
-  return self->ignore_all;
+  return TRUE;
 }
 
 static void
@@ -1000,7 +1006,7 @@ _qssl_engine_reset (QsslSocket *self)
     SSL_set_shutdown (self->ssl, SSL_get_shutdown (self->ssl) | SSL_SENT_SHUTDOWN);
   /* Plaintext that arrived stays readable after the connection ends. */
   if (self->ssl != NULL && self->openssl_depth == 0)
-    _qssl_socket_keep_held_plaintext (self);
+    _qssl_socket_keep_held_plaintext (self, NULL);
   if (self->ssl != NULL && self->openssl_depth > 0)
     {
       /* Inside an OpenSSL callback: the fd closes next, so cut the BIO
