@@ -36,6 +36,10 @@ void         _qssl_context_store_session  (QsslContext       *self,
                                            const char        *peer,
                                            SSL_SESSION       *session);
 
+/* Server side: whether @session (a resumed one) was first made by a
+ * handshake that an external pre-shared key authenticated. */
+gboolean     _qssl_context_session_is_pre_shared (const SSL_SESSION *session);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QsslContext, _qssl_context_unref)
 
 G_END_DECLS

@@ -16,4 +16,8 @@ G_BEGIN_DECLS
 void _qssl_socket_setup_context (SSL_CTX  *ctx,
                                  QsslMode  mode);
 
+/* Whether the pre-shared-key callback of @ssl's socket supplied a key
+ * in the current handshake. */
+gboolean _qssl_socket_used_pre_shared_key (const SSL *ssl);
+
 G_END_DECLS

@@ -130,6 +130,7 @@ struct _QsslSocket
 
   /* Results of the last handshake. */
   gboolean            session_resumed;
+  gboolean            used_pre_shared_key;  /* our PSK callback gave a key */
   GPtrArray          *ocsp_responses;
 
   /* Plaintext buffers: read_buffer[read_offset..] is unread. */
@@ -1586,6 +1587,7 @@ psk_client_callback (SSL           *ssl,
     return 0;
   memcpy (identity, chosen_data, chosen_length);
   identity[chosen_length] = '\0';
+  self->used_pre_shared_key = TRUE;
   return key_length;
 }
 
@@ -1599,13 +1601,25 @@ psk_server_callback (SSL           *ssl,
   g_autoptr(GBytes) hint = NULL;
   g_autoptr(GBytes) identity_bytes = NULL;
   g_autoptr(QsslPreSharedKeyAuthenticator) authenticator = NULL;
+  unsigned int key_length;
 
   if (self == NULL)
     return 0;
   hint = qssl_configuration_get_pre_shared_key_identity_hint (self->configuration);
   identity_bytes = identity ? g_bytes_new (identity, strlen (identity)) : NULL;
   authenticator = request_pre_shared_key (self, hint, identity_bytes, PSK_MAX_IDENTITY_LEN, (int) max_psk_len);
-  return copy_pre_shared_key (authenticator, psk, max_psk_len);
+  key_length = copy_pre_shared_key (authenticator, psk, max_psk_len);
+  if (key_length > 0)
+    self->used_pre_shared_key = TRUE;
+  return key_length;
+}
+
+gboolean
+_qssl_socket_used_pre_shared_key (const SSL *ssl)
+{
+  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
+
+  return self != NULL && self->used_pre_shared_key;
 }
 
 /* ALPN wire format: each protocol prefixed by its length. */
@@ -2002,6 +2016,8 @@ start_encryption (QsslSocket *self,
 
           SSL_use_psk_identity_hint (self->ssl, text);
         }
+      /* TLS 1.3 tickets wait until the peer is accepted (become_encrypted()). */
+      SSL_set_num_tickets (self->ssl, 0);
       SSL_set_accept_state (self->ssl);
     }
   ERR_clear_error ();
@@ -2009,6 +2025,7 @@ start_encryption (QsslSocket *self,
   g_ptr_array_set_size (self->handshake_errors, 0);
   g_ptr_array_set_size (self->ocsp_responses, 0);
   self->session_resumed = FALSE;
+  self->used_pre_shared_key = FALSE;
   self->ignore_all = self->ignore_all_next;
   self->ignore_all_next = FALSE;
   self->handshaking = TRUE;
@@ -2125,12 +2142,33 @@ errors_ignored (QsslSocket *self)
 static void pump_write (QsslSocket *self);
 static void pump_read (QsslSocket *self);
 
+/* Server, TLS 1.3: the tickets held back in start_encryption() go out
+ * now that the peer was accepted (SSL_new_session_ticket() only queues
+ * one; the handshake call sends it, or the next read or write if the
+ * socket is full). Only an accepted peer can ever hold a ticket. */
+static void
+issue_session_tickets (QsslSocket *self)
+{
+  SSL *ssl = self->ssl;
+  size_t count = SSL_CTX_get_num_tickets (SSL_get_SSL_CTX (ssl));
+
+  if (self->mode != QSSL_MODE_SSL_SERVER || SSL_version (ssl) != TLS1_3_VERSION || count == 0)
+    return;
+  for (size_t i = 0; i < count; i++)
+    SSL_new_session_ticket (ssl);
+  enter_openssl (self);
+  SSL_do_handshake (ssl);
+  leave_openssl (self);
+  ERR_clear_error ();
+}
+
 static void
 become_encrypted (QsslSocket *self)
 {
   self->handshaking = FALSE;
   self->paused = FALSE;
   self->encrypted = TRUE;
+  issue_session_tickets (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ENCRYPTED]);
   g_debug ("socket %p: encrypted (%s, %s)", self, SSL_get_version (self->ssl),
            SSL_get_cipher_name (self->ssl));
@@ -2155,9 +2193,15 @@ authenticated_by_psk (QsslSocket *self)
 
   if (cipher != NULL && SSL_CIPHER_get_auth_nid (cipher) == NID_auth_psk)
     return TRUE;
-  /* TLS 1.3 with an external PSK: a "resumption" without a certificate. */
-  return SSL_version (self->ssl) == TLS1_3_VERSION && SSL_session_reused (self->ssl) == 1 &&
-         SSL_get0_peer_certificate (self->ssl) == NULL;
+  /* TLS 1.3 with an external PSK looks like a resumption without a
+   * certificate, and so does the resumption of a session whose peer had
+   * none: only a key our callback supplied, or (server) a session first
+   * made with one, counts. */
+  if (SSL_version (self->ssl) != TLS1_3_VERSION || SSL_session_reused (self->ssl) != 1 ||
+      SSL_get0_peer_certificate (self->ssl) != NULL)
+    return FALSE;
+  return self->used_pre_shared_key ||
+         (self->mode == QSSL_MODE_SSL_SERVER && _qssl_context_session_is_pre_shared (SSL_get0_session (self->ssl)));
 }
 
 /* After OpenSSL completed the handshake: Qt's checks, the signals, and the
