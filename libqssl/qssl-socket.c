@@ -1477,6 +1477,24 @@ session_cache_key (QsslSocket *self)
                           self->peer_verify_name ? self->peer_verify_name : "");
 }
 
+/* A client offers a session only where it could have been made: not
+ * when a stapled OCSP response is required (see start_encryption()), and
+ * not to another server name than the one it was made with (recorded by
+ * handle_received_session(); OpenSSL's client does not). */
+static gboolean
+session_may_be_offered (QsslSocket  *self,
+                        SSL_SESSION *session)
+{
+  const char *made_for = SSL_SESSION_get0_hostname (session);
+  const char *name = verification_name (self);
+
+  if (qssl_configuration_get_ocsp_stapling_enabled (self->configuration))
+    return FALSE;
+  if (made_for != NULL && g_strcmp0 (made_for, name) != 0)
+    return FALSE;
+  return TRUE;
+}
+
 /* After the handshake was accepted: Qt's session sharing (the context
  * remembers the session for the next socket of this configuration) and
  * persistence (the configuration carries it as a ticket). Only a session
@@ -1491,6 +1509,8 @@ handle_received_session (QsslSocket *self)
 
   if (session == NULL || !self->encrypted)
     return;
+  if (verification_name (self) != NULL)
+    SSL_SESSION_set1_hostname (session, verification_name (self));
   clean = effective_verify_mode (self) == QSSL_PEER_VERIFY_MODE_VERIFY_PEER &&
           self->handshake_errors->len == 0;
   if (clean && !qssl_configuration_test_ssl_option (configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_SHARING))
@@ -1984,7 +2004,10 @@ start_encryption (QsslSocket *self,
         SSL_set_tlsext_status_type (self->ssl, TLSEXT_STATUSTYPE_ocsp);
 
       /* A session to resume: the application's ticket, else one kept by the
-       * context for this peer. */
+       * context for this peer (keyed by name, port and verification name).
+       * None when a stapled OCSP response is required: a server staples
+       * only in full handshakes, and a status checked earlier may be stale
+       * (revoked since). */
       if (ticket != NULL)
         {
           const unsigned char *data = g_bytes_get_data (ticket, NULL);
@@ -1999,6 +2022,8 @@ start_encryption (QsslSocket *self,
           if (key != NULL)
             session = _qssl_context_lookup_session (context, key);
         }
+      if (session != NULL && !session_may_be_offered (self, session))
+        g_clear_pointer (&session, SSL_SESSION_free);
       if (session != NULL)
         {
           SSL_set_session (self->ssl, session);
