@@ -1110,6 +1110,7 @@ check_ocsp_resumption (QsslProtocol protocol)
   g_autoptr(QsslSocket) first = NULL;
   g_autoptr(QsslSocket) second = NULL;
   g_autoptr(GPtrArray) responses = NULL;
+  g_autoptr(GBytes) ticket = NULL;
 
   qssl_configuration_set_ocsp_response (server_configuration, staple);
   qssl_configuration_set_protocol (client_configuration, protocol);
@@ -1125,7 +1126,8 @@ check_ocsp_resumption (QsslProtocol protocol)
   run_until (has_ticket, &first_side);
   g_assert_cmpuint (first_side.tickets, >, 0);
   after_first = qssl_socket_get_ssl_configuration (first);
-  g_assert_nonnull (qssl_configuration_get_session_ticket (after_first));
+  ticket = qssl_configuration_get_session_ticket (after_first);
+  g_assert_nonnull (ticket);
   qssl_socket_disconnect_from_host (first);
 
   server_side.finished = server_side.encrypted = FALSE;
