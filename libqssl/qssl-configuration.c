@@ -542,6 +542,11 @@ context_settings_fill (const QsslConfiguration *self,
     .private_key = self->private_key,
     .ca_store = _qssl_configuration_new_x509_store (self),
     .setup = setup,
+    .peer_verify_mode = self->peer_verify_mode,
+    .missing_certificate_is_fatal = self->missing_certificate_is_fatal,
+    .allow_system_ca_certificates = self->allow_system_ca_certificates,
+    .ca_certificates = self->ca_certificates,
+    .pre_shared_key_identity_hint = self->pre_shared_key_identity_hint,
   };
 }
 

@@ -78,6 +78,7 @@ struct _QsslSocket
   SSL_SESSION        *received_session;
   /* Results of the last handshake. */
   gboolean            session_resumed;
+  gboolean            used_pre_shared_key;  /* our PSK callback gave a key */
   GPtrArray          *ocsp_responses;
 
   /* Readiness (qssl-socket-io.c over qssl-watch.c). watch_condition is
