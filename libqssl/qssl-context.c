@@ -249,9 +249,9 @@ apply_local_certificate (SSL_CTX                   *ctx,
  *     allow leaves the server's cache as soon as OpenSSL adds it.
  * A peer whose verification found any problem is never resumed, even if
  * the application ignored it: the next handshake is a full one (clients
- * do the same, see handle_received_session()). The socket also rejects a
- * resumed session without a certificate under VERIFY_PEER, whatever
- * produced it. Refusing the resumption rather than failing the handshake
+ * do the same, see _qssl_engine_handle_received_session()). The engine
+ * also rejects a resumed session without a certificate under VERIFY_PEER,
+ * whatever produced it. Refusing the resumption rather than failing the handshake
  * keeps legitimate peers connecting. */
 
 /* How the peer of a session was authenticated (one byte of ticket data). */
