@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 
@@ -188,9 +190,11 @@ qssl_tool_serve (int    argc,
         g_printerr ("%s\n", error->message);
         return QSSL_TOOL_EXIT_INPUT;
       }
-    data = g_bytes_new_take (g_steal_pointer (&contents), length);
+    data = g_bytes_new_static (contents, length);
     key = qssl_key_new_from_data (data, QSSL_KEY_ALGORITHM_OPAQUE, QSSL_ENCODING_FORMAT_PEM,
                                   QSSL_KEY_TYPE_PRIVATE_KEY, passphrase, &error);
+    /* The file's text is the key in clear: not left in freed memory. */
+    explicit_bzero (contents, length);
     if (key == NULL)
       {
         g_printerr (_("Cannot use the key in %s: %s\n"), key_file, error->message);

@@ -71,5 +71,7 @@ int         qssl_tool_demo    (int argc, char **argv);
 int         qssl_tool_connect (int argc, char **argv);
 int         qssl_tool_serve   (int argc, char **argv);
 int         qssl_tool_cert    (int argc, char **argv);
+int         qssl_tool_dtls_connect (int argc, char **argv);
+int         qssl_tool_dtls_serve   (int argc, char **argv);
 
 G_END_DECLS

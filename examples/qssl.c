@@ -21,6 +21,8 @@ static const struct {
   { "connect", qssl_tool_connect, N_("Connect to HOST:PORT, show the handshake, then pipe data") },
   { "serve", qssl_tool_serve, N_("Serve TLS with a certificate and key") },
   { "cert", qssl_tool_cert, N_("Show the certificates in a file") },
+  { "dtls-connect", qssl_tool_dtls_connect, N_("Send lines as DTLS datagrams to HOST:PORT, print what comes back") },
+  { "dtls-serve", qssl_tool_dtls_serve, N_("Serve DTLS on a UDP port (--echo sends datagrams back)") },
 };
 
 static void
@@ -28,7 +30,7 @@ print_usage (FILE *out)
 {
   fprintf (out, "%s\n\n%s\n", _("Usage: qssl COMMAND [OPTION…]"), _("Commands:"));
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-9s %s\n", commands[i].name, _(commands[i].summary));
+    fprintf (out, "  %-12s %s\n", commands[i].name, _(commands[i].summary));
   fprintf (out, "\n%s\n", _("“qssl COMMAND --help” tells more about each."));
 }
 

@@ -21,10 +21,12 @@ X509            *_qssl_certificate_get_x509      (QsslCertificate *self);
 /* A GPtrArray of QsslCertificate (free func set) from an OpenSSL stack,
  * order kept; the stack is not modified. */
 GPtrArray       *_qssl_certificate_list_from_stack (STACK_OF (X509) *stack);
-/* Qt's host-name rules (RFC 6125): IP literals match IP SANs only, DNS
- * names match DNS SANs with a single leading-label wildcard, and the CN is
- * consulted only when there is no DNS/IP SAN at all. Case-insensitive,
- * a trailing dot on @host_name is ignored. */
+/* Qt's host-name rules (RFC 6125), checked by X509_check_host() and
+ * X509_check_ip_asc(): IP literals match IP SANs only (never the CN), DNS
+ * names match DNS SANs with a wildcard only as the whole leftmost label
+ * (not for an A-label "xn--..." host), and the CN is consulted only when
+ * there is no DNS/IP SAN at all. A name with an embedded NUL never matches.
+ * Case-insensitive; a trailing dot on @host_name is ignored. */
 gboolean         _qssl_certificate_matches_host  (QsslCertificate *self,
                                                   const char      *host_name);
 

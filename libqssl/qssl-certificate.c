@@ -669,6 +669,25 @@ nid_of_subject_info (QsslSubjectInfo info)
     }
 }
 
+/* A name from a certificate as a C string. No legitimate name holds a NUL,
+ * but a forged one can ("localhost\0.evil.test"): cutting it there would
+ * report another name, so each NUL is written as the two characters "\0". */
+static char *
+name_to_string (const unsigned char *data,
+                int                  length)
+{
+  GString *text = g_string_sized_new (length);
+
+  for (int i = 0; i < length; i++)
+    {
+      if (data[i] == '\0')
+        g_string_append (text, "\\0");
+      else
+        g_string_append_c (text, data[i]);
+    }
+  return g_string_free (text, FALSE);
+}
+
 static char **
 name_values (const X509_NAME *name,
              const ASN1_OBJECT *object)
@@ -685,7 +704,7 @@ name_values (const X509_NAME *name,
 
         if (length >= 0)
           {
-            g_ptr_array_add (values, g_strndup ((const char *) utf8, length));
+            g_ptr_array_add (values, name_to_string (utf8, length));
             OPENSSL_free (utf8);
           }
       }
@@ -750,6 +769,11 @@ attribute_names (const X509_NAME *name)
  *
  * Every value of one attribute of the subject's distinguished name (there may
  * be several, e.g. two organizational units), in UTF-8.
+ *
+ * A NUL byte inside a value, which only a forged name contains, is reported
+ * as the two characters `\0` (a backslash and a zero), so that
+ * "localhost\0.evil.test" never reads as "localhost". The same holds for
+ * every function that returns names of a certificate.
  *
  * Mirrors `QSslCertificate::subjectInfo(SubjectInfo)`.
  *
@@ -953,6 +977,10 @@ ip_to_text (const ASN1_OCTET_STRING *ip)
  * The subject alternative names of one kind: DNS names, e-mail addresses, or
  * IP addresses (IPv6 in canonical text such as "::1").
  *
+ * A NUL byte inside a name, which only a forged name contains, is reported as
+ * the two characters `\0` (a backslash and a zero) rather than ending the
+ * string there: "localhost\0.evil.test" never reads as "localhost".
+ *
  * Mirrors `QSslCertificate::subjectAlternativeNames()`, one key at a time.
  *
  * Returns: (transfer full) (array zero-terminated=1): the names, possibly none
@@ -975,11 +1003,11 @@ qssl_certificate_get_subject_alternative_names (QsslCertificate              *se
       const GENERAL_NAME *name = sk_GENERAL_NAME_value (names, i);
 
       if (name->type == GEN_DNS && type == QSSL_ALTERNATIVE_NAME_ENTRY_TYPE_DNS_ENTRY)
-        g_ptr_array_add (result, g_strndup ((const char *) ASN1_STRING_get0_data (name->d.dNSName),
-                                            ASN1_STRING_length (name->d.dNSName)));
+        g_ptr_array_add (result, name_to_string (ASN1_STRING_get0_data (name->d.dNSName),
+                                                 ASN1_STRING_length (name->d.dNSName)));
       else if (name->type == GEN_EMAIL && type == QSSL_ALTERNATIVE_NAME_ENTRY_TYPE_EMAIL_ENTRY)
-        g_ptr_array_add (result, g_strndup ((const char *) ASN1_STRING_get0_data (name->d.rfc822Name),
-                                            ASN1_STRING_length (name->d.rfc822Name)));
+        g_ptr_array_add (result, name_to_string (ASN1_STRING_get0_data (name->d.rfc822Name),
+                                                 ASN1_STRING_length (name->d.rfc822Name)));
       else if (name->type == GEN_IPADD && type == QSSL_ALTERNATIVE_NAME_ENTRY_TYPE_IP_ADDRESS_ENTRY)
         {
           char *text = ip_to_text (name->d.iPAddress);
@@ -1602,96 +1630,64 @@ qssl_certificate_hash (QsslCertificate *self)
 
 /* Host names (RFC 6125, Qt's rules) */
 
+/* Whether the certificate has any DNS or IP subject alternative name: with
+ * one, the CN is not a name of the host. */
 static gboolean
-wildcard_name_matches (const char *pattern,
-                       const char *host)
+has_host_san (X509 *x509)
 {
-  const char *pattern_rest, *host_rest;
+  GENERAL_NAMES *names = X509_get_ext_d2i (x509, NID_subject_alt_name, NULL, NULL);
+  gboolean found = FALSE;
 
-  if (g_ascii_strcasecmp (pattern, host) == 0)
-    return TRUE;
-  /* Only "*." as the whole leftmost label, never inside an IDN label, and
-   * with at least two labels after it. */
-  if (!g_str_has_prefix (pattern, "*.") || strchr (pattern + 2, '*') != NULL)
-    return FALSE;
-  pattern_rest = pattern + 1;
-  if (strchr (pattern_rest + 1, '.') == NULL)
-    return FALSE;
-  if (g_str_has_prefix (host, "xn--"))
-    return FALSE;
-  host_rest = strchr (host, '.');
-  if (host_rest == NULL || host_rest == host)
-    return FALSE;
-  return g_ascii_strcasecmp (pattern_rest, host_rest) == 0;
+  for (int i = 0; names != NULL && i < sk_GENERAL_NAME_num (names) && !found; i++)
+    {
+      int type = sk_GENERAL_NAME_value (names, i)->type;
+
+      found = type == GEN_DNS || type == GEN_IPADD;
+    }
+  GENERAL_NAMES_free (names);
+  return found;
 }
 
+/* OpenSSL compares the names with their full ASN.1 lengths, so a name with
+ * an embedded NUL ("localhost\0.evil.test") never matches the part before
+ * the NUL. */
 gboolean
 _qssl_certificate_matches_host (QsslCertificate *self,
                                 const char      *host_name)
 {
   g_autofree char *host = NULL;
-  g_autoptr(GInetAddress) address = NULL;
-  GENERAL_NAMES *names;
-  gboolean has_san = FALSE;
-  gboolean matched = FALSE;
+  unsigned int flags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+  gsize length;
 
   g_return_val_if_fail (QSSL_IS_CERTIFICATE (self), FALSE);
 
-  if (host_name == NULL || *host_name == '\0')
+  if (host_name == NULL)
+    return FALSE;
+  host = g_strdup (host_name);
+  length = strlen (host);
+  if (length > 0 && host[length - 1] == '.')
+    host[--length] = '\0';
+  /* "[::1]" as written in URLs */
+  if (length >= 2 && host[0] == '[' && host[length - 1] == ']')
+    {
+      host[--length] = '\0';
+      memmove (host, host + 1, length--);
+    }
+  /* A leading dot would make OpenSSL match every subdomain. */
+  if (length == 0 || host[0] == '.')
     return FALSE;
 
-  host = g_strdup (host_name);
-  if (host[strlen (host) - 1] == '.')
-    host[strlen (host) - 1] = '\0';
-  /* "[::1]" as written in URLs */
-  if (host[0] == '[' && host[strlen (host) - 1] == ']')
-    {
-      memmove (host, host + 1, strlen (host));
-      host[strlen (host) - 1] = '\0';
-    }
-  address = g_inet_address_new_from_string (host);
+  /* An IP address matches IP SANs only, never the CN, nor a wildcard. */
+  if (g_hostname_is_ip_address (host))
+    return X509_check_ip_asc (self->x509, host, 0) == 1;
 
-  names = X509_get_ext_d2i (self->x509, NID_subject_alt_name, NULL, NULL);
-  for (int i = 0; names != NULL && i < sk_GENERAL_NAME_num (names) && !matched; i++)
-    {
-      const GENERAL_NAME *name = sk_GENERAL_NAME_value (names, i);
-
-      if (name->type == GEN_DNS)
-        {
-          g_autofree char *dns = g_strndup ((const char *) ASN1_STRING_get0_data (name->d.dNSName),
-                                            ASN1_STRING_length (name->d.dNSName));
-          has_san = TRUE;
-          if (address == NULL && wildcard_name_matches (dns, host))
-            matched = TRUE;
-        }
-      else if (name->type == GEN_IPADD)
-        {
-          g_autofree char *ip = ip_to_text (name->d.iPAddress);
-          g_autoptr(GInetAddress) san_address = ip ? g_inet_address_new_from_string (ip) : NULL;
-
-          has_san = TRUE;
-          if (address != NULL && san_address != NULL && g_inet_address_equal (address, san_address))
-            matched = TRUE;
-        }
-    }
-  GENERAL_NAMES_free (names);
-
-  if (!matched && !has_san)
-    {
-      g_auto(GStrv) common_names = qssl_certificate_get_subject_info (self, QSSL_SUBJECT_INFO_COMMON_NAME);
-
-      for (int i = 0; common_names[i] != NULL && !matched; i++)
-        {
-          if (address != NULL)
-            {
-              g_autoptr(GInetAddress) cn_address = g_inet_address_new_from_string (common_names[i]);
-              matched = cn_address != NULL && g_inet_address_equal (address, cn_address);
-            }
-          else
-            matched = wildcard_name_matches (common_names[i], host);
-        }
-    }
-  return matched;
+  /* The CN only when there is no DNS or IP SAN at all. */
+  if (has_host_san (self->x509))
+    flags |= X509_CHECK_FLAG_NEVER_CHECK_SUBJECT;
+  /* No wildcard for an A-label (RFC 6125 section 6.4.3). */
+  if (g_ascii_strncasecmp (host, "xn--", 4) == 0)
+    flags |= X509_CHECK_FLAG_NO_WILDCARDS;
+  return X509_check_host (self->x509, host, length, flags, NULL) == 1;
 }
 
 /* Verification */
@@ -1893,22 +1889,29 @@ qssl_certificate_to_tls_certificate (QsslCertificate  *self,
                                      GError          **error)
 {
   g_autoptr(GBytes) pem = NULL;
+  g_autoptr(GBytes) key_pem = NULL;
   g_autoptr(GString) text = NULL;
+  GTlsCertificate *certificate;
 
   g_return_val_if_fail (QSSL_IS_CERTIFICATE (self), NULL);
   g_return_val_if_fail (private_key == NULL || QSSL_IS_KEY (private_key), NULL);
 
   pem = qssl_certificate_to_pem (self);
-  text = g_string_new_len (g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
   if (private_key != NULL)
     {
-      g_autoptr(GBytes) key_pem = qssl_key_to_pem (private_key, NULL, error);
-
+      key_pem = qssl_key_to_pem (private_key, NULL, error);
       if (key_pem == NULL)
         return NULL;
-      g_string_append_len (text, g_bytes_get_data (key_pem, NULL), g_bytes_get_size (key_pem));
     }
-  return g_tls_certificate_new_from_pem (text->str, text->len, error);
+  /* Sized once, so that no reallocation leaves a copy of the key behind;
+   * wiped below, as it holds the key in clear. */
+  text = g_string_sized_new (g_bytes_get_size (pem) + (key_pem ? g_bytes_get_size (key_pem) : 0) + 1);
+  g_string_append_len (text, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
+  if (key_pem != NULL)
+    g_string_append_len (text, g_bytes_get_data (key_pem, NULL), g_bytes_get_size (key_pem));
+  certificate = g_tls_certificate_new_from_pem (text->str, text->len, error);
+  _qssl_wipe (text->str, text->allocated_len);
+  return certificate;
 }
 
 /**
@@ -1943,4 +1946,39 @@ qssl_certificate_new_from_tls_certificate (GTlsCertificate  *tls_certificate,
     }
   bytes = g_bytes_new (der->data, der->len);
   return qssl_certificate_new_from_data (bytes, QSSL_ENCODING_FORMAT_DER, error);
+}
+
+/**
+ * qssl_certificate_from_file:
+ * @path: the name of a file
+ * @format: the encoding of the file
+ * @error: return location for a #GError
+ *
+ * Reads every certificate in the file @path, in order. A file that holds no
+ * certificate gives an empty array, as in Qt; one that cannot be read gives
+ * %NULL and a %G_FILE_ERROR (Qt gives an empty list there too).
+ *
+ * Mirrors `QSslCertificate::fromFile()` (Qt 6.10).
+ *
+ * Returns: (transfer container) (element-type QsslCertificate): the
+ *   certificates, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+qssl_certificate_from_file (const char          *path,
+                            QsslEncodingFormat   format,
+                            GError             **error)
+{
+  g_autoptr(GBytes) data = NULL;
+  char *contents;
+  gsize length;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  data = g_bytes_new_take (contents, length);
+  return qssl_certificate_list_from_data (data, format);
 }

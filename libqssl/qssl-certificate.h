@@ -128,4 +128,9 @@ gboolean          qssl_certificate_equal                      (QsslCertificate  
 QSSL_AVAILABLE_IN_1_0
 guint             qssl_certificate_hash                       (QsslCertificate              *self);
 
+QSSL_AVAILABLE_IN_1_0
+GPtrArray        *qssl_certificate_from_file                  (const char                   *path,
+                                                               QsslEncodingFormat            format,
+                                                               GError                      **error);
+
 G_END_DECLS

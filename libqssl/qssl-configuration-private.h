@@ -69,6 +69,11 @@ QsslContext *_qssl_configuration_get_context        (QsslConfiguration       *se
                                                      QsslMode                 mode,
                                                      QsslContextSetupFunc     setup,
                                                      GError                 **error);
+/* A new DTLS context from @self for QsslDtls (protocol a DTLS one), not
+ * cached. Transfer full. */
+QsslContext *_qssl_configuration_new_dtls_context   (const QsslConfiguration *self,
+                                                     QsslMode                 mode,
+                                                     GError                 **error);
 
 /* Clears the session state fields (peer chain, cipher, protocol, ...). */
 void         _qssl_configuration_clear_session_state (QsslConfiguration      *self);

@@ -526,6 +526,30 @@ qssl_configuration_set_default (const QsslConfiguration *configuration)
   qssl_configuration_free (old);
 }
 
+/* What the context of @self is built from; the caller frees ca_store. */
+static void
+context_settings_fill (const QsslConfiguration *self,
+                       QsslContextSetupFunc     setup,
+                       QsslContextSettings     *settings)
+{
+  *settings = (QsslContextSettings) {
+    .protocol = self->protocol,
+    .ssl_options = self->ssl_options,
+    .ciphers = self->ciphers,
+    .elliptic_curves = self->elliptic_curves,
+    .peer_verify_depth = self->peer_verify_depth,
+    .local_certificate_chain = self->local_certificate_chain,
+    .private_key = self->private_key,
+    .ca_store = _qssl_configuration_new_x509_store (self),
+    .setup = setup,
+    .peer_verify_mode = self->peer_verify_mode,
+    .missing_certificate_is_fatal = self->missing_certificate_is_fatal,
+    .allow_system_ca_certificates = self->allow_system_ca_certificates,
+    .ca_certificates = self->ca_certificates,
+    .pre_shared_key_identity_hint = self->pre_shared_key_identity_hint,
+  };
+}
+
 /* Every socket starts from a copy of the default, and most never change
  * it: let those share the default's SSL_CTX (one CA store, one set of
  * session-ticket keys) instead of building one per socket. Returns a new
@@ -580,18 +604,9 @@ _qssl_configuration_get_context (QsslConfiguration     *self,
   if (context == NULL)
     {
       /* Built without holding a lock: the builder may read the default. */
-      QsslContextSettings settings = {
-        .protocol = self->protocol,
-        .ssl_options = self->ssl_options,
-        .ciphers = self->ciphers,
-        .elliptic_curves = self->elliptic_curves,
-        .peer_verify_depth = self->peer_verify_depth,
-        .local_certificate_chain = self->local_certificate_chain,
-        .private_key = self->private_key,
-        .ca_store = _qssl_configuration_new_x509_store (self),
-        .setup = setup,
-      };
+      QsslContextSettings settings;
 
+      context_settings_fill (self, setup, &settings);
       context = _qssl_context_new (&settings, mode, error);
       X509_STORE_free (settings.ca_store);
       if (context == NULL)
@@ -599,6 +614,24 @@ _qssl_configuration_get_context (QsslConfiguration     *self,
       default_context_offer (self, mode, context);
     }
   return context_cache_offer (self->context_cache, mode, context);
+}
+
+QsslContext *
+_qssl_configuration_new_dtls_context (const QsslConfiguration  *self,
+                                      QsslMode                  mode,
+                                      GError                  **error)
+{
+  QsslContextSettings settings;
+  QsslContext *context;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  /* No setup callbacks: the engine's are for stream sockets, and QsslDtls
+   * installs its own (cookies, verification) on the SSL_CTX it gets. */
+  context_settings_fill (self, NULL, &settings);
+  context = _qssl_context_new_dtls (&settings, mode, error);
+  X509_STORE_free (settings.ca_store);
+  return context;
 }
 
 /* System CA certificates */

@@ -221,6 +221,24 @@ session_cache_key (QsslSocket *self)
                           self->peer_verify_name ? self->peer_verify_name : "");
 }
 
+/* A client offers a session only where it could have been made: not
+ * when a stapled OCSP response is required (see _qssl_engine_start()),
+ * and not to another server name than the one it was made with (recorded
+ * by _qssl_engine_handle_received_session(); OpenSSL's client does not). */
+static gboolean
+session_may_be_offered (QsslSocket  *self,
+                        SSL_SESSION *session)
+{
+  const char *made_for = SSL_SESSION_get0_hostname (session);
+  const char *name = verification_name (self);
+
+  if (qssl_configuration_get_ocsp_stapling_enabled (self->configuration))
+    return FALSE;
+  if (made_for != NULL && g_strcmp0 (made_for, name) != 0)
+    return FALSE;
+  return TRUE;
+}
+
 /* After the handshake was accepted: Qt's session sharing (the context
  * remembers the session for the next socket of this configuration) and
  * persistence (the configuration carries it as a ticket). Only a session
@@ -235,6 +253,8 @@ _qssl_engine_handle_received_session (QsslSocket *self)
 
   if (session == NULL || !self->encrypted)
     return;
+  if (verification_name (self) != NULL)
+    SSL_SESSION_set1_hostname (session, verification_name (self));
   clean = effective_verify_mode (self) == QSSL_PEER_VERIFY_MODE_VERIFY_PEER &&
           self->handshake_errors->len == 0;
   if (clean && !qssl_configuration_test_ssl_option (configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_SHARING))
@@ -299,6 +319,16 @@ copy_pre_shared_key (QsslPreSharedKeyAuthenticator *authenticator,
   return length;
 }
 
+/* Our PSK callback gave a key: for authenticated_by_psk(), and on the SSL
+ * for the context's resumption policy, which knows no socket. */
+static void
+note_pre_shared_key (QsslSocket *self,
+                     SSL        *ssl)
+{
+  self->used_pre_shared_key = TRUE;
+  _qssl_context_set_used_pre_shared_key (ssl, TRUE);
+}
+
 static unsigned int
 psk_client_callback (SSL           *ssl,
                      const char    *hint,
@@ -331,6 +361,7 @@ psk_client_callback (SSL           *ssl,
     return 0;
   memcpy (identity, chosen_data, chosen_length);
   identity[chosen_length] = '\0';
+  note_pre_shared_key (self, ssl);
   return key_length;
 }
 
@@ -344,13 +375,17 @@ psk_server_callback (SSL           *ssl,
   g_autoptr(GBytes) hint = NULL;
   g_autoptr(GBytes) identity_bytes = NULL;
   g_autoptr(QsslPreSharedKeyAuthenticator) authenticator = NULL;
+  unsigned int key_length;
 
   if (self == NULL)
     return 0;
   hint = qssl_configuration_get_pre_shared_key_identity_hint (self->configuration);
   identity_bytes = identity ? g_bytes_new (identity, strlen (identity)) : NULL;
   authenticator = request_pre_shared_key (self, hint, identity_bytes, PSK_MAX_IDENTITY_LEN, (int) max_psk_len);
-  return copy_pre_shared_key (authenticator, psk, max_psk_len);
+  key_length = copy_pre_shared_key (authenticator, psk, max_psk_len);
+  if (key_length > 0)
+    note_pre_shared_key (self, ssl);
+  return key_length;
 }
 
 /* ALPN wire format: each protocol prefixed by its length. */
@@ -684,7 +719,7 @@ _qssl_engine_start (QsslSocket *self,
     if (_qssl_socket_buffered (self) > 0)
       {
         prefix = g_bytes_new (self->read_buffer->data + self->read_offset, _qssl_socket_buffered (self));
-        g_byte_array_set_size (self->read_buffer, 0);
+        _qssl_buffer_clear (self->read_buffer, TRUE);
         self->read_offset = 0;
       }
     bio = _qssl_bio_new (g_socket_get_fd (_qssl_socket_gsocket (self)), prefix);
@@ -736,7 +771,10 @@ _qssl_engine_start (QsslSocket *self,
         SSL_set_tlsext_status_type (self->ssl, TLSEXT_STATUSTYPE_ocsp);
 
       /* A session to resume: the application's ticket, else one kept by the
-       * context for this peer. */
+       * context for this peer (keyed by name, port and verification name).
+       * None when a stapled OCSP response is required: a server staples
+       * only in full handshakes, and a status checked earlier may be stale
+       * (revoked since). */
       if (ticket != NULL)
         {
           const unsigned char *data = g_bytes_get_data (ticket, NULL);
@@ -751,6 +789,8 @@ _qssl_engine_start (QsslSocket *self,
           if (key != NULL)
             session = _qssl_context_lookup_session (context, key);
         }
+      if (session != NULL && !session_may_be_offered (self, session))
+        g_clear_pointer (&session, SSL_SESSION_free);
       if (session != NULL)
         {
           SSL_set_session (self->ssl, session);
@@ -768,6 +808,8 @@ _qssl_engine_start (QsslSocket *self,
 
           SSL_use_psk_identity_hint (self->ssl, text);
         }
+      /* TLS 1.3 tickets wait until the peer is accepted (become_encrypted()). */
+      SSL_set_num_tickets (self->ssl, 0);
       SSL_set_accept_state (self->ssl);
     }
   ERR_clear_error ();
@@ -775,6 +817,7 @@ _qssl_engine_start (QsslSocket *self,
   g_ptr_array_set_size (self->handshake_errors, 0);
   g_ptr_array_set_size (self->ocsp_responses, 0);
   self->session_resumed = FALSE;
+  self->used_pre_shared_key = FALSE;
   self->ignore_all = self->ignore_all_next;
   self->ignore_all_next = FALSE;
   self->handshaking = TRUE;
@@ -829,24 +872,50 @@ store_session_state (QsslSocket *self)
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PEER_CERTIFICATE]);
 }
 
+/* ignore_ssl_errors() for this handshake accepts whatever the list says:
+ * the documented contract is that calling it from the ssl-errors handler
+ * continues the handshake. (Qt's code lets a non-empty list mask it, so an
+ * application that set a list for one certificate could not accept another
+ * one the user had confirmed.) Otherwise a non-empty list must hold every
+ * error. */
 static gboolean
 errors_ignored (QsslSocket *self)
 {
-  if (self->ignore_list != NULL && self->ignore_list->len > 0)
+  if (self->ignore_all)
+    return TRUE;
+  if (self->ignore_list == NULL || self->ignore_list->len == 0)
+    return FALSE;
+  for (guint i = 0; i < self->handshake_errors->len; i++)
     {
-      for (guint i = 0; i < self->handshake_errors->len; i++)
-        {
-          gboolean listed = FALSE;
+      gboolean listed = FALSE;
 
-          for (guint j = 0; j < self->ignore_list->len && !listed; j++)
-            listed = qssl_error_equal (g_ptr_array_index (self->handshake_errors, i),
-                                       g_ptr_array_index (self->ignore_list, j));
-          if (!listed)
-            return FALSE;
-        }
-      return TRUE;
+      for (guint j = 0; j < self->ignore_list->len && !listed; j++)
+        listed = qssl_error_equal (g_ptr_array_index (self->handshake_errors, i),
+                                   g_ptr_array_index (self->ignore_list, j));
+      if (!listed)
+        return FALSE;
     }
-  return self->ignore_all;
+  return TRUE;
+}
+
+/* Server, TLS 1.3: the tickets held back in _qssl_engine_start() go out
+ * now that the peer was accepted (SSL_new_session_ticket() only queues
+ * one; the handshake call sends it, or the next read or write if the
+ * socket is full). Only an accepted peer can ever hold a ticket. */
+static void
+issue_session_tickets (QsslSocket *self)
+{
+  SSL *ssl = self->ssl;
+  size_t count = SSL_CTX_get_num_tickets (SSL_get_SSL_CTX (ssl));
+
+  if (self->mode != QSSL_MODE_SSL_SERVER || SSL_version (ssl) != TLS1_3_VERSION || count == 0)
+    return;
+  for (size_t i = 0; i < count; i++)
+    SSL_new_session_ticket (ssl);
+  enter_openssl (self);
+  SSL_do_handshake (ssl);
+  leave_openssl (self);
+  ERR_clear_error ();
 }
 
 static void
@@ -858,6 +927,7 @@ become_encrypted (QsslSocket *self)
   self->handshaking = FALSE;
   self->paused = FALSE;
   self->encrypted = TRUE;
+  issue_session_tickets (self);
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IS_ENCRYPTED]);
   _qssl_socket_trace (self, "encrypted: %s, %s%s", SSL_get_version (self->ssl),
                       SSL_get_cipher_name (self->ssl), self->session_resumed ? ", resumed" : "");
@@ -886,9 +956,15 @@ authenticated_by_psk (QsslSocket *self)
 
   if (cipher != NULL && SSL_CIPHER_get_auth_nid (cipher) == NID_auth_psk)
     return TRUE;
-  /* TLS 1.3 with an external PSK: a "resumption" without a certificate. */
-  return SSL_version (self->ssl) == TLS1_3_VERSION && SSL_session_reused (self->ssl) == 1 &&
-         SSL_get0_peer_certificate (self->ssl) == NULL;
+  /* TLS 1.3 with an external PSK looks like a resumption without a
+   * certificate, and so does the resumption of a session whose peer had
+   * none: only a key our callback supplied, or (server) a session first
+   * made with one, counts. */
+  if (SSL_version (self->ssl) != TLS1_3_VERSION || SSL_session_reused (self->ssl) != 1 ||
+      SSL_get0_peer_certificate (self->ssl) != NULL)
+    return FALSE;
+  return self->used_pre_shared_key ||
+         (self->mode == QSSL_MODE_SSL_SERVER && _qssl_context_session_is_pre_shared (SSL_get0_session (self->ssl)));
 }
 
 /* After OpenSSL completed the handshake: Qt's checks, the signals, and the
@@ -1068,7 +1144,7 @@ _qssl_engine_reset (QsslSocket *self)
     SSL_set_shutdown (self->ssl, SSL_get_shutdown (self->ssl) | SSL_SENT_SHUTDOWN);
   /* Plaintext that arrived stays readable after the connection ends. */
   if (self->ssl != NULL && self->openssl_depth == 0)
-    _qssl_socket_keep_held_plaintext (self);
+    _qssl_socket_keep_held_plaintext (self, NULL);
   if (self->ssl != NULL && self->openssl_depth > 0)
     {
       /* Inside an OpenSSL callback: the fd closes next, so cut the BIO

@@ -426,7 +426,9 @@ typedef enum {
  * @QSSL_SSL_OPTIONS_NONE: no option set
  * @QSSL_SSL_OPTIONS_DISABLE_EMPTY_FRAGMENTS: do not send empty fragments
  *   (a CBC countermeasure for TLS 1.0)
- * @QSSL_SSL_OPTIONS_DISABLE_SESSION_TICKETS: do not use session tickets
+ * @QSSL_SSL_OPTIONS_DISABLE_SESSION_TICKETS: a server sends no session
+ *   ticket of any kind (TLS 1.2 sessions are still resumed by session ID;
+ *   TLS 1.3 sessions are not resumed)
  * @QSSL_SSL_OPTIONS_DISABLE_COMPRESSION: no TLS compression (always the case
  *   with OpenSSL 3)
  * @QSSL_SSL_OPTIONS_DISABLE_SERVER_NAME_INDICATION: send no SNI extension
@@ -623,5 +625,126 @@ typedef enum {
   QSSL_OCSP_REVOCATION_REASON_CERTIFICATE_HOLD = 6,
   QSSL_OCSP_REVOCATION_REASON_REMOVE_FROM_CRL = 7,
 } QsslOcspRevocationReason;
+
+/**
+ * QsslImplementedClass:
+ * @QSSL_IMPLEMENTED_CLASS_KEY: #QsslKey
+ * @QSSL_IMPLEMENTED_CLASS_CERTIFICATE: #QsslCertificate
+ * @QSSL_IMPLEMENTED_CLASS_SOCKET: #QsslSocket
+ * @QSSL_IMPLEMENTED_CLASS_DIFFIE_HELLMAN: Qt's `QSslDiffieHellmanParameters`
+ *   (libqssl has no such class: OpenSSL's built-in groups are used)
+ * @QSSL_IMPLEMENTED_CLASS_ELLIPTIC_CURVE: elliptic curves (group names in
+ *   #QsslConfiguration)
+ * @QSSL_IMPLEMENTED_CLASS_DTLS: #QsslDtls
+ * @QSSL_IMPLEMENTED_CLASS_DTLS_COOKIE: #QsslDtlsClientVerifier
+ *
+ * The classes a TLS backend may implement, for
+ * qssl_socket_is_class_implemented(). Mirrors `QSsl::ImplementedClass`.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  QSSL_IMPLEMENTED_CLASS_KEY = 0,
+  QSSL_IMPLEMENTED_CLASS_CERTIFICATE = 1,
+  QSSL_IMPLEMENTED_CLASS_SOCKET = 2,
+  QSSL_IMPLEMENTED_CLASS_DIFFIE_HELLMAN = 3,
+  QSSL_IMPLEMENTED_CLASS_ELLIPTIC_CURVE = 4,
+  QSSL_IMPLEMENTED_CLASS_DTLS = 5,
+  QSSL_IMPLEMENTED_CLASS_DTLS_COOKIE = 6,
+} QsslImplementedClass;
+
+/**
+ * QsslSupportedFeature:
+ * @QSSL_SUPPORTED_FEATURE_CERTIFICATE_VERIFICATION: qssl_certificate_verify()
+ * @QSSL_SUPPORTED_FEATURE_CLIENT_SIDE_ALPN: ALPN as a client
+ * @QSSL_SUPPORTED_FEATURE_SERVER_SIDE_ALPN: ALPN as a server
+ * @QSSL_SUPPORTED_FEATURE_OCSP: OCSP stapling
+ * @QSSL_SUPPORTED_FEATURE_PSK: pre-shared keys
+ * @QSSL_SUPPORTED_FEATURE_SESSION_TICKET: session tickets
+ * @QSSL_SUPPORTED_FEATURE_ALERTS: the `alert-sent` and `alert-received`
+ *   signals
+ *
+ * Optional features of a TLS backend, for
+ * qssl_socket_is_feature_supported(). Mirrors `QSsl::SupportedFeature`.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  QSSL_SUPPORTED_FEATURE_CERTIFICATE_VERIFICATION = 0,
+  QSSL_SUPPORTED_FEATURE_CLIENT_SIDE_ALPN = 1,
+  QSSL_SUPPORTED_FEATURE_SERVER_SIDE_ALPN = 2,
+  QSSL_SUPPORTED_FEATURE_OCSP = 3,
+  QSSL_SUPPORTED_FEATURE_PSK = 4,
+  QSSL_SUPPORTED_FEATURE_SESSION_TICKET = 5,
+  QSSL_SUPPORTED_FEATURE_ALERTS = 6,
+} QsslSupportedFeature;
+
+/**
+ * QSSL_DTLS_ERROR:
+ *
+ * The #GError domain of DTLS errors; codes are #QsslDtlsError values.
+ *
+ * Since: 1.0
+ */
+#define QSSL_DTLS_ERROR (qssl_dtls_error_quark ())
+
+/**
+ * QsslDtlsError:
+ * @QSSL_DTLS_ERROR_NO_ERROR: no error
+ * @QSSL_DTLS_ERROR_INVALID_INPUT_PARAMETERS: a caller gave invalid arguments
+ * @QSSL_DTLS_ERROR_INVALID_OPERATION: the operation is not allowed in the
+ *   current state
+ * @QSSL_DTLS_ERROR_UNDERLYING_SOCKET_ERROR: the UDP socket failed
+ * @QSSL_DTLS_ERROR_REMOTE_CLOSED_CONNECTION_ERROR: the peer sent a
+ *   close_notify alert
+ * @QSSL_DTLS_ERROR_PEER_VERIFICATION_ERROR: the peer's identity could not be
+ *   verified
+ * @QSSL_DTLS_ERROR_TLS_INITIALIZATION_ERROR: the TLS context or connection
+ *   could not be set up (for example, a non-DTLS protocol)
+ * @QSSL_DTLS_ERROR_TLS_FATAL_ERROR: a fatal error during the handshake or
+ *   while reading or writing
+ * @QSSL_DTLS_ERROR_TLS_NON_FATAL_ERROR: a recoverable error (for example, a
+ *   datagram that failed to decrypt and was dropped)
+ *
+ * DTLS errors, as returned by qssl_dtls_get_dtls_error() and as the codes of
+ * the %QSSL_DTLS_ERROR #GError domain. Mirrors `QDtlsError`.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  QSSL_DTLS_ERROR_NO_ERROR = 0,
+  QSSL_DTLS_ERROR_INVALID_INPUT_PARAMETERS = 1,
+  QSSL_DTLS_ERROR_INVALID_OPERATION = 2,
+  QSSL_DTLS_ERROR_UNDERLYING_SOCKET_ERROR = 3,
+  QSSL_DTLS_ERROR_REMOTE_CLOSED_CONNECTION_ERROR = 4,
+  QSSL_DTLS_ERROR_PEER_VERIFICATION_ERROR = 5,
+  QSSL_DTLS_ERROR_TLS_INITIALIZATION_ERROR = 6,
+  QSSL_DTLS_ERROR_TLS_FATAL_ERROR = 7,
+  QSSL_DTLS_ERROR_TLS_NON_FATAL_ERROR = 8,
+} QsslDtlsError;
+
+QSSL_AVAILABLE_IN_1_0
+GQuark qssl_dtls_error_quark (void);
+
+/**
+ * QsslDtlsHandshakeState:
+ * @QSSL_DTLS_HANDSHAKE_STATE_NOT_STARTED: no handshake yet, or it was
+ *   aborted or shut down
+ * @QSSL_DTLS_HANDSHAKE_STATE_IN_PROGRESS: the handshake is running
+ * @QSSL_DTLS_HANDSHAKE_STATE_PEER_VERIFICATION_FAILED: the handshake
+ *   finished but the peer could not be verified; see
+ *   qssl_dtls_ignore_verification_errors() and qssl_dtls_resume_handshake()
+ * @QSSL_DTLS_HANDSHAKE_STATE_COMPLETE: the connection is encrypted
+ *
+ * Mirrors `QDtls::HandshakeState`.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  QSSL_DTLS_HANDSHAKE_STATE_NOT_STARTED = 0,
+  QSSL_DTLS_HANDSHAKE_STATE_IN_PROGRESS = 1,
+  QSSL_DTLS_HANDSHAKE_STATE_PEER_VERIFICATION_FAILED = 2,
+  QSSL_DTLS_HANDSHAKE_STATE_COMPLETE = 3,
+} QsslDtlsHandshakeState;
 
 G_END_DECLS

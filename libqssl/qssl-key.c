@@ -47,6 +47,8 @@ qssl_key_finalize (GObject *object)
 {
   QsslKey *self = QSSL_KEY (object);
 
+  /* OpenSSL clears a private key's material as it frees it (BN_clear_free,
+   * OPENSSL_secure_clear_free); the key holds no other copy. */
   g_clear_pointer (&self->pkey, EVP_PKEY_free);
 
   G_OBJECT_CLASS (qssl_key_parent_class)->finalize (object);
@@ -288,7 +290,8 @@ qssl_key_new_from_path (const char         *path,
 
   if (!g_file_get_contents (path, &contents, &length, error))
     return NULL;
-  data = g_bytes_new_take (contents, length);
+  /* The file may hold a private key in clear: wiped once decoded. */
+  data = _qssl_secret_bytes_new_take (contents, length, g_free);
   return qssl_key_new_from_data (data, algorithm, format, key_type, passphrase, error);
 }
 
@@ -384,7 +387,9 @@ encode_key (QsslKey    *self,
     goto fail;
   OSSL_ENCODER_CTX_free (encoder);
   {
-    GBytes *bytes = g_bytes_new (buffer, length);
+    /* Wiped when the caller drops it, as is OpenSSL's own buffer now. */
+    GBytes *bytes = self->key_type == QSSL_KEY_TYPE_PRIVATE_KEY ? _qssl_secret_bytes_new (buffer, length)
+                                                                : g_bytes_new (buffer, length);
     OPENSSL_clear_free (buffer, length);
     return bytes;
   }

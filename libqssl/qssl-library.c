@@ -138,3 +138,14 @@ _qssl_set_error_from_openssl (GError     **error,
  * Since: 1.0
  */
 G_DEFINE_QUARK (qssl-socket-error-quark, qssl_socket_error)
+
+/**
+ * qssl_dtls_error_quark:
+ *
+ * The quark of the %QSSL_DTLS_ERROR #GError domain.
+ *
+ * Returns: the error domain quark
+ *
+ * Since: 1.0
+ */
+G_DEFINE_QUARK (qssl-dtls-error-quark, qssl_dtls_error)

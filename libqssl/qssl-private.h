@@ -27,4 +27,19 @@ void   _qssl_set_error_from_openssl  (GError     **error,
                                       int          code,
                                       const char  *message);
 
+/* Overwrites @size bytes at @data (OPENSSL_cleanse: not optimised away), for
+ * key material about to be freed. */
+void    _qssl_wipe                   (gpointer       data,
+                                      gsize          size);
+
+/* A GBytes that owns @data (@size bytes, released with @free_func) and
+ * wipes it before releasing it: for private keys, passphrases and
+ * pre-shared keys handed around as GBytes. */
+GBytes *_qssl_secret_bytes_new_take  (gpointer       data,
+                                      gsize          size,
+                                      GDestroyNotify free_func);
+/* The same over a copy of @data. */
+GBytes *_qssl_secret_bytes_new       (gconstpointer  data,
+                                      gsize          size);
+
 G_END_DECLS

@@ -397,9 +397,17 @@ void
 qssl_pre_shared_key_authenticator_set_pre_shared_key (QsslPreSharedKeyAuthenticator *self,
                                                       GBytes                        *key)
 {
+  g_autoptr(GBytes) secret = NULL;
+
   g_return_if_fail (QSSL_IS_PRE_SHARED_KEY_AUTHENTICATOR (self));
 
-  if (set_bytes (&self->pre_shared_key, key))
+  if (bytes_equal0 (self->pre_shared_key, key))
+    return;
+  /* A copy of our own, wiped when its last reference goes: the caller's
+   * bytes may be static or shared, so not ours to wipe. */
+  if (key != NULL && g_bytes_get_size (key) > 0)
+    secret = _qssl_secret_bytes_new (g_bytes_get_data (key, NULL), g_bytes_get_size (key));
+  if (set_bytes (&self->pre_shared_key, secret))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRE_SHARED_KEY]);
 }
 

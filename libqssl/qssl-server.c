@@ -392,7 +392,12 @@ qssl_server_incoming (GSocketService    *service,
   g_signal_connect (socket, "ssl-errors", G_CALLBACK (on_ssl_errors), self);
   g_signal_connect (socket, "peer-verify-error", G_CALLBACK (on_peer_verify_error), self);
   g_signal_connect (socket, "error-occurred", G_CALLBACK (on_error), self);
-  g_signal_connect (socket, "pre-shared-key-authentication-required", G_CALLBACK (on_psk), self);
+  /* Forwarded only to a handler of ours: the socket offers PSK suites
+   * only when its signal has a handler, and without one nobody can supply
+   * a key (a PSK suite without forward secrecy would be offered for
+   * nothing). */
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, TRUE))
+    g_signal_connect (socket, "pre-shared-key-authentication-required", G_CALLBACK (on_psk), self);
   g_signal_connect (socket, "alert-sent", G_CALLBACK (on_alert_sent), self);
   g_signal_connect (socket, "alert-received", G_CALLBACK (on_alert_received), self);
   g_signal_connect (socket, "handshake-interrupted-on-error", G_CALLBACK (on_interrupted), self);
@@ -536,6 +541,9 @@ qssl_server_class_init (QsslServerClass *klass)
    * @self: the server
    * @socket: the socket
    * @authenticator: set the key for the client's identity
+   *
+   * The server offers pre-shared-key cipher suites only to connections
+   * that arrive while this signal has a handler.
    *
    * Mirrors `QSslServer::preSharedKeyAuthenticationRequired()`.
    */

@@ -182,7 +182,7 @@ _qssl_socket_connect (QsslSocket               *self,
   _qssl_socket_reset_connection (self);
   g_ptr_array_set_size (self->handshake_errors, 0);
   _qssl_configuration_clear_session_state (self->configuration);
-  g_byte_array_set_size (self->read_buffer, 0);
+  _qssl_buffer_clear (self->read_buffer, TRUE);
   self->read_offset = 0;
   g_free (self->host_name);
   self->host_name = g_strdup (host_name);

@@ -33,8 +33,10 @@ gboolean _qssl_socket_reads_through         (QsslSocket   *self);
 gsize    _qssl_socket_held_plaintext        (QsslSocket   *self);
 /* What read() can return now: the buffer and what OpenSSL holds. */
 gsize    _qssl_socket_available             (QsslSocket   *self);
-/* Moves what OpenSSL holds decrypted into the buffer. */
-void     _qssl_socket_keep_held_plaintext   (QsslSocket   *self);
+/* Moves what OpenSSL holds decrypted into the buffer; FALSE (and @error)
+ * if the buffer cannot grow. */
+gboolean _qssl_socket_keep_held_plaintext   (QsslSocket   *self,
+                                             GError      **error);
 /* Work for a pump that the fd will not announce. */
 gboolean _qssl_socket_has_pending_plaintext (QsslSocket   *self);
 /* Whether write() may send now (connected, and encrypted unless plain). */

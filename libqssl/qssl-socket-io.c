@@ -17,6 +17,7 @@
 #include <openssl/ssl.h>
 
 #include "qssl.h"
+#include "qssl-buffer-private.h"
 #include "qssl-engine-private.h"
 #include "qssl-main-context-private.h"
 #include "qssl-private.h"
@@ -103,33 +104,51 @@ _qssl_socket_available (QsslSocket *self)
 
 /* Moves what OpenSSL holds decrypted into the buffer: no network I/O, as
  * the record is already decrypted. For line reads and peeks, which need the
- * bytes in one place, and before the SSL goes away. */
-void
-_qssl_socket_keep_held_plaintext (QsslSocket *self)
+ * bytes in one place, and before the SSL goes away. FALSE if the buffer
+ * cannot grow: the rest then stays in OpenSSL. */
+gboolean
+_qssl_socket_keep_held_plaintext (QsslSocket  *self,
+                                  GError     **error)
 {
   gsize held;
 
   if (self->ssl == NULL || !self->encrypted)
-    return;
+    return TRUE;
   while ((held = SSL_pending (self->ssl)) > 0)
     {
-      gsize old_length = self->read_buffer->len;
+      gsize old_length;
+      guint8 *tail;
       size_t n = 0;
 
-      if (self->read_offset > 0 && self->read_offset == old_length)
+      if (self->read_offset > 0 && self->read_offset == self->read_buffer->len)
         {
-          old_length = 0;
+          _qssl_buffer_truncate (self->read_buffer, 0);
           self->read_offset = 0;
         }
-      g_byte_array_set_size (self->read_buffer, old_length + held);
+      old_length = self->read_buffer->len;
+      tail = _qssl_buffer_extend (self->read_buffer, held, error);
+      if (tail == NULL)
+        return FALSE;
       ERR_clear_error ();
-      if (SSL_read_ex (self->ssl, self->read_buffer->data + old_length, held, &n) != 1)
+      if (SSL_read_ex (self->ssl, tail, held, &n) != 1)
         n = 0;
-      g_byte_array_set_size (self->read_buffer, old_length + n);
+      _qssl_buffer_truncate (self->read_buffer, old_length + n);
       if (n == 0)
         break;
     }
   self->held_announced = FALSE;
+  return TRUE;
+}
+
+/* The read buffer could not grow: the connection ends with an error rather
+ * than losing data. What is buffered stays readable. */
+static void
+fail_buffer (QsslSocket *self,
+             GError     *error)
+{
+  _qssl_socket_set_error (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, error->message);
+  if (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING)
+    _qssl_socket_close_connection (self, FALSE);
 }
 
 gboolean
@@ -324,7 +343,7 @@ _qssl_socket_pump_write (QsslSocket *self)
     }
   if (sent_total > 0)
     {
-      g_byte_array_remove_range (self->write_buffer, 0, sent_total);
+      _qssl_buffer_consume (self->write_buffer, sent_total);
       self->pending_bytes_written += sent_total;
       _qssl_socket_schedule_emission (self);
     }
@@ -421,7 +440,15 @@ pump_read_through (QsslSocket *self)
       /* OpenSSL holds one decrypted record at a time: one that was
        * announced and is still unread moves aside for the next. */
       if (self->held_announced && SSL_pending (self->ssl) > 0)
-        _qssl_socket_keep_held_plaintext (self);
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!_qssl_socket_keep_held_plaintext (self, &error))
+            {
+              fail_buffer (self, error);
+              return;
+            }
+        }
       ERR_clear_error ();
       result = SSL_peek_ex (self->ssl, &byte, 1, &n);
       if (result == 1)
@@ -454,27 +481,34 @@ _qssl_socket_pump_read (QsslSocket *self)
    * whole pump at once, instead of growing by doubling and copying. */
   if (self->read_buffer->len == 0 && self->read_buffer_size == 0)
     {
-      g_byte_array_unref (self->read_buffer);
-      self->read_buffer = g_byte_array_sized_new (PUMP_LIMIT);
+      _qssl_buffer_clear (self->read_buffer, TRUE);
+      _qssl_buffer_reserve (self->read_buffer, PUMP_LIMIT, NULL);
       self->read_offset = 0;
     }
 
   while ((self->read_buffer_size == 0 || (gint64) _qssl_socket_buffered (self) < self->read_buffer_size) &&
          got < PUMP_LIMIT)
     {
-      gsize old_length = self->read_buffer->len;
+      gsize old_length;
       gsize room = READ_CHUNK;
+      guint8 *tail;
+      g_autoptr(GError) error = NULL;
 
       if (self->read_buffer_size > 0)
         room = MIN (room, (gsize) (self->read_buffer_size - _qssl_socket_buffered (self)));
       /* Keep the buffer from growing forever when the reader keeps up. */
       if (self->read_offset > 0 && self->read_offset == self->read_buffer->len)
         {
-          g_byte_array_set_size (self->read_buffer, 0);
+          _qssl_buffer_truncate (self->read_buffer, 0);
           self->read_offset = 0;
-          old_length = 0;
         }
-      g_byte_array_set_size (self->read_buffer, old_length + room);
+      old_length = self->read_buffer->len;
+      tail = _qssl_buffer_extend (self->read_buffer, room, &error);
+      if (tail == NULL)
+        {
+          fail_buffer (self, error);
+          return;
+        }
 
       if (self->encrypted)
         {
@@ -482,8 +516,8 @@ _qssl_socket_pump_read (QsslSocket *self)
           int result;
 
           ERR_clear_error ();
-          result = SSL_read_ex (self->ssl, self->read_buffer->data + old_length, room, &n);
-          g_byte_array_set_size (self->read_buffer, old_length + n);
+          result = SSL_read_ex (self->ssl, tail, room, &n);
+          _qssl_buffer_truncate (self->read_buffer, old_length + n);
           if (result == 1)
             {
               got += n;
@@ -495,11 +529,9 @@ _qssl_socket_pump_read (QsslSocket *self)
         }
       else
         {
-          g_autoptr(GError) error = NULL;
-          gssize n = g_socket_receive (_qssl_socket_gsocket (self), (char *) self->read_buffer->data + old_length,
-                                       room, NULL, &error);
+          gssize n = g_socket_receive (_qssl_socket_gsocket (self), (char *) tail, room, NULL, &error);
 
-          g_byte_array_set_size (self->read_buffer, old_length + MAX (n, 0));
+          _qssl_buffer_truncate (self->read_buffer, old_length + MAX (n, 0));
           if (n > 0)
             {
               got += n;

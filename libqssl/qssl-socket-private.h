@@ -21,6 +21,7 @@
 #include <openssl/ssl.h>
 
 #include "qssl.h"
+#include "qssl-buffer-private.h"
 #include "qssl-watch-private.h"
 
 G_BEGIN_DECLS
@@ -96,6 +97,7 @@ struct _QsslSocket
   SSL_SESSION        *received_session;
   /* Results of the last handshake. */
   gboolean            session_resumed;
+  gboolean            used_pre_shared_key;  /* our PSK callback gave a key */
   GPtrArray          *ocsp_responses;
 
   /* Readiness (qssl-socket-io.c over qssl-watch.c). watch_condition is
@@ -108,7 +110,7 @@ struct _QsslSocket
 
   /* Plaintext buffers and pumps (qssl-socket-io.c):
    * read_buffer[read_offset..] is unread. */
-  GByteArray         *read_buffer;
+  QsslBuffer         *read_buffer;
   gsize               read_offset;
   /* With an unbounded buffer, decrypted plaintext stays in OpenSSL until
    * read() copies it straight into the caller's buffer (see
@@ -125,7 +127,7 @@ struct _QsslSocket
   gboolean            deferred_clean;
   char               *deferred_protocol_error;
   gint64              read_buffer_size;
-  GByteArray         *write_buffer;
+  QsslBuffer         *write_buffer;
   gboolean            read_channel_finished;
   gboolean            pending_close;
   /* Signals emitted later from the main loop, never from inside write(). */

@@ -393,7 +393,7 @@ _qssl_socket_reset_connection (QsslSocket *self)
   self->read_starved = FALSE;
   self->deferred_finish = FALSE;
   g_clear_pointer (&self->deferred_protocol_error, g_free);
-  g_byte_array_set_size (self->write_buffer, 0);
+  _qssl_buffer_clear (self->write_buffer, TRUE);
   _qssl_clear_source (&self->emit_idle);
   _qssl_clear_source (&self->pending_idle);
   self->pending_bytes_written = 0;
@@ -465,9 +465,9 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->pending_alerts, g_array_unref);
   g_clear_pointer (&self->retired_ssl, SSL_free);
   g_clear_pointer (&self->watch, _qssl_watch_free);
-  g_clear_pointer (&self->read_buffer, g_byte_array_unref);
+  g_clear_pointer (&self->read_buffer, _qssl_buffer_free);
   g_free (self->deferred_protocol_error);
-  g_clear_pointer (&self->write_buffer, g_byte_array_unref);
+  g_clear_pointer (&self->write_buffer, _qssl_buffer_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->input_stream);
   g_clear_object (&self->output_stream);
@@ -967,8 +967,8 @@ qssl_socket_init (QsslSocket *self)
   self->configuration = qssl_configuration_get_default ();
   self->handshake_errors = _qssl_error_list_new ();
   self->ocsp_responses = g_ptr_array_new_with_free_func (g_object_unref);
-  self->read_buffer = g_byte_array_new ();
-  self->write_buffer = g_byte_array_new ();
+  self->read_buffer = _qssl_buffer_new ();
+  self->write_buffer = _qssl_buffer_new ();
   self->network_protocol = QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP;
   self->error = QSSL_SOCKET_ERROR_UNKNOWN_SOCKET;
 }
@@ -1131,6 +1131,9 @@ qssl_socket_start_server_encryption (QsslSocket *self)
  * Lets the handshake go on despite verification errors: called in a
  * #QsslSocket::ssl-errors handler it holds for that handshake; called before
  * connecting it holds for the next one only, never for later connections.
+ * It accepts every error even when a list given to
+ * [method@Qssl.Socket.ignore_ssl_errors_list] does not cover them (Qt's
+ * code lets such a list take precedence; its documentation does not).
  * Use with care: the peer's identity is then not established.
  *
  * Mirrors `QSslSocket::ignoreSslErrors()`.
@@ -1155,6 +1158,9 @@ qssl_socket_ignore_ssl_errors (QsslSocket *self)
  *
  * Ignores exactly these errors: the handshake goes on only if every error
  * found is in @errors. Replaces an earlier list; an empty list clears it.
+ * Unlike [method@Qssl.Socket.ignore_ssl_errors], the list is kept for later
+ * connections of this socket, as in Qt; it can be given before connecting
+ * or from a #QsslSocket::ssl-errors handler.
  *
  * Mirrors `QSslSocket::ignoreSslErrors(const QList<QSslError> &)`.
  *
@@ -1404,6 +1410,7 @@ qssl_socket_write (QsslSocket   *self,
 
   g_return_val_if_fail (QSSL_IS_SOCKET (self), -1);
   g_return_val_if_fail (data != NULL || size == 0, -1);
+  g_return_val_if_fail (size <= G_MAXSSIZE, -1);
 
   /* Qt logs "device not open"; the error string says it here. Recorded
    * without error-occurred, as Qt emits nothing either. */
@@ -1452,7 +1459,18 @@ qssl_socket_write (QsslSocket   *self,
         }
     }
   if (sent < size)
-    g_byte_array_append (self->write_buffer, data + sent, size - sent);
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* What the buffer cannot take is refused, never dropped unseen: the
+       * caller gets a short count or -1. */
+      if (!_qssl_buffer_append (self->write_buffer, data + sent, size - sent, &error))
+        {
+          _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, error->message);
+          _qssl_socket_update_watch (self);
+          return sent > 0 ? (gssize) sent : -1;
+        }
+    }
   _qssl_socket_update_watch (self);
   return size;
 }
@@ -1487,9 +1505,14 @@ qssl_socket_write_bytes (QsslSocket *self,
  * qssl_socket_read:
  * @self: a #QsslSocket
  * @buffer: (array length=size) (element-type guint8) (out caller-allocates): where to put the data
- * @size: the most to read
+ * @size: (in): the most to read, the size of @buffer
  *
  * Reads buffered plaintext without blocking.
+ *
+ * PyGObject and GJS cannot fill a buffer the caller allocates: there the
+ * Python override and the GJS helper (`bindings/gjs/qssl.js`) make
+ * `read(size)` return at most @size bytes, as
+ * [method@Qssl.Socket.read_bytes] does.
  *
  * Mirrors `QIODevice::read(char *, qint64)`.
  *
@@ -1518,8 +1541,7 @@ qssl_socket_read (QsslSocket *self,
           /* All read: give the storage back. A pump grows the buffer by
            * READ_CHUNK even for one byte, and an idle connection should
            * not keep that. */
-          g_byte_array_unref (self->read_buffer);
-          self->read_buffer = g_byte_array_new ();
+          _qssl_buffer_clear (self->read_buffer, TRUE);
           self->read_offset = 0;
         }
     }
@@ -1590,7 +1612,7 @@ line_length (QsslSocket *self)
 
   /* Lines need the bytes in one place. */
   if (_qssl_socket_held_plaintext (self) > 0)
-    _qssl_socket_keep_held_plaintext (self);
+    _qssl_socket_keep_held_plaintext (self, NULL);
   if (_qssl_socket_buffered (self) == 0)
     return -1;
   start = self->read_buffer->data + self->read_offset;
@@ -1668,7 +1690,7 @@ qssl_socket_peek_bytes (QsslSocket *self,
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
   if (_qssl_socket_held_plaintext (self) > 0)
-    _qssl_socket_keep_held_plaintext (self);
+    _qssl_socket_keep_held_plaintext (self, NULL);
   if (_qssl_socket_buffered (self) == 0)
     return g_bytes_new (NULL, 0);
   return g_bytes_new (self->read_buffer->data + self->read_offset, MIN (max_size, _qssl_socket_buffered (self)));
@@ -1851,7 +1873,7 @@ qssl_socket_set_read_buffer_size (QsslSocket *self,
     return;
   /* A bound counts the socket's buffer: what OpenSSL holds goes there. */
   if (size > 0 && self->read_buffer_size == 0 && self->ssl != NULL && self->openssl_depth == 0)
-    _qssl_socket_keep_held_plaintext (self);
+    _qssl_socket_keep_held_plaintext (self, NULL);
   self->read_buffer_size = size;
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_READ_BUFFER_SIZE]);
   _qssl_socket_update_watch (self);
@@ -2029,7 +2051,7 @@ qssl_socket_close (QsslSocket *self)
   _qssl_socket_enter (self);
   g_signal_emit (self, _qssl_socket_signals[SIGNAL_ABOUT_TO_CLOSE], 0);
   disconnect (self);
-  g_byte_array_set_size (self->read_buffer, 0);
+  _qssl_buffer_clear (self->read_buffer, TRUE);
   self->read_offset = 0;
   _qssl_socket_leave (self);
 }

@@ -21,5 +21,10 @@
 #include <libqssl/qssl-configuration.h>
 #include <libqssl/qssl-socket.h>
 #include <libqssl/qssl-server.h>
+#include <libqssl/qssl-backend.h>
+#include <libqssl/qssl-dtls.h>
+#include <libqssl/qssl-dtls-client-verifier.h>
+#include <libqssl/qssl-dtls-connection.h>
+#include <libqssl/qssl-dtls-server.h>
 
 #undef __QSSL_INSIDE__

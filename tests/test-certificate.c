@@ -221,6 +221,24 @@ test_alternative_names (void)
   g_assert_cmpstrv (none, ((const char *[]) { NULL }));
 }
 
+/* A forged name with a NUL inside reads as itself, never as the part before
+ * the NUL. */
+static void
+test_nul_in_names (void)
+{
+  g_autoptr(QsslCertificate) in_san = qssl_test_pki_certificate ("nul-in-san.pem");
+  g_autoptr(QsslCertificate) in_cn = qssl_test_pki_certificate ("nul-in-cn.pem");
+  g_auto(GStrv) dns = qssl_certificate_get_subject_alternative_names (in_san, QSSL_ALTERNATIVE_NAME_ENTRY_TYPE_DNS_ENTRY);
+  g_auto(GStrv) cn = qssl_certificate_get_subject_info (in_cn, QSSL_SUBJECT_INFO_COMMON_NAME);
+  g_auto(GStrv) by_name = qssl_certificate_get_subject_info_attribute (in_cn, "CN");
+  g_autofree char *display = qssl_certificate_get_subject_display_name (in_cn);
+
+  g_assert_cmpstrv (dns, ((const char *[]) { "localhost\\0.evil.test", NULL }));
+  g_assert_cmpstrv (cn, ((const char *[]) { "localhost\\0.evil.test", NULL }));
+  g_assert_cmpstrv (by_name, ((const char *[]) { "localhost\\0.evil.test", NULL }));
+  g_assert_cmpstr (display, ==, "localhost\\0.evil.test");
+}
+
 static void
 test_self_signed (void)
 {
@@ -534,6 +552,15 @@ test_host_names (void)
     { "ip-only.pem", "localhost", FALSE },
     { "cn-only.pem", "localhost", TRUE },
     { "wrong-host.pem", "localhost", FALSE },
+    /* Never the part before an embedded NUL, in a SAN or in the CN. */
+    { "nul-in-san.pem", "localhost", FALSE },
+    { "nul-in-cn.pem", "localhost", FALSE },
+    /* An IP address is never matched against the CN. */
+    { "ip-in-cn.pem", "127.0.0.1", FALSE },
+    /* A leading dot is not a pattern for every subdomain. */
+    { "wildcard.pem", ".example.test", FALSE },
+    { "server-rsa.pem", "[::1]", TRUE },
+    { "server-rsa.pem", "", FALSE },
   };
 
   trust_test_root ();
@@ -615,6 +642,7 @@ main (int   argc,
   g_test_add_func ("/qssl/certificate/accessors-match-openssl", test_accessors_match_openssl);
   g_test_add_func ("/qssl/certificate/subject-and-issuer", test_subject_and_issuer);
   g_test_add_func ("/qssl/certificate/alternative-names", test_alternative_names);
+  g_test_add_func ("/qssl/certificate/nul-in-names", test_nul_in_names);
   g_test_add_func ("/qssl/certificate/self-signed", test_self_signed);
   g_test_add_func ("/qssl/certificate/public-key", test_public_key);
   g_test_add_func ("/qssl/certificate/extensions", test_extensions);

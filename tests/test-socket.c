@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <sys/resource.h>
 #include <netinet/in.h>
@@ -24,6 +25,7 @@ typedef enum {
   SERVER_SILENT,          /* accept TCP, never speak TLS */
   SERVER_STARTTLS,        /* plain "hello\n" exchange, then TLS, then echo */
   SERVER_STARTTLS_QUIET,  /* reads the STARTTLS line and switches without a reply */
+  SERVER_FLOOD,           /* sends flood_total bytes of flood_chunk() data, then close_notify */
 } ServerBehaviour;
 
 typedef struct {
@@ -38,11 +40,56 @@ typedef struct {
   const char       *chain_file;   /* present this whole file as the chain */
 } Server;
 
+/* SERVER_FLOOD: 1 MiB chunks, each filled with its own index, so that a
+ * lost, repeated or reordered chunk shows. */
+#define FLOOD_CHUNK (1024 * 1024)
+static guint64 flood_total;
+static guint64 flood_sent;
+
+static void
+flood_chunk (guint64  index,
+             guint8  *chunk)
+{
+  for (gsize i = 0; i < FLOOD_CHUNK; i += sizeof index)
+    memcpy (chunk + i, &index, sizeof index);
+}
+
+static void
+flood_more (QsslSocket *socket)
+{
+  g_autofree guint8 *chunk = g_malloc (FLOOD_CHUNK);
+
+  while (flood_sent < flood_total && qssl_socket_bytes_to_write (socket) < 4 * FLOOD_CHUNK)
+    {
+      flood_chunk (flood_sent / FLOOD_CHUNK, chunk);
+      g_assert_cmpint (qssl_socket_write (socket, chunk, FLOOD_CHUNK), ==, FLOOD_CHUNK);
+      flood_sent += FLOOD_CHUNK;
+    }
+  if (flood_sent == flood_total)
+    qssl_socket_disconnect_from_host (socket);
+}
+
+static void
+flood_written (QsslSocket *socket,
+               gint64      bytes,
+               gpointer    user_data)
+{
+  if (flood_sent < flood_total)
+    flood_more (socket);
+}
+
 static void
 server_encrypted (QsslSocket *socket,
                   Server     *server)
 {
   static const char greeting[] = "greeting\n";
+
+  if (server->behaviour == SERVER_FLOOD)
+    {
+      g_signal_connect (socket, "bytes-written", G_CALLBACK (flood_written), NULL);
+      flood_more (socket);
+      return;
+    }
 
   if (server->behaviour == SERVER_ECHO || server->behaviour == SERVER_STARTTLS ||
       server->behaviour == SERVER_STARTTLS_QUIET)
@@ -451,6 +498,22 @@ test_verify_wrong_host (void)
   check_failure ("wrong-host", FALSE, codes, G_N_ELEMENTS (codes));
 }
 
+/* A CA-issued certificate for "localhost\0.evil.test" is not one for
+ * "localhost". */
+static void
+test_verify_nul_in_san (void)
+{
+  const QsslErrorCode codes[] = { QSSL_ERROR_CODE_HOST_NAME_MISMATCH };
+  check_failure ("nul-in-san", FALSE, codes, G_N_ELEMENTS (codes));
+}
+
+static void
+test_verify_nul_in_cn (void)
+{
+  const QsslErrorCode codes[] = { QSSL_ERROR_CODE_HOST_NAME_MISMATCH };
+  check_failure ("nul-in-cn", FALSE, codes, G_N_ELEMENTS (codes));
+}
+
 static void
 test_verify_self_signed (void)
 {
@@ -548,6 +611,121 @@ check_ignore_not_kept (IgnoreHow how)
   g_assert_false (wait_until_done (&recorder));
   g_assert_cmpint (recorder.error, ==, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED);
   g_assert_false (recorder.encrypted);
+  recorder_clear (&recorder);
+}
+
+/* The ignore rules, in a table: what is called before connecting and what
+ * in the ssl-errors handler (ignore all, a list that covers the host-name
+ * mismatch, one that does not, or both), and whether a second connection of
+ * the same socket, with no further calls, is accepted. As in Qt, ignoring
+ * all is for one handshake and a list is kept until replaced. Unlike Qt's
+ * code (where a non-empty list masks it), ignoring all accepts whatever the
+ * list says: that is what Qt documents for the handler. */
+typedef enum { LIST_NONE, LIST_MATCHING, LIST_NOT_MATCHING, LIST_EMPTY } IgnoreList;
+
+typedef struct {
+  const char *name;
+  gboolean    all_before;
+  IgnoreList  list_before;
+  gboolean    all_in_handler;
+  IgnoreList  list_in_handler;
+  gboolean    accepted;
+  gboolean    accepted_again;
+} IgnoreRule;
+
+static const IgnoreRule ignore_rules[] = {
+  { "nothing",                        FALSE, LIST_NONE,         FALSE, LIST_NONE,         FALSE, FALSE },
+  { "all-before",                     TRUE,  LIST_NONE,         FALSE, LIST_NONE,         TRUE,  FALSE },
+  { "list-matching-before",           FALSE, LIST_MATCHING,     FALSE, LIST_NONE,         TRUE,  TRUE },
+  { "list-not-matching-before",       FALSE, LIST_NOT_MATCHING, FALSE, LIST_NONE,         FALSE, FALSE },
+  { "both-before",                    TRUE,  LIST_NOT_MATCHING, FALSE, LIST_NONE,         TRUE,  FALSE },
+  { "all-in-handler",                 FALSE, LIST_NONE,         TRUE,  LIST_NONE,         TRUE,  FALSE },
+  { "list-matching-in-handler",       FALSE, LIST_NONE,         FALSE, LIST_MATCHING,     TRUE,  TRUE },
+  { "list-not-matching-in-handler",   FALSE, LIST_NONE,         FALSE, LIST_NOT_MATCHING, FALSE, FALSE },
+  { "both-in-handler",                FALSE, LIST_NONE,         TRUE,  LIST_NOT_MATCHING, TRUE,  FALSE },
+  { "list-before-all-in-handler",     FALSE, LIST_NOT_MATCHING, TRUE,  LIST_NONE,         TRUE,  FALSE },
+  { "all-before-list-in-handler",     TRUE,  LIST_NONE,         FALSE, LIST_NOT_MATCHING, TRUE,  FALSE },
+  { "list-matching-then-cleared",     FALSE, LIST_MATCHING,     FALSE, LIST_EMPTY,        FALSE, FALSE },
+};
+
+typedef struct {
+  const IgnoreRule *rule;
+  QsslCertificate  *leaf;
+  gboolean          first;
+} IgnoreCase;
+
+static void
+set_ignore_list (QsslSocket      *socket,
+                 IgnoreList       kind,
+                 QsslCertificate *leaf)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) qssl_error_free);
+
+  if (kind == LIST_NONE)
+    return;
+  /* The error is the mismatch for this certificate; without it, it is
+   * another error (code and certificate must both match). */
+  if (kind == LIST_MATCHING)
+    g_ptr_array_add (list, qssl_error_new (QSSL_ERROR_CODE_HOST_NAME_MISMATCH, leaf));
+  else if (kind == LIST_NOT_MATCHING)
+    g_ptr_array_add (list, qssl_error_new (QSSL_ERROR_CODE_HOST_NAME_MISMATCH, NULL));
+  qssl_socket_ignore_ssl_errors_list (socket, list);
+}
+
+static void
+on_ssl_errors_apply_rule (QsslSocket *socket,
+                          GPtrArray  *errors,
+                          IgnoreCase *ignore_case)
+{
+  if (!ignore_case->first)
+    return;
+  if (ignore_case->rule->all_in_handler)
+    qssl_socket_ignore_ssl_errors (socket);
+  set_ignore_list (socket, ignore_case->rule->list_in_handler, ignore_case->leaf);
+}
+
+static void
+test_ignore_rule (gconstpointer data)
+{
+  const IgnoreRule *rule = data;
+  g_autoptr(Server) server = server_start ("wrong-host", SERVER_ECHO);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+  g_autoptr(QsslCertificate) leaf = qssl_test_pki_certificate ("wrong-host.pem");
+  IgnoreCase ignore_case = { rule, leaf, TRUE };
+
+  server_run (server);
+  g_signal_connect (client, "ssl-errors", G_CALLBACK (on_ssl_errors_apply_rule), &ignore_case);
+  if (rule->all_before)
+    qssl_socket_ignore_ssl_errors (client);
+  set_ignore_list (client, rule->list_before, leaf);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      gboolean expected = round == 0 ? rule->accepted : rule->accepted_again;
+
+      ignore_case.first = round == 0;
+      recorder.encrypted = recorder.disconnected = FALSE;
+      recorder.error = -2;
+      qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+      if (expected)
+        {
+          g_assert_true (wait_until_done (&recorder));
+          g_assert_cmpint (recorder.error, ==, -2);
+        }
+      else
+        {
+          g_assert_false (wait_until_done (&recorder));
+          g_assert_cmpint (recorder.error, ==, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED);
+        }
+      /* Either way the mismatch was reported. */
+      g_assert_nonnull (recorder.ssl_errors);
+      g_assert_cmpuint (recorder.ssl_errors->len, ==, 1);
+      g_assert_cmpint (qssl_error_get_error (g_ptr_array_index (recorder.ssl_errors, 0)), ==,
+                       QSSL_ERROR_CODE_HOST_NAME_MISMATCH);
+      g_clear_pointer (&recorder.ssl_errors, g_ptr_array_unref);
+      qssl_socket_abort (client);
+    }
   recorder_clear (&recorder);
 }
 
@@ -938,6 +1116,68 @@ test_bulk_sha256 (void)
   g_assert_cmpstr (g_checksum_get_string (sent_sum), ==, g_checksum_get_string (received_sum));
   g_free (block);
   qssl_socket_abort (socket);
+}
+
+/* More unread plaintext than a 32-bit length can count (the default read
+ * buffer is unbounded): none of it may be lost. Needs about 11 GiB of memory
+ * and a minute, so only with QSSL_TEST_HUGE=<GiB> (5 is a good value). */
+static void
+test_huge_unread (void)
+{
+  const char *gib = g_getenv ("QSSL_TEST_HUGE");
+  g_autoptr(Server) server = NULL;
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = NULL;
+  g_autoptr(GBytes) all = NULL;
+  g_autofree guint8 *expected = NULL;
+  const guint8 *data;
+  gint64 available, start, deadline;
+  gsize size;
+  struct rusage usage;
+
+  if (gib == NULL || g_ascii_strtoull (gib, NULL, 10) == 0)
+    {
+      g_test_skip ("set QSSL_TEST_HUGE=5 to stream 5 GiB (about 11 GiB of memory)");
+      return;
+    }
+  flood_total = g_ascii_strtoull (gib, NULL, 10) * 1024 * FLOOD_CHUNK;
+  flood_sent = 0;
+  server = server_start ("server-ec", SERVER_FLOOD);
+  client = client_new (&recorder);
+  server_run (server);
+  start = g_get_monotonic_time ();
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (wait_until_done (&recorder));
+  /* Not a byte is read until the peer has sent everything and closed. */
+  deadline = g_get_monotonic_time () + 600 * G_USEC_PER_SEC;
+  while (!recorder.disconnected && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (recorder.disconnected);
+  g_assert_true (recorder.read_finished);
+  g_assert_cmpint (recorder.error, ==, -2);
+
+  available = qssl_socket_bytes_available (client);
+  g_test_message ("sent %" G_GUINT64_FORMAT ", bytes_available %" G_GINT64_FORMAT " after %.1f s",
+                  flood_sent, available, (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpuint (flood_sent, ==, flood_total);
+  g_assert_cmpint (available, ==, (gint64) flood_total);
+
+  all = qssl_socket_read_all (client);
+  data = g_bytes_get_data (all, &size);
+  g_test_message ("read_all %" G_GSIZE_FORMAT, size);
+  g_assert_cmpuint (size, ==, flood_total);
+  expected = g_malloc (FLOOD_CHUNK);
+  for (guint64 index = 0; index < flood_total / FLOOD_CHUNK; index++)
+    {
+      flood_chunk (index, expected);
+      if (memcmp (data + index * FLOOD_CHUNK, expected, FLOOD_CHUNK) != 0)
+        g_error ("chunk %" G_GUINT64_FORMAT " differs", index);
+    }
+  g_assert_cmpint (qssl_socket_bytes_available (client), ==, 0);
+  getrusage (RUSAGE_SELF, &usage);
+  g_test_message ("peak RSS %ld MiB, %.1f s in all", usage.ru_maxrss / 1024,
+                  (g_get_monotonic_time () - start) / 1e6);
+  recorder_clear (&recorder);
 }
 
 static void
@@ -1802,6 +2042,8 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/verify/expired", test_verify_expired);
   g_test_add_func ("/qssl/socket/verify/not-yet-valid", test_verify_not_yet_valid);
   g_test_add_func ("/qssl/socket/verify/wrong-host", test_verify_wrong_host);
+  g_test_add_func ("/qssl/socket/verify/nul-in-san", test_verify_nul_in_san);
+  g_test_add_func ("/qssl/socket/verify/nul-in-cn", test_verify_nul_in_cn);
   g_test_add_func ("/qssl/socket/verify/self-signed", test_verify_self_signed);
   g_test_add_func ("/qssl/socket/verify/unknown-ca", test_verify_unknown_ca);
   g_test_add_func ("/qssl/socket/verify/missing-intermediate", test_verify_missing_intermediate);
@@ -1811,6 +2053,12 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/ignore/wrong-list", test_ignore_wrong_list);
   g_test_add_func ("/qssl/socket/ignore/before-connect-not-kept", test_ignore_not_kept_before);
   g_test_add_func ("/qssl/socket/ignore/in-handler-not-kept", test_ignore_not_kept_in_handler);
+  for (guint i = 0; i < G_N_ELEMENTS (ignore_rules); i++)
+    {
+      g_autofree char *path = g_strconcat ("/qssl/socket/ignore/rule/", ignore_rules[i].name, NULL);
+
+      g_test_add_data_func (path, &ignore_rules[i], test_ignore_rule);
+    }
   g_test_add_func ("/qssl/socket/verify/abort-in-peer-verify-error", test_abort_in_peer_verify_error);
   g_test_add_func ("/qssl/socket/verify/pause-and-resume", test_pause_and_resume);
   g_test_add_func ("/qssl/socket/blocking/seed-example", test_blocking_seed_example);
@@ -1818,6 +2066,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/blocking/connect-timeout", test_wait_connect_timeout);
   g_test_add_func ("/qssl/socket/io/bulk-sha256", test_bulk_sha256);
   g_test_add_func ("/qssl/socket/io/read-buffer-limit", test_read_buffer_limit);
+  g_test_add_func ("/qssl/socket/io/huge-unread", test_huge_unread);
   g_test_add_func ("/qssl/socket/io/partial-read-announced-once", test_partial_read_announced_once);
   g_test_add_func ("/qssl/socket/io/lines-across-records", test_lines_across_records);
   g_test_add_func ("/qssl/socket/io/bound-buffer-with-data-waiting", test_bound_buffer_with_data_waiting);

@@ -3,7 +3,7 @@
 #
 #   client.py [HOST [PORT]] [--ca FILE]      (default: localhost 4433)
 #
-# Written as a coroutine run by Qssl.run() on the GLib main loop; the
+# Written as a coroutine run by Qssl.run() (asyncio, serving the GLib context); the
 # blocking style (wait_for_encrypted, wait_for_ready_read) works as well.
 import argparse
 import sys

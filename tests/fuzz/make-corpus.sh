@@ -36,7 +36,7 @@ text() {
 }
 
 # Certificates: bit 0 DER, bit 1 a list.
-for name in ca server-rsa server-ec self-signed wildcard ip-only cn-only client expired \
+for name in ca server-rsa server-ec self-signed wildcard ip-only cn-only nul-in-san nul-in-cn client expired \
   garbage truncated begin-only empty; do
   seed certificate "$name.pem" 00 "$pki/$name.pem"
 done

@@ -79,7 +79,7 @@ bg() { # run in the background, with a log of its own
 for name in server-rsa client ocsp-responder; do bg rsa_key "$name.key"; done
 for name in ca intermediate other-ca server-ec expired not-yet-valid wrong-host self-signed \
   wildcard ip-only cn-only unknown-ca revoked client-ec client-expired client-untrusted \
-  deep-ca-1 deep-ca-2 deep; do
+  deep-ca-1 deep-ca-2 deep nul-in-san nul-in-cn ip-in-cn; do
   bg ec_key "$name.key"
 done
 bg rsa_key keys/rsa-2048.key 2048
@@ -210,6 +210,34 @@ leaf revoked intermediate "$localhost" db/server-ec.ext
 leaf deep deep-ca-2 "$localhost" db/server-ec.ext
 cat deep-ca-1.pem >> deep-chain.pem
 issue self-signed self "$localhost" db/self-signed.ext
+# An IP address as the only name, in the CN: never valid for that address.
+leaf ip-in-cn intermediate "$subject_base/CN=127.0.0.1" db/cn-only.ext
+
+# Names with an embedded NUL, which a check that stops at the NUL takes for
+# "localhost". The SAN is written as DER: the text syntax cannot hold a NUL.
+nul_name='localhost\0.evil.test'
+hex_of() { printf "$1" | od -An -v -tx1 | tr -d ' \n'; }
+dns=$(hex_of "$nul_name")
+dns=$(printf '82%02x%s' $(( ${#dns} / 2 )) "$dns")   # [2] dNSName, IA5String
+server_ext db/nul-in-san.ext "DER:$(printf '30%02x%s' $(( ${#dns} / 2 )) "$dns")" "digitalSignature"
+leaf nul-in-san intermediate "$subject_base/CN=nul-in-san.example.test" db/nul-in-san.ext
+# No SAN, so that the CN is the name. `-subj` cannot hold a NUL either:
+# issue the certificate for "localhostX.evil.test", turn the X into a NUL,
+# then sign it again: self-signed first without extensions (`x509 -CA`
+# only re-signs a self-signed input), then by the intermediate, keeping the
+# dates and adding the extensions back.
+leaf nul-in-cn intermediate "$subject_base/CN=localhostX.evil.test" db/cn-only.ext
+ossl x509 -in nul-in-cn.pem -outform DER -out db/nul-in-cn.der
+offset=$(grep -obUa 'localhostX\.evil\.test' db/nul-in-cn.der | cut -d: -f1)
+[ -n "$offset" ] || { echo "make-pki.sh: no CN in nul-in-cn.der" >&2; exit 1; }
+printf '\0' | dd of=db/nul-in-cn.der bs=1 seek=$((offset + 9)) conv=notrunc status=none
+ossl x509 -inform DER -in db/nul-in-cn.der -key nul-in-cn.key -clrext -preserve_dates -out db/nul-in-cn-self.pem
+ossl x509 -in db/nul-in-cn-self.pem -CA intermediate.pem -CAkey intermediate.key -preserve_dates \
+  -extfile db/cn-only.ext -extensions ext -out nul-in-cn.pem
+cat nul-in-cn.pem intermediate.pem > nul-in-cn-chain.pem
+openssl x509 -in nul-in-cn.pem -outform DER | od -An -v -tx1 | tr -d ' \n' | grep -q "$(hex_of "$nul_name")" || {
+  echo "make-pki.sh: nul-in-cn.pem has the wrong CN" >&2; exit 1
+}
 
 # Clients.
 leaf client intermediate "$client_subject" db/client-rsa.ext

@@ -50,6 +50,33 @@ def test_verify_error_codes(pki):
         "The host name did not match any of the valid hosts for this certificate"
 
 
+@pytest.mark.parametrize("name", ["nul-in-san", "nul-in-cn"])
+def test_nul_in_name_is_not_the_shorter_name(pki, name):
+    """A CA-issued certificate for "localhost\\0.evil.test" is valid, but not for "localhost"."""
+    config = Qssl.Configuration.get_default()
+    config.set_ca_certificates([load(pki, "ca.pem")])
+    Qssl.Configuration.set_default(config)
+    certs = chain(pki, f"{name}.pem", "intermediate.pem")
+    assert Qssl.Certificate.verify(certs, None) == []
+    errors = Qssl.Certificate.verify(certs, "localhost")
+    assert [e.get_error() for e in errors] == [Qssl.ErrorCode.HOST_NAME_MISMATCH]
+    assert errors[0].get_certificate().equal(certs[0])
+    # The name reads as itself, never as "localhost".
+    if name == "nul-in-san":
+        names = certs[0].get_subject_alternative_names(Qssl.AlternativeNameEntryType.DNS_ENTRY)
+    else:
+        names = certs[0].get_subject_info(Qssl.SubjectInfo.COMMON_NAME)
+    assert names == ["localhost\\0.evil.test"]
+
+
+def test_ip_address_is_never_matched_against_the_cn(pki):
+    config = Qssl.Configuration.get_default()
+    config.set_ca_certificates([load(pki, "ca.pem")])
+    Qssl.Configuration.set_default(config)
+    errors = Qssl.Certificate.verify(chain(pki, "ip-in-cn.pem", "intermediate.pem"), "127.0.0.1")
+    assert [e.get_error() for e in errors] == [Qssl.ErrorCode.HOST_NAME_MISMATCH]
+
+
 def test_key_passphrase(pki):
     data = GLib.Bytes.new((pki / "server-rsa-encrypted.key").read_bytes())
     key = Qssl.Key.new_from_data(data, Qssl.KeyAlgorithm.RSA, Qssl.EncodingFormat.PEM,

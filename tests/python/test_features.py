@@ -441,6 +441,91 @@ def test_no_key_log_without_variable(pki, tmp_path, monkeypatch):
         server.close()
 
 
+def handshake_with_own_configurations(pki):
+    """One handshake between a server and a client whose configurations are
+    new, so that both contexts read SSLKEYLOGFILE."""
+    server = Server(server_configuration(pki, "server-ec"))
+    try:
+        config = client_configuration(pki)
+        config.set_ssl_option(Qssl.SslOptions.DISABLE_SESSION_SHARING, True)
+        client = Qssl.Socket()
+        client.set_ssl_configuration(config)
+        client.connect_to_host_encrypted("localhost", server.port, Qssl.NetworkLayerProtocol.IPV4)
+        deadline = time.monotonic() + 10
+        while not client.get_property("is-encrypted") and time.monotonic() < deadline:
+            GLib.MainContext.default().iteration(True)
+        assert client.get_property("is-encrypted")
+        client.abort()
+    finally:
+        server.close()
+
+
+def key_log_warnings(capfd):
+    return [l for l in capfd.readouterr().err.splitlines() if "SSLKEYLOGFILE" in l]
+
+
+def test_key_log_refuses_a_symlink(pki, tmp_path, monkeypatch, capfd):
+    # Another user's link in a shared directory must not receive the secrets.
+    target = tmp_path / "elsewhere"
+    target.write_text("kept\n")
+    link = tmp_path / "keys"
+    link.symlink_to(target)
+    monkeypatch.setenv("SSLKEYLOGFILE", str(link))
+    handshake_with_own_configurations(pki)
+    assert target.read_text() == "kept\n"
+    assert link.is_symlink()
+    warnings = key_log_warnings(capfd)
+    assert len(warnings) == 1 and "symbolic link" in warnings[0], warnings
+
+
+def test_key_log_refuses_a_dangling_symlink(pki, tmp_path, monkeypatch, capfd):
+    # O_CREAT through a dangling link would create the file it names.
+    link = tmp_path / "keys"
+    link.symlink_to(tmp_path / "created-through-the-link")
+    monkeypatch.setenv("SSLKEYLOGFILE", str(link))
+    handshake_with_own_configurations(pki)
+    assert not (tmp_path / "created-through-the-link").exists()
+    assert len(key_log_warnings(capfd)) == 1
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_key_log_refuses_a_file_of_another_user(pki, tmp_path, monkeypatch, capfd):
+    theirs = tmp_path / "keys"
+    theirs.write_text("")
+    os.chown(theirs, 65534, 65534)
+    monkeypatch.setenv("SSLKEYLOGFILE", str(theirs))
+    handshake_with_own_configurations(pki)
+    assert theirs.read_text() == ""
+    warnings = key_log_warnings(capfd)
+    assert len(warnings) == 1 and "another user" in warnings[0], warnings
+
+
+def test_key_log_new_file_is_private_and_appended(pki, tmp_path, monkeypatch, capfd):
+    keys = tmp_path / "keys"
+    monkeypatch.setenv("SSLKEYLOGFILE", str(keys))
+    # Not the umask's doing: with none at all the file is still 0600.
+    old_umask = os.umask(0)
+    try:
+        handshake_with_own_configurations(pki)
+    finally:
+        os.umask(old_umask)
+    assert (os.stat(keys).st_mode & 0o777) == 0o600
+    first = keys.read_text().splitlines()
+    assert first and all(KEYLOG_LINE.match(l) for l in first), first
+
+    # An existing file is appended to, never truncated, and keeps its mode.
+    with open(keys, "a") as f:
+        f.write("# a note of the user's\n")
+    os.chmod(keys, 0o640)
+    handshake_with_own_configurations(pki)
+    lines = keys.read_text().splitlines()
+    assert lines[:len(first) + 1] == first + ["# a note of the user's"]
+    assert len(lines) > len(first) + 1
+    assert all(KEYLOG_LINE.match(l) for l in lines[len(first) + 1:])
+    assert (os.stat(keys).st_mode & 0o777) == 0o640
+    assert key_log_warnings(capfd) == []
+
+
 # --- SNI --------------------------------------------------------------------
 
 @pytest.mark.parametrize("way", ["host", "peer-name", "verify-name", "adopted-socket"])

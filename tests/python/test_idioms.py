@@ -173,12 +173,21 @@ def test_blocking_errors_raise(pki):
     assert info.value.domain == GLib.quark_to_string(Qssl.socket_error_quark())
 
 
-def test_run_rejects_foreign_awaitables():
+def test_run_takes_asyncio_awaitables():
+    """Qssl.run() is asyncio: its own awaitables and the Qssl ones mix."""
+    import asyncio
+
     async def main():
+        await asyncio.sleep(0)
+        return await asyncio.wait_for(asyncio.sleep(0, "asyncio"), 10)
+
+    assert Qssl.run(main()) == "asyncio"
+
+    async def bad():
         class Other:
             def __await__(self):
                 yield "not a future"
         await Other()
 
-    with pytest.raises(TypeError):
-        Qssl.run(main())
+    with pytest.raises(RuntimeError):
+        Qssl.run(bad())

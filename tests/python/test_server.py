@@ -171,3 +171,51 @@ def test_misuse_is_an_error_at_once(pki):
     server.close()
     with pytest.raises(GLib.Error):
         server.wait_for_new_connection(-1)
+
+
+PSK_KEY = "00112233445566778899aabbccddeeff"
+
+
+def psk_s_client(port, trace=False):
+    """A TLS 1.2 client that offers nothing but PSK suites (every one
+    OpenSSL has: plain, DHE, ECDHE and RSA-PSK); with trace, it prints the
+    handshake messages it receives."""
+    return ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2", "-cipher", "PSK",
+            "-psk", PSK_KEY, "-psk_identity", "probe", "-ign_eof"] + (["-msg"] if trace else ["-quiet"])
+
+
+def test_no_psk_suite_without_a_handler(pki):
+    """A server whose application does not handle PSK offers no PSK suite:
+    a PSK-only client finds no shared cipher (no ServerHello choosing one,
+    as a cipher scan would see)."""
+    server = serve(pki)
+    errors = []
+    server.connect("error-occurred", lambda srv, sock, err: errors.append(err))
+    try:
+        received, served = talk(psk_s_client(server.get_server_port(), trace=True), PAYLOAD, server, timeout=5)
+        assert b"ServerHello" not in received
+        assert b"fatal handshake_failure" in received
+        assert PAYLOAD not in received
+        assert not served
+        assert Qssl.SocketError.SSL_HANDSHAKE_FAILED in errors
+    finally:
+        server.close()
+
+
+def test_psk_suites_with_a_handler(pki):
+    """The same client with a handler that knows its key: PSK works."""
+    server = serve(pki)
+    identities = []
+
+    def on_psk(srv, sock, authenticator):
+        identities.append(bytes(authenticator.get_identity()))
+        authenticator.set_pre_shared_key(GLib.Bytes.new(bytes.fromhex(PSK_KEY)))
+
+    server.connect("pre-shared-key-authentication-required", on_psk)
+    try:
+        received, served = talk(psk_s_client(server.get_server_port()), PAYLOAD, server)
+        assert received.endswith(PAYLOAD)
+        assert identities == [b"probe"]
+        assert "PSK" in served[0].get_session_cipher().get_name()
+    finally:
+        server.close()

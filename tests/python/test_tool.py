@@ -112,6 +112,20 @@ def test_connect_untrusted_fails_with_exit_4(pki):
         server.stop()
 
 
+@pytest.mark.parametrize("name", ["nul-in-san", "nul-in-cn"])
+def test_connect_rejects_nul_in_name(pki, name):
+    """A certificate for "localhost\\0.evil.test" from the trusted CA does not
+    pass for localhost: nothing is sent, exit code 4 (verification)."""
+    server = Serve(pki, "--echo", name=name)
+    try:
+        result = qssl("connect", f"localhost:{server.port}", "--ca", str(pki / "ca.pem"), stdin=b"secret\n")
+        assert result.returncode == 4, result.stderr.decode()
+        assert "The host name did not match any of the valid hosts for this certificate" in result.stderr.decode()
+        assert result.stdout == b""
+    finally:
+        server.stop()
+
+
 def test_connect_exit_codes():
     assert qssl("connect", f"127.0.0.1:{free_port()}").returncode == 3
     assert qssl("connect", "no-port-here").returncode == 2

@@ -52,8 +52,15 @@ int main (string[] args) {
         }
         while (!socket.can_read_line ())
             socket.wait_for_ready_read (TIMEOUT_MS);
-        var reply = socket.read_line (64 * 1024);
-        stdout.write (reply.get_data ());
+        // read() into a buffer of our own: the caller-allocated array of
+        // the C API. Only the line is buffered.
+        var reply = new uint8[64 * 1024];
+        var n = socket.read (reply);
+        if (n <= 0) {
+            stderr.printf ("%s: read failed\n", args[0]);
+            return 1;
+        }
+        stdout.write (reply[0:n]);
         socket.disconnect_from_host ();
     } catch (Error e) {
         stderr.printf ("%s: %s\n", args[0], e.message);
