@@ -143,8 +143,11 @@ _qssl_bio_new (int     fd,
                GBytes *prefix)
 {
   BIO *bio = BIO_new (socket_bio_method ());
-  SocketBio *self = g_new0 (SocketBio, 1);
+  SocketBio *self;
 
+  if (bio == NULL)
+    return NULL;
+  self = g_new0 (SocketBio, 1);
   self->fd = fd;
   if (prefix != NULL && g_bytes_get_size (prefix) > 0)
     self->prefix = g_bytes_ref (prefix);

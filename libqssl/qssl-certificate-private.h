@@ -6,6 +6,7 @@
 #pragma once
 
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "qssl-certificate.h"
 
@@ -28,5 +29,10 @@ GPtrArray       *_qssl_certificate_list_from_stack (STACK_OF (X509) *stack);
  * Case-insensitive; a trailing dot on @host_name is ignored. */
 gboolean         _qssl_certificate_matches_host  (QsslCertificate *self,
                                                   const char      *host_name);
+
+/* qssl_certificate_verify() against @store (borrowed): a QsslError list. */
+GPtrArray       *_qssl_certificate_verify_with_store (GPtrArray   *chain,
+                                                      const char  *host_name,
+                                                      X509_STORE  *store);
 
 G_END_DECLS

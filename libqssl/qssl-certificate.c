@@ -15,7 +15,6 @@
 
 #include "qssl.h"
 #include "qssl-certificate-private.h"
-#include "qssl-configuration-private.h"
 #include "qssl-error-private.h"
 #include "qssl-key-private.h"
 #include "qssl-private.h"
@@ -1738,32 +1737,15 @@ collect_verify_error (int             ok,
   return 1;
 }
 
-/**
- * qssl_certificate_verify:
- * @chain: (element-type QsslCertificate): the certificate to check first,
- *   then the untrusted intermediates that lead to a trusted root
- * @host_name: (nullable): check the first certificate against this name too
- *
- * Verifies @chain against the CA certificates of the default configuration
- * (see [func@Qssl.Configuration.get_default]) and, with @host_name, that the
- * first certificate is valid for that name. The default configuration is not
- * changed.
- *
- * Mirrors `QSslCertificate::verify()`.
- *
- * Returns: (transfer container) (element-type QsslError): every problem found, each
- *   with the certificate it concerns; empty when the chain is valid
- *
- * Since: 1.0
- */
+/* The mechanism of qssl_certificate_verify() (in qssl-configuration.c,
+ * which owns the default CA store): @store is borrowed. */
 GPtrArray *
-qssl_certificate_verify (GPtrArray  *chain,
-                         const char *host_name)
+_qssl_certificate_verify_with_store (GPtrArray  *chain,
+                                     const char *host_name,
+                                     X509_STORE *store)
 {
-  g_autoptr(QsslConfiguration) configuration = NULL;
   VerifyState state = { _qssl_error_list_new () };
   STACK_OF (X509) *untrusted;
-  X509_STORE *store;
   X509_STORE_CTX *ctx;
   QsslCertificate *leaf;
 
@@ -1777,8 +1759,6 @@ qssl_certificate_verify (GPtrArray  *chain,
     g_once_init_leave (&verify_state_slot,
                        (gsize) X509_STORE_CTX_get_ex_new_index (0, NULL, NULL, NULL, NULL) + 1);
 
-  configuration = qssl_configuration_get_default ();
-  store = _qssl_configuration_new_x509_store (configuration);
   untrusted = sk_X509_new_null ();
   for (guint i = 1; i < chain->len; i++)
     sk_X509_push (untrusted, _qssl_certificate_get_x509 (g_ptr_array_index (chain, i)));
@@ -1791,7 +1771,6 @@ qssl_certificate_verify (GPtrArray  *chain,
   X509_verify_cert (ctx);
   X509_STORE_CTX_free (ctx);
   sk_X509_free (untrusted);
-  X509_STORE_free (store);
   ERR_clear_error ();
 
   if (host_name != NULL && !_qssl_certificate_matches_host (leaf, host_name))

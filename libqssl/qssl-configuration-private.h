@@ -62,8 +62,16 @@ void         _qssl_configuration_invalidate        (QsslConfiguration       *sel
 X509_STORE  *_qssl_configuration_new_x509_store     (const QsslConfiguration *self);
 
 /* The context for @mode (QSSL_MODE_SSL_CLIENT or _SERVER), built on first
- * use and cached in the record (hence the non-const self). Transfer none. */
+ * use (with @setup installing the caller's callbacks) and cached in the
+ * record (hence the non-const self). Every caller passes the same @setup.
+ * Transfer none. */
 QsslContext *_qssl_configuration_get_context        (QsslConfiguration       *self,
+                                                     QsslMode                 mode,
+                                                     QsslContextSetupFunc     setup,
+                                                     GError                 **error);
+/* A new DTLS context from @self for QsslDtls (protocol a DTLS one), not
+ * cached. Transfer full. */
+QsslContext *_qssl_configuration_new_dtls_context   (const QsslConfiguration *self,
                                                      QsslMode                 mode,
                                                      GError                 **error);
 

@@ -18,6 +18,7 @@
 #include "qssl-certificate-private.h"
 #include "qssl-cipher-private.h"
 #include "qssl-configuration-private.h"
+#include "qssl-error-private.h"
 #include "qssl-private.h"
 
 /**
@@ -525,6 +526,30 @@ qssl_configuration_set_default (const QsslConfiguration *configuration)
   qssl_configuration_free (old);
 }
 
+/* What the context of @self is built from; the caller frees ca_store. */
+static void
+context_settings_fill (const QsslConfiguration *self,
+                       QsslContextSetupFunc     setup,
+                       QsslContextSettings     *settings)
+{
+  *settings = (QsslContextSettings) {
+    .protocol = self->protocol,
+    .ssl_options = self->ssl_options,
+    .ciphers = self->ciphers,
+    .elliptic_curves = self->elliptic_curves,
+    .peer_verify_depth = self->peer_verify_depth,
+    .local_certificate_chain = self->local_certificate_chain,
+    .private_key = self->private_key,
+    .ca_store = _qssl_configuration_new_x509_store (self),
+    .setup = setup,
+    .peer_verify_mode = self->peer_verify_mode,
+    .missing_certificate_is_fatal = self->missing_certificate_is_fatal,
+    .allow_system_ca_certificates = self->allow_system_ca_certificates,
+    .ca_certificates = self->ca_certificates,
+    .pre_shared_key_identity_hint = self->pre_shared_key_identity_hint,
+  };
+}
+
 /* Every socket starts from a copy of the default, and most never change
  * it: let those share the default's SSL_CTX (one CA store, one set of
  * session-ticket keys) instead of building one per socket. Returns a new
@@ -561,9 +586,10 @@ default_context_offer (const QsslConfiguration *self,
 }
 
 QsslContext *
-_qssl_configuration_get_context (QsslConfiguration  *self,
-                                 QsslMode            mode,
-                                 GError            **error)
+_qssl_configuration_get_context (QsslConfiguration     *self,
+                                 QsslMode               mode,
+                                 QsslContextSetupFunc   setup,
+                                 GError               **error)
 {
   QsslContext *context;
 
@@ -578,12 +604,34 @@ _qssl_configuration_get_context (QsslConfiguration  *self,
   if (context == NULL)
     {
       /* Built without holding a lock: the builder may read the default. */
-      context = _qssl_context_new (self, mode, error);
+      QsslContextSettings settings;
+
+      context_settings_fill (self, setup, &settings);
+      context = _qssl_context_new (&settings, mode, error);
+      X509_STORE_free (settings.ca_store);
       if (context == NULL)
         return NULL;
       default_context_offer (self, mode, context);
     }
   return context_cache_offer (self->context_cache, mode, context);
+}
+
+QsslContext *
+_qssl_configuration_new_dtls_context (const QsslConfiguration  *self,
+                                      QsslMode                  mode,
+                                      GError                  **error)
+{
+  QsslContextSettings settings;
+  QsslContext *context;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  /* No setup callbacks: the engine's are for stream sockets, and QsslDtls
+   * installs its own (cookies, verification) on the SSL_CTX it gets. */
+  context_settings_fill (self, NULL, &settings);
+  context = _qssl_context_new_dtls (&settings, mode, error);
+  X509_STORE_free (settings.ca_store);
+  return context;
 }
 
 /* System CA certificates */
@@ -815,6 +863,47 @@ _qssl_configuration_new_x509_store (const QsslConfiguration *self)
   /* A duplicate CA is no error. */
   ERR_clear_error ();
   return store;
+}
+
+/* Verification against the default configuration's CAs: a certificate
+ * function, here because the certificate module sits below the
+ * configuration and does not reach up to it. */
+
+/**
+ * qssl_certificate_verify:
+ * @chain: (element-type QsslCertificate): the certificate to check first,
+ *   then the untrusted intermediates that lead to a trusted root
+ * @host_name: (nullable): check the first certificate against this name too
+ *
+ * Verifies @chain against the CA certificates of the default configuration
+ * (see [func@Qssl.Configuration.get_default]) and, with @host_name, that the
+ * first certificate is valid for that name. The default configuration is not
+ * changed.
+ *
+ * Mirrors `QSslCertificate::verify()`.
+ *
+ * Returns: (transfer container) (element-type QsslError): every problem found, each
+ *   with the certificate it concerns; empty when the chain is valid
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+qssl_certificate_verify (GPtrArray  *chain,
+                         const char *host_name)
+{
+  g_autoptr(QsslConfiguration) configuration = NULL;
+  X509_STORE *store;
+  GPtrArray *errors;
+
+  g_return_val_if_fail (chain != NULL, _qssl_error_list_new ());
+
+  if (chain->len == 0)
+    return _qssl_error_list_new ();
+  configuration = qssl_configuration_get_default ();
+  store = _qssl_configuration_new_x509_store (configuration);
+  errors = _qssl_certificate_verify_with_store (chain, host_name, store);
+  X509_STORE_free (store);
+  return errors;
 }
 
 /* Ciphers and elliptic curves */

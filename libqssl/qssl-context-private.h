@@ -7,27 +7,55 @@
 
 #include <glib.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include "qssl-enums.h"
+#include "qssl-cipher.h"
+#include "qssl-key.h"
 
 G_BEGIN_DECLS
 
-typedef struct _QsslConfiguration QsslConfiguration;
 typedef struct _QsslContext QsslContext;
 
-/* Builds an SSL_CTX for @mode from @configuration: protocol range, ciphers
- * and groups, CA store, verify mode and depth, local chain and key, options
- * (tickets, renegotiation, compression off), ALPN and PSK hooks.
+/* Installs the callbacks of the layer that uses the context (the TLS
+ * engine: new sessions, ALPN selection, OCSP stapling). */
+typedef void (*QsslContextSetupFunc) (SSL_CTX  *ctx,
+                                      QsslMode  mode);
+
+/* What a context is built from. The configuration fills it in; the context
+ * knows neither the configuration nor the socket. Nothing is taken over. */
+typedef struct
+{
+  QsslProtocol          protocol;
+  QsslSslOptions        ssl_options;
+  GPtrArray            *ciphers;                 /* QsslCipher; NULL = library default */
+  char                **elliptic_curves;         /* NULL = OpenSSL default */
+  int                   peer_verify_depth;
+  GPtrArray            *local_certificate_chain; /* QsslCertificate, leaf first */
+  QsslKey              *private_key;             /* nullable */
+  X509_STORE           *ca_store;                /* the context takes a reference */
+  /* What decides who may resume a server's sessions (the session ID
+   * context and the resumption policy). */
+  QsslPeerVerifyMode    peer_verify_mode;
+  gboolean              missing_certificate_is_fatal;
+  gboolean              allow_system_ca_certificates;
+  GPtrArray            *ca_certificates;         /* QsslCertificate, never NULL */
+  GBytes               *pre_shared_key_identity_hint; /* nullable */
+  QsslContextSetupFunc  setup;                   /* nullable */
+} QsslContextSettings;
+
+/* Builds an SSL_CTX for @mode from @settings: protocol range, ciphers
+ * and groups, CA store, verify depth, local chain and key, options
+ * (tickets, renegotiation, compression off) and the caller's callbacks.
  * Fails with a QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA / _SSL_INTERNAL
  * GError when OpenSSL refuses a setting. */
-QsslContext *_qssl_context_new      (const QsslConfiguration *configuration,
-                                     QsslMode                 mode,
-                                     GError                 **error);
-/* The same for DTLS (QsslDtls): the configuration's protocol must be a
- * DTLS one. */
-QsslContext *_qssl_context_new_dtls (const QsslConfiguration *configuration,
-                                     QsslMode                 mode,
-                                     GError                 **error);
+QsslContext *_qssl_context_new      (const QsslContextSettings *settings,
+                                     QsslMode                   mode,
+                                     GError                   **error);
+/* The same for DTLS (QsslDtls): the protocol must be a DTLS one. */
+QsslContext *_qssl_context_new_dtls (const QsslContextSettings *settings,
+                                     QsslMode                   mode,
+                                     GError                   **error);
 QsslContext *_qssl_context_ref      (QsslContext             *self);
 void         _qssl_context_unref    (QsslContext             *self);
 SSL_CTX     *_qssl_context_get_ctx  (QsslContext             *self);
@@ -40,6 +68,16 @@ SSL_SESSION *_qssl_context_lookup_session (QsslContext       *self,
 void         _qssl_context_store_session  (QsslContext       *self,
                                            const char        *peer,
                                            SSL_SESSION       *session);
+
+/* Server side: whether @session (a resumed one) was first made by a
+ * handshake that an external pre-shared key authenticated. */
+gboolean     _qssl_context_session_is_pre_shared (const SSL_SESSION *session);
+/* Whether an external pre-shared key authenticated @ssl's handshake: set
+ * by the layer that supplies keys (the engine's PSK callbacks), read by the
+ * resumption policy here. */
+void         _qssl_context_set_used_pre_shared_key (SSL      *ssl,
+                                                    gboolean  used);
+gboolean     _qssl_context_get_used_pre_shared_key (const SSL *ssl);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QsslContext, _qssl_context_unref)
 

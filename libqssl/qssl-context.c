@@ -13,16 +13,16 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "qssl.h"
 #include "qssl-certificate-private.h"
 #include "qssl-cipher-private.h"
-#include "qssl-configuration-private.h"
 #include "qssl-context-private.h"
 #include "qssl-key-private.h"
 #include "qssl-private.h"
-#include "qssl-socket-private.h"
 
 /* Client sessions kept for resumption, per peer; a bound, not a policy. */
 #define MAX_CACHED_SESSIONS 256
@@ -150,17 +150,17 @@ protocol_range (QsslProtocol  protocol,
  * its highest version has no suite: a list with suites of one version only
  * also chooses that version. */
 static void
-restrict_range_to_ciphers (const QsslConfiguration *configuration,
-                           int                     *min_version,
-                           int                     *max_version)
+restrict_range_to_ciphers (const QsslContextSettings *settings,
+                           int                       *min_version,
+                           int                       *max_version)
 {
   gboolean tls13 = FALSE, tls12 = FALSE;
 
-  if (configuration->ciphers == NULL || configuration->ciphers->len == 0)
+  if (settings->ciphers == NULL || settings->ciphers->len == 0)
     return;
-  for (guint i = 0; i < configuration->ciphers->len; i++)
+  for (guint i = 0; i < settings->ciphers->len; i++)
     {
-      if (qssl_cipher_get_protocol (g_ptr_array_index (configuration->ciphers, i)) == QSSL_PROTOCOL_TLS_V1_3)
+      if (qssl_cipher_get_protocol (g_ptr_array_index (settings->ciphers, i)) == QSSL_PROTOCOL_TLS_V1_3)
         tls13 = TRUE;
       else
         tls12 = TRUE;
@@ -172,18 +172,18 @@ restrict_range_to_ciphers (const QsslConfiguration *configuration,
 }
 
 static gboolean
-apply_ciphers (SSL_CTX                 *ctx,
-               const QsslConfiguration *configuration)
+apply_ciphers (SSL_CTX                   *ctx,
+               const QsslContextSettings *settings)
 {
   g_autoptr(GString) tls13 = g_string_new (NULL);
   g_autoptr(GString) tls12 = g_string_new (NULL);
 
-  if (configuration->ciphers == NULL)
+  if (settings->ciphers == NULL)
     return SSL_CTX_set_cipher_list (ctx, QSSL_DEFAULT_TLS12_CIPHERS) == 1;
 
-  for (guint i = 0; i < configuration->ciphers->len; i++)
+  for (guint i = 0; i < settings->ciphers->len; i++)
     {
-      QsslCipher *cipher = g_ptr_array_index (configuration->ciphers, i);
+      QsslCipher *cipher = g_ptr_array_index (settings->ciphers, i);
       GString *target = qssl_cipher_get_protocol (cipher) == QSSL_PROTOCOL_TLS_V1_3 ? tls13 : tls12;
 
       if (target->len > 0)
@@ -199,10 +199,10 @@ apply_ciphers (SSL_CTX                 *ctx,
 }
 
 static gboolean
-apply_local_certificate (SSL_CTX                 *ctx,
-                         const QsslConfiguration *configuration)
+apply_local_certificate (SSL_CTX                   *ctx,
+                         const QsslContextSettings *settings)
 {
-  GPtrArray *chain = configuration->local_certificate_chain;
+  GPtrArray *chain = settings->local_certificate_chain;
 
   if (chain->len == 0)
     return TRUE;
@@ -211,9 +211,9 @@ apply_local_certificate (SSL_CTX                 *ctx,
   for (guint i = 1; i < chain->len; i++)
     if (SSL_CTX_add1_chain_cert (ctx, _qssl_certificate_get_x509 (g_ptr_array_index (chain, i))) != 1)
       return FALSE;
-  if (configuration->private_key != NULL)
+  if (settings->private_key != NULL)
     {
-      if (SSL_CTX_use_PrivateKey (ctx, _qssl_key_get_pkey (configuration->private_key)) != 1)
+      if (SSL_CTX_use_PrivateKey (ctx, _qssl_key_get_pkey (settings->private_key)) != 1)
         return FALSE;
       if (SSL_CTX_check_private_key (ctx) != 1)
         return FALSE;
@@ -229,6 +229,203 @@ apply_local_certificate (SSL_CTX                 *ctx,
       ERR_clear_error ();
     }
   return TRUE;
+}
+
+/* Server-side resumption policy.
+ *
+ * Resuming skips the verification of the peer, so a session may only be
+ * resumed by a peer that a full handshake would accept. Tickets are held
+ * back until the peer was accepted where OpenSSL allows it (TLS 1.3: the
+ * socket sends them after its checks, see issue_session_tickets() in
+ * qssl-engine.c). A TLS 1.2 ticket or session ID goes out inside the
+ * handshake, before the application could decide, so each session also
+ * records how its peer was authenticated when it was made (in the
+ * ticket's application data), and:
+ *   - a ticket is decrypted into a session only if that record allows it
+ *     under this context's verify mode; otherwise OpenSSL falls back to a
+ *     full handshake (SSL_TICKET_RETURN_IGNORE_RENEW), which verifies the
+ *     peer and asks the application again;
+ *   - a stateful session (TLS 1.2 session ID) that the record does not
+ *     allow leaves the server's cache as soon as OpenSSL adds it.
+ * A peer whose verification found any problem is never resumed, even if
+ * the application ignored it: the next handshake is a full one (clients
+ * do the same, see _qssl_engine_handle_received_session()). The engine
+ * also rejects a resumed session without a certificate under VERIFY_PEER,
+ * whatever produced it. Refusing the resumption rather than failing the handshake
+ * keeps legitimate peers connecting. */
+
+/* How the peer of a session was authenticated (one byte of ticket data). */
+#define PEER_VERIFIED      'v'  /* a certificate, verified without error */
+#define PEER_UNVERIFIED    'u'  /* a certificate with verification errors */
+#define PEER_PRE_SHARED    'p'  /* an external pre-shared key */
+#define PEER_ANONYMOUS     'a'  /* nothing */
+
+static int verify_mode_index = -1;
+static int used_pre_shared_key_index = -1;
+static gsize ex_data_indexes_set = 0;
+
+static void
+init_ex_data_indexes (void)
+{
+  if (g_once_init_enter (&ex_data_indexes_set))
+    {
+      verify_mode_index = SSL_CTX_get_ex_new_index (0, NULL, NULL, NULL, NULL);
+      used_pre_shared_key_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
+      g_once_init_leave (&ex_data_indexes_set, 1);
+    }
+}
+
+/* The layer above (the engine's PSK callbacks) says so on the SSL; the
+ * policy below reads it without knowing the socket. */
+void
+_qssl_context_set_used_pre_shared_key (SSL      *ssl,
+                                       gboolean  used)
+{
+  init_ex_data_indexes ();
+  SSL_set_ex_data (ssl, used_pre_shared_key_index, GINT_TO_POINTER (used ? 1 : 0));
+}
+
+gboolean
+_qssl_context_get_used_pre_shared_key (const SSL *ssl)
+{
+  init_ex_data_indexes ();
+  return SSL_get_ex_data (ssl, used_pre_shared_key_index) != NULL;
+}
+
+/* The verify mode the sockets of @ctx apply (AUTO resolved). */
+static QsslPeerVerifyMode
+context_verify_mode (SSL_CTX *ctx)
+{
+  return GPOINTER_TO_INT (SSL_CTX_get_ex_data (ctx, verify_mode_index)) - 1;
+}
+
+static char
+session_peer_class (const SSL_SESSION *session)
+{
+  void *data = NULL;
+  size_t length = 0;
+
+  if (session == NULL ||
+      SSL_SESSION_get0_ticket_appdata ((SSL_SESSION *) session, &data, &length) != 1 || length != 1)
+    return '\0';
+  return *(const char *) data;
+}
+
+gboolean
+_qssl_context_session_is_pre_shared (const SSL_SESSION *session)
+{
+  return session_peer_class (session) == PEER_PRE_SHARED;
+}
+
+static char
+peer_class (SSL *ssl)
+{
+  if (SSL_get0_peer_certificate (ssl) != NULL)
+    return SSL_get_verify_result (ssl) == X509_V_OK ? PEER_VERIFIED : PEER_UNVERIFIED;
+  if (_qssl_context_get_used_pre_shared_key (ssl) ||
+      (SSL_session_reused (ssl) == 1 && _qssl_context_session_is_pre_shared (SSL_get0_session (ssl))))
+    return PEER_PRE_SHARED;
+  return PEER_ANONYMOUS;
+}
+
+static gboolean
+peer_class_may_resume (char               peer,
+                       QsslPeerVerifyMode verify)
+{
+  switch (peer)
+    {
+    case PEER_VERIFIED:
+    case PEER_PRE_SHARED:
+      return TRUE;
+    case PEER_ANONYMOUS:
+      /* QUERY_PEER accepts a peer without a certificate (and reports it
+       * again on resumption); VERIFY_PEER does not. */
+      return verify != QSSL_PEER_VERIFY_MODE_VERIFY_PEER;
+    default:
+      return FALSE;
+    }
+}
+
+static int
+generate_ticket_callback (SSL  *ssl,
+                          void *data)
+{
+  char peer = peer_class (ssl);
+
+  return SSL_SESSION_set1_ticket_appdata (SSL_get0_session (ssl), &peer, 1);
+}
+
+static SSL_TICKET_RETURN
+decrypt_ticket_callback (SSL                 *ssl,
+                         SSL_SESSION         *session,
+                         const unsigned char *key_name,
+                         size_t               key_name_length,
+                         SSL_TICKET_STATUS    status,
+                         void                *data)
+{
+  switch (status)
+    {
+    case SSL_TICKET_SUCCESS:
+    case SSL_TICKET_SUCCESS_RENEW:
+      if (!peer_class_may_resume (session_peer_class (session), context_verify_mode (SSL_get_SSL_CTX (ssl))))
+        return SSL_TICKET_RETURN_IGNORE_RENEW;
+      return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
+    case SSL_TICKET_EMPTY:
+    case SSL_TICKET_NO_DECRYPT:
+      return SSL_TICKET_RETURN_IGNORE_RENEW;
+    default:
+      return SSL_TICKET_RETURN_ABORT;
+    }
+}
+
+/* OpenSSL has just added @session to the server cache. */
+static int
+server_session_cached (SSL         *ssl,
+                       SSL_SESSION *session)
+{
+  if (!peer_class_may_resume (peer_class (ssl), context_verify_mode (SSL_get_SSL_CTX (ssl))))
+    SSL_CTX_remove_session (SSL_get_SSL_CTX (ssl), session);
+  return 0; /* no reference kept */
+}
+
+/* The session ID context names everything that decides who may resume:
+ * a session made under other rules is never resumed under these. */
+static gboolean
+set_session_id_context (SSL_CTX                   *ctx,
+                        const QsslContextSettings *settings,
+                        QsslPeerVerifyMode         verify)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize length = sizeof digest;
+  gint32 numbers[4] = {
+    verify, settings->missing_certificate_is_fatal, settings->allow_system_ca_certificates,
+    settings->peer_verify_depth,
+  };
+
+  g_checksum_update (checksum, (const guchar *) "libqssl session v2", strlen ("libqssl session v2") + 1);
+  g_checksum_update (checksum, (const guchar *) numbers, sizeof numbers);
+  for (guint i = 0; i < settings->ca_certificates->len; i++)
+    {
+      X509 *x509 = _qssl_certificate_get_x509 (g_ptr_array_index (settings->ca_certificates, i));
+      unsigned char md[EVP_MAX_MD_SIZE];
+      unsigned int md_length = 0;
+
+      X509_digest (x509, EVP_sha256 (), md, &md_length);
+      g_checksum_update (checksum, md, md_length);
+    }
+  if (settings->pre_shared_key_identity_hint != NULL)
+    {
+      gsize hint_length;
+      const guint8 *hint = g_bytes_get_data (settings->pre_shared_key_identity_hint, &hint_length);
+      guint64 prefix = hint_length;
+
+      g_checksum_update (checksum, (const guchar *) &prefix, sizeof prefix);
+      g_checksum_update (checksum, hint, hint_length);
+    }
+  g_checksum_get_digest (checksum, digest, &length);
+  G_STATIC_ASSERT (sizeof digest <= SSL_MAX_SID_CTX_LENGTH);
+  return SSL_CTX_set_session_id_context (ctx, digest, length) == 1;
 }
 
 /* The DTLS counterpart of protocol_range(). */
@@ -258,10 +455,10 @@ dtls_protocol_range (QsslProtocol  protocol,
 }
 
 static QsslContext *
-context_new (const QsslConfiguration *configuration,
-             QsslMode                 mode,
-             gboolean                 datagram,
-             GError                 **error)
+context_new (const QsslContextSettings *settings,
+             QsslMode                   mode,
+             gboolean                   datagram,
+             GError                   **error)
 {
   QsslContext *self;
   SSL_CTX *ctx;
@@ -269,8 +466,9 @@ context_new (const QsslConfiguration *configuration,
   uint64_t options;
 
   _qssl_init ();
+  init_ex_data_indexes ();
 
-  if (!(datagram ? dtls_protocol_range : protocol_range) (configuration->protocol, &min_version, &max_version))
+  if (!(datagram ? dtls_protocol_range : protocol_range) (settings->protocol, &min_version, &max_version))
     {
       g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA,
                            _("Attempted to use an unsupported protocol."));
@@ -283,7 +481,8 @@ context_new (const QsslConfiguration *configuration,
     ctx = SSL_CTX_new (mode == QSSL_MODE_SSL_SERVER ? TLS_server_method () : TLS_client_method ());
   if (ctx == NULL)
     {
-      _qssl_set_error_from_openssl (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INTERNAL,
+      /* Only an allocation fails here. */
+      _qssl_set_error_from_openssl (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_RESOURCE,
                                     _("Could not create the TLS context"));
       return NULL;
     }
@@ -291,10 +490,16 @@ context_new (const QsslConfiguration *configuration,
   /* Secure defaults: no renegotiation, no compression. */
   options = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION;
   if (mode == QSSL_MODE_SSL_SERVER &&
-      !(configuration->ssl_options & QSSL_SSL_OPTIONS_DISABLE_SERVER_CIPHER_PREFERENCE))
+      !(settings->ssl_options & QSSL_SSL_OPTIONS_DISABLE_SERVER_CIPHER_PREFERENCE))
     options |= SSL_OP_CIPHER_SERVER_PREFERENCE;
-  if (configuration->ssl_options & QSSL_SSL_OPTIONS_DISABLE_SESSION_TICKETS)
-    options |= SSL_OP_NO_TICKET;
+  /* No ticket of any kind: SSL_OP_NO_TICKET alone still lets a TLS 1.3
+   * server send stateful tickets. TLS 1.2 session IDs remain (they are not
+   * tickets; Qt and OpenSSL keep them too). */
+  if (settings->ssl_options & QSSL_SSL_OPTIONS_DISABLE_SESSION_TICKETS)
+    {
+      options |= SSL_OP_NO_TICKET;
+      SSL_CTX_set_num_tickets (ctx, 0);
+    }
   SSL_CTX_set_options (ctx, options);
   if (mode == QSSL_MODE_SSL_CLIENT)
     {
@@ -308,7 +513,10 @@ context_new (const QsslConfiguration *configuration,
     if (key_log != NULL && *key_log != '\0')
       SSL_CTX_set_keylog_callback (ctx, write_key_log_line);
   }
-  _qssl_socket_setup_context (ctx, mode);
+  /* The callbacks of the layer above (the TLS engine: sessions, ALPN,
+   * OCSP), given down to keep this module below it. */
+  if (settings->setup != NULL)
+    settings->setup (ctx, mode);
   /* RELEASE_BUFFERS: an idle connection does not keep OpenSSL's 16 KiB+
    * record buffers (Qt sets it too). */
   SSL_CTX_set_mode (ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
@@ -318,31 +526,39 @@ context_new (const QsslConfiguration *configuration,
   SSL_CTX_set_read_ahead (ctx, 1);
 
   if (!datagram) /* DTLS has no 1.3 here, and its version numbers count down */
-    restrict_range_to_ciphers (configuration, &min_version, &max_version);
+    restrict_range_to_ciphers (settings, &min_version, &max_version);
   if (!SSL_CTX_set_min_proto_version (ctx, min_version) ||
       !SSL_CTX_set_max_proto_version (ctx, max_version) ||
-      !apply_ciphers (ctx, configuration))
+      !apply_ciphers (ctx, settings))
     goto invalid;
-  if (configuration->elliptic_curves != NULL)
+  if (settings->elliptic_curves != NULL)
     {
-      g_autofree char *groups = g_strjoinv (":", configuration->elliptic_curves);
+      g_autofree char *groups = g_strjoinv (":", settings->elliptic_curves);
 
       if (SSL_CTX_set1_groups_list (ctx, groups) != 1)
         goto invalid;
     }
 
   /* A server that asks for client certificates refuses to resume a
-   * session without an ID context (an internal_error alert); the sessions
-   * and tickets of this SSL_CTX are its own anyway. */
-  if (mode == QSSL_MODE_SSL_SERVER &&
-      SSL_CTX_set_session_id_context (ctx, (const unsigned char *) "libqssl", strlen ("libqssl")) != 1)
-    goto invalid;
+   * session without an ID context (an internal_error alert). */
+  if (mode == QSSL_MODE_SSL_SERVER)
+    {
+      QsslPeerVerifyMode verify = settings->peer_verify_mode;
 
-  SSL_CTX_set_cert_store (ctx, _qssl_configuration_new_x509_store (configuration));
-  if (configuration->peer_verify_depth > 0)
-    SSL_CTX_set_verify_depth (ctx, configuration->peer_verify_depth);
+      if (verify == QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER)
+        verify = QSSL_PEER_VERIFY_MODE_QUERY_PEER;
+      if (!set_session_id_context (ctx, settings, verify))
+        goto invalid;
+      SSL_CTX_set_ex_data (ctx, verify_mode_index, GINT_TO_POINTER (verify + 1));
+      SSL_CTX_set_session_ticket_cb (ctx, generate_ticket_callback, decrypt_ticket_callback, NULL);
+      SSL_CTX_sess_set_new_cb (ctx, server_session_cached);
+    }
 
-  if (!apply_local_certificate (ctx, configuration))
+  SSL_CTX_set1_cert_store (ctx, settings->ca_store);
+  if (settings->peer_verify_depth > 0)
+    SSL_CTX_set_verify_depth (ctx, settings->peer_verify_depth);
+
+  if (!apply_local_certificate (ctx, settings))
     goto invalid;
 
   self = g_new0 (QsslContext, 1);
@@ -361,19 +577,19 @@ invalid:
 }
 
 QsslContext *
-_qssl_context_new (const QsslConfiguration *configuration,
-                   QsslMode                 mode,
-                   GError                 **error)
+_qssl_context_new (const QsslContextSettings *settings,
+                   QsslMode                   mode,
+                   GError                   **error)
 {
-  return context_new (configuration, mode, FALSE, error);
+  return context_new (settings, mode, FALSE, error);
 }
 
 QsslContext *
-_qssl_context_new_dtls (const QsslConfiguration *configuration,
-                        QsslMode                 mode,
-                        GError                 **error)
+_qssl_context_new_dtls (const QsslContextSettings *settings,
+                        QsslMode                   mode,
+                        GError                   **error)
 {
-  return context_new (configuration, mode, TRUE, error);
+  return context_new (settings, mode, TRUE, error);
 }
 
 QsslContext *

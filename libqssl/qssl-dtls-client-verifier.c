@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 
 #include "qssl.h"
+#include "qssl-configuration-private.h"
 #include "qssl-context-private.h"
 #include "qssl-dtls-private.h"
 #include "qssl-private.h"
@@ -150,7 +151,7 @@ qssl_dtls_client_verifier_verify_client (QsslDtlsClientVerifier  *self,
       g_autoptr(QsslConfiguration) configuration = qssl_configuration_get_default_dtls ();
       g_autoptr(GError) local_error = NULL;
 
-      self->context = _qssl_context_new_dtls (configuration, QSSL_MODE_SSL_SERVER, &local_error);
+      self->context = _qssl_configuration_new_dtls_context (configuration, QSSL_MODE_SSL_SERVER, &local_error);
       if (self->context == NULL)
         return set_error (self, error, QSSL_DTLS_ERROR_TLS_INITIALIZATION_ERROR, local_error->message);
       _qssl_dtls_setup_cookies (_qssl_context_get_ctx (self->context));

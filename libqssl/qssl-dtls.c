@@ -655,13 +655,18 @@ psk_server_callback (SSL           *ssl,
   g_autoptr(GBytes) hint = NULL;
   g_autoptr(GBytes) identity_bytes = NULL;
   g_autoptr(QsslPreSharedKeyAuthenticator) authenticator = NULL;
+  unsigned int key_length;
 
   if (self == NULL)
     return 0;
   hint = qssl_configuration_get_pre_shared_key_identity_hint (self->configuration);
   identity_bytes = identity ? g_bytes_new (identity, strlen (identity)) : NULL;
   authenticator = request_pre_shared_key (self, hint, identity_bytes, PSK_MAX_IDENTITY_LEN, (int) max_psk_len);
-  return copy_pre_shared_key (authenticator, psk, max_psk_len);
+  key_length = copy_pre_shared_key (authenticator, psk, max_psk_len);
+  /* The context's resumption policy counts a PSK peer as authenticated. */
+  if (key_length > 0)
+    _qssl_context_set_used_pre_shared_key (ssl, TRUE);
+  return key_length;
 }
 
 static gboolean
@@ -702,7 +707,7 @@ create_connection (QsslDtls  *self,
   SSL_CTX *ctx;
   BIO *bio;
 
-  self->context = _qssl_context_new_dtls (self->configuration, self->mode, &local_error);
+  self->context = _qssl_configuration_new_dtls_context (self->configuration, self->mode, &local_error);
   if (self->context == NULL)
     return set_error (self, error, QSSL_DTLS_ERROR_TLS_INITIALIZATION_ERROR, local_error->message);
   ctx = _qssl_context_get_ctx (self->context);

@@ -426,7 +426,9 @@ typedef enum {
  * @QSSL_SSL_OPTIONS_NONE: no option set
  * @QSSL_SSL_OPTIONS_DISABLE_EMPTY_FRAGMENTS: do not send empty fragments
  *   (a CBC countermeasure for TLS 1.0)
- * @QSSL_SSL_OPTIONS_DISABLE_SESSION_TICKETS: do not use session tickets
+ * @QSSL_SSL_OPTIONS_DISABLE_SESSION_TICKETS: a server sends no session
+ *   ticket of any kind (TLS 1.2 sessions are still resumed by session ID;
+ *   TLS 1.3 sessions are not resumed)
  * @QSSL_SSL_OPTIONS_DISABLE_COMPRESSION: no TLS compression (always the case
  *   with OpenSSL 3)
  * @QSSL_SSL_OPTIONS_DISABLE_SERVER_NAME_INDICATION: send no SNI extension

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include "qssl.h"
+#include "qssl-engine-private.h"
+#include "qssl-main-context-private.h"
 #include "qssl-private.h"
 
 /**
@@ -45,9 +47,31 @@ struct _QsslServer
   GMainContext       *context;
   /* The accept in flight. The server accepts itself rather than through
    * GSocketService, which only logs a failed accept and retries at once
-   * (a busy loop when out of file descriptors). */
+   * (a busy loop when out of file descriptors). Only close() cancels it:
+   * GLib's accept source wakes up on the cancellation and calls accept(),
+   * and the cancelled task then drops the connection it took from the
+   * backlog. Pausing leaves it running instead (see held). */
   GCancellable       *accept_cancellable;
+  /* Connections the accept in flight delivered while paused or throttled,
+   * waiting (no handshake yet) until accepting resumes. */
+  GQueue              held;
 };
+
+typedef struct
+{
+  GSocketConnection *connection;
+  GObject           *source_object;
+} Held;
+
+static void
+held_free (gpointer data)
+{
+  Held *held = data;
+
+  g_object_unref (held->connection);
+  g_clear_object (&held->source_object);
+  g_free (held);
+}
 
 enum {
   SIGNAL_NEW_CONNECTION,
@@ -122,6 +146,16 @@ on_accepted (GObject      *source,
   if (self->accept_cancellable == cancellable)
     g_clear_object (&self->accept_cancellable);
 
+  if (connection != NULL && (self->paused || self->throttled))
+    {
+      /* Accepted after a pause or the limit began: kept for resume. */
+      Held *held = g_new0 (Held, 1);
+
+      held->connection = g_steal_pointer (&connection);
+      held->source_object = source_object ? g_object_ref (source_object) : NULL;
+      g_queue_push_tail (&self->held, held);
+      return;
+    }
   if (connection != NULL)
     {
       gboolean handled = FALSE;
@@ -130,7 +164,7 @@ on_accepted (GObject      *source,
        * run as they would with GSocketService's own accepting. */
       g_signal_emit_by_name (self, "incoming", connection, source_object, &handled);
     }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->listening)
+  else if (!g_cancellable_is_cancelled (cancellable) && self->listening)
     {
       /* As QTcpServer: a failed accept pauses accepting, and the
        * application decides when to try again (resume_accepting()). */
@@ -171,10 +205,25 @@ update_accepting (QsslServer *self)
   gboolean throttle = self->max_pending > 0 && in_flight >= (guint) self->max_pending;
 
   self->throttled = throttle;
-  if (!self->listening || throttle || self->paused)
+  if (!self->listening)
     stop_accepting (self);
-  else
-    start_accepting (self);
+  else if (!throttle && !self->paused)
+    {
+      Held *held = g_queue_pop_head (&self->held);
+
+      if (held != NULL)
+        {
+          gboolean handled = FALSE;
+
+          g_signal_emit_by_name (self, "incoming", held->connection, held->source_object, &handled);
+          held_free (held);
+          /* Again, in case a handler of incoming took it before ours. */
+          update_accepting (self);
+        }
+      else
+        start_accepting (self);
+    }
+  /* Paused or throttled: an accept in flight stays; what it brings is held. */
 }
 
 /* Replaces GSocketService's handler, which is what starts its own accept
@@ -204,10 +253,8 @@ on_encrypted (QsslSocket *socket,
   task = g_queue_pop_head (&self->accept_tasks);
   if (task != NULL)
     {
-      GCancellable *cancellable = g_task_get_cancellable (task);
-
-      if (cancellable != NULL)
-        g_signal_handlers_disconnect_by_data (cancellable, task);
+      /* The cancellation source goes; it can no longer touch the task. */
+      g_task_set_task_data (task, NULL, NULL);
       g_task_return_pointer (task, socket, g_object_unref);
       g_object_unref (task);
     }
@@ -345,7 +392,12 @@ qssl_server_incoming (GSocketService    *service,
   g_signal_connect (socket, "ssl-errors", G_CALLBACK (on_ssl_errors), self);
   g_signal_connect (socket, "peer-verify-error", G_CALLBACK (on_peer_verify_error), self);
   g_signal_connect (socket, "error-occurred", G_CALLBACK (on_error), self);
-  g_signal_connect (socket, "pre-shared-key-authentication-required", G_CALLBACK (on_psk), self);
+  /* Forwarded only to a handler of ours: the socket offers PSK suites
+   * only when its signal has a handler, and without one nobody can supply
+   * a key (a PSK suite without forward secrecy would be offered for
+   * nothing). */
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, TRUE))
+    g_signal_connect (socket, "pre-shared-key-authentication-required", G_CALLBACK (on_psk), self);
   g_signal_connect (socket, "alert-sent", G_CALLBACK (on_alert_sent), self);
   g_signal_connect (socket, "alert-received", G_CALLBACK (on_alert_received), self);
   g_signal_connect (socket, "handshake-interrupted-on-error", G_CALLBACK (on_interrupted), self);
@@ -383,13 +435,13 @@ qssl_server_dispose (GObject *object)
       g_clear_pointer (&self->handshaking, g_hash_table_unref);
     }
   g_queue_clear_full (&self->pending, g_object_unref);
+  g_queue_clear_full (&self->held, held_free);
   {
     GTask *task;
 
     while ((task = g_queue_pop_head (&self->accept_tasks)) != NULL)
       {
-        if (g_task_get_cancellable (task) != NULL)
-          g_signal_handlers_disconnect_by_data (g_task_get_cancellable (task), task);
+        g_task_set_task_data (task, NULL, NULL);
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "%s", _("The server was closed"));
         g_object_unref (task);
       }
@@ -489,6 +541,9 @@ qssl_server_class_init (QsslServerClass *klass)
    * @self: the server
    * @socket: the socket
    * @authenticator: set the key for the client's identity
+   *
+   * The server offers pre-shared-key cipher suites only to connections
+   * that arrive while this signal has a handler.
    *
    * Mirrors `QSslServer::preSharedKeyAuthenticationRequired()`.
    */
@@ -597,9 +652,16 @@ qssl_server_new (void)
  *
  * Starts listening and accepting.
  *
+ * The server's [struct@Qssl.Configuration] is checked first: when no
+ * handshake could succeed with it (for example a private key that does not
+ * belong to the local certificate) the server does not listen and @error is
+ * %QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA.
+ *
  * Mirrors `QTcpServer::listen()`.
  *
- * Returns: %TRUE on success
+ * Returns: %TRUE on success; %FALSE with %QSSL_SOCKET_ERROR_OPERATION when
+ *   the server is already listening, or with GIO's error when the address
+ *   cannot be bound
  *
  * Since: 1.0
  */
@@ -613,10 +675,24 @@ qssl_server_listen (QsslServer    *self,
 
   g_return_val_if_fail (QSSL_IS_SERVER (self), FALSE);
 
+  /* As QTcpServer::listen(), which refuses ("called when already
+   * listening") rather than adding a second port. */
+  if (self->listening)
+    {
+      g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
+                           _("The server is already listening"));
+      return FALSE;
+    }
+
   /* Connections beyond max_pending wait in the kernel's queue: make it deep
    * enough that a burst of clients is queued rather than dropped (GLib's
    * default is 10; set here because construction resets it). */
   g_socket_listener_set_backlog (listener, SOMAXCONN);
+
+  /* A server that cannot do a handshake would accept every client only to
+   * reset it: refuse to listen instead (not checked by Qt). */
+  if (!_qssl_engine_check_configuration (self->configuration, QSSL_MODE_SSL_SERVER, error))
+    return FALSE;
 
   if (address == NULL)
     {
@@ -726,8 +802,11 @@ qssl_server_close (QsslServer *self)
   g_return_if_fail (QSSL_IS_SERVER (self));
 
   self->listening = FALSE;
-  stop_accepting (self);
+  /* Closed before the accept is cancelled, so that the cancellation has
+   * nothing left to accept. Held connections go with the backlog. */
   g_socket_listener_close (G_SOCKET_LISTENER (self));
+  stop_accepting (self);
+  g_queue_clear_full (&self->held, held_free);
   g_hash_table_iter_init (&iter, self->handshaking);
   while (g_hash_table_iter_next (&iter, &socket, NULL))
     {
@@ -860,7 +939,9 @@ qssl_server_next_pending_connection (QsslServer *self)
  * qssl_server_pause_accepting:
  * @self: a #QsslServer
  *
- * Stops accepting; new connections wait in the kernel's backlog.
+ * Stops accepting; new connections wait in the kernel's backlog (one the
+ * server had already taken waits with the server, its handshake not begun).
+ * None is dropped: all get in after [method@Qssl.Server.resume_accepting].
  *
  * Mirrors `QTcpServer::pauseAccepting()`.
  *
@@ -931,13 +1012,6 @@ qssl_server_set_max_pending_connections (QsslServer *self,
   update_accepting (self);
 }
 
-/* Only there to end a blocking iteration at the deadline. */
-static gboolean
-wake_up (gpointer user_data)
-{
-  return G_SOURCE_REMOVE;
-}
-
 /**
  * qssl_server_wait_for_new_connection:
  * @self: a #QsslServer
@@ -947,6 +1021,9 @@ wake_up (gpointer user_data)
  *
  * Blocks until an encrypted connection is pending, running the server's
  * main context (its accepts and handshakes) without a main loop.
+ *
+ * A server that is not listening (and has no connection queued) fails at
+ * once with %QSSL_SOCKET_ERROR_OPERATION, whatever @msecs.
  *
  * Mirrors `QTcpServer::waitForNewConnection()`.
  *
@@ -975,8 +1052,16 @@ qssl_server_wait_for_new_connection (QsslServer  *self,
   while (g_queue_is_empty (&self->pending))
     {
       gint64 remaining = deadline < 0 ? -1 : deadline - g_get_monotonic_time ();
-      GSource *timer = NULL;
 
+      /* Nothing can come (never listened, closed, or closed by a handler
+       * meanwhile): as Qt, fail at once rather than wait out the time. */
+      if (!self->listening)
+        {
+          g_main_context_release (self->context);
+          g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
+                               _("The server is not listening"));
+          return FALSE;
+        }
       if (deadline >= 0 && remaining <= 0)
         {
           g_main_context_release (self->context);
@@ -986,27 +1071,17 @@ qssl_server_wait_for_new_connection (QsslServer  *self,
                                _("Socket operation timed out"));
           return FALSE;
         }
-      if (remaining >= 0)
-        {
-          timer = g_timeout_source_new ((remaining + 999) / 1000);
-          g_source_set_callback (timer, wake_up, NULL, NULL);
-          g_source_attach (timer, self->context);
-        }
-      g_main_context_iteration (self->context, TRUE);
-      if (timer != NULL)
-        {
-          g_source_destroy (timer);
-          g_source_unref (timer);
-        }
+      _qssl_main_context_iterate (self->context, remaining);
     }
   g_main_context_release (self->context);
   return TRUE;
 }
 
-static void
+static gboolean
 on_accept_cancelled (GCancellable *cancellable,
-                     GTask        *task)
+                     gpointer      user_data)
 {
+  GTask *task = user_data;
   QsslServer *self = g_task_get_source_object (task);
 
   /* Only a task still waiting is finished here; the socket it would have
@@ -1016,6 +1091,7 @@ on_accept_cancelled (GCancellable *cancellable,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("Operation was cancelled"));
       g_object_unref (task);
     }
+  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -1025,8 +1101,9 @@ on_accept_cancelled (GCancellable *cancellable,
  * @callback: (scope async): called with the next encrypted socket
  * @user_data: data for @callback
  *
- * The next encrypted connection, as a GIO asynchronous call. Cancel from the
- * server's thread.
+ * The next encrypted connection, as a GIO asynchronous call. @cancellable
+ * may be cancelled from any thread; the cancellation is handled, and
+ * @callback runs, on the server's main context.
  *
  * libqssl addition (GIO style of `QTcpServer::nextPendingConnection()`).
  *
@@ -1061,7 +1138,17 @@ qssl_server_accept_async (QsslServer          *self,
     }
   g_queue_push_tail (&self->accept_tasks, task);
   if (cancellable != NULL)
-    g_signal_connect (cancellable, "cancelled", G_CALLBACK (on_accept_cancelled), task);
+    {
+      /* GCancellable::cancelled runs in the cancelling thread; a source
+       * brings the cancellation to the server's context instead, where
+       * the queue lives. It goes with the task (its task data). */
+      GSource *source = g_cancellable_source_new (cancellable);
+
+      g_source_set_callback (source, G_SOURCE_FUNC (on_accept_cancelled), task, NULL);
+      g_source_set_static_name (source, "[qssl] accept cancelled");
+      g_source_attach (source, self->context);
+      g_task_set_task_data (task, source, destroy_timeout /* any GSource */);
+    }
 }
 
 /**

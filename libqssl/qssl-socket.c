@@ -2,49 +2,32 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The file reads as the life of a connection: construction, resolving and
- * connecting, the handshake and its verification, the read and write pumps,
- * closing, then the blocking calls and the accessors.
+ * The public API: construction, the state and the error every layer reports
+ * through, the handshake calls, reading and writing, closing, and the
+ * accessors. The work is done by the layers listed in qssl-socket-private.h.
  */
 
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/ioctl.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/ocsp.h>
 #include <openssl/opensslv.h>
 #include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
 
 #include "qssl.h"
-#include "qssl-bio-private.h"
-#include "qssl-buffer-private.h"
-#include "qssl-certificate-private.h"
-#include "qssl-cipher-private.h"
 #include "qssl-configuration-private.h"
+#include "qssl-engine-private.h"
 #include "qssl-error-private.h"
-#include "qssl-key-private.h"
+#include "qssl-main-context-private.h"
 #include "qssl-private.h"
-#include "qssl-psk-authenticator-private.h"
+#include "qssl-socket-io-private.h"
 #include "qssl-socket-private.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SSL_SESSION, SSL_SESSION_free)
-
-/* Plaintext is read from OpenSSL in blocks of this size. */
-#define READ_CHUNK (16 * 1024)
-
-/* At most this much is read per readiness before ready-read: a peer that
- * sends as fast as we decrypt must not keep us in the loop, with the
- * buffer growing, until it stops. */
-#define PUMP_LIMIT (4 * READ_CHUNK)
 
 /**
  * QsslSocket:
@@ -55,193 +38,44 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SSL_SESSION, SSL_SESSION_free)
  * A socket belongs to the #GMainContext that was the thread-default when it
  * was created; its handshake and I/O run there, driven by socket readiness,
  * and every signal is emitted there. The `wait_for_*()` calls run the same
- * work without a main loop.
+ * work without a main loop. GIO's asynchronous calls on the socket and its
+ * streams (read, skip, write, writev, splice, flush, close) run there too,
+ * never in a worker thread; their callbacks come in the caller's
+ * thread-default context, as GIO says. g_io_stream_close_async() and
+ * g_io_stream_close() wait at most #QsslSocket:close-timeout for the peer
+ * to take what is buffered, then abort with %G_IO_ERROR_TIMED_OUT.
  *
  * `g_object_new (QSSL_TYPE_SOCKET, NULL)` (what `Qssl.Socket()` in Python and
  * `new Qssl.Socket()` in GJS do) and [ctor@Qssl.Socket.new] give the same
  * unconnected socket. #GSocketConnection needs a #GSocket from construction
- * on, so an unconnected socket holds a placeholder one; connecting installs a
- * new #GSocket of the right address family. After [method@Qssl.Socket.abort]
- * or a disconnect the object can connect again, and it then has a new
- * #GSocket: do not keep the one g_socket_connection_get_socket() returned
- * across connections.
+ * on, so an unconnected socket holds a placeholder one, which has no file
+ * descriptor (every call on it fails with %G_IO_ERROR_NOT_INITIALIZED);
+ * connecting installs a new #GSocket of the right address family. Creating a
+ * socket never fails; running out of file descriptors or memory when
+ * connecting is reported as %QSSL_SOCKET_ERROR_SOCKET_RESOURCE.
+ * After [method@Qssl.Socket.abort] or a disconnect the object can connect
+ * again, and it then has a new #GSocket: do not keep the one
+ * g_socket_connection_get_socket() returned across connections.
  *
  * Mirrors `QSslSocket`.
  *
  * Since: 1.0
  */
-struct _QsslSocket
-{
-  GSocketConnection   parent_instance;
-
-  GMainContext       *context;
-  QsslConfiguration  *configuration;
-
-  QsslSocketState     state;
-  QsslMode            mode;
-  gboolean            encrypted;
-  QsslSocketError     error;
-  char               *error_string;
-
-  /* Where to, and under which name to verify. */
-  char               *host_name;
-  guint16             port;
-  char               *ssl_peer_name;
-  char               *peer_verify_name;
-  QsslNetworkLayerProtocol network_protocol;
-  gboolean            encrypt_after_connect;
-
-  /* Resolving and connecting. */
-  GCancellable       *cancellable;
-  GList              *addresses;
-  GList              *next_address;
-
-  /* Readiness of the fd on self->context. source_condition is what the
-   * socket waits for; the source follows it, in place (source_events), and
-   * not while a blocking wait polls the fd itself (waiting). */
-  GSource            *source;
-  GIOCondition        source_condition;
-  GIOCondition        source_events;
-  int                 source_fd;
-  gpointer            source_tag;
-  guint               waiting;
-  gboolean            emission_due;
-
-  SSL                *ssl;
-  gboolean            handshaking;
-  gboolean            paused;
-  GPtrArray          *handshake_errors;
-  GPtrArray          *ignore_list;
-  /* ignore_ssl_errors() for the handshake in progress, and for the next
-   * one when called outside a handshake; never for later connections. */
-  gboolean            ignore_all;
-  gboolean            ignore_all_next;
-  QsslPauseModes      pause_mode;
-  gboolean            continue_interrupted;
-
-  /* While OpenSSL is running (it may call back into the socket, and a
-   * handler may abort), the SSL is not freed but retired, and freed once
-   * OpenSSL has returned. */
-  guint               openssl_depth;
-  SSL                *retired_ssl;
-  /* Alerts seen inside OpenSSL, emitted once it has returned. */
-  GArray             *pending_alerts;
-  /* A session the server sent, handled once OpenSSL has returned. */
-  SSL_SESSION        *received_session;
-
-  /* Results of the last handshake. */
-  gboolean            session_resumed;
-  GPtrArray          *ocsp_responses;
-
-  /* Plaintext buffers: read_buffer[read_offset..] is unread. */
-  QsslBuffer         *read_buffer;
-  gsize               read_offset;
-  /* With an unbounded buffer, decrypted plaintext stays in OpenSSL until
-   * read() copies it straight into the caller's buffer (see
-   * pump_read_through()). held_announced: ready-read has told about the
-   * record OpenSSL holds. direct_budget: how much more read() may decrypt
-   * before the next ready-read. */
-  gboolean            held_announced;
-  gsize               direct_budget;
-  /* The last read from OpenSSL wanted more from the network: what it holds
-   * is an incomplete record, which only the fd can complete. */
-  gboolean            read_starved;
-  /* A read() met the end of the stream: reported from the main loop. */
-  gboolean            deferred_finish;
-  gboolean            deferred_clean;
-  char               *deferred_protocol_error;
-  gint64              read_buffer_size;
-  QsslBuffer         *write_buffer;
-  gboolean            read_channel_finished;
-  gboolean            pending_close;
-
-  /* Signals emitted later from the main loop, never from inside write(). */
-  GSource            *emit_idle;
-  gint64              pending_bytes_written;
-  guint64             encrypted_written_reported;
-
-  /* For wait_for_ready_read(). */
-  guint               ready_read_count;
-
-  /* Decrypted data OpenSSL still holds once the buffer has room again: the
-   * fd will not become readable for it, so it is pumped from an idle. */
-  GSource            *pending_idle;
-
-  /* connect_to_host_encrypted_async() and handshake_async() callers waiting
-   * for the end of the handshake. */
-  GQueue              handshake_tasks;
-
-  /* The GIOStream view, made on first request. */
-  GInputStream       *input_stream;
-  GOutputStream      *output_stream;
-};
-
-enum {
-  PROP_0,
-  PROP_MODE,
-  PROP_IS_ENCRYPTED,
-  PROP_STATE,
-  PROP_PEER_VERIFY_MODE,
-  PROP_PEER_VERIFY_DEPTH,
-  PROP_PEER_VERIFY_NAME,
-  PROP_PROTOCOL,
-  PROP_LOCAL_CERTIFICATE,
-  PROP_PRIVATE_KEY,
-  PROP_SSL_CONFIGURATION,
-  PROP_SESSION_PROTOCOL,
-  PROP_SESSION_CIPHER,
-  PROP_PEER_CERTIFICATE,
-  PROP_READ_BUFFER_SIZE,
-  PROP_PAUSE_MODE,
-  N_PROPS
-};
-
-enum {
-  SIGNAL_ENCRYPTED,
-  SIGNAL_ENCRYPTED_BYTES_WRITTEN,
-  SIGNAL_MODE_CHANGED,
-  SIGNAL_NEW_SESSION_TICKET_RECEIVED,
-  SIGNAL_PEER_VERIFY_ERROR,
-  SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED,
-  SIGNAL_SSL_ERRORS,
-  SIGNAL_ALERT_SENT,
-  SIGNAL_ALERT_RECEIVED,
-  SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR,
-  SIGNAL_HOST_FOUND,
-  SIGNAL_CONNECTED,
-  SIGNAL_DISCONNECTED,
-  SIGNAL_STATE_CHANGED,
-  SIGNAL_ERROR_OCCURRED,
-  SIGNAL_READY_READ,
-  SIGNAL_BYTES_WRITTEN,
-  SIGNAL_READ_CHANNEL_FINISHED,
-  SIGNAL_ABOUT_TO_CLOSE,
-  N_SIGNALS
-};
-
-static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
-static int ssl_socket_index = -1;
+GParamSpec *_qssl_socket_properties[N_PROPS];
+guint _qssl_socket_signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (QsslSocket, qssl_socket, G_TYPE_SOCKET_CONNECTION)
-
-static void watch (QsslSocket *self, GIOCondition condition);
-static gsize buffered (QsslSocket *self);
-static gboolean unsupported_protocol (QsslSocket *self);
-static GInputStream *qssl_socket_get_input_stream (GIOStream *io_stream);
-static GOutputStream *qssl_socket_get_output_stream (GIOStream *io_stream);
-static gboolean qssl_socket_close_fn (GIOStream *io_stream, GCancellable *cancellable, GError **error);
-static void drive (QsslSocket *self, GIOCondition condition);
-static void start_encryption (QsslSocket *self, QsslMode mode);
-static void close_connection (QsslSocket *self, gboolean send_close_notify);
-static gboolean keep_held_plaintext (QsslSocket  *self,
-                                     GError     **error);
 
 /* Construction */
 
 /* GSocketConnection asserts in constructed() that it was given a GSocket.
  * An unconnected socket (Qt style: made first, connected later) gets a
- * placeholder here; connecting installs the real one. */
+ * placeholder here; connecting installs the real one. The placeholder has
+ * no address family, so GSocket opens no descriptor for it (its
+ * construction records an error that every GSocket call then reports):
+ * making a socket cannot run out of file descriptors and cannot fail. It
+ * is deliberately not passed through g_initable_init(), whose only effect
+ * would be to return that recorded error. */
 static GObject *
 qssl_socket_constructor (GType                  type,
                          guint                  n_properties,
@@ -252,11 +86,11 @@ qssl_socket_constructor (GType                  type,
       if (g_str_equal (construct_properties[i].pspec->name, "socket") &&
           g_value_get_object (construct_properties[i].value) == NULL)
         {
-          g_autoptr(GError) error = NULL;
-          g_autoptr(GSocket) placeholder = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                                         G_SOCKET_PROTOCOL_TCP, &error);
-          if (placeholder == NULL)
-            g_error ("QsslSocket: cannot create a socket: %s", error->message);
+          g_autoptr(GSocket) placeholder = g_object_new (G_TYPE_SOCKET,
+                                                         "family", G_SOCKET_FAMILY_INVALID,
+                                                         "type", G_SOCKET_TYPE_STREAM,
+                                                         "protocol", G_SOCKET_PROTOCOL_TCP,
+                                                         NULL);
           g_value_set_object (construct_properties[i].value, placeholder);
         }
     }
@@ -269,9 +103,9 @@ qssl_socket_constructor (GType                  type,
  * cannot be reopened or change address family; so the owner class's setter
  * is called directly. That setter takes a reference on the new socket and
  * does not release the old one, which is done here. */
-static void
-replace_gsocket (QsslSocket *self,
-                 GSocket    *socket)
+void
+_qssl_socket_replace_gsocket (QsslSocket *self,
+                              GSocket    *socket)
 {
   GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), "socket");
   GObjectClass *owner = g_type_class_peek (pspec->owner_type);
@@ -287,58 +121,152 @@ replace_gsocket (QsslSocket *self,
   g_object_unref (old);
 }
 
-static GSocket *
-gsocket (QsslSocket *self)
+/* Tracing */
+
+gboolean
+_qssl_trace_enabled (void)
+{
+  static gint enabled = -1;
+  gint value = g_atomic_int_get (&enabled);
+
+  if (G_UNLIKELY (value < 0))
+    {
+      value = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
+      g_atomic_int_set (&enabled, value);
+    }
+  return value;
+}
+
+void
+_qssl_socket_trace_message (QsslSocket *self,
+                            const char *format,
+                            ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_debug ("socket %u: %s", self->trace_id, message);
+}
+
+static const char *
+enum_nick (GType type,
+           int   value)
+{
+  GEnumClass *klass = g_type_class_ref (type);
+  GEnumValue *found = g_enum_get_value (klass, value);
+  const char *nick = found != NULL ? found->value_nick : "?";
+
+  /* Enum classes of a loaded library stay alive: the nick outlives the unref. */
+  g_type_class_unref (klass);
+  return nick;
+}
+
+GSocket *
+_qssl_socket_gsocket (QsslSocket *self)
 {
   return g_socket_connection_get_socket (G_SOCKET_CONNECTION (self));
 }
 
-/* Sources live on the socket's own context, which g_source_remove() (default
- * context only) cannot reach: keep and destroy the GSource itself. */
-static void
-clear_source (GSource **source)
+/* Reentrancy: see qssl-socket-private.h. */
+
+static void wind_down (QsslSocket *self);
+
+guint
+_qssl_socket_enter (QsslSocket *self)
 {
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
+  g_object_ref (self);
+  self->dispatch_depth++;
+  return self->connection_serial;
 }
 
-static void
-set_state (QsslSocket      *self,
-           QsslSocketState  state)
+void
+_qssl_socket_leave (QsslSocket *self)
+{
+  g_assert (self->dispatch_depth > 0);
+  self->dispatch_depth--;
+  /* Possibly the last reference, dropped by a handler: dispose runs now,
+   * outside every emission. */
+  g_object_unref (self);
+}
+
+guint
+_qssl_socket_connection (QsslSocket *self)
+{
+  return self->connection_serial;
+}
+
+gboolean
+_qssl_socket_same_connection (QsslSocket *self,
+                              guint       connection)
+{
+  /* Only the running calls hold the socket: a handler dropped the last
+   * reference, and the socket is as good as disposed. */
+  if (!self->disposing && (guint) g_atomic_int_get (&G_OBJECT (self)->ref_count) <= self->dispatch_depth)
+    wind_down (self);
+  return self->connection_serial == connection && !self->disposing;
+}
+
+void
+_qssl_socket_set_state (QsslSocket      *self,
+                        QsslSocketState  state)
 {
   if (self->state == state)
     return;
   self->state = state;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state);
+  if (G_UNLIKELY (_qssl_trace_enabled ()))
+    {
+      const char *nick = enum_nick (QSSL_TYPE_SOCKET_STATE, state);
+
+      if (state == QSSL_SOCKET_STATE_HOST_LOOKUP || state == QSSL_SOCKET_STATE_CONNECTING)
+        _qssl_socket_trace_message (self, "state %s, host %s port %u", nick,
+                                    self->host_name != NULL ? self->host_name : "?", self->port);
+      else if (state == QSSL_SOCKET_STATE_CONNECTED)
+        {
+          g_autoptr(GInetAddress) address = qssl_socket_get_peer_address (self);
+          g_autofree char *text = address != NULL ? g_inet_address_to_string (address) : NULL;
+
+          _qssl_socket_trace_message (self, "state %s, peer %s port %u", nick, text != NULL ? text : "?",
+                                      qssl_socket_get_peer_port (self));
+        }
+      else
+        _qssl_socket_trace_message (self, "state %s", nick);
+    }
+  if (self->disposing)
+    return;
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_STATE]);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_STATE_CHANGED], 0, state);
 }
 
-static void
-set_mode (QsslSocket *self,
-          QsslMode    mode)
+void
+_qssl_socket_set_mode (QsslSocket *self,
+                       QsslMode    mode)
 {
   if (self->mode == mode)
     return;
   self->mode = mode;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
-  g_signal_emit (self, signals[SIGNAL_MODE_CHANGED], 0, mode);
+  _qssl_socket_trace (self, "mode %s", enum_nick (QSSL_TYPE_MODE, mode));
+  if (self->disposing)
+    return;
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_MODE]);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_MODE_CHANGED], 0, mode);
 }
 
-/* Finishes every waiting handshake task: with success, or with @error. */
-static void
-complete_handshake_tasks (QsslSocket   *self,
-                          const GError *error)
+/* Finishes the tasks in @tasks. A caller that emits takes the tasks of its
+ * connection first, so that tasks a handler queues for a new connection
+ * stay. */
+void
+_qssl_socket_complete_taken_tasks (GQueue       *tasks,
+                                   const GError *error)
 {
   GTask *task;
 
-  while ((task = g_queue_pop_head (&self->handshake_tasks)) != NULL)
+  while ((task = g_queue_pop_head (tasks)) != NULL)
     {
-      GCancellable *cancellable = g_task_get_cancellable (task);
-
-      if (cancellable != NULL)
-        g_signal_handlers_disconnect_by_data (cancellable, task);
+      /* Its cancellation source goes: nothing else touches the task. */
+      g_task_set_task_data (task, NULL, NULL);
       if (error != NULL)
         g_task_return_error (task, g_error_copy (error));
       else
@@ -347,39 +275,106 @@ complete_handshake_tasks (QsslSocket   *self,
     }
 }
 
+/* Finishes every waiting handshake task: with success, or with @error. */
+void
+_qssl_socket_complete_handshake_tasks (QsslSocket   *self,
+                                       const GError *error)
+{
+  _qssl_socket_complete_taken_tasks (&self->handshake_tasks, error);
+}
+
 /* What error() and error_string() answer, without a signal. */
-static void
-record_error (QsslSocket      *self,
-              QsslSocketError  error,
-              const char      *message)
+void
+_qssl_socket_record_error (QsslSocket      *self,
+                           QsslSocketError  error,
+                           const char      *message)
 {
   self->error = error;
   g_free (self->error_string);
   self->error_string = g_strdup (message);
 }
 
-static void
-set_error (QsslSocket      *self,
-           QsslSocketError  error,
-           const char      *message)
+void
+_qssl_socket_set_error (QsslSocket      *self,
+                        QsslSocketError  error,
+                        const char      *message)
 {
-  record_error (self, error, message);
-  g_debug ("socket %p: error %d: %s", self, error, message);
-  g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, error);
-  if (!self->encrypted && !g_queue_is_empty (&self->handshake_tasks))
+  GQueue tasks = G_QUEUE_INIT;
+
+  _qssl_socket_record_error (self, error, message);
+  _qssl_socket_trace (self, "error %s: %s", enum_nick (QSSL_TYPE_SOCKET_ERROR, error), message);
+  _qssl_socket_enter (self);
+  if (!self->encrypted)
+    {
+      tasks = self->handshake_tasks;
+      g_queue_init (&self->handshake_tasks);
+    }
+  if (!self->disposing)
+    g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, error);
+  if (!g_queue_is_empty (&tasks))
     {
       g_autoptr(GError) task_error = g_error_new_literal (QSSL_SOCKET_ERROR, error, message);
 
-      complete_handshake_tasks (self, task_error);
+      _qssl_socket_complete_taken_tasks (&tasks, task_error);
     }
+  _qssl_socket_leave (self);
+}
+
+void
+_qssl_socket_fail (QsslSocket      *self,
+                   QsslSocketError  error,
+                   const char      *message)
+{
+  guint connection = _qssl_socket_enter (self);
+
+  _qssl_socket_set_error (self, error, message);
+  if (_qssl_socket_same_connection (self, connection))
+    _qssl_socket_close_connection (self, FALSE);
+  _qssl_socket_leave (self);
+}
+
+void
+_qssl_socket_operation_error (QsslSocket *self,
+                              const char *message)
+{
+  _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_OPERATION, message);
+  _qssl_socket_trace (self, "error operation: %s", message);
+  _qssl_socket_enter (self);
+  if (!self->disposing)
+    g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, QSSL_SOCKET_ERROR_OPERATION);
+  _qssl_socket_leave (self);
+}
+
+/* Qt's startClientEncryption() and startServerEncryption() warn and do
+ * nothing when not connected or not in plain mode; here the same refusal
+ * is an OPERATION error, so that it is seen without a warning log. */
+static gboolean
+can_start_encryption (QsslSocket *self)
+{
+  if (self->state != QSSL_SOCKET_STATE_CONNECTED)
+    {
+      _qssl_socket_operation_error (self, _("Cannot start a handshake when not connected"));
+      return FALSE;
+    }
+  if (self->mode != QSSL_MODE_UNENCRYPTED)
+    {
+      _qssl_socket_operation_error (self, _("Cannot start a handshake on a connection that is not plain"));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Resets what belongs to one connection; settings stay. */
-static void
-reset_connection (QsslSocket *self)
+void
+_qssl_socket_reset_connection (QsslSocket *self)
 {
-  clear_source (&self->source);
-  self->source_condition = 0;
+  /* Whatever runs for the connection ending here stops after its next
+   * emission. An unconnected socket has no connection to end. */
+  if (self->state != QSSL_SOCKET_STATE_UNCONNECTED)
+    self->connection_serial++;
+  if (self->watch != NULL)
+    _qssl_watch_set (self->watch, -1, 0);
+  self->watch_condition = 0;
   if (self->cancellable != NULL)
     {
       g_cancellable_cancel (self->cancellable);
@@ -387,24 +382,7 @@ reset_connection (QsslSocket *self)
     }
   g_list_free_full (g_steal_pointer (&self->addresses), g_object_unref);
   self->next_address = NULL;
-  /* A connection that ended without a TLS error leaves its session
-   * resumable (OpenSSL drops sessions of SSLs freed without a shutdown;
-   * fatal errors have already dropped theirs). */
-  if (self->ssl != NULL && self->encrypted)
-    SSL_set_shutdown (self->ssl, SSL_get_shutdown (self->ssl) | SSL_SENT_SHUTDOWN);
-  /* Plaintext that arrived stays readable after the connection ends. */
-  if (self->ssl != NULL && self->openssl_depth == 0)
-    keep_held_plaintext (self, NULL);
-  if (self->ssl != NULL && self->openssl_depth > 0)
-    {
-      /* Inside an OpenSSL callback: the fd closes next, so cut the BIO
-       * loose; the SSL is freed when OpenSSL returns. */
-      _qssl_bio_detach (SSL_get_rbio (self->ssl));
-      g_clear_pointer (&self->retired_ssl, SSL_free);
-      self->retired_ssl = g_steal_pointer (&self->ssl);
-    }
-  g_clear_pointer (&self->ssl, SSL_free);
-  g_clear_pointer (&self->received_session, SSL_SESSION_free);
+  _qssl_engine_reset (self);
   self->handshaking = FALSE;
   self->paused = FALSE;
   self->encrypted = FALSE;
@@ -416,10 +394,43 @@ reset_connection (QsslSocket *self)
   self->deferred_finish = FALSE;
   g_clear_pointer (&self->deferred_protocol_error, g_free);
   _qssl_buffer_clear (self->write_buffer, TRUE);
-  clear_source (&self->emit_idle);
-  clear_source (&self->pending_idle);
+  _qssl_clear_source (&self->emit_idle);
+  _qssl_clear_source (&self->pending_idle);
   self->pending_bytes_written = 0;
   self->encrypted_written_reported = 0;
+}
+
+/* The last reference is gone: in dispose, or inside a handler (then only
+ * the running calls hold the socket, see _qssl_socket_same_connection()).
+ * From here on the socket emits nothing, and it never waits: what the
+ * kernel takes of the unsent data goes out, then close_notify; the rest is
+ * dropped. GIOStream's dispose then finds the socket closed. */
+static void
+wind_down (QsslSocket *self)
+{
+  if (self->disposing)
+    return;
+  self->disposing = TRUE;
+  if (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING)
+    {
+      gsize sent = 0;
+
+      while (sent < self->write_buffer->len && _qssl_socket_can_send (self))
+        {
+          gboolean would_block;
+          gssize n = _qssl_socket_send_now (self, self->write_buffer->data + sent,
+                                            self->write_buffer->len - sent, &would_block);
+
+          if (n <= 0 || would_block)
+            break;
+          sent += n;
+        }
+      if (self->write_buffer->len > sent)
+        _qssl_socket_trace (self, "dropped with %u bytes unsent", (guint) (self->write_buffer->len - sent));
+      _qssl_socket_close_connection (self, TRUE);
+    }
+  _qssl_socket_reset_connection (self);
+  self->state = QSSL_SOCKET_STATE_UNCONNECTED;
 }
 
 static void
@@ -427,12 +438,12 @@ qssl_socket_dispose (GObject *object)
 {
   QsslSocket *self = QSSL_SOCKET (object);
 
-  reset_connection (self);
+  wind_down (self);
   if (!g_queue_is_empty (&self->handshake_tasks))
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "socket disposed");
 
-      complete_handshake_tasks (self, error);
+      _qssl_socket_complete_handshake_tasks (self, error);
     }
 
   G_OBJECT_CLASS (qssl_socket_parent_class)->dispose (object);
@@ -453,6 +464,7 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->ocsp_responses, g_ptr_array_unref);
   g_clear_pointer (&self->pending_alerts, g_array_unref);
   g_clear_pointer (&self->retired_ssl, SSL_free);
+  g_clear_pointer (&self->watch, _qssl_watch_free);
   g_clear_pointer (&self->read_buffer, _qssl_buffer_free);
   g_free (self->deferred_protocol_error);
   g_clear_pointer (&self->write_buffer, _qssl_buffer_free);
@@ -518,6 +530,9 @@ qssl_socket_get_property (GObject    *object,
     case PROP_PAUSE_MODE:
       g_value_set_flags (value, self->pause_mode);
       break;
+    case PROP_CLOSE_TIMEOUT:
+      g_value_set_int (value, self->close_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -561,10 +576,39 @@ qssl_socket_set_property (GObject      *object,
     case PROP_PAUSE_MODE:
       qssl_socket_set_pause_mode (self, g_value_get_flags (value));
       break;
+    case PROP_CLOSE_TIMEOUT:
+      qssl_socket_set_close_timeout (self, g_value_get_int (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
+
+#ifdef QSSL_ENABLE_THREAD_CHECKS
+/* One thread, one context: a signal comes from the thread that runs the
+ * socket's context, or, while none does, from the thread that made the
+ * socket. Anything else is a pump or a callback on a foreign thread (a GLib
+ * worker, say), racing the context's own. */
+static gboolean
+check_emission_thread (GSignalInvocationHint *hint,
+                       guint                  n_param_values,
+                       const GValue          *param_values,
+                       gpointer               user_data)
+{
+  QsslSocket *self = g_value_get_object (&param_values[0]);
+  gboolean owner = g_main_context_is_owner (self->context);
+
+  if (!owner && g_main_context_acquire (self->context))
+    {
+      owner = self->owner_thread == g_thread_self ();
+      g_main_context_release (self->context);
+    }
+  if (!owner)
+    g_error ("socket %p: signal %s emitted outside the thread of its main context", self,
+             g_signal_name (hint->signal_id));
+  return TRUE;
+}
+#endif
 
 static void
 qssl_socket_class_init (QsslSocketClass *klass)
@@ -572,17 +616,23 @@ qssl_socket_class_init (QsslSocketClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
   GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  GParamSpec **properties = _qssl_socket_properties;
+  guint *signals = _qssl_socket_signals;
 
   object_class->constructor = qssl_socket_constructor;
   object_class->dispose = qssl_socket_dispose;
   object_class->finalize = qssl_socket_finalize;
   object_class->get_property = qssl_socket_get_property;
   object_class->set_property = qssl_socket_set_property;
-  G_IO_STREAM_CLASS (klass)->get_input_stream = qssl_socket_get_input_stream;
-  G_IO_STREAM_CLASS (klass)->get_output_stream = qssl_socket_get_output_stream;
-  G_IO_STREAM_CLASS (klass)->close_fn = qssl_socket_close_fn;
+  G_IO_STREAM_CLASS (klass)->get_input_stream = _qssl_socket_get_input_stream;
+  G_IO_STREAM_CLASS (klass)->get_output_stream = _qssl_socket_get_output_stream;
+  G_IO_STREAM_CLASS (klass)->close_fn = _qssl_socket_close_fn;
+  /* GSocketConnection's close_async runs close_fn, which would wait inside
+   * the call: a native one completes from the socket's context. */
+  G_IO_STREAM_CLASS (klass)->close_async = _qssl_socket_close_async;
+  G_IO_STREAM_CLASS (klass)->close_finish = _qssl_socket_close_finish;
 
-  ssl_socket_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
+  _qssl_engine_init ();
 
   /**
    * QsslSocket:mode:
@@ -690,6 +740,20 @@ qssl_socket_class_init (QsslSocketClass *klass)
    */
   properties[PROP_PAUSE_MODE] = g_param_spec_flags ("pause-mode", NULL, NULL, QSSL_TYPE_PAUSE_MODES,
                                                     QSSL_PAUSE_MODES_NEVER, rw);
+  /**
+   * QsslSocket:close-timeout:
+   *
+   * How long, in milliseconds, g_io_stream_close() and
+   * g_io_stream_close_async() wait for the peer to take what is still
+   * buffered and the close_notify. Past it the connection is aborted and
+   * the close fails with %G_IO_ERROR_TIMED_OUT. 30 seconds by default.
+   *
+   * libqssl addition (Qt's close has no GIO form).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CLOSE_TIMEOUT] = g_param_spec_int ("close-timeout", NULL, NULL,
+                                                     0, G_MAXINT, QSSL_SOCKET_DEFAULT_CLOSE_TIMEOUT, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -881,13 +945,25 @@ qssl_socket_class_init (QsslSocketClass *klass)
    */
   signals[SIGNAL_ABOUT_TO_CLOSE] = g_signal_new ("about-to-close", G_TYPE_FROM_CLASS (klass),
                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+#ifdef QSSL_ENABLE_THREAD_CHECKS
+  for (guint i = 0; i < N_SIGNALS; i++)
+    g_signal_add_emission_hook (signals[i], 0, check_emission_thread, NULL, NULL);
+#endif
 }
 
 static void
 qssl_socket_init (QsslSocket *self)
 {
+  static guint last_trace_id;
+
   _qssl_init ();
+  self->trace_id = g_atomic_int_add (&last_trace_id, 1) + 1;
   self->context = g_main_context_ref_thread_default ();
+#ifdef QSSL_ENABLE_THREAD_CHECKS
+  self->owner_thread = g_thread_self ();
+#endif
+  self->close_timeout = QSSL_SOCKET_DEFAULT_CLOSE_TIMEOUT;
   self->configuration = qssl_configuration_get_default ();
   self->handshake_errors = _qssl_error_list_new ();
   self->ocsp_responses = g_ptr_array_new_with_free_func (g_object_unref);
@@ -950,7 +1026,7 @@ qssl_socket_new_from_socket (GSocket  *socket,
   g_socket_set_blocking (socket, FALSE);
   self = g_object_new (QSSL_TYPE_SOCKET, "socket", socket, NULL);
   self->state = QSSL_SOCKET_STATE_CONNECTED;
-  watch (self, G_IO_IN);
+  _qssl_socket_watch (self, G_IO_IN);
   return self;
 }
 
@@ -983,1047 +1059,29 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
   socket = g_socket_new_from_fd (fd, error);
   if (socket == NULL)
     return FALSE;
-  reset_connection (self);
+  _qssl_socket_enter (self);
+  _qssl_socket_reset_connection (self);
   g_socket_set_blocking (socket, FALSE);
-  replace_gsocket (self, socket);
-  set_mode (self, QSSL_MODE_UNENCRYPTED);
-  set_state (self, state);
-  if (state == QSSL_SOCKET_STATE_CONNECTED)
-    watch (self, G_IO_IN);
+  _qssl_socket_replace_gsocket (self, socket);
+  _qssl_socket_set_mode (self, QSSL_MODE_UNENCRYPTED);
+  _qssl_socket_set_state (self, state);
+  if (state == QSSL_SOCKET_STATE_CONNECTED && self->state == QSSL_SOCKET_STATE_CONNECTED)
+    _qssl_socket_watch (self, G_IO_IN);
+  _qssl_socket_leave (self);
   return TRUE;
 }
 
-/* Readiness */
-
-typedef struct {
-  GSource     source;
-  QsslSocket *socket;
-} SocketSource;
-
-static gboolean
-socket_source_dispatch (GSource     *source,
-                        GSourceFunc  callback,
-                        gpointer     user_data)
-{
-  QsslSocket *self = ((SocketSource *) source)->socket;
-  GIOCondition condition = g_source_query_unix_fd (source, self->source_tag);
-
-  g_object_ref (self);
-  drive (self, condition);
-  g_object_unref (self);
-  return G_SOURCE_CONTINUE;
-}
-
-/* Ready when poll() says so: no prepare or check needed. */
-static GSourceFuncs socket_source_funcs = {
-  NULL, NULL, socket_source_dispatch, NULL, NULL, NULL,
-};
-
-/* Makes the source wait for source_condition. One source per connection
- * whose events change in place: a GSocket source would be destroyed and
- * attached again on every change, waking the context twice each time. */
-static void
-apply_watch (QsslSocket *self)
-{
-  GIOCondition condition = self->source_condition;
-  int fd;
-
-  if (condition == 0)
-    {
-      clear_source (&self->source);
-      return;
-    }
-  fd = g_socket_get_fd (gsocket (self));
-  if (self->source != NULL && self->source_fd == fd)
-    {
-      if (self->source_events != condition)
-        {
-          g_source_modify_unix_fd (self->source, self->source_tag, condition);
-          self->source_events = condition;
-        }
-      return;
-    }
-  clear_source (&self->source);
-  self->source = g_source_new (&socket_source_funcs, sizeof (SocketSource));
-  ((SocketSource *) self->source)->socket = self;
-  self->source_fd = fd;
-  self->source_events = condition;
-  self->source_tag = g_source_add_unix_fd (self->source, fd, condition);
-  g_source_set_static_name (self->source, "[qssl] socket");
-  g_source_attach (self->source, self->context);
-}
-
-/* Watches the GSocket for @condition on the socket's context (0: stop). */
-static void
-watch (QsslSocket   *self,
-       GIOCondition  condition)
-{
-  self->source_condition = condition;
-  /* A blocking wait polls the fd itself; the source catches up after. */
-  if (self->waiting == 0)
-    apply_watch (self);
-}
-
-/* Resolving and connecting */
-
-static void try_next_address (QsslSocket *self);
-
-static void
-fail_connect (QsslSocket      *self,
-              QsslSocketError  error,
-              const char      *message)
-{
-  reset_connection (self);
-  set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
-  set_error (self, error, message);
-}
-
-static void
-on_resolved (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(QsslSocket) self = user_data;
-  g_autoptr(GError) error = NULL;
-  GList *addresses;
-
-  addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
-    {
-      g_resolver_free_addresses (addresses);
-      return;
-    }
-  /* Keep the families asked for. */
-  for (GList *l = addresses; l != NULL; l = l->next)
-    {
-      GSocketFamily family = g_inet_address_get_family (l->data);
-
-      if ((self->network_protocol == QSSL_NETWORK_LAYER_PROTOCOL_IPV4 && family != G_SOCKET_FAMILY_IPV4) ||
-          (self->network_protocol == QSSL_NETWORK_LAYER_PROTOCOL_IPV6 && family != G_SOCKET_FAMILY_IPV6))
-        continue;
-      self->addresses = g_list_append (self->addresses, g_object_ref (l->data));
-    }
-  g_resolver_free_addresses (addresses);
-  if (self->addresses == NULL)
-    {
-      fail_connect (self, QSSL_SOCKET_ERROR_HOST_NOT_FOUND, _("Host not found"));
-      return;
-    }
-  g_signal_emit (self, signals[SIGNAL_HOST_FOUND], 0);
-  if (self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
-    return;
-  self->next_address = self->addresses;
-  set_state (self, QSSL_SOCKET_STATE_CONNECTING);
-  try_next_address (self);
-}
-
-static void
-on_connected (QsslSocket *self)
-{
-  watch (self, 0);
-  set_state (self, QSSL_SOCKET_STATE_CONNECTED);
-  g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED)
-    return;
-  if (self->encrypt_after_connect)
-    start_encryption (self, QSSL_MODE_SSL_CLIENT);
-  else
-    watch (self, G_IO_IN);
-}
-
-static void
-try_next_address (QsslSocket *self)
-{
-  while (self->next_address != NULL)
-    {
-      GInetAddress *address = self->next_address->data;
-      g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (address, self->port);
-      g_autoptr(GSocket) socket = NULL;
-      g_autoptr(GError) error = NULL;
-
-      self->next_address = self->next_address->next;
-      socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
-                             G_SOCKET_PROTOCOL_TCP, &error);
-      if (socket == NULL)
-        continue;
-      g_socket_set_blocking (socket, FALSE);
-      replace_gsocket (self, socket);
-      if (g_socket_connect (socket, socket_address, NULL, &error))
-        {
-          on_connected (self);
-          return;
-        }
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
-        {
-          watch (self, G_IO_OUT);
-          return;
-        }
-      g_debug ("socket %p: connect failed: %s", self, error->message);
-    }
-  fail_connect (self, QSSL_SOCKET_ERROR_CONNECTION_REFUSED, _("Connection refused"));
-}
-
-static void
-check_connect (QsslSocket *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (g_socket_check_connect_result (gsocket (self), &error))
-    on_connected (self);
-  else
-    {
-      g_debug ("socket %p: connect failed: %s", self, error->message);
-      watch (self, 0);
-      try_next_address (self);
-    }
-}
-
-static void
-connect_to_host (QsslSocket               *self,
-                 const char               *host_name,
-                 guint16                   port,
-                 const char               *ssl_peer_name,
-                 QsslNetworkLayerProtocol  protocol,
-                 gboolean                  encrypted)
-{
-  g_autoptr(GResolver) resolver = NULL;
-
-  if (self->state != QSSL_SOCKET_STATE_UNCONNECTED)
-    {
-      g_debug ("socket %p: connect_to_host called when not unconnected", self);
-      return;
-    }
-  if (encrypted && unsupported_protocol (self))
-    {
-      set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
-      return;
-    }
-
-  reset_connection (self);
-  g_ptr_array_set_size (self->handshake_errors, 0);
-  _qssl_configuration_clear_session_state (self->configuration);
-  _qssl_buffer_clear (self->read_buffer, TRUE);
-  self->read_offset = 0;
-  g_free (self->host_name);
-  self->host_name = g_strdup (host_name);
-  g_free (self->ssl_peer_name);
-  self->ssl_peer_name = g_strdup (ssl_peer_name);
-  self->port = port;
-  self->network_protocol = protocol;
-  self->encrypt_after_connect = encrypted;
-  if (self->mode != QSSL_MODE_UNENCRYPTED)
-    set_mode (self, QSSL_MODE_UNENCRYPTED);
-
-  set_state (self, QSSL_SOCKET_STATE_HOST_LOOKUP);
-  if (self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
-    return;
-  self->cancellable = g_cancellable_new ();
-  resolver = g_resolver_get_default ();
-  /* The lookup's answer must arrive on the socket's own context. */
-  g_main_context_push_thread_default (self->context);
-  g_resolver_lookup_by_name_async (resolver, host_name, self->cancellable, on_resolved, g_object_ref (self));
-  g_main_context_pop_thread_default (self->context);
-}
-
-/**
- * qssl_socket_connect_to_host:
- * @self: a #QsslSocket
- * @host_name: a host name or IP address
- * @port: the TCP port
- * @protocol: which address families to try
- *
- * Connects without encryption (for STARTTLS, call
- * [method@Qssl.Socket.start_client_encryption] later). Resolves without
- * blocking, then tries every address until one connects.
- *
- * Mirrors `QAbstractSocket::connectToHost()`.
- *
- * Since: 1.0
- */
-void
-qssl_socket_connect_to_host (QsslSocket               *self,
-                             const char               *host_name,
-                             guint16                   port,
-                             QsslNetworkLayerProtocol  protocol)
-{
-  g_return_if_fail (QSSL_IS_SOCKET (self));
-  g_return_if_fail (host_name != NULL);
-
-  connect_to_host (self, host_name, port, NULL, protocol, FALSE);
-}
-
-/**
- * qssl_socket_connect_to_host_encrypted:
- * @self: a #QsslSocket
- * @host_name: a host name or IP address; also the name the server's
- *   certificate must carry
- * @port: the TCP port
- * @protocol: which address families to try
- *
- * Connects and starts the TLS handshake as a client. Data written before
- * #QsslSocket::encrypted is sent after it.
- *
- * Mirrors `QSslSocket::connectToHostEncrypted()`.
- *
- * Since: 1.0
- */
-void
-qssl_socket_connect_to_host_encrypted (QsslSocket               *self,
-                                       const char               *host_name,
-                                       guint16                   port,
-                                       QsslNetworkLayerProtocol  protocol)
-{
-  g_return_if_fail (QSSL_IS_SOCKET (self));
-  g_return_if_fail (host_name != NULL);
-
-  connect_to_host (self, host_name, port, NULL, protocol, TRUE);
-}
-
-/**
- * qssl_socket_connect_to_host_encrypted_with_peer_name:
- * @self: a #QsslSocket
- * @host_name: a host name or IP address to connect to
- * @port: the TCP port
- * @ssl_peer_name: the name to send as SNI and to verify the certificate against
- * @protocol: which address families to try
- *
- * Like [method@Qssl.Socket.connect_to_host_encrypted], verifying the server
- * under another name.
- *
- * Mirrors `QSslSocket::connectToHostEncrypted(hostName, port, sslPeerName, ...)`.
- *
- * Since: 1.0
- */
-void
-qssl_socket_connect_to_host_encrypted_with_peer_name (QsslSocket               *self,
-                                                      const char               *host_name,
-                                                      guint16                   port,
-                                                      const char               *ssl_peer_name,
-                                                      QsslNetworkLayerProtocol  protocol)
-{
-  g_return_if_fail (QSSL_IS_SOCKET (self));
-  g_return_if_fail (host_name != NULL);
-
-  connect_to_host (self, host_name, port, ssl_peer_name, protocol, TRUE);
-}
-
-/* The handshake */
-
-static const char *
-verification_name (QsslSocket *self)
-{
-  if (self->peer_verify_name != NULL)
-    return self->peer_verify_name;
-  if (self->ssl_peer_name != NULL)
-    return self->ssl_peer_name;
-  return self->host_name;
-}
-
-static QsslPeerVerifyMode
-effective_verify_mode (QsslSocket *self)
-{
-  QsslPeerVerifyMode mode = qssl_configuration_get_peer_verify_mode (self->configuration);
-
-  if (mode == QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER)
-    return self->mode == QSSL_MODE_SSL_SERVER ? QSSL_PEER_VERIFY_MODE_QUERY_PEER
-                                              : QSSL_PEER_VERIFY_MODE_VERIFY_PEER;
-  return mode;
-}
-
-static void
-add_handshake_error (QsslSocket      *self,
-                     QsslErrorCode    code,
-                     QsslCertificate *certificate)
-{
-  QsslError *error = qssl_error_new (code, certificate);
-
-  for (guint i = 0; i < self->handshake_errors->len; i++)
-    if (qssl_error_equal (g_ptr_array_index (self->handshake_errors, i), error))
-      {
-        qssl_error_free (error);
-        return;
-      }
-  g_ptr_array_add (self->handshake_errors, error);
-}
-
-/* Records every problem OpenSSL finds and lets the handshake finish, so all
- * of them can be reported at once after it (Qt's way). */
-static int
-verify_callback (int             ok,
-                 X509_STORE_CTX *store)
-{
-  SSL *ssl = X509_STORE_CTX_get_ex_data (store, SSL_get_ex_data_X509_STORE_CTX_idx ());
-  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
-  g_autoptr(QsslCertificate) certificate = NULL;
-  X509 *current;
-
-  if (ok)
-    return 1;
-  current = X509_STORE_CTX_get_current_cert (store);
-  if (current != NULL)
-    certificate = _qssl_certificate_new_ref (current);
-
-  /* Qt 6's interrupt mode: ask the application right now, from inside
-   * verification; unless it calls continue_interrupted_handshake(), OpenSSL
-   * fails the handshake and sends the peer an alert. */
-  if (qssl_configuration_get_handshake_must_interrupt_on_error (self->configuration))
-    {
-      g_autoptr(QsslError) error =
-        qssl_error_new (_qssl_error_code_from_x509_verify_error (X509_STORE_CTX_get_error (store)), certificate);
-
-      self->continue_interrupted = FALSE;
-      g_signal_emit (self, signals[SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR], 0, error);
-      return self->continue_interrupted ? 1 : 0;
-    }
-
-  add_handshake_error (self, _qssl_error_code_from_x509_verify_error (X509_STORE_CTX_get_error (store)),
-                       certificate);
-  return 1;
-}
-
-/* Calls into OpenSSL that may call back (verification, PSK, alerts) run
- * between these: a handler that aborts then only retires the SSL. */
-static void
-enter_openssl (QsslSocket *self)
-{
-  self->openssl_depth++;
-}
-
-static void
-leave_openssl (QsslSocket *self)
-{
-  if (--self->openssl_depth == 0)
-    g_clear_pointer (&self->retired_ssl, SSL_free);
-}
-
-typedef struct
-{
-  gboolean       sent;
-  QsslAlertLevel level;
-  int            type;
-  int            value;
-} PendingAlert;
-
-static void
-info_callback (const SSL *ssl,
-               int        where,
-               int        value)
-{
-  QsslSocket *self;
-  PendingAlert alert;
-  const char *type;
-
-  if (!(where & SSL_CB_ALERT))
-    return;
-  self = SSL_get_ex_data (ssl, ssl_socket_index);
-  if (self == NULL)
-    return;
-  type = SSL_alert_type_string (value);
-  alert.sent = (where & SSL_CB_WRITE) != 0;
-  alert.level = type[0] == 'W' ? QSSL_ALERT_LEVEL_WARNING : type[0] == 'F' ? QSSL_ALERT_LEVEL_FATAL
-                                                                           : QSSL_ALERT_LEVEL_UNKNOWN;
-  alert.type = value & 0xff;
-  alert.value = value;
-  if (self->pending_alerts == NULL)
-    self->pending_alerts = g_array_new (FALSE, FALSE, sizeof (PendingAlert));
-  g_array_append_val (self->pending_alerts, alert);
-}
-
-/* Emits alert-sent / alert-received for what OpenSSL reported, in order. */
-static void
-flush_alerts (QsslSocket *self)
-{
-  g_autoptr(GArray) alerts = g_steal_pointer (&self->pending_alerts);
-  g_autoptr(GEnumClass) alert_types = NULL;
-
-  if (alerts == NULL)
-    return;
-  alert_types = g_type_class_ref (QSSL_TYPE_ALERT_TYPE);
-  for (guint i = 0; i < alerts->len; i++)
-    {
-      PendingAlert *alert = &g_array_index (alerts, PendingAlert, i);
-      int type = alert->type;
-
-      /* Types Qt has no name for are still reported, as UNKNOWN_ALERT_MESSAGE. */
-      if (g_enum_get_value (alert_types, type) == NULL)
-        type = QSSL_ALERT_TYPE_UNKNOWN_ALERT_MESSAGE;
-      g_signal_emit (self, signals[alert->sent ? SIGNAL_ALERT_SENT : SIGNAL_ALERT_RECEIVED], 0,
-                     alert->level, type, SSL_alert_desc_string_long (alert->value));
-    }
-}
-
-/* The server sent a session (a TLS 1.3 ticket after the handshake, or a
- * TLS 1.2 session during it): keep it until OpenSSL returns. */
-static int
-new_session_callback (SSL         *ssl,
-                      SSL_SESSION *session)
-{
-  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
-
-  if (self == NULL || !SSL_SESSION_is_resumable (session))
-    return 0;
-  g_clear_pointer (&self->received_session, SSL_SESSION_free);
-  self->received_session = session;
-  return 1; /* the reference is ours */
-}
-
-static char *
-session_cache_key (QsslSocket *self)
-{
-  const char *name = self->ssl_peer_name ? self->ssl_peer_name : self->host_name;
-
-  if (name == NULL)
-    return NULL;
-  return g_strdup_printf ("%s:%u:%s", name, self->port,
-                          self->peer_verify_name ? self->peer_verify_name : "");
-}
-
-/* After the handshake was accepted: Qt's session sharing (the context
- * remembers the session for the next socket of this configuration) and
- * persistence (the configuration carries it as a ticket). Only a session
- * whose peer was verified without any error is shared: resuming skips
- * verification. */
-static void
-handle_received_session (QsslSocket *self)
-{
-  g_autoptr(SSL_SESSION) session = g_steal_pointer (&self->received_session);
-  QsslConfiguration *configuration = self->configuration;
-  gboolean clean;
-
-  if (session == NULL || !self->encrypted)
-    return;
-  clean = effective_verify_mode (self) == QSSL_PEER_VERIFY_MODE_VERIFY_PEER &&
-          self->handshake_errors->len == 0;
-  if (clean && !qssl_configuration_test_ssl_option (configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_SHARING))
-    {
-      g_autofree char *key = session_cache_key (self);
-      QsslContext *context = _qssl_configuration_get_context (configuration, QSSL_MODE_SSL_CLIENT, NULL);
-
-      if (key != NULL && context != NULL)
-        _qssl_context_store_session (context, key, session);
-    }
-  if (!qssl_configuration_test_ssl_option (configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_PERSISTENCE))
-    {
-      int length = i2d_SSL_SESSION (session, NULL);
-      guint8 *data, *end;
-
-      if (length <= 0)
-        return;
-      end = data = g_malloc (length);
-      i2d_SSL_SESSION (session, &end);
-      g_clear_pointer (&configuration->session_ticket, g_bytes_unref);
-      configuration->session_ticket = g_bytes_new_take (data, length);
-      configuration->session_ticket_lifetime_hint = (int) MIN (SSL_SESSION_get_ticket_lifetime_hint (session),
-                                                               G_MAXINT);
-      g_signal_emit (self, signals[SIGNAL_NEW_SESSION_TICKET_RECEIVED], 0);
-    }
-}
-
-static QsslPreSharedKeyAuthenticator *
-request_pre_shared_key (QsslSocket *self,
-                        GBytes     *identity_hint,
-                        GBytes     *identity,
-                        int         maximum_identity_length,
-                        int         maximum_key_length)
-{
-  g_autoptr(QsslPreSharedKeyAuthenticator) authenticator =
-    _qssl_pre_shared_key_authenticator_new_full (identity_hint, maximum_identity_length, maximum_key_length);
-  SSL *ssl = self->ssl;
-
-  if (identity != NULL)
-    qssl_pre_shared_key_authenticator_set_identity (authenticator, identity);
-  g_signal_emit (self, signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, authenticator);
-  if (self->ssl != ssl)
-    return NULL; /* aborted from the handler */
-  return g_steal_pointer (&authenticator);
-}
-
-/* Copies @key into OpenSSL's buffer; 0 (no PSK, the handshake fails) when
- * the handler gave none or one that does not fit. */
-static unsigned int
-copy_pre_shared_key (QsslPreSharedKeyAuthenticator *authenticator,
-                     unsigned char                 *psk,
-                     unsigned int                   max_psk_len)
-{
-  g_autoptr(GBytes) key = authenticator ? qssl_pre_shared_key_authenticator_get_pre_shared_key (authenticator)
-                                        : NULL;
-  gsize length;
-  const guint8 *data = key ? g_bytes_get_data (key, &length) : NULL;
-
-  if (data == NULL || length == 0 || length > max_psk_len)
-    return 0;
-  memcpy (psk, data, length);
-  return length;
-}
-
-static unsigned int
-psk_client_callback (SSL           *ssl,
-                     const char    *hint,
-                     char          *identity,
-                     unsigned int   max_identity_len,
-                     unsigned char *psk,
-                     unsigned int   max_psk_len)
-{
-  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
-  g_autoptr(GBytes) hint_bytes = hint ? g_bytes_new (hint, strlen (hint)) : NULL;
-  g_autoptr(QsslPreSharedKeyAuthenticator) authenticator = NULL;
-  g_autoptr(GBytes) chosen = NULL;
-  const char *chosen_data;
-  gsize chosen_length;
-  unsigned int key_length;
-
-  if (self == NULL)
-    return 0;
-  /* The identity is a C string for OpenSSL: keep room for its NUL. */
-  authenticator = request_pre_shared_key (self, hint_bytes, NULL, (int) max_identity_len - 1, (int) max_psk_len);
-  if (authenticator == NULL)
-    return 0;
-  chosen = qssl_pre_shared_key_authenticator_get_identity (authenticator);
-  chosen_data = chosen ? g_bytes_get_data (chosen, &chosen_length) : NULL;
-  if (chosen_data == NULL || chosen_length == 0 || chosen_length >= max_identity_len ||
-      memchr (chosen_data, '\0', chosen_length) != NULL)
-    return 0;
-  key_length = copy_pre_shared_key (authenticator, psk, max_psk_len);
-  if (key_length == 0)
-    return 0;
-  memcpy (identity, chosen_data, chosen_length);
-  identity[chosen_length] = '\0';
-  return key_length;
-}
-
-static unsigned int
-psk_server_callback (SSL           *ssl,
-                     const char    *identity,
-                     unsigned char *psk,
-                     unsigned int   max_psk_len)
-{
-  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
-  g_autoptr(GBytes) hint = NULL;
-  g_autoptr(GBytes) identity_bytes = NULL;
-  g_autoptr(QsslPreSharedKeyAuthenticator) authenticator = NULL;
-
-  if (self == NULL)
-    return 0;
-  hint = qssl_configuration_get_pre_shared_key_identity_hint (self->configuration);
-  identity_bytes = identity ? g_bytes_new (identity, strlen (identity)) : NULL;
-  authenticator = request_pre_shared_key (self, hint, identity_bytes, PSK_MAX_IDENTITY_LEN, (int) max_psk_len);
-  return copy_pre_shared_key (authenticator, psk, max_psk_len);
-}
-
-/* ALPN wire format: each protocol prefixed by its length. */
-static GByteArray *
-alpn_wire_format (char **protocols)
-{
-  GByteArray *wire = g_byte_array_new ();
-
-  for (gsize i = 0; protocols != NULL && protocols[i] != NULL; i++)
-    {
-      gsize length = strlen (protocols[i]);
-      guint8 prefix = (guint8) length;
-
-      if (length == 0 || length > 255)
-        continue; /* not expressible; the rest still is */
-      g_byte_array_append (wire, &prefix, 1);
-      g_byte_array_append (wire, (const guint8 *) protocols[i], length);
-    }
-  return wire;
-}
-
-/* Server side of ALPN: the first of our protocols that the client offers
- * (server preference, as Qt). No overlap: go on without ALPN. */
-static int
-alpn_select_callback (SSL                  *ssl,
-                      const unsigned char **out,
-                      unsigned char        *out_length,
-                      const unsigned char  *in,
-                      unsigned int          in_length,
-                      void                 *data)
-{
-  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
-  char **ours;
-
-  if (self == NULL)
-    return SSL_TLSEXT_ERR_NOACK;
-  ours = self->configuration->allowed_next_protocols;
-  for (gsize i = 0; ours != NULL && ours[i] != NULL; i++)
-    {
-      gsize length = strlen (ours[i]);
-
-      for (unsigned int offset = 0; offset < in_length; offset += 1 + in[offset])
-        {
-          unsigned int offered = in[offset];
-
-          if (offset + 1 + offered > in_length)
-            break;
-          if (offered == length && memcmp (in + offset + 1, ours[i], length) == 0)
-            {
-              *out = in + offset + 1;
-              *out_length = (unsigned char) offered;
-              return SSL_TLSEXT_ERR_OK;
-            }
-        }
-    }
-  return SSL_TLSEXT_ERR_NOACK;
-}
-
-/* Server side of OCSP stapling: send the configured response, if any. */
-static int
-ocsp_status_callback (SSL  *ssl,
-                      void *data)
-{
-  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
-  GBytes *response;
-  gsize length;
-  const guint8 *bytes;
-
-  if (self == NULL || (response = self->configuration->ocsp_response) == NULL)
-    return SSL_TLSEXT_ERR_NOACK;
-  bytes = g_bytes_get_data (response, &length);
-  if (length == 0 || length > G_MAXINT)
-    return SSL_TLSEXT_ERR_NOACK;
-  /* OpenSSL takes ownership of the copy. */
-  SSL_set_tlsext_status_ocsp_resp (ssl, OPENSSL_memdup (bytes, length), (long) length);
-  return SSL_TLSEXT_ERR_OK;
-}
-
-void
-_qssl_socket_setup_context (SSL_CTX  *ctx,
-                            QsslMode  mode)
-{
-  if (mode == QSSL_MODE_SSL_CLIENT)
-    SSL_CTX_sess_set_new_cb (ctx, new_session_callback);
-  else
-    {
-      SSL_CTX_set_alpn_select_cb (ctx, alpn_select_callback, NULL);
-      SSL_CTX_set_tlsext_status_cb (ctx, ocsp_status_callback);
-    }
-}
-
-static QsslOcspRevocationReason
-revocation_reason (int reason)
-{
-  switch (reason)
-    {
-    case OCSP_REVOKED_STATUS_UNSPECIFIED: return QSSL_OCSP_REVOCATION_REASON_UNSPECIFIED;
-    case OCSP_REVOKED_STATUS_KEYCOMPROMISE: return QSSL_OCSP_REVOCATION_REASON_KEY_COMPROMISE;
-    case OCSP_REVOKED_STATUS_CACOMPROMISE: return QSSL_OCSP_REVOCATION_REASON_CA_COMPROMISE;
-    case OCSP_REVOKED_STATUS_AFFILIATIONCHANGED: return QSSL_OCSP_REVOCATION_REASON_AFFILIATION_CHANGED;
-    case OCSP_REVOKED_STATUS_SUPERSEDED: return QSSL_OCSP_REVOCATION_REASON_SUPERSEDED;
-    case OCSP_REVOKED_STATUS_CESSATIONOFOPERATION: return QSSL_OCSP_REVOCATION_REASON_CESSATION_OF_OPERATION;
-    case OCSP_REVOKED_STATUS_CERTIFICATEHOLD: return QSSL_OCSP_REVOCATION_REASON_CERTIFICATE_HOLD;
-    case OCSP_REVOKED_STATUS_REMOVEFROMCRL: return QSSL_OCSP_REVOCATION_REASON_REMOVE_FROM_CRL;
-    default: return QSSL_OCSP_REVOCATION_REASON_NONE;
-    }
-}
-
-static QsslErrorCode
-ocsp_response_status_error (int status)
-{
-  switch (status)
-    {
-    case OCSP_RESPONSE_STATUS_MALFORMEDREQUEST: return QSSL_ERROR_CODE_OCSP_MALFORMED_REQUEST;
-    case OCSP_RESPONSE_STATUS_INTERNALERROR: return QSSL_ERROR_CODE_OCSP_INTERNAL_ERROR;
-    case OCSP_RESPONSE_STATUS_TRYLATER: return QSSL_ERROR_CODE_OCSP_TRY_LATER;
-    case OCSP_RESPONSE_STATUS_SIGREQUIRED: return QSSL_ERROR_CODE_OCSP_SIG_REQUIRED;
-    case OCSP_RESPONSE_STATUS_UNAUTHORIZED: return QSSL_ERROR_CODE_OCSP_UNAUTHORIZED;
-    default: return QSSL_ERROR_CODE_UNSPECIFIED_ERROR;
-    }
-}
-
-/* The issuer of @leaf: next in the chain the peer sent, else from the trust
- * store. Transfer full. */
-static X509 *
-find_issuer (SSL  *ssl,
-             X509 *leaf)
-{
-  STACK_OF (X509) *chain = SSL_get_peer_cert_chain (ssl);
-  X509_STORE *store = SSL_CTX_get_cert_store (SSL_get_SSL_CTX (ssl));
-  X509_STORE_CTX *store_ctx;
-  X509 *issuer = NULL;
-
-  for (int i = 0; chain != NULL && i < sk_X509_num (chain); i++)
-    {
-      X509 *candidate = sk_X509_value (chain, i);
-
-      if (candidate != leaf && X509_check_issued (candidate, leaf) == X509_V_OK)
-        {
-          X509_up_ref (candidate);
-          return candidate;
-        }
-    }
-  store_ctx = X509_STORE_CTX_new ();
-  if (store_ctx != NULL && X509_STORE_CTX_init (store_ctx, store, leaf, chain) == 1)
-    X509_STORE_CTX_get1_issuer (&issuer, store_ctx, leaf);
-  X509_STORE_CTX_free (store_ctx);
-  return issuer;
-}
-
-/* Checks the stapled OCSP response as Qt does: each problem becomes a
- * handshake error (reported through ssl-errors); FALSE when the response is
- * unreadable, which fails the handshake outright. */
-static gboolean
-check_ocsp_staple (QsslSocket      *self,
-                   QsslCertificate *peer)
-{
-  const unsigned char *data = NULL;
-  long length = SSL_get_tlsext_status_ocsp_resp (self->ssl, &data);
-  X509 *leaf = SSL_get0_peer_certificate (self->ssl);
-  OCSP_RESPONSE *response;
-  OCSP_BASICRESP *basic = NULL;
-  OCSP_SINGLERESP *single;
-  OCSP_CERTID *expected = NULL;
-  ASN1_OBJECT *digest_object = NULL;
-  ASN1_GENERALIZEDTIME *revoked_at, *this_update, *next_update;
-  X509 *issuer = NULL, *signer = NULL;
-  int status, reason = OCSP_REVOKED_STATUS_NOSTATUS;
-  gboolean readable = TRUE;
-  g_autoptr(QsslCertificate) responder = NULL;
-
-  if (length <= 0 || data == NULL)
-    {
-      add_handshake_error (self, QSSL_ERROR_CODE_OCSP_NO_RESPONSE_FOUND, peer);
-      return TRUE;
-    }
-  response = d2i_OCSP_RESPONSE (NULL, &data, length);
-  if (response == NULL)
-    return FALSE;
-  status = OCSP_response_status (response);
-  if (status != OCSP_RESPONSE_STATUS_SUCCESSFUL)
-    {
-      /* An error message from the responder, not a signed answer. */
-      add_handshake_error (self, ocsp_response_status_error (status), peer);
-      goto out;
-    }
-  basic = OCSP_response_get1_basic (response);
-  if (basic == NULL)
-    {
-      readable = FALSE;
-      goto out;
-    }
-  if (OCSP_basic_verify (basic, SSL_get_peer_cert_chain (self->ssl),
-                         SSL_CTX_get_cert_store (SSL_get_SSL_CTX (self->ssl)), 0) <= 0)
-    add_handshake_error (self, QSSL_ERROR_CODE_OCSP_RESPONSE_CANNOT_BE_TRUSTED, peer);
-  ERR_clear_error ();
-  if (OCSP_resp_count (basic) != 1)
-    {
-      add_handshake_error (self, QSSL_ERROR_CODE_OCSP_MALFORMED_RESPONSE, peer);
-      goto out;
-    }
-  single = OCSP_resp_get0 (basic, 0);
-  if (OCSP_resp_get0_signer (basic, &signer, SSL_get_peer_cert_chain (self->ssl)) == 1 && signer != NULL)
-    responder = _qssl_certificate_new_ref (signer);
-
-  /* The response must be about the peer's certificate. */
-  issuer = leaf ? find_issuer (self->ssl, leaf) : NULL;
-  OCSP_id_get0_info (NULL, &digest_object, NULL, NULL, (OCSP_CERTID *) OCSP_SINGLERESP_get0_id (single));
-  if (issuer != NULL && digest_object != NULL)
-    {
-      const EVP_MD *digest = EVP_get_digestbyobj (digest_object);
-
-      if (digest != NULL)
-        expected = OCSP_cert_to_id (digest, leaf, issuer);
-    }
-  if (expected == NULL || OCSP_id_cmp (expected, OCSP_SINGLERESP_get0_id (single)) != 0)
-    {
-      add_handshake_error (self, QSSL_ERROR_CODE_OCSP_RESPONSE_CERT_ID_UNKNOWN, peer);
-      goto out;
-    }
-
-  status = OCSP_single_get0_status (single, &reason, &revoked_at, &this_update, &next_update);
-  if (OCSP_check_validity (this_update, next_update, 60, -1) != 1)
-    add_handshake_error (self, QSSL_ERROR_CODE_OCSP_RESPONSE_EXPIRED, peer);
-  ERR_clear_error ();
-  switch (status)
-    {
-    case V_OCSP_CERTSTATUS_GOOD:
-      g_ptr_array_add (self->ocsp_responses,
-                       qssl_ocsp_response_new (QSSL_OCSP_CERTIFICATE_STATUS_GOOD, QSSL_OCSP_REVOCATION_REASON_NONE,
-                                               responder, peer));
-      break;
-    case V_OCSP_CERTSTATUS_REVOKED:
-      g_ptr_array_add (self->ocsp_responses,
-                       qssl_ocsp_response_new (QSSL_OCSP_CERTIFICATE_STATUS_REVOKED, revocation_reason (reason),
-                                               responder, peer));
-      add_handshake_error (self, QSSL_ERROR_CODE_CERTIFICATE_REVOKED, peer);
-      break;
-    default:
-      g_ptr_array_add (self->ocsp_responses,
-                       qssl_ocsp_response_new (QSSL_OCSP_CERTIFICATE_STATUS_UNKNOWN, QSSL_OCSP_REVOCATION_REASON_NONE,
-                                               responder, peer));
-      add_handshake_error (self, QSSL_ERROR_CODE_OCSP_STATUS_UNKNOWN, peer);
-      break;
-    }
-
-out:
-  OCSP_CERTID_free (expected);
-  X509_free (issuer);
-  OCSP_BASICRESP_free (basic);
-  OCSP_RESPONSE_free (response);
-  ERR_clear_error ();
-  return readable;
-}
-
-static gboolean
-unsupported_protocol (QsslSocket *self)
-{
-  QsslProtocol requested = qssl_configuration_get_protocol (self->configuration);
-
-  return requested == QSSL_PROTOCOL_UNKNOWN_PROTOCOL ||
-         (requested >= QSSL_PROTOCOL_DTLS_V1_0 && requested <= QSSL_PROTOCOL_DTLS_V1_2_OR_LATER);
-}
-
-static void
-fail_handshake (QsslSocket      *self,
-                QsslSocketError  error,
-                const char      *message)
-{
-  set_error (self, error, message);
-  close_connection (self, FALSE);
-}
-
-static void do_handshake (QsslSocket *self);
-
-static void
-start_encryption (QsslSocket *self,
-                  QsslMode    mode)
-{
-  g_autoptr(GError) error = NULL;
-  QsslContext *context;
-  QsslPeerVerifyMode verify;
-  int verify_flags;
-
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED || self->mode != QSSL_MODE_UNENCRYPTED)
-    {
-      g_debug ("socket %p: cannot start a handshake when not connected or already encrypting", self);
-      return;
-    }
-  if (unsupported_protocol (self))
-    {
-      set_error (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, _("Attempted to use an unsupported protocol."));
-      close_connection (self, FALSE);
-      return;
-    }
-
-  set_mode (self, mode);
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED)
-    return;
-
-  context = _qssl_configuration_get_context (self->configuration, mode, &error);
-  if (context == NULL)
-    {
-      fail_handshake (self, error->code, error->message);
-      return;
-    }
-  self->ssl = SSL_new (_qssl_context_get_ctx (context));
-  SSL_set_ex_data (self->ssl, ssl_socket_index, self);
-  SSL_set_info_callback (self->ssl, info_callback);
-  {
-    /* Bytes read in plain mode and not consumed belong to the TLS stream
-     * (a STARTTLS peer may send its hello right after the go-ahead). */
-    g_autoptr(GBytes) prefix = NULL;
-    BIO *bio;
-
-    if (buffered (self) > 0)
-      {
-        prefix = g_bytes_new (self->read_buffer->data + self->read_offset, buffered (self));
-        _qssl_buffer_clear (self->read_buffer, TRUE);
-        self->read_offset = 0;
-      }
-    bio = _qssl_bio_new (g_socket_get_fd (gsocket (self)), prefix);
-    SSL_set_bio (self->ssl, bio, bio);
-  }
-
-  verify = effective_verify_mode (self);
-  verify_flags = SSL_VERIFY_NONE;
-  if (verify != QSSL_PEER_VERIFY_MODE_NONE)
-    {
-      verify_flags = SSL_VERIFY_PEER;
-      if (mode == QSSL_MODE_SSL_SERVER && verify == QSSL_PEER_VERIFY_MODE_VERIFY_PEER &&
-          qssl_configuration_get_missing_certificate_is_fatal (self->configuration))
-        verify_flags |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-    }
-  SSL_set_verify (self->ssl, verify_flags, verify != QSSL_PEER_VERIFY_MODE_NONE ? verify_callback : NULL);
-
-  /* PSK suites are only offered or accepted when someone can supply a key. */
-  if (g_signal_has_handler_pending (self, signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, TRUE))
-    {
-      if (mode == QSSL_MODE_SSL_CLIENT)
-        SSL_set_psk_client_callback (self->ssl, psk_client_callback);
-      else
-        SSL_set_psk_server_callback (self->ssl, psk_server_callback);
-    }
-
-  if (mode == QSSL_MODE_SSL_CLIENT)
-    {
-      /* Qt's order: the verification name, else the peer name, else the host. */
-      const char *name = verification_name (self);
-      g_autoptr(GBytes) ticket = qssl_configuration_get_session_ticket (self->configuration);
-      g_autoptr(GByteArray) alpn = alpn_wire_format (self->configuration->allowed_next_protocols);
-      SSL_SESSION *session = NULL;
-
-      /* SNI carries names, never IP literals. */
-      if (name != NULL && !g_hostname_is_ip_address (name) &&
-          !qssl_configuration_test_ssl_option (self->configuration,
-                                               QSSL_SSL_OPTIONS_DISABLE_SERVER_NAME_INDICATION))
-        SSL_set_tlsext_host_name (self->ssl, name);
-      if (alpn->len > 0)
-        SSL_set_alpn_protos (self->ssl, alpn->data, alpn->len);
-      if (qssl_configuration_get_ocsp_stapling_enabled (self->configuration))
-        SSL_set_tlsext_status_type (self->ssl, TLSEXT_STATUSTYPE_ocsp);
-
-      /* A session to resume: the application's ticket, else one kept by the
-       * context for this peer. */
-      if (ticket != NULL)
-        {
-          const unsigned char *data = g_bytes_get_data (ticket, NULL);
-
-          session = d2i_SSL_SESSION (NULL, &data, g_bytes_get_size (ticket));
-        }
-      if (session == NULL &&
-          !qssl_configuration_test_ssl_option (self->configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_SHARING))
-        {
-          g_autofree char *key = session_cache_key (self);
-
-          if (key != NULL)
-            session = _qssl_context_lookup_session (context, key);
-        }
-      if (session != NULL)
-        {
-          SSL_set_session (self->ssl, session);
-          SSL_SESSION_free (session);
-        }
-      SSL_set_connect_state (self->ssl);
-    }
-  else
-    {
-      g_autoptr(GBytes) hint = qssl_configuration_get_pre_shared_key_identity_hint (self->configuration);
-
-      if (hint != NULL)
-        {
-          g_autofree char *text = g_strndup (g_bytes_get_data (hint, NULL), g_bytes_get_size (hint));
-
-          SSL_use_psk_identity_hint (self->ssl, text);
-        }
-      SSL_set_accept_state (self->ssl);
-    }
-  ERR_clear_error ();
-
-  g_ptr_array_set_size (self->handshake_errors, 0);
-  g_ptr_array_set_size (self->ocsp_responses, 0);
-  self->session_resumed = FALSE;
-  self->ignore_all = self->ignore_all_next;
-  self->ignore_all_next = FALSE;
-  self->handshaking = TRUE;
-  do_handshake (self);
-}
+/* The handshake (qssl-engine.c does the work) */
 
 /**
  * qssl_socket_start_client_encryption:
  * @self: a connected #QsslSocket in plain mode
  *
  * Starts the TLS handshake as a client on an established connection (the
- * STARTTLS step). Does nothing when the socket is not connected or already
- * encrypting.
+ * STARTTLS step). When the socket is not connected or not in plain mode it
+ * does nothing else than report %QSSL_SOCKET_ERROR_OPERATION with
+ * #QsslSocket::error-occurred (Qt only logs a warning); an established
+ * connection is not affected.
  *
  * Mirrors `QSslSocket::startClientEncryption()`.
  *
@@ -2034,7 +1092,10 @@ qssl_socket_start_client_encryption (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  start_encryption (self, QSSL_MODE_SSL_CLIENT);
+  _qssl_socket_enter (self);
+  if (can_start_encryption (self))
+    _qssl_engine_start (self, QSSL_MODE_SSL_CLIENT);
+  _qssl_socket_leave (self);
 }
 
 /**
@@ -2042,7 +1103,11 @@ qssl_socket_start_client_encryption (QsslSocket *self)
  * @self: a connected #QsslSocket in plain mode, with a local certificate and
  *   private key
  *
- * Starts the TLS handshake as a server on an accepted connection.
+ * Starts the TLS handshake as a server on an accepted connection. When the
+ * socket is not connected or not in plain mode it only reports
+ * %QSSL_SOCKET_ERROR_OPERATION, as qssl_socket_start_client_encryption()
+ * does; a private key that does not belong to the certificate fails with
+ * %QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA.
  *
  * Mirrors `QSslSocket::startServerEncryption()`.
  *
@@ -2053,249 +1118,10 @@ qssl_socket_start_server_encryption (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  start_encryption (self, QSSL_MODE_SSL_SERVER);
-}
-
-static void
-store_session_state (QsslSocket *self)
-{
-  QsslConfiguration *configuration = self->configuration;
-  STACK_OF (X509) *chain = SSL_get_peer_cert_chain (self->ssl);
-  X509 *peer = SSL_get0_peer_certificate (self->ssl);
-  const SSL_CIPHER *cipher = SSL_get_current_cipher (self->ssl);
-  int version = SSL_version (self->ssl);
-
-  _qssl_configuration_clear_session_state (configuration);
-  /* A server's chain from OpenSSL lacks the client's own certificate, and
-   * a resumed session (from a ticket) carries the certificate only. */
-  if (peer != NULL &&
-      (self->mode == QSSL_MODE_SSL_SERVER || chain == NULL || sk_X509_num (chain) == 0))
-    g_ptr_array_add (configuration->peer_certificate_chain, _qssl_certificate_new_ref (peer));
-  for (int i = 0; chain != NULL && i < sk_X509_num (chain); i++)
-    g_ptr_array_add (configuration->peer_certificate_chain, _qssl_certificate_new_ref (sk_X509_value (chain, i)));
-  if (cipher != NULL)
-    configuration->session_cipher = _qssl_cipher_new_from_ssl_cipher (cipher);
-  configuration->session_protocol = version == TLS1_3_VERSION ? QSSL_PROTOCOL_TLS_V1_3
-                                  : version == TLS1_2_VERSION ? QSSL_PROTOCOL_TLS_V1_2
-                                  : version == TLS1_1_VERSION ? QSSL_PROTOCOL_TLS_V1_1
-                                  : version == TLS1_VERSION ? QSSL_PROTOCOL_TLS_V1_0
-                                  : QSSL_PROTOCOL_UNKNOWN_PROTOCOL;
-  self->session_resumed = SSL_session_reused (self->ssl) == 1;
-  {
-    const unsigned char *protocol = NULL;
-    unsigned int length = 0;
-
-    SSL_get0_alpn_selected (self->ssl, &protocol, &length);
-    if (length > 0)
-      {
-        configuration->next_negotiated_protocol = g_strndup ((const char *) protocol, length);
-        configuration->next_protocol_negotiation_status = QSSL_NEXT_PROTOCOL_NEGOTIATION_STATUS_NEGOTIATED;
-      }
-  }
-  if (self->mode == QSSL_MODE_SSL_CLIENT)
-    {
-      EVP_PKEY *key = NULL;
-
-      if (SSL_get_peer_tmp_key (self->ssl, &key) == 1 && key != NULL)
-        configuration->ephemeral_server_key = _qssl_key_new_take (key, QSSL_KEY_TYPE_PUBLIC_KEY);
-    }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION_PROTOCOL]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION_CIPHER]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_CERTIFICATE]);
-}
-
-/* ignore_ssl_errors() for this handshake accepts whatever the list says:
- * the documented contract is that calling it from the ssl-errors handler
- * continues the handshake. (Qt's code lets a non-empty list mask it, so an
- * application that set a list for one certificate could not accept another
- * one the user had confirmed.) Otherwise a non-empty list must hold every
- * error. */
-static gboolean
-errors_ignored (QsslSocket *self)
-{
-  if (self->ignore_all)
-    return TRUE;
-  if (self->ignore_list == NULL || self->ignore_list->len == 0)
-    return FALSE;
-  for (guint i = 0; i < self->handshake_errors->len; i++)
-    {
-      gboolean listed = FALSE;
-
-      for (guint j = 0; j < self->ignore_list->len && !listed; j++)
-        listed = qssl_error_equal (g_ptr_array_index (self->handshake_errors, i),
-                                   g_ptr_array_index (self->ignore_list, j));
-      if (!listed)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static void pump_write (QsslSocket *self);
-static void pump_read (QsslSocket *self);
-
-static void
-become_encrypted (QsslSocket *self)
-{
-  self->handshaking = FALSE;
-  self->paused = FALSE;
-  self->encrypted = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ENCRYPTED]);
-  g_debug ("socket %p: encrypted (%s, %s)", self, SSL_get_version (self->ssl),
-           SSL_get_cipher_name (self->ssl));
-  g_signal_emit (self, signals[SIGNAL_ENCRYPTED], 0);
-  complete_handshake_tasks (self, NULL);
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
-    return;
-  /* A TLS 1.2 session arrives within the handshake. */
-  handle_received_session (self);
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
-    return;
-  /* Data written before encrypted goes out now. */
-  pump_write (self);
-  if (self->ssl != NULL)
-    pump_read (self);
-}
-
-static gboolean
-authenticated_by_psk (QsslSocket *self)
-{
-  const SSL_CIPHER *cipher = SSL_get_current_cipher (self->ssl);
-
-  if (cipher != NULL && SSL_CIPHER_get_auth_nid (cipher) == NID_auth_psk)
-    return TRUE;
-  /* TLS 1.3 with an external PSK: a "resumption" without a certificate. */
-  return SSL_version (self->ssl) == TLS1_3_VERSION && SSL_session_reused (self->ssl) == 1 &&
-         SSL_get0_peer_certificate (self->ssl) == NULL;
-}
-
-/* After OpenSSL completed the handshake: Qt's checks, the signals, and the
- * decision. No application data is read before it. */
-static void
-check_handshake (QsslSocket *self)
-{
-  QsslPeerVerifyMode verify = effective_verify_mode (self);
-  QsslCertificate *peer;
-  gboolean fatal;
-
-  store_session_state (self);
-  peer = qssl_configuration_get_peer_certificate (self->configuration);
-
-  if (verify != QSSL_PEER_VERIFY_MODE_NONE)
-    {
-      if (peer != NULL && qssl_certificate_is_blacklisted (peer))
-        add_handshake_error (self, QSSL_ERROR_CODE_CERTIFICATE_BLACKLISTED, peer);
-      if (self->mode == QSSL_MODE_SSL_CLIENT && peer != NULL &&
-          !_qssl_certificate_matches_host (peer, verification_name (self)))
-        add_handshake_error (self, QSSL_ERROR_CODE_HOST_NAME_MISMATCH, peer);
-      /* A resumed session skips verification: report what the session
-       * recorded when it was first verified. */
-      if (self->session_resumed && peer != NULL && SSL_get_verify_result (self->ssl) != X509_V_OK)
-        add_handshake_error (self, _qssl_error_code_from_x509_verify_error (SSL_get_verify_result (self->ssl)),
-                             peer);
-      /* With a PSK suite the key itself authenticates the peer. */
-      if (peer == NULL && !authenticated_by_psk (self))
-        add_handshake_error (self, QSSL_ERROR_CODE_NO_PEER_CERTIFICATE, NULL);
-      if (self->mode == QSSL_MODE_SSL_CLIENT && peer != NULL &&
-          qssl_configuration_get_ocsp_stapling_enabled (self->configuration) &&
-          !check_ocsp_staple (self, peer))
-        {
-          fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, _("Failed to decode OCSP response"));
-          return;
-        }
-    }
-
-  for (guint i = 0; i < self->handshake_errors->len; i++)
-    {
-      g_signal_emit (self, signals[SIGNAL_PEER_VERIFY_ERROR], 0, g_ptr_array_index (self->handshake_errors, i));
-      if (self->ssl == NULL)
-        return; /* aborted from the handler */
-    }
-
-  if (self->handshake_errors->len > 0)
-    {
-      g_autoptr(GPtrArray) errors = g_ptr_array_ref (self->handshake_errors);
-
-      g_signal_emit (self, signals[SIGNAL_SSL_ERRORS], 0, errors);
-      if (self->ssl == NULL)
-        return;
-    }
-
-  /* QUERY_PEER and NONE report problems but never fail on them. */
-  fatal = verify == QSSL_PEER_VERIFY_MODE_VERIFY_PEER && self->handshake_errors->len > 0 &&
-          !errors_ignored (self);
-  if (fatal && (self->pause_mode & QSSL_PAUSE_MODES_ON_SSL_ERRORS))
-    {
-      self->paused = TRUE;
-      watch (self, 0);
-      return;
-    }
-  if (fatal)
-    {
-      g_autofree char *message =
-        g_strdup (qssl_error_get_error_string (g_ptr_array_index (self->handshake_errors, 0)));
-
-      fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, message);
-      return;
-    }
-  become_encrypted (self);
-}
-
-static void
-do_handshake (QsslSocket *self)
-{
-  g_autoptr(QsslSocket) keep_alive = g_object_ref (self);
-  SSL *ssl = self->ssl;
-  int result, ssl_error;
-
-  ERR_clear_error ();
-  enter_openssl (self);
-  result = SSL_do_handshake (ssl);
-  ssl_error = SSL_get_error (ssl, result);
-  leave_openssl (self);
-  flush_alerts (self);
-  if (self->ssl != ssl)
-    {
-      ERR_clear_error ();
-      return; /* aborted from a handler */
-    }
-  if (result == 1)
-    {
-      watch (self, 0);
-      check_handshake (self);
-      return;
-    }
-  if (ssl_error == SSL_ERROR_WANT_READ)
-    watch (self, G_IO_IN);
-  else if (ssl_error == SSL_ERROR_WANT_WRITE)
-    watch (self, G_IO_OUT);
-  else
-    {
-      gboolean no_protocol = ERR_GET_LIB (ERR_peek_error ()) == ERR_LIB_SSL &&
-                             ERR_GET_REASON (ERR_peek_error ()) == SSL_R_NO_PROTOCOLS_AVAILABLE;
-      /* The peer went away (EOF or reset) without an alert: Qt reports
-       * what its TCP socket saw, not a failed negotiation. */
-      gboolean vanished = (ssl_error == SSL_ERROR_SSL &&
-                           ERR_GET_REASON (ERR_peek_last_error ()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) ||
-                          (ssl_error == SSL_ERROR_SYSCALL && ERR_peek_error () == 0);
-      g_autofree char *details = _qssl_take_openssl_errors ();
-      g_autofree char *message = NULL;
-
-      /* A version this OpenSSL refuses (TLS 1.0/1.1 below its security
-       * level): a setting the user chose, not a failed negotiation. */
-      if (no_protocol)
-        {
-          message = g_strdup_printf ("%s (%s)", _("Attempted to use an unsupported protocol."), details);
-          fail_handshake (self, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA, message);
-          return;
-        }
-      if (vanished)
-        {
-          fail_handshake (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, _("The remote host closed the connection"));
-          return;
-        }
-      message = g_strdup_printf (_("Error during SSL handshake: %s"), details ? details : _("unknown error"));
-      fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, message);
-    }
+  _qssl_socket_enter (self);
+  if (can_start_encryption (self))
+    _qssl_engine_start (self, QSSL_MODE_SSL_SERVER);
+  _qssl_socket_leave (self);
 }
 
 /**
@@ -2466,18 +1292,9 @@ qssl_socket_resume (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  if (!self->paused || self->ssl == NULL)
-    return;
-  self->paused = FALSE;
-  if (errors_ignored (self))
-    become_encrypted (self);
-  else
-    {
-      g_autofree char *message =
-        g_strdup (qssl_error_get_error_string (g_ptr_array_index (self->handshake_errors, 0)));
-
-      fail_handshake (self, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, message);
-    }
+  _qssl_socket_enter (self);
+  _qssl_engine_resume (self);
+  _qssl_socket_leave (self);
 }
 
 /**
@@ -2518,548 +1335,52 @@ qssl_socket_set_pause_mode (QsslSocket     *self,
   if (self->pause_mode == pause_mode)
     return;
   self->pause_mode = pause_mode;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSE_MODE]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PAUSE_MODE]);
 }
 
-/* Reading and writing */
-
-static gsize
-buffered (QsslSocket *self)
+/**
+ * qssl_socket_get_close_timeout:
+ * @self: a #QsslSocket
+ *
+ * How long a GIO close waits for the peer: see #QsslSocket:close-timeout.
+ *
+ * Returns: the deadline, in milliseconds
+ *
+ * Since: 1.0
+ */
+int
+qssl_socket_get_close_timeout (QsslSocket *self)
 {
-  return self->read_buffer->len - self->read_offset;
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), QSSL_SOCKET_DEFAULT_CLOSE_TIMEOUT);
+
+  return self->close_timeout;
 }
 
-/* Whether plaintext is left in OpenSSL for read() to take directly. With a
- * bounded buffer it is moved into the buffer instead, which is what the
- * bound counts. */
-static gboolean
-reads_through (QsslSocket *self)
+/**
+ * qssl_socket_set_close_timeout:
+ * @self: a #QsslSocket
+ * @msecs: how long g_io_stream_close() and g_io_stream_close_async() wait
+ *   for the peer to take the buffered data and the close_notify before
+ *   they abort the connection and fail with %G_IO_ERROR_TIMED_OUT
+ *
+ * libqssl addition.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_close_timeout (QsslSocket *self,
+                               int         msecs)
 {
-  return self->encrypted && self->ssl != NULL && self->read_buffer_size == 0;
-}
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+  g_return_if_fail (msecs >= 0);
 
-/* Decrypted plaintext OpenSSL holds for read(). */
-static gsize
-held_plaintext (QsslSocket *self)
-{
-  return reads_through (self) ? (gsize) SSL_pending (self->ssl) : 0;
-}
-
-static gsize
-available (QsslSocket *self)
-{
-  return buffered (self) + held_plaintext (self);
-}
-
-/* Moves what OpenSSL holds decrypted into the buffer: no network I/O, as
- * the record is already decrypted. For line reads and peeks, which need the
- * bytes in one place, and before the SSL goes away. FALSE if the buffer
- * cannot grow: the rest then stays in OpenSSL. */
-static gboolean
-keep_held_plaintext (QsslSocket  *self,
-                     GError     **error)
-{
-  gsize held;
-
-  if (self->ssl == NULL || !self->encrypted)
-    return TRUE;
-  while ((held = SSL_pending (self->ssl)) > 0)
-    {
-      gsize old_length;
-      guint8 *tail;
-      size_t n = 0;
-
-      if (self->read_offset > 0 && self->read_offset == self->read_buffer->len)
-        {
-          _qssl_buffer_truncate (self->read_buffer, 0);
-          self->read_offset = 0;
-        }
-      old_length = self->read_buffer->len;
-      tail = _qssl_buffer_extend (self->read_buffer, held, error);
-      if (tail == NULL)
-        return FALSE;
-      ERR_clear_error ();
-      if (SSL_read_ex (self->ssl, tail, held, &n) != 1)
-        n = 0;
-      _qssl_buffer_truncate (self->read_buffer, old_length + n);
-      if (n == 0)
-        break;
-    }
-  self->held_announced = FALSE;
-  return TRUE;
-}
-
-/* The read buffer could not grow: the connection ends with an error rather
- * than losing data. What is buffered stays readable. */
-static void
-fail_buffer (QsslSocket *self,
-             GError     *error)
-{
-  set_error (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, error->message);
-  if (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING)
-    close_connection (self, FALSE);
-}
-
-static gboolean
-emit_later (gpointer user_data)
-{
-  QsslSocket *self = user_data;
-  gint64 plain = self->pending_bytes_written;
-  guint64 written = 0;
-
-  clear_source (&self->emit_idle);
-  self->emission_due = FALSE;
-  self->pending_bytes_written = 0;
-  g_object_ref (self);
-  if (self->ssl != NULL)
-    written = BIO_number_written (SSL_get_wbio (self->ssl));
-  if (plain > 0)
-    g_signal_emit (self, signals[SIGNAL_BYTES_WRITTEN], 0, plain);
-  if (self->encrypted && written > self->encrypted_written_reported)
-    {
-      gint64 delta = written - self->encrypted_written_reported;
-
-      self->encrypted_written_reported = written;
-      g_signal_emit (self, signals[SIGNAL_ENCRYPTED_BYTES_WRITTEN], 0, delta);
-    }
-  g_object_unref (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_emission (QsslSocket *self)
-{
-  GSource *source;
-
-  if (self->emit_idle != NULL)
+  if (self->close_timeout == msecs)
     return;
-  /* A blocking wait emits it itself, without a source to attach and drop. */
-  if (self->waiting > 0)
-    {
-      self->emission_due = TRUE;
-      return;
-    }
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, emit_later, self, NULL);
-  g_source_set_static_name (source, "[qssl] bytes-written");
-  g_source_attach (source, self->context);
-  self->emit_idle = source;
+  self->close_timeout = msecs;
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_CLOSE_TIMEOUT]);
 }
 
-/* Writes from @data; returns how much went out (never blocks). */
-static gssize
-send_now (QsslSocket   *self,
-          const guint8 *data,
-          gsize         size,
-          gboolean     *would_block)
-{
-  *would_block = FALSE;
-  if (self->encrypted)
-    {
-      size_t written = 0;
-      int result;
-
-      ERR_clear_error ();
-      result = SSL_write_ex (self->ssl, data, size, &written);
-      if (result == 1)
-        return written;
-      switch (SSL_get_error (self->ssl, result))
-        {
-        case SSL_ERROR_WANT_WRITE:
-        case SSL_ERROR_WANT_READ:
-          *would_block = TRUE;
-          return 0;
-        default:
-          {
-            g_autofree char *details = _qssl_take_openssl_errors ();
-            g_autofree char *message = g_strdup_printf (_("Unable to write data: %s"),
-                                                        details ? details : g_strerror (errno));
-            set_error (self, QSSL_SOCKET_ERROR_SSL_INTERNAL, message);
-            close_connection (self, FALSE);
-            return -1;
-          }
-        }
-    }
-  else
-    {
-      g_autoptr(GError) error = NULL;
-      gssize written = g_socket_send (gsocket (self), (const char *) data, size, NULL, &error);
-
-      if (written >= 0)
-        return written;
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          *would_block = TRUE;
-          return 0;
-        }
-      set_error (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, error->message);
-      close_connection (self, FALSE);
-      return -1;
-    }
-}
-
-static gboolean
-can_send (QsslSocket *self)
-{
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
-    return FALSE;
-  return self->mode == QSSL_MODE_UNENCRYPTED ? TRUE : self->encrypted;
-}
-
-static void maybe_finish_close (QsslSocket *self);
-
-static gboolean
-room_to_read (QsslSocket *self)
-{
-  return self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size;
-}
-
-/* Work for a pump that the fd will not announce: data OpenSSL has already
- * read from the network (decrypted, or whole records read ahead), an end of
- * stream a read() met, or a session ticket or alert seen inside a read().
- * What OpenSSL holds after it last wanted more from the network is only an
- * incomplete record: that waits for the fd. */
-static gboolean
-has_pending_plaintext (QsslSocket *self)
-{
-  if (!self->encrypted || self->ssl == NULL || self->read_channel_finished)
-    return FALSE;
-  if (self->deferred_finish || self->received_session != NULL || self->pending_alerts != NULL)
-    return TRUE;
-  if (!room_to_read (self))
-    return FALSE;
-  /* Held plaintext that was announced and is left unread is moved aside by
-   * the pump, so that the records behind it can be announced too. */
-  return SSL_pending (self->ssl) > 0 || (!self->read_starved && SSL_has_pending (self->ssl));
-}
-
-static gboolean
-pump_pending (gpointer user_data)
-{
-  QsslSocket *self = user_data;
-
-  clear_source (&self->pending_idle);
-  g_object_ref (self);
-  if (has_pending_plaintext (self))
-    pump_read (self);
-  g_object_unref (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-update_watch (QsslSocket *self)
-{
-  GIOCondition condition = 0;
-
-  if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
-    return;
-  if (self->handshaking || self->paused)
-    return;
-  if (!self->read_channel_finished &&
-      (self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size))
-    condition |= G_IO_IN;
-  if (self->write_buffer->len > 0)
-    condition |= G_IO_OUT;
-  watch (self, condition);
-  if (has_pending_plaintext (self) && self->pending_idle == NULL)
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, pump_pending, self, NULL);
-      g_source_set_static_name (source, "[qssl] pending plaintext");
-      g_source_attach (source, self->context);
-      self->pending_idle = source;
-    }
-}
-
-static void
-pump_write (QsslSocket *self)
-{
-  gsize sent_total = 0;
-
-  while (self->write_buffer->len > sent_total && can_send (self))
-    {
-      gboolean would_block;
-      gssize sent = send_now (self, self->write_buffer->data + sent_total,
-                              self->write_buffer->len - sent_total, &would_block);
-
-      if (sent < 0)
-        return;
-      if (would_block)
-        break;
-      sent_total += sent;
-    }
-  if (sent_total > 0)
-    {
-      _qssl_buffer_consume (self->write_buffer, sent_total);
-      self->pending_bytes_written += sent_total;
-      schedule_emission (self);
-    }
-  if (self->write_buffer->len == 0 && self->pending_close)
-    {
-      maybe_finish_close (self);
-      return;
-    }
-  update_watch (self);
-}
-
-/* @protocol_error: what OpenSSL said when the peer broke the protocol (a
- * fatal alert, a bad record) rather than just going away; Qt reports that
- * as an internal error, a plain EOF as the remote host closing. */
-static void
-finish_read_side (QsslSocket *self,
-                  gboolean    clean,
-                  const char *protocol_error)
-{
-  self->read_channel_finished = TRUE;
-  if (clean)
-    g_signal_emit (self, signals[SIGNAL_READ_CHANNEL_FINISHED], 0);
-  else if (protocol_error != NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Error while reading: %s"), protocol_error);
-
-      set_error (self, QSSL_SOCKET_ERROR_SSL_INTERNAL, message);
-    }
-  else
-    set_error (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, _("The remote host closed the connection"));
-  if (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING)
-    close_connection (self, FALSE);
-}
-
-/* What a failed SSL_read_ex() or SSL_peek_ex() means for the read side:
- * FALSE when it only wants more from the network. */
-static gboolean
-read_failure_ends_stream (QsslSocket  *self,
-                          int          result,
-                          gboolean    *clean,
-                          char       **protocol_error)
-{
-  switch (SSL_get_error (self->ssl, result))
-    {
-    case SSL_ERROR_WANT_READ:
-      self->read_starved = TRUE;
-      return FALSE;
-    case SSL_ERROR_WANT_WRITE:
-      return FALSE;
-    case SSL_ERROR_ZERO_RETURN:
-      *clean = TRUE;
-      return TRUE;
-    case SSL_ERROR_SSL:
-      *clean = FALSE;
-      if (ERR_GET_REASON (ERR_peek_last_error ()) != SSL_R_UNEXPECTED_EOF_WHILE_READING)
-        *protocol_error = _qssl_take_openssl_errors ();
-      return TRUE;
-    default:
-      *clean = FALSE;
-      return TRUE;
-    }
-}
-
-static void finish_pump (QsslSocket *self, gboolean got, gboolean finished, gboolean clean,
-                         const char *protocol_error);
-
-/* The read path with an unbounded buffer: plaintext is left in OpenSSL and
- * read() copies it straight into the caller's buffer, one copy fewer than
- * going through the socket's buffer. A pump only makes sure that a record
- * is decrypted (SSL_peek_ex) and announces it with ready-read; read() may
- * then go on decrypting up to PUMP_LIMIT more before the next ready-read. */
-static void
-pump_read_through (QsslSocket *self)
-{
-  gboolean got = FALSE, finished = FALSE, clean = FALSE;
-  g_autofree char *protocol_error = NULL;
-
-  if (self->deferred_finish)
-    {
-      /* A read() met the end: report it now, from the main loop. */
-      self->deferred_finish = FALSE;
-      finished = TRUE;
-      clean = self->deferred_clean;
-      protocol_error = g_steal_pointer (&self->deferred_protocol_error);
-    }
-  else
-    {
-      guint8 byte;
-      size_t n = 0;
-      int result;
-
-      /* OpenSSL holds one decrypted record at a time: one that was
-       * announced and is still unread moves aside for the next. */
-      if (self->held_announced && SSL_pending (self->ssl) > 0)
-        {
-          g_autoptr(GError) error = NULL;
-
-          if (!keep_held_plaintext (self, &error))
-            {
-              fail_buffer (self, error);
-              return;
-            }
-        }
-      ERR_clear_error ();
-      result = SSL_peek_ex (self->ssl, &byte, 1, &n);
-      if (result == 1)
-        {
-          got = TRUE;
-          self->read_starved = FALSE;
-          self->held_announced = TRUE;
-          self->direct_budget = PUMP_LIMIT;
-        }
-      else
-        finished = read_failure_ends_stream (self, result, &clean, &protocol_error);
-    }
-  finish_pump (self, got, finished, clean, protocol_error);
-}
-
-/* Reads what is there into the plaintext buffer, then one ready-read. */
-static void
-pump_read (QsslSocket *self)
-{
-  gsize got = 0;
-  gboolean finished = FALSE, clean = FALSE;
-  g_autofree char *protocol_error = NULL;
-
-  if (reads_through (self) || self->deferred_finish)
-    {
-      pump_read_through (self);
-      return;
-    }
-  /* An empty buffer (given back when it was all read) gets the room for a
-   * whole pump at once, instead of growing by doubling and copying. */
-  if (self->read_buffer->len == 0 && self->read_buffer_size == 0)
-    {
-      _qssl_buffer_clear (self->read_buffer, TRUE);
-      _qssl_buffer_reserve (self->read_buffer, PUMP_LIMIT, NULL);
-      self->read_offset = 0;
-    }
-
-  while ((self->read_buffer_size == 0 || (gint64) buffered (self) < self->read_buffer_size) &&
-         got < PUMP_LIMIT)
-    {
-      gsize old_length;
-      gsize room = READ_CHUNK;
-      guint8 *tail;
-      g_autoptr(GError) error = NULL;
-
-      if (self->read_buffer_size > 0)
-        room = MIN (room, (gsize) (self->read_buffer_size - buffered (self)));
-      /* Keep the buffer from growing forever when the reader keeps up. */
-      if (self->read_offset > 0 && self->read_offset == self->read_buffer->len)
-        {
-          _qssl_buffer_truncate (self->read_buffer, 0);
-          self->read_offset = 0;
-        }
-      old_length = self->read_buffer->len;
-      tail = _qssl_buffer_extend (self->read_buffer, room, &error);
-      if (tail == NULL)
-        {
-          fail_buffer (self, error);
-          return;
-        }
-
-      if (self->encrypted)
-        {
-          size_t n = 0;
-          int result;
-
-          ERR_clear_error ();
-          result = SSL_read_ex (self->ssl, tail, room, &n);
-          _qssl_buffer_truncate (self->read_buffer, old_length + n);
-          if (result == 1)
-            {
-              got += n;
-              self->read_starved = FALSE;
-              continue;
-            }
-          finished = read_failure_ends_stream (self, result, &clean, &protocol_error);
-          break;
-        }
-      else
-        {
-          gssize n = g_socket_receive (gsocket (self), (char *) tail, room, NULL, &error);
-
-          _qssl_buffer_truncate (self->read_buffer, old_length + MAX (n, 0));
-          if (n > 0)
-            {
-              got += n;
-              continue;
-            }
-          if (n == 0)
-            finished = clean = TRUE;
-          else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            finished = TRUE;
-          break;
-        }
-    }
-
-  finish_pump (self, got > 0, finished, clean, protocol_error);
-}
-
-/* The end of a pump: what OpenSSL saw on the way, ready-read, the end of
- * the stream. */
-static void
-finish_pump (QsslSocket *self,
-             gboolean    got,
-             gboolean    finished,
-             gboolean    clean,
-             const char *protocol_error)
-{
-  /* A TLS 1.3 session ticket arrives after the handshake, as a record. */
-  if (self->received_session != NULL)
-    {
-      handle_received_session (self);
-      if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
-        return;
-    }
-  if (got)
-    {
-      self->ready_read_count++;
-      g_signal_emit (self, signals[SIGNAL_READY_READ], 0);
-    }
-  if (self->pending_alerts != NULL)
-    {
-      flush_alerts (self);
-      if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
-        return;
-    }
-  if (finished && !self->read_channel_finished)
-    {
-      /* Without close_notify, a TLS stream may have been cut short. */
-      finish_read_side (self, clean, protocol_error);
-      return;
-    }
-  update_watch (self);
-}
-
-/* Called from the GSource and from the blocking waits. */
-static void
-drive (QsslSocket   *self,
-       GIOCondition  condition)
-{
-  switch (self->state)
-    {
-    case QSSL_SOCKET_STATE_CONNECTING:
-      check_connect (self);
-      return;
-    case QSSL_SOCKET_STATE_CONNECTED:
-    case QSSL_SOCKET_STATE_CLOSING:
-      if (self->handshaking)
-        {
-          if (!self->paused)
-            do_handshake (self);
-          return;
-        }
-      if (condition & (G_IO_OUT | G_IO_ERR | G_IO_HUP))
-        pump_write (self);
-      if (condition & (G_IO_IN | G_IO_ERR | G_IO_HUP))
-        pump_read (self);
-      return;
-    default:
-      watch (self, 0);
-      return;
-    }
-}
+/* Reading and writing (qssl-socket-io.c does the work) */
 
 /**
  * qssl_socket_write:
@@ -3074,7 +1395,9 @@ drive (QsslSocket   *self,
  *
  * Mirrors `QIODevice::write()`.
  *
- * Returns: @size, or -1 if the socket is not open for writing
+ * Returns: @size, or -1 if the socket is not open for writing (not
+ *   connected, or closing): qssl_socket_get_error() is then
+ *   %QSSL_SOCKET_ERROR_OPERATION and the error string says which
  *
  * Since: 1.0
  */
@@ -3089,30 +1412,50 @@ qssl_socket_write (QsslSocket   *self,
   g_return_val_if_fail (data != NULL || size == 0, -1);
   g_return_val_if_fail (size <= G_MAXSSIZE, -1);
 
-  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED || self->pending_close)
-    return -1;
+  /* Qt logs "device not open"; the error string says it here. Recorded
+   * without error-occurred, as Qt emits nothing either. */
+  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
+    {
+      _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_OPERATION, _("Socket is not connected"));
+      return -1;
+    }
+  if (self->pending_close)
+    {
+      _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_OPERATION, _("Socket is closing"));
+      return -1;
+    }
   if (size == 0)
     return 0;
-  if (self->write_buffer->len == 0 && can_send (self))
+  if (self->write_buffer->len == 0 && _qssl_socket_can_send (self))
     {
+      gboolean failed = FALSE;
+
+      /* A failed send reports the error and closes, with handlers. */
+      _qssl_socket_enter (self);
       /* OpenSSL returns after each record (partial writes): keep going
        * while the kernel takes them, so that only what it refuses is
        * copied into the write buffer. */
       while (sent < size)
         {
           gboolean would_block;
-          gssize n = send_now (self, data + sent, size - sent, &would_block);
+          gssize n = _qssl_socket_send_now (self, data + sent, size - sent, &would_block);
 
           if (n < 0)
-            return -1;
+            {
+              failed = TRUE;
+              break;
+            }
           if (would_block || n == 0)
             break;
           sent += n;
         }
+      _qssl_socket_leave (self);
+      if (failed)
+        return -1;
       if (sent > 0)
         {
           self->pending_bytes_written += sent;
-          schedule_emission (self);
+          _qssl_socket_schedule_emission (self);
         }
     }
   if (sent < size)
@@ -3123,12 +1466,12 @@ qssl_socket_write (QsslSocket   *self,
        * caller gets a short count or -1. */
       if (!_qssl_buffer_append (self->write_buffer, data + sent, size - sent, &error))
         {
-          record_error (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, error->message);
-          update_watch (self);
+          _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, error->message);
+          _qssl_socket_update_watch (self);
           return sent > 0 ? (gssize) sent : -1;
         }
     }
-  update_watch (self);
+  _qssl_socket_update_watch (self);
   return size;
 }
 
@@ -3156,60 +1499,6 @@ qssl_socket_write_bytes (QsslSocket *self,
 
   data = g_bytes_get_data (bytes, &size);
   return qssl_socket_write (self, data, size);
-}
-
-/* read() past the socket's buffer: what OpenSSL holds decrypted, then, up
- * to the budget a ready-read gives, new records, decrypted straight into
- * @buffer. What happens on the way (the end of the stream, a ticket, an
- * alert) is reported from the main loop, never from inside read(). */
-static gsize
-read_directly (QsslSocket *self,
-               guint8     *buffer,
-               gsize       size)
-{
-  gsize total = 0;
-  gboolean finished = FALSE;
-
-  while (total < size)
-    {
-      gsize held = SSL_pending (self->ssl);
-      gsize want = size - total;
-      size_t n = 0;
-      int result;
-
-      if (held == 0 && self->direct_budget == 0)
-        break;
-      if (held == 0)
-        want = MIN (want, self->direct_budget);
-      ERR_clear_error ();
-      result = SSL_read_ex (self->ssl, buffer + total, want, &n);
-      if (result != 1)
-        {
-          g_autofree char *protocol_error = NULL;
-          gboolean clean = FALSE;
-
-          finished = read_failure_ends_stream (self, result, &clean, &protocol_error);
-          if (finished)
-            {
-              self->deferred_finish = TRUE;
-              self->deferred_clean = clean;
-              g_free (self->deferred_protocol_error);
-              self->deferred_protocol_error = g_steal_pointer (&protocol_error);
-            }
-          break;
-        }
-      self->read_starved = FALSE;
-      total += n;
-      /* Bytes beyond the record that was held count against the budget. */
-      self->direct_budget -= MIN (self->direct_budget, n > held ? n - held : 0);
-    }
-  /* What is left of a record the caller's buffer could not take counts as
-   * announced: the caller is reading, and bytes_available() shows it. */
-  self->held_announced = SSL_pending (self->ssl) > 0;
-  if (finished || self->received_session != NULL || self->pending_alerts != NULL ||
-      has_pending_plaintext (self))
-    update_watch (self);
-  return total;
 }
 
 /**
@@ -3242,7 +1531,7 @@ qssl_socket_read (QsslSocket *self,
   g_return_val_if_fail (QSSL_IS_SOCKET (self), -1);
   g_return_val_if_fail (buffer != NULL || size == 0, -1);
 
-  n = MIN (size, buffered (self));
+  n = MIN (size, _qssl_socket_buffered (self));
   if (n > 0)
     {
       memcpy (buffer, self->read_buffer->data + self->read_offset, n);
@@ -3256,14 +1545,14 @@ qssl_socket_read (QsslSocket *self,
           self->read_offset = 0;
         }
     }
-  if (n < size && reads_through (self) && !self->read_channel_finished && !self->deferred_finish &&
+  if (n < size && _qssl_socket_reads_through (self) && !self->read_channel_finished && !self->deferred_finish &&
       self->openssl_depth == 0)
-    n += read_directly (self, buffer + n, size - n);
+    n += _qssl_socket_read_directly (self, buffer + n, size - n);
   if (n == 0)
     return self->state == QSSL_SOCKET_STATE_UNCONNECTED && size > 0 ? -1 : 0;
   /* Room again: reading may resume (back-pressure released). */
   if (self->read_buffer_size > 0)
-    update_watch (self);
+    _qssl_socket_update_watch (self);
   return n;
 }
 
@@ -3290,7 +1579,7 @@ qssl_socket_read_bytes (QsslSocket *self,
 
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
-  n = MIN (max_size, available (self));
+  n = MIN (max_size, _qssl_socket_available (self));
   data = g_malloc (n);
   got = qssl_socket_read (self, data, n);
   return g_bytes_new_take (data, MAX (got, 0));
@@ -3313,7 +1602,7 @@ qssl_socket_read_all (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
-  return qssl_socket_read_bytes (self, available (self));
+  return qssl_socket_read_bytes (self, _qssl_socket_available (self));
 }
 
 static gssize
@@ -3322,12 +1611,12 @@ line_length (QsslSocket *self)
   const guint8 *start, *newline;
 
   /* Lines need the bytes in one place. */
-  if (held_plaintext (self) > 0)
-    keep_held_plaintext (self, NULL);
-  if (buffered (self) == 0)
+  if (_qssl_socket_held_plaintext (self) > 0)
+    _qssl_socket_keep_held_plaintext (self, NULL);
+  if (_qssl_socket_buffered (self) == 0)
     return -1;
   start = self->read_buffer->data + self->read_offset;
-  newline = memchr (start, '\n', buffered (self));
+  newline = memchr (start, '\n', _qssl_socket_buffered (self));
   return newline ? newline - start + 1 : -1;
 }
 
@@ -3375,7 +1664,7 @@ qssl_socket_read_line (QsslSocket *self,
 
   length = line_length (self);
   if (length < 0)
-    length = buffered (self);
+    length = _qssl_socket_buffered (self);
   if (max_size > 0)
     length = MIN ((gsize) length, max_size);
   return qssl_socket_read_bytes (self, length);
@@ -3400,11 +1689,11 @@ qssl_socket_peek_bytes (QsslSocket *self,
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
-  if (held_plaintext (self) > 0)
-    keep_held_plaintext (self, NULL);
-  if (buffered (self) == 0)
+  if (_qssl_socket_held_plaintext (self) > 0)
+    _qssl_socket_keep_held_plaintext (self, NULL);
+  if (_qssl_socket_buffered (self) == 0)
     return g_bytes_new (NULL, 0);
-  return g_bytes_new (self->read_buffer->data + self->read_offset, MIN (max_size, buffered (self)));
+  return g_bytes_new (self->read_buffer->data + self->read_offset, MIN (max_size, _qssl_socket_buffered (self)));
 }
 
 /**
@@ -3424,7 +1713,7 @@ qssl_socket_bytes_available (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
 
-  return available (self);
+  return _qssl_socket_available (self);
 }
 
 /**
@@ -3469,7 +1758,7 @@ qssl_socket_encrypted_bytes_available (QsslSocket *self)
 
   if (self->ssl == NULL)
     return 0;
-  if (ioctl (g_socket_get_fd (gsocket (self)), FIONREAD, &queued) < 0)
+  if (ioctl (g_socket_get_fd (_qssl_socket_gsocket (self)), FIONREAD, &queued) < 0)
     queued = 0;
   return (gint64) queued + (gint64) BIO_ctrl_pending (SSL_get_rbio (self->ssl));
 }
@@ -3511,7 +1800,7 @@ qssl_socket_at_end (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), TRUE);
 
-  return available (self) == 0 &&
+  return _qssl_socket_available (self) == 0 &&
          (self->read_channel_finished || self->state == QSSL_SOCKET_STATE_UNCONNECTED);
 }
 
@@ -3531,12 +1820,16 @@ gboolean
 qssl_socket_flush (QsslSocket *self)
 {
   gint64 before;
+  gboolean progress;
 
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
   before = self->write_buffer->len;
-  pump_write (self);
-  return (gint64) self->write_buffer->len < before;
+  _qssl_socket_enter (self);
+  _qssl_socket_pump_write (self);
+  progress = (gint64) self->write_buffer->len < before;
+  _qssl_socket_leave (self);
+  return progress;
 }
 
 /**
@@ -3580,59 +1873,116 @@ qssl_socket_set_read_buffer_size (QsslSocket *self,
     return;
   /* A bound counts the socket's buffer: what OpenSSL holds goes there. */
   if (size > 0 && self->read_buffer_size == 0 && self->ssl != NULL && self->openssl_depth == 0)
-    keep_held_plaintext (self, NULL);
+    _qssl_socket_keep_held_plaintext (self, NULL);
   self->read_buffer_size = size;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_BUFFER_SIZE]);
-  update_watch (self);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_READ_BUFFER_SIZE]);
+  _qssl_socket_update_watch (self);
 }
 
 /* Closing */
 
 /* Drops the connection; with @send_close_notify, tells the peer first. */
-static void
-close_connection (QsslSocket *self,
-                  gboolean    send_close_notify)
+void
+_qssl_socket_close_connection (QsslSocket *self,
+                               gboolean    send_close_notify)
 {
   QsslSocketState previous = self->state;
+  gboolean was_encrypted = self->encrypted;
+  GQueue tasks = G_QUEUE_INIT;
+  GArray *alerts;
+  guint connection = _qssl_socket_enter (self);
 
-  if (self->ssl != NULL && send_close_notify && self->encrypted)
-    {
-      ERR_clear_error ();
-      SSL_shutdown (self->ssl);
-      ERR_clear_error ();
-    }
+  _qssl_socket_trace (self, "closing the connection%s", send_close_notify ? " with close_notify" : "");
+  if (send_close_notify)
+    _qssl_engine_send_close_notify (self);
   if (previous == QSSL_SOCKET_STATE_CONNECTED)
-    set_state (self, QSSL_SOCKET_STATE_CLOSING);
-  reset_connection (self);
-  g_socket_close (gsocket (self), NULL);
-  if (self->encrypted)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ENCRYPTED]);
+    {
+      _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CLOSING);
+      /* A handler closed the connection itself (say, abort() in
+       * state-changed): it has said disconnected already. */
+      if (!self->disposing && !_qssl_socket_same_connection (self, connection))
+        goto out;
+    }
+  _qssl_socket_reset_connection (self);
+  connection = _qssl_socket_connection (self);
+  g_socket_close (_qssl_socket_gsocket (self), NULL);
   self->encrypted = FALSE;
-  set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
-  if (previous == QSSL_SOCKET_STATE_CONNECTED || previous == QSSL_SOCKET_STATE_CLOSING)
-    g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0);
-  if (!g_queue_is_empty (&self->handshake_tasks))
+  /* Everything below reports this connection's end: what a handler starts
+   * meanwhile (a reconnect) is not affected. */
+  tasks = self->handshake_tasks;
+  g_queue_init (&self->handshake_tasks);
+  alerts = g_steal_pointer (&self->pending_alerts);
+  if (was_encrypted && !self->disposing)
+    g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IS_ENCRYPTED]);
+  _qssl_socket_set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
+  if ((previous == QSSL_SOCKET_STATE_CONNECTED || previous == QSSL_SOCKET_STATE_CLOSING) &&
+      !self->disposing && _qssl_socket_same_connection (self, connection) &&
+      self->state == QSSL_SOCKET_STATE_UNCONNECTED)
+    g_signal_emit (self, _qssl_socket_signals[SIGNAL_DISCONNECTED], 0);
+  if (!g_queue_is_empty (&tasks))
     {
       g_autoptr(GError) error = g_error_new_literal (QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED,
                                                      _("The connection was closed before the handshake finished"));
 
-      complete_handshake_tasks (self, error);
+      _qssl_socket_complete_taken_tasks (&tasks, error);
     }
-  /* The close_notify we sent, if any. */
-  flush_alerts (self);
+  /* The close_notify we sent, if any, unless a handler moved on. */
+  if (alerts != NULL && _qssl_socket_same_connection (self, connection) && self->pending_alerts == NULL)
+    {
+      self->pending_alerts = alerts;
+      _qssl_engine_flush_alerts (self);
+    }
+  else if (alerts != NULL)
+    g_array_unref (alerts);
+out:
+  _qssl_socket_leave (self);
 }
 
-static void
-maybe_finish_close (QsslSocket *self)
+void
+_qssl_socket_maybe_finish_close (QsslSocket *self)
 {
+  guint connection = _qssl_socket_connection (self);
+
   self->pending_close = FALSE;
   /* Emit the last bytes-written before the socket goes away. */
   if (self->emit_idle != NULL)
     {
-      clear_source (&self->emit_idle);
-      emit_later (self);
+      _qssl_clear_source (&self->emit_idle);
+      _qssl_socket_emit_later (self);
+      if (!_qssl_socket_same_connection (self, connection))
+        return;
     }
-  close_connection (self, TRUE);
+  _qssl_socket_close_connection (self, TRUE);
+}
+
+static void
+disconnect (QsslSocket *self)
+{
+  guint connection;
+
+  switch (self->state)
+    {
+    case QSSL_SOCKET_STATE_UNCONNECTED:
+    case QSSL_SOCKET_STATE_CLOSING:
+      return;
+    case QSSL_SOCKET_STATE_HOST_LOOKUP:
+    case QSSL_SOCKET_STATE_CONNECTING:
+      _qssl_socket_reset_connection (self);
+      _qssl_socket_set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
+      return;
+    default:
+      break;
+    }
+  if (self->write_buffer->len > 0 && _qssl_socket_can_send (self))
+    {
+      connection = _qssl_socket_connection (self);
+      self->pending_close = TRUE;
+      _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CLOSING);
+      if (_qssl_socket_same_connection (self, connection))
+        _qssl_socket_update_watch (self);
+      return;
+    }
+  _qssl_socket_maybe_finish_close (self);
 }
 
 /**
@@ -3651,27 +2001,9 @@ qssl_socket_disconnect_from_host (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  switch (self->state)
-    {
-    case QSSL_SOCKET_STATE_UNCONNECTED:
-    case QSSL_SOCKET_STATE_CLOSING:
-      return;
-    case QSSL_SOCKET_STATE_HOST_LOOKUP:
-    case QSSL_SOCKET_STATE_CONNECTING:
-      reset_connection (self);
-      set_state (self, QSSL_SOCKET_STATE_UNCONNECTED);
-      return;
-    default:
-      break;
-    }
-  if (self->write_buffer->len > 0 && can_send (self))
-    {
-      self->pending_close = TRUE;
-      set_state (self, QSSL_SOCKET_STATE_CLOSING);
-      update_watch (self);
-      return;
-    }
-  maybe_finish_close (self);
+  _qssl_socket_enter (self);
+  disconnect (self);
+  _qssl_socket_leave (self);
 }
 
 /**
@@ -3692,10 +2024,12 @@ qssl_socket_abort (QsslSocket *self)
 
   if (self->state == QSSL_SOCKET_STATE_UNCONNECTED)
     {
-      reset_connection (self);
+      _qssl_socket_reset_connection (self);
       return;
     }
-  close_connection (self, FALSE);
+  _qssl_socket_enter (self);
+  _qssl_socket_close_connection (self, FALSE);
+  _qssl_socket_leave (self);
 }
 
 /**
@@ -3714,977 +2048,12 @@ qssl_socket_close (QsslSocket *self)
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
-  g_signal_emit (self, signals[SIGNAL_ABOUT_TO_CLOSE], 0);
-  qssl_socket_disconnect_from_host (self);
+  _qssl_socket_enter (self);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ABOUT_TO_CLOSE], 0);
+  disconnect (self);
   _qssl_buffer_clear (self->read_buffer, TRUE);
   self->read_offset = 0;
-}
-
-/* Blocking calls */
-
-typedef enum {
-  WAIT_CONNECTED,
-  WAIT_ENCRYPTED,
-  WAIT_READY_READ,
-  WAIT_BYTES_WRITTEN,
-  WAIT_DISCONNECTED,
-} WaitFor;
-
-static gboolean
-wait_done (QsslSocket *self,
-           WaitFor     what,
-           guint       ready_reads)
-{
-  switch (what)
-    {
-    case WAIT_CONNECTED:
-      return self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_UNCONNECTED;
-    case WAIT_ENCRYPTED:
-      return self->encrypted || self->state == QSSL_SOCKET_STATE_UNCONNECTED;
-    case WAIT_READY_READ:
-      return self->ready_read_count != ready_reads || self->state == QSSL_SOCKET_STATE_UNCONNECTED;
-    case WAIT_BYTES_WRITTEN:
-      return self->write_buffer->len == 0 || self->state == QSSL_SOCKET_STATE_UNCONNECTED;
-    case WAIT_DISCONNECTED:
-    default:
-      return self->state == QSSL_SOCKET_STATE_UNCONNECTED;
-    }
-}
-
-static gboolean
-wait_success (QsslSocket *self,
-              WaitFor     what,
-              guint       ready_reads)
-{
-  switch (what)
-    {
-    case WAIT_CONNECTED:
-      return self->state == QSSL_SOCKET_STATE_CONNECTED;
-    case WAIT_ENCRYPTED:
-      return self->encrypted;
-    case WAIT_READY_READ:
-      return self->ready_read_count != ready_reads;
-    case WAIT_BYTES_WRITTEN:
-      return self->state != QSSL_SOCKET_STATE_UNCONNECTED;
-    case WAIT_DISCONNECTED:
-    default:
-      return TRUE;
-    }
-}
-
-static gboolean
-on_wait_deadline (gpointer user_data)
-{
-  return G_SOURCE_REMOVE;
-}
-
-/* One blocking iteration of the socket's context, bounded by @remaining_us
- * (-1: unbounded). FALSE when another thread owns the context. */
-static gboolean
-iterate_context (QsslSocket *self,
-                 gint64      remaining_us)
-{
-  GSource *deadline = NULL;
-
-  if (!g_main_context_acquire (self->context))
-    return FALSE;
-  if (remaining_us >= 0)
-    {
-      deadline = g_timeout_source_new ((remaining_us + 999) / 1000);
-      g_source_set_callback (deadline, on_wait_deadline, NULL, NULL);
-      g_source_attach (deadline, self->context);
-    }
-  g_main_context_iteration (self->context, TRUE);
-  if (deadline != NULL)
-    {
-      g_source_destroy (deadline);
-      g_source_unref (deadline);
-    }
-  g_main_context_release (self->context);
-  return TRUE;
-}
-
-/* Runs the socket's own work, without a main loop, until @what happens or
- * @msecs pass. Only the host lookup, whose answer GResolver delivers on the
- * main context, needs the socket's context iterated. */
-static gboolean wait_for_inner (QsslSocket *self, WaitFor what, int msecs, gboolean *timed_out, GError **error);
-
-static gboolean
-wait_for (QsslSocket  *self,
-          WaitFor      what,
-          int          msecs,
-          gboolean    *timed_out,
-          GError     **error)
-{
-  g_autoptr(QsslSocket) keep = g_object_ref (self);
-  gboolean done;
-
-  self->waiting++;
-  done = wait_for_inner (self, what, msecs, timed_out, error);
-  self->waiting--;
-  if (self->waiting == 0)
-    {
-      apply_watch (self);
-      if (self->emission_due)
-        schedule_emission (self);
-    }
-  return done;
-}
-
-/* Waits on the fd with poll() itself: it tells which condition came, so
- * that only the side that is ready is driven. */
-static void
-poll_and_drive (QsslSocket *self,
-                gint64      remaining)
-{
-  struct pollfd pfd = { 0 };
-  int timeout = remaining < 0 ? -1 : (int) MIN ((remaining + 999) / 1000, G_MAXINT);
-  int result;
-
-  pfd.fd = g_socket_get_fd (gsocket (self));
-  pfd.events = self->source_condition;
-  do
-    result = poll (&pfd, 1, timeout);
-  while (result < 0 && errno == EINTR);
-  /* GIOCondition has poll()'s values. */
-  if (result > 0)
-    drive (self, (GIOCondition) pfd.revents);
-}
-
-static gboolean
-wait_for_inner (QsslSocket  *self,
-                WaitFor      what,
-                int          msecs,
-                gboolean    *timed_out,
-                GError     **error)
-{
-  gint64 deadline = msecs < 0 ? -1 : g_get_monotonic_time () + (gint64) msecs * 1000;
-  guint ready_reads = self->ready_read_count;
-
-  _qssl_init ();
-  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED && what != WAIT_DISCONNECTED)
-    {
-      g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
-                           _("The socket is not connected"));
-      return FALSE;
-    }
-
-  while (!wait_done (self, what, ready_reads))
-    {
-      gint64 remaining = deadline < 0 ? -1 : deadline - g_get_monotonic_time ();
-
-      if (deadline >= 0 && remaining <= 0)
-        {
-          if (timed_out != NULL)
-            *timed_out = TRUE;
-          g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT,
-                               _("Socket operation timed out"));
-          return FALSE;
-        }
-      if (self->state == QSSL_SOCKET_STATE_HOST_LOOKUP)
-        {
-          /* GResolver answers on the socket's context: run it, blocking
-           * until something happens or the time is up. */
-          apply_watch (self);
-          if (!iterate_context (self, remaining))
-            {
-              g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
-                                   _("The socket's main context is in use by another thread"));
-              return FALSE;
-            }
-          continue;
-        }
-      if (self->emit_idle != NULL || self->emission_due)
-        {
-          clear_source (&self->emit_idle);
-          emit_later (self);
-          continue;
-        }
-      if (has_pending_plaintext (self))
-        {
-          clear_source (&self->pending_idle);
-          pump_read (self);
-          continue;
-        }
-      if (self->source_condition == 0 || self->paused)
-        {
-          /* Nothing to wait for on the fd (paused for the application):
-           * only the application's own sources can move things on. */
-          apply_watch (self);
-          if (!iterate_context (self, remaining))
-            g_usleep (remaining < 0 ? G_USEC_PER_SEC : MIN (remaining, G_USEC_PER_SEC));
-          continue;
-        }
-      poll_and_drive (self, remaining);
-    }
-
-  /* Deliver the pending bytes-written now, as Qt's waits do. */
-  if (self->emit_idle != NULL || self->emission_due)
-    {
-      clear_source (&self->emit_idle);
-      emit_later (self);
-    }
-  if (!wait_success (self, what, ready_reads))
-    {
-      g_set_error_literal (error, QSSL_SOCKET_ERROR, self->error,
-                           self->error_string ? self->error_string : _("The socket is not connected"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* A timeout in a public wait does what Qt's waitFor*() do: a socket still
- * looking up or connecting gives up the attempt (QAbstractSocket::
- * waitForConnected()), and one that is connected stays as it is and reports
- * SocketTimeoutError through error-occurred; a handshake in progress goes on. */
-static void
-report_timeout (QsslSocket *self)
-{
-  const char *message = _("Socket operation timed out");
-
-  if (self->state == QSSL_SOCKET_STATE_HOST_LOOKUP || self->state == QSSL_SOCKET_STATE_CONNECTING)
-    {
-      g_autoptr(GError) task_error = g_error_new_literal (QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT,
-                                                          message);
-
-      complete_handshake_tasks (self, task_error);
-      qssl_socket_abort (self);
-      record_error (self, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT, message);
-      return;
-    }
-  record_error (self, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT, message);
-  g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
-}
-
-static gboolean
-wait_as_qt (QsslSocket  *self,
-            WaitFor      what,
-            int          msecs,
-            GError     **error)
-{
-  gboolean timed_out = FALSE;
-
-  if (wait_for (self, what, msecs, &timed_out, error))
-    return TRUE;
-  if (timed_out)
-    report_timeout (self);
-  return FALSE;
-}
-
-/**
- * qssl_socket_wait_for_connected:
- * @self: a #QsslSocket
- * @msecs: the timeout in milliseconds, -1 for none
- * @error: return location for a #GError
- *
- * Blocks until the TCP connection is established, running the socket's work
- * (and emitting its signals) without a main loop.
- *
- * Mirrors `QAbstractSocket::waitForConnected()`.
- *
- * On a timeout the connection attempt is given up: the socket is
- * %QSSL_SOCKET_STATE_UNCONNECTED and its error %QSSL_SOCKET_ERROR_SOCKET_TIMEOUT,
- * as in Qt (without #QsslSocket::error-occurred). Every `wait_for_*()` call
- * that times out while the socket is still connecting does the same; one that
- * times out on a connected socket leaves it as it is and emits
- * #QsslSocket::error-occurred with %QSSL_SOCKET_ERROR_SOCKET_TIMEOUT.
- *
- * Returns: %TRUE once connected; %FALSE with %QSSL_SOCKET_ERROR_SOCKET_TIMEOUT
- *   or the connection's error
- *
- * Since: 1.0
- */
-gboolean
-qssl_socket_wait_for_connected (QsslSocket  *self,
-                                int          msecs,
-                                GError     **error)
-{
-  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
-
-  return wait_as_qt (self, WAIT_CONNECTED, msecs, error);
-}
-
-/**
- * qssl_socket_wait_for_encrypted:
- * @self: a #QsslSocket
- * @msecs: the timeout in milliseconds, -1 for none
- * @error: return location for a #GError
- *
- * Blocks until #QsslSocket::encrypted (or a failure).
- *
- * A timeout is reported as [method@Qssl.Socket.wait_for_connected] describes.
- *
- * Mirrors `QSslSocket::waitForEncrypted()`.
- *
- * Returns: %TRUE once encrypted
- *
- * Since: 1.0
- */
-gboolean
-qssl_socket_wait_for_encrypted (QsslSocket  *self,
-                                int          msecs,
-                                GError     **error)
-{
-  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
-
-  return wait_as_qt (self, WAIT_ENCRYPTED, msecs, error);
-}
-
-/**
- * qssl_socket_wait_for_ready_read:
- * @self: a #QsslSocket
- * @msecs: the timeout in milliseconds, -1 for none
- * @error: return location for a #GError
- *
- * Blocks until new data can be read (#QsslSocket::ready-read).
- *
- * A timeout is reported as [method@Qssl.Socket.wait_for_connected] describes.
- *
- * Mirrors `QAbstractSocket::waitForReadyRead()`.
- *
- * Returns: %TRUE when new data arrived
- *
- * Since: 1.0
- */
-gboolean
-qssl_socket_wait_for_ready_read (QsslSocket  *self,
-                                 int          msecs,
-                                 GError     **error)
-{
-  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
-
-  return wait_as_qt (self, WAIT_READY_READ, msecs, error);
-}
-
-/**
- * qssl_socket_wait_for_bytes_written:
- * @self: a #QsslSocket
- * @msecs: the timeout in milliseconds, -1 for none
- * @error: return location for a #GError
- *
- * Blocks until everything written has been handed to the kernel.
- *
- * A timeout is reported as [method@Qssl.Socket.wait_for_connected] describes.
- *
- * Mirrors `QAbstractSocket::waitForBytesWritten()`.
- *
- * Returns: %TRUE when the write buffer is empty
- *
- * Since: 1.0
- */
-gboolean
-qssl_socket_wait_for_bytes_written (QsslSocket  *self,
-                                    int          msecs,
-                                    GError     **error)
-{
-  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
-
-  return wait_as_qt (self, WAIT_BYTES_WRITTEN, msecs, error);
-}
-
-/**
- * qssl_socket_wait_for_disconnected:
- * @self: a #QsslSocket
- * @msecs: the timeout in milliseconds, -1 for none
- * @error: return location for a #GError
- *
- * Blocks until the socket is unconnected.
- *
- * A timeout is reported as [method@Qssl.Socket.wait_for_connected] describes.
- *
- * Mirrors `QAbstractSocket::waitForDisconnected()`.
- *
- * Returns: %TRUE once disconnected
- *
- * Since: 1.0
- */
-gboolean
-qssl_socket_wait_for_disconnected (QsslSocket  *self,
-                                   int          msecs,
-                                   GError     **error)
-{
-  g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
-
-  return wait_as_qt (self, WAIT_DISCONNECTED, msecs, error);
-}
-
-/* The GIOStream view: plaintext through the same buffers */
-
-/* The streams hold a weak reference: once the socket is gone, reading or
- * writing fails with G_IO_ERROR_CLOSED instead of touching freed memory. */
-
-#define QSSL_TYPE_SOCKET_INPUT_STREAM (qssl_socket_input_stream_get_type ())
-G_DECLARE_FINAL_TYPE (QsslSocketInputStream, qssl_socket_input_stream, QSSL, SOCKET_INPUT_STREAM, GInputStream)
-
-struct _QsslSocketInputStream
-{
-  GInputStream  parent_instance;
-  GWeakRef      socket;
-};
-
-static void qssl_socket_input_stream_pollable_init (GPollableInputStreamInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (QsslSocketInputStream, qssl_socket_input_stream, G_TYPE_INPUT_STREAM,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
-                                                      qssl_socket_input_stream_pollable_init))
-
-#define QSSL_TYPE_SOCKET_OUTPUT_STREAM (qssl_socket_output_stream_get_type ())
-G_DECLARE_FINAL_TYPE (QsslSocketOutputStream, qssl_socket_output_stream, QSSL, SOCKET_OUTPUT_STREAM, GOutputStream)
-
-struct _QsslSocketOutputStream
-{
-  GOutputStream  parent_instance;
-  GWeakRef       socket;
-};
-
-static void qssl_socket_output_stream_pollable_init (GPollableOutputStreamInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (QsslSocketOutputStream, qssl_socket_output_stream, G_TYPE_OUTPUT_STREAM,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_OUTPUT_STREAM,
-                                                      qssl_socket_output_stream_pollable_init))
-
-/* A pollable write may queue this much before it says "would block". */
-#define STREAM_WRITE_HIGH_WATER (256 * 1024)
-
-static QsslSocket *
-stream_socket (GWeakRef  *ref,
-               GError   **error)
-{
-  QsslSocket *self = g_weak_ref_get (ref);
-
-  if (self == NULL)
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The socket is gone"));
-  return self;
-}
-
-static gboolean
-stream_at_end (QsslSocket *self)
-{
-  return available (self) == 0 &&
-         (self->read_channel_finished || self->state == QSSL_SOCKET_STATE_UNCONNECTED);
-}
-
-/* EOF after a clean close; an error after a close without close_notify or
- * a protocol error, so a truncated TLS stream never looks complete. */
-static gssize
-stream_end (QsslSocket  *self,
-            GError     **error)
-{
-  if ((self->error == QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED || self->error == QSSL_SOCKET_ERROR_SSL_INTERNAL) &&
-      self->mode != QSSL_MODE_UNENCRYPTED)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, self->error_string);
-      return -1;
-    }
-  return 0;
-}
-
-static gssize
-qssl_socket_input_stream_read_nonblocking (GPollableInputStream  *pollable,
-                                           void                  *buffer,
-                                           gsize                  count,
-                                           GError               **error)
-{
-  QsslSocketInputStream *stream = QSSL_SOCKET_INPUT_STREAM (pollable);
-  g_autoptr(QsslSocket) self = stream_socket (&stream->socket, error);
-
-  if (self == NULL)
-    return -1;
-  if (available (self) == 0 && !self->handshaking && !self->paused &&
-      (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING))
-    pump_read (self);
-  if (available (self) > 0)
-    return qssl_socket_read (self, buffer, count);
-  if (stream_at_end (self))
-    return stream_end (self, error);
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, _("No data available yet"));
-  return -1;
-}
-
-static gssize
-qssl_socket_input_stream_read (GInputStream  *input,
-                               void          *buffer,
-                               gsize          count,
-                               GCancellable  *cancellable,
-                               GError       **error)
-{
-  QsslSocketInputStream *stream = QSSL_SOCKET_INPUT_STREAM (input);
-
-  for (;;)
-    {
-      g_autoptr(GError) local_error = NULL;
-      gssize n = qssl_socket_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buffer, count,
-                                                            &local_error);
-      g_autoptr(QsslSocket) self = NULL;
-
-      if (n >= 0 || !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          if (local_error != NULL)
-            g_propagate_error (error, g_steal_pointer (&local_error));
-          return n;
-        }
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return -1;
-      self = stream_socket (&stream->socket, error);
-      if (self == NULL)
-        return -1;
-      /* Block in slices so that cancellation is noticed. */
-      wait_for (self, WAIT_READY_READ, 100, NULL, NULL);
-    }
-}
-
-static gboolean
-qssl_socket_input_stream_is_readable (GPollableInputStream *pollable)
-{
-  QsslSocketInputStream *stream = QSSL_SOCKET_INPUT_STREAM (pollable);
-  g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
-
-  return self == NULL || available (self) > 0 || stream_at_end (self) || has_pending_plaintext (self);
-}
-
-static GSource *
-stream_source (GObject      *stream,
-               QsslSocket   *self,
-               gboolean      ready,
-               GIOCondition  condition,
-               GCancellable *cancellable)
-{
-  g_autoptr(GSource) child = NULL;
-  GSource *source;
-
-  if (ready || self == NULL || self->state == QSSL_SOCKET_STATE_UNCONNECTED)
-    child = g_timeout_source_new (0);
-  else
-    child = g_socket_create_source (gsocket (self), condition, NULL);
-  source = g_pollable_source_new_full (stream, child, cancellable);
-  return source;
-}
-
-static GSource *
-qssl_socket_input_stream_create_source (GPollableInputStream *pollable,
-                                        GCancellable         *cancellable)
-{
-  QsslSocketInputStream *stream = QSSL_SOCKET_INPUT_STREAM (pollable);
-  g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
-
-  return stream_source (G_OBJECT (pollable), self, qssl_socket_input_stream_is_readable (pollable),
-                        G_IO_IN, cancellable);
-}
-
-static void
-qssl_socket_input_stream_pollable_init (GPollableInputStreamInterface *iface)
-{
-  iface->is_readable = qssl_socket_input_stream_is_readable;
-  iface->create_source = qssl_socket_input_stream_create_source;
-  iface->read_nonblocking = qssl_socket_input_stream_read_nonblocking;
-}
-
-static void
-qssl_socket_input_stream_finalize (GObject *object)
-{
-  g_weak_ref_clear (&QSSL_SOCKET_INPUT_STREAM (object)->socket);
-  G_OBJECT_CLASS (qssl_socket_input_stream_parent_class)->finalize (object);
-}
-
-static gboolean
-substream_close (GInputStream  *stream,
-                 GCancellable  *cancellable,
-                 GError       **error)
-{
-  /* Closing one direction leaves the connection alone, as for any
-   * GSocketConnection; g_io_stream_close() closes the socket. */
-  return TRUE;
-}
-
-static void
-qssl_socket_input_stream_class_init (QsslSocketInputStreamClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = qssl_socket_input_stream_finalize;
-  G_INPUT_STREAM_CLASS (klass)->read_fn = qssl_socket_input_stream_read;
-  G_INPUT_STREAM_CLASS (klass)->close_fn = substream_close;
-}
-
-static void
-qssl_socket_input_stream_init (QsslSocketInputStream *stream)
-{
-}
-
-static gssize
-qssl_socket_output_stream_write_nonblocking (GPollableOutputStream  *pollable,
-                                             const void             *buffer,
-                                             gsize                   count,
-                                             GError                **error)
-{
-  QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (pollable);
-  g_autoptr(QsslSocket) self = stream_socket (&stream->socket, error);
-
-  if (self == NULL)
-    return -1;
-  if (self->state == QSSL_SOCKET_STATE_UNCONNECTED || self->pending_close)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-                           self->error_string ? self->error_string : _("The socket is not connected"));
-      return -1;
-    }
-  if (self->write_buffer->len >= STREAM_WRITE_HIGH_WATER)
-    {
-      pump_write (self);
-      if (self->write_buffer->len >= STREAM_WRITE_HIGH_WATER)
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, _("The socket is busy"));
-          return -1;
-        }
-    }
-  return qssl_socket_write (self, buffer, count);
-}
-
-static gssize
-qssl_socket_output_stream_write (GOutputStream  *output,
-                                 const void     *buffer,
-                                 gsize           count,
-                                 GCancellable   *cancellable,
-                                 GError        **error)
-{
-  QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (output);
-
-  for (;;)
-    {
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(QsslSocket) self = NULL;
-      gssize n = qssl_socket_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output), buffer,
-                                                              count, &local_error);
-
-      if (n >= 0 || !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          if (local_error != NULL)
-            g_propagate_error (error, g_steal_pointer (&local_error));
-          return n;
-        }
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return -1;
-      self = stream_socket (&stream->socket, error);
-      if (self == NULL)
-        return -1;
-      wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL, NULL);
-    }
-}
-
-static gboolean
-qssl_socket_output_stream_flush (GOutputStream  *output,
-                                 GCancellable   *cancellable,
-                                 GError        **error)
-{
-  QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (output);
-  g_autoptr(QsslSocket) self = stream_socket (&stream->socket, error);
-
-  if (self == NULL)
-    return FALSE;
-  while (self->write_buffer->len > 0 && self->state != QSSL_SOCKET_STATE_UNCONNECTED)
-    {
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL, NULL);
-    }
-  if (self->write_buffer->len > 0)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-                           self->error_string ? self->error_string : _("The socket is not connected"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-qssl_socket_output_stream_is_writable (GPollableOutputStream *pollable)
-{
-  QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (pollable);
-  g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
-
-  return self == NULL || self->state == QSSL_SOCKET_STATE_UNCONNECTED ||
-         self->write_buffer->len < STREAM_WRITE_HIGH_WATER;
-}
-
-static GSource *
-qssl_socket_output_stream_create_source (GPollableOutputStream *pollable,
-                                         GCancellable          *cancellable)
-{
-  QsslSocketOutputStream *stream = QSSL_SOCKET_OUTPUT_STREAM (pollable);
-  g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
-
-  return stream_source (G_OBJECT (pollable), self, qssl_socket_output_stream_is_writable (pollable),
-                        G_IO_OUT, cancellable);
-}
-
-static void
-qssl_socket_output_stream_pollable_init (GPollableOutputStreamInterface *iface)
-{
-  iface->is_writable = qssl_socket_output_stream_is_writable;
-  iface->create_source = qssl_socket_output_stream_create_source;
-  iface->write_nonblocking = qssl_socket_output_stream_write_nonblocking;
-}
-
-static void
-qssl_socket_output_stream_finalize (GObject *object)
-{
-  g_weak_ref_clear (&QSSL_SOCKET_OUTPUT_STREAM (object)->socket);
-  G_OBJECT_CLASS (qssl_socket_output_stream_parent_class)->finalize (object);
-}
-
-static gboolean
-output_substream_close (GOutputStream  *stream,
-                        GCancellable   *cancellable,
-                        GError        **error)
-{
-  return TRUE;
-}
-
-static void
-qssl_socket_output_stream_class_init (QsslSocketOutputStreamClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = qssl_socket_output_stream_finalize;
-  G_OUTPUT_STREAM_CLASS (klass)->write_fn = qssl_socket_output_stream_write;
-  G_OUTPUT_STREAM_CLASS (klass)->flush = qssl_socket_output_stream_flush;
-  G_OUTPUT_STREAM_CLASS (klass)->close_fn = output_substream_close;
-}
-
-static void
-qssl_socket_output_stream_init (QsslSocketOutputStream *stream)
-{
-}
-
-static GInputStream *
-qssl_socket_get_input_stream (GIOStream *io_stream)
-{
-  QsslSocket *self = QSSL_SOCKET (io_stream);
-
-  if (self->input_stream == NULL)
-    {
-      self->input_stream = g_object_new (QSSL_TYPE_SOCKET_INPUT_STREAM, NULL);
-      g_weak_ref_init (&QSSL_SOCKET_INPUT_STREAM (self->input_stream)->socket, self);
-    }
-  return self->input_stream;
-}
-
-static GOutputStream *
-qssl_socket_get_output_stream (GIOStream *io_stream)
-{
-  QsslSocket *self = QSSL_SOCKET (io_stream);
-
-  if (self->output_stream == NULL)
-    {
-      self->output_stream = g_object_new (QSSL_TYPE_SOCKET_OUTPUT_STREAM, NULL);
-      g_weak_ref_init (&QSSL_SOCKET_OUTPUT_STREAM (self->output_stream)->socket, self);
-    }
-  return self->output_stream;
-}
-
-/* g_io_stream_close(): what disconnect_from_host() does, then wait for it. */
-static gboolean
-qssl_socket_close_fn (GIOStream     *io_stream,
-                      GCancellable  *cancellable,
-                      GError       **error)
-{
-  QsslSocket *self = QSSL_SOCKET (io_stream);
-
-  qssl_socket_disconnect_from_host (self);
-  while (self->state != QSSL_SOCKET_STATE_UNCONNECTED)
-    {
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        {
-          qssl_socket_abort (self);
-          return FALSE;
-        }
-      wait_for (self, WAIT_DISCONNECTED, 100, NULL, NULL);
-    }
-  return TRUE;
-}
-
-/* Asynchronous calls */
-
-static gboolean
-abort_for_cancellation (gpointer user_data)
-{
-  GTask *task = user_data;
-  QsslSocket *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-
-  if (g_queue_remove (&self->handshake_tasks, task))
-    {
-      g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error);
-      g_task_return_error (task, g_steal_pointer (&error));
-      /* Cancelling abandons the connection, as Qt's abort() would. */
-      qssl_socket_abort (self);
-      g_object_unref (task);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-/* GCancellable::cancelled may fire in any thread: finish on the socket's own
- * context. */
-static void
-on_task_cancelled (GCancellable *cancellable,
-                   GTask        *task)
-{
-  QsslSocket *self = g_task_get_source_object (task);
-  GSource *source = g_idle_source_new ();
-
-  /* Ahead of the socket's I/O, so that a handshake cannot complete between
-   * the cancellation and its handling. */
-  g_source_set_priority (source, G_PRIORITY_HIGH);
-  g_source_set_callback (source, abort_for_cancellation, g_object_ref (task), g_object_unref);
-  g_source_set_static_name (source, "[qssl] cancel");
-  g_source_attach (source, self->context);
-  g_source_unref (source);
-}
-
-static GTask *
-queue_handshake_task (QsslSocket          *self,
-                      GCancellable        *cancellable,
-                      GAsyncReadyCallback  callback,
-                      gpointer             user_data,
-                      gpointer             source_tag)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  /* The task reports what happened to the socket: a handshake that completed
-   * before a cancellation was handled succeeded, and the socket stays
-   * encrypted. */
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_set_name (task, source_tag == qssl_socket_handshake_async ? "[qssl] handshake"
-                                                                   : "[qssl] connect encrypted");
-  if (cancellable != NULL)
-    g_signal_connect (cancellable, "cancelled", G_CALLBACK (on_task_cancelled), task);
-  g_queue_push_tail (&self->handshake_tasks, task);
-  return task;
-}
-
-/**
- * qssl_socket_connect_to_host_encrypted_async:
- * @self: a #QsslSocket
- * @host_name: a host name or IP address, also the name to verify
- * @port: the TCP port
- * @cancellable: (nullable): cancels the connection (the socket is aborted);
- *   once the socket is encrypted, cancelling has no effect
- * @callback: (scope async): called once the socket is encrypted or has failed
- * @user_data: data for @callback
- *
- * [method@Qssl.Socket.connect_to_host_encrypted] as a GIO asynchronous
- * call; the socket's signals fire as usual meanwhile. A verification failure
- * nobody ignored finishes it with %QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, and
- * the errors stay in [method@Qssl.Socket.get_ssl_handshake_errors].
- *
- * libqssl addition (GIO style of `QSslSocket::connectToHostEncrypted()`).
- *
- * Since: 1.0
- */
-void
-qssl_socket_connect_to_host_encrypted_async (QsslSocket          *self,
-                                             const char          *host_name,
-                                             guint16              port,
-                                             GCancellable        *cancellable,
-                                             GAsyncReadyCallback  callback,
-                                             gpointer             user_data)
-{
-  g_return_if_fail (QSSL_IS_SOCKET (self));
-  g_return_if_fail (host_name != NULL);
-
-  if (g_cancellable_is_cancelled (cancellable))
-    {
-      g_task_report_new_error (self, callback, user_data, qssl_socket_connect_to_host_encrypted_async,
-                               G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("Operation was cancelled"));
-      return;
-    }
-  queue_handshake_task (self, cancellable, callback, user_data, qssl_socket_connect_to_host_encrypted_async);
-  connect_to_host (self, host_name, port, NULL, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP, TRUE);
-}
-
-/**
- * qssl_socket_connect_to_host_encrypted_finish:
- * @self: a #QsslSocket
- * @result: the result given to the callback
- * @error: return location for a #GError
- *
- * Finishes [method@Qssl.Socket.connect_to_host_encrypted_async].
- *
- * Returns: %TRUE once encrypted
- *
- * Since: 1.0
- */
-gboolean
-qssl_socket_connect_to_host_encrypted_finish (QsslSocket    *self,
-                                              GAsyncResult  *result,
-                                              GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/**
- * qssl_socket_handshake_async:
- * @self: a #QsslSocket
- * @io_priority: the I/O priority (unused: the handshake runs at the socket's priority)
- * @cancellable: (nullable): cancels the handshake (the socket is aborted);
- *   once the socket is encrypted, cancelling has no effect
- * @callback: (scope async): called once the handshake succeeded or failed
- * @user_data: data for @callback
- *
- * Waits for the handshake that [method@Qssl.Socket.start_client_encryption]
- * or [method@Qssl.Socket.start_server_encryption] began (or that connecting
- * began). Already encrypted: finishes at once with success.
- *
- * libqssl addition (GIO style, like g_tls_connection_handshake_async()).
- *
- * Since: 1.0
- */
-void
-qssl_socket_handshake_async (QsslSocket          *self,
-                             int                  io_priority,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
-{
-  g_return_if_fail (QSSL_IS_SOCKET (self));
-
-  if (self->encrypted)
-    {
-      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-
-      g_task_set_source_tag (task, qssl_socket_handshake_async);
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  if (!self->handshaking && !self->encrypt_after_connect)
-    {
-      g_task_report_new_error (self, callback, user_data, qssl_socket_handshake_async,
-                               QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION, "%s",
-                               _("No handshake was started"));
-      return;
-    }
-  queue_handshake_task (self, cancellable, callback, user_data, qssl_socket_handshake_async);
-}
-
-/**
- * qssl_socket_handshake_finish:
- * @self: a #QsslSocket
- * @result: the result given to the callback
- * @error: return location for a #GError
- *
- * Finishes [method@Qssl.Socket.handshake_async].
- *
- * Returns: %TRUE once encrypted
- *
- * Since: 1.0
- */
-gboolean
-qssl_socket_handshake_finish (QsslSocket    *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  _qssl_socket_leave (self);
 }
 
 /* State */
@@ -4769,8 +2138,8 @@ socket_address (QsslSocket *self,
 
   if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
     return NULL;
-  address = remote ? g_socket_get_remote_address (gsocket (self), NULL)
-                   : g_socket_get_local_address (gsocket (self), NULL);
+  address = remote ? g_socket_get_remote_address (_qssl_socket_gsocket (self), NULL)
+                   : g_socket_get_local_address (_qssl_socket_gsocket (self), NULL);
   if (address != NULL && !G_IS_INET_SOCKET_ADDRESS (address))
     g_clear_object (&address);
   return (GInetSocketAddress *) address;
@@ -4877,10 +2246,14 @@ qssl_socket_set_socket_option (QsslSocket       *self,
 {
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
+  /* Qt too ignores options set before there is a connection; the
+   * placeholder GSocket has no descriptor to set them on. */
+  if (g_socket_get_fd (_qssl_socket_gsocket (self)) < 0)
+    return;
   if (option == QSSL_SOCKET_OPTION_KEEP_ALIVE)
-    g_socket_set_keepalive (gsocket (self), value != 0);
+    g_socket_set_keepalive (_qssl_socket_gsocket (self), value != 0);
   else
-    g_socket_set_option (gsocket (self), IPPROTO_TCP, TCP_NODELAY, value != 0, NULL);
+    g_socket_set_option (_qssl_socket_gsocket (self), IPPROTO_TCP, TCP_NODELAY, value != 0, NULL);
 }
 
 /**
@@ -4903,8 +2276,8 @@ qssl_socket_get_socket_option (QsslSocket       *self,
   g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
 
   if (option == QSSL_SOCKET_OPTION_KEEP_ALIVE)
-    return g_socket_get_keepalive (gsocket (self));
-  g_socket_get_option (gsocket (self), IPPROTO_TCP, TCP_NODELAY, &value, NULL);
+    return g_socket_get_keepalive (_qssl_socket_gsocket (self));
+  g_socket_get_option (_qssl_socket_gsocket (self), IPPROTO_TCP, TCP_NODELAY, &value, NULL);
   return value != 0;
 }
 
@@ -4982,7 +2355,7 @@ qssl_socket_set_peer_verify_mode (QsslSocket         *self,
   if (qssl_configuration_get_peer_verify_mode (self->configuration) == mode)
     return;
   qssl_configuration_set_peer_verify_mode (self->configuration, mode);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_VERIFY_MODE]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PEER_VERIFY_MODE]);
 }
 
 /**
@@ -5025,7 +2398,7 @@ qssl_socket_set_peer_verify_depth (QsslSocket *self,
       return;
     }
   qssl_configuration_set_peer_verify_depth (self->configuration, depth);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_VERIFY_DEPTH]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PEER_VERIFY_DEPTH]);
 }
 
 /**
@@ -5065,7 +2438,7 @@ qssl_socket_set_peer_verify_name (QsslSocket *self,
     return;
   g_free (self->peer_verify_name);
   self->peer_verify_name = g_strdup (host_name);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_VERIFY_NAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PEER_VERIFY_NAME]);
 }
 
 /**
@@ -5104,7 +2477,7 @@ qssl_socket_set_protocol (QsslSocket   *self,
   if (qssl_configuration_get_protocol (self->configuration) == protocol)
     return;
   qssl_configuration_set_protocol (self->configuration, protocol);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROTOCOL]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PROTOCOL]);
 }
 
 /**
@@ -5141,7 +2514,7 @@ qssl_socket_set_local_certificate (QsslSocket      *self,
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
   qssl_configuration_set_local_certificate (self->configuration, certificate);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_CERTIFICATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_LOCAL_CERTIFICATE]);
 }
 
 /**
@@ -5214,7 +2587,7 @@ qssl_socket_set_local_certificate_chain (QsslSocket *self,
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
   qssl_configuration_set_local_certificate_chain (self->configuration, chain);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_CERTIFICATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_LOCAL_CERTIFICATE]);
 }
 
 /**
@@ -5251,7 +2624,7 @@ qssl_socket_set_private_key (QsslSocket *self,
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
   qssl_configuration_set_private_key (self->configuration, key);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRIVATE_KEY]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_PRIVATE_KEY]);
 }
 
 /**
@@ -5342,7 +2715,7 @@ qssl_socket_set_ssl_configuration (QsslSocket              *self,
     }
   qssl_configuration_free (self->configuration);
   self->configuration = copy;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SSL_CONFIGURATION]);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_SSL_CONFIGURATION]);
 }
 
 /**

@@ -588,6 +588,49 @@ static void test_resume_tls13_sharing (void) { check_resumption (QSSL_PROTOCOL_T
 static void test_resume_tls12_sharing (void) { check_resumption (QSSL_PROTOCOL_TLS_V1_2, RESUME_BY_SHARING, TRUE); }
 static void test_resume_sharing_disabled (void) { check_resumption (QSSL_PROTOCOL_TLS_V1_3, RESUME_SHARING_DISABLED, TRUE); }
 
+/* A session is offered only to the server name it was made with: a
+ * ticket from "localhost" is not offered when connecting to 127.0.0.1
+ * (the same server, whose certificate names both), so that handshake is
+ * a full one. */
+static void
+test_resume_only_same_name (void)
+{
+  g_auto(Side) server_side = { 0 };
+  g_auto(Side) first_side = { 0 };
+  g_auto(Side) second_side = { 0 };
+  g_autoptr(QsslConfiguration) server_configuration = qssl_test_server_configuration ("server-ec");
+  g_autoptr(QsslConfiguration) client_configuration = qssl_test_client_configuration ();
+  g_autoptr(QsslConfiguration) after_first = NULL;
+  g_autoptr(QsslConfiguration) other_name = qssl_test_client_configuration ();
+  g_autoptr(QsslServer) server = NULL;
+  g_autoptr(QsslSocket) first = NULL;
+  g_autoptr(QsslSocket) second = NULL;
+  g_autoptr(GBytes) ticket = NULL;
+
+  qssl_configuration_set_ssl_option (client_configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_PERSISTENCE, FALSE);
+  server = server_new (server_configuration, &server_side);
+  first = client_new (client_configuration, &first_side);
+  connect_client (first, server);
+  run_until_finished (&first_side, &server_side);
+  g_assert_true (first_side.encrypted);
+  exchange (server, first);
+  run_until (has_ticket, &first_side);
+  after_first = qssl_socket_get_ssl_configuration (first);
+  ticket = qssl_configuration_get_session_ticket (after_first);
+  g_assert_nonnull (ticket);
+  qssl_socket_disconnect_from_host (first);
+
+  qssl_configuration_set_session_ticket (other_name, ticket);
+  server_side.finished = server_side.encrypted = FALSE;
+  second = client_new (other_name, &second_side);
+  qssl_socket_connect_to_host_encrypted (second, "127.0.0.1", qssl_server_get_server_port (server),
+                                         QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  run_until_finished (&second_side, &server_side);
+  g_assert_true (second_side.encrypted);
+  g_assert_false (qssl_socket_is_session_resumed (second));
+  exchange (server, second);
+}
+
 static void
 ignore_all (QsslSocket *socket, GPtrArray *errors, gpointer unused)
 {
@@ -719,8 +762,12 @@ check_psk (QsslProtocol  protocol,
   connect_client (client, server);
   run_until_finished (&client_side, &server_side);
 
-  g_assert_cmpuint (client_answer.calls, ==, 1);
-  if (protocol == QSSL_PROTOCOL_TLS_V1_2)
+  /* A server nobody answers for offers no PSK suite at all: the client is
+   * never asked for a key. */
+  g_assert_cmpuint (client_answer.calls, ==, psk_case == PSK_NO_SERVER_HANDLER ? 0 : 1);
+  if (psk_case == PSK_NO_SERVER_HANDLER)
+    g_assert_null (client_answer.seen_hint);
+  else if (protocol == QSSL_PROTOCOL_TLS_V1_2)
     g_assert_cmpstr (client_answer.seen_hint, ==, "QtTestServerHint");
   else
     g_assert_null (client_answer.seen_hint); /* TLS 1.3 has no hint */
@@ -1045,6 +1092,61 @@ test_ocsp_malformed (void)
   check_ocsp (&c);
 }
 
+/* A server staples only in full handshakes: a client that requires a
+ * staple does not offer its session (the status it checked may be stale),
+ * so each connection verifies a fresh staple instead of failing with
+ * OCSP_NO_RESPONSE_FOUND on resumption. */
+static void
+check_ocsp_resumption (QsslProtocol protocol)
+{
+  g_auto(Side) server_side = { 0 };
+  g_auto(Side) first_side = { 0 };
+  g_auto(Side) second_side = { 0 };
+  g_autoptr(QsslConfiguration) server_configuration = qssl_test_server_configuration ("server-rsa");
+  g_autoptr(QsslConfiguration) client_configuration = qssl_test_client_configuration ();
+  g_autoptr(GBytes) staple = qssl_test_pki_bytes ("ocsp-good.der");
+  g_autoptr(QsslConfiguration) after_first = NULL;
+  g_autoptr(QsslServer) server = NULL;
+  g_autoptr(QsslSocket) first = NULL;
+  g_autoptr(QsslSocket) second = NULL;
+  g_autoptr(GPtrArray) responses = NULL;
+  g_autoptr(GBytes) ticket = NULL;
+
+  qssl_configuration_set_ocsp_response (server_configuration, staple);
+  qssl_configuration_set_protocol (client_configuration, protocol);
+  qssl_configuration_set_ocsp_stapling_enabled (client_configuration, TRUE);
+  /* Both ways of resuming: the shared context and the carried ticket. */
+  qssl_configuration_set_ssl_option (client_configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_PERSISTENCE, FALSE);
+  server = server_new (server_configuration, &server_side);
+  first = client_new (client_configuration, &first_side);
+  connect_client (first, server);
+  run_until_finished (&first_side, &server_side);
+  g_assert_true (first_side.encrypted);
+  exchange (server, first);
+  run_until (has_ticket, &first_side);
+  g_assert_cmpuint (first_side.tickets, >, 0);
+  after_first = qssl_socket_get_ssl_configuration (first);
+  ticket = qssl_configuration_get_session_ticket (after_first);
+  g_assert_nonnull (ticket);
+  qssl_socket_disconnect_from_host (first);
+
+  server_side.finished = server_side.encrypted = FALSE;
+  second = client_new (after_first, &second_side);
+  connect_client (second, server);
+  run_until_finished (&second_side, &server_side);
+  g_assert_true (second_side.encrypted);
+  g_assert_null (second_side.ssl_errors);
+  g_assert_false (qssl_socket_is_session_resumed (second));
+  responses = qssl_socket_get_ocsp_responses (second);
+  g_assert_cmpuint (responses->len, ==, 1);
+  g_assert_cmpint (qssl_ocsp_response_get_certificate_status (g_ptr_array_index (responses, 0)), ==,
+                   QSSL_OCSP_CERTIFICATE_STATUS_GOOD);
+  exchange (server, second);
+}
+
+static void test_ocsp_resumption_tls12 (void) { check_ocsp_resumption (QSSL_PROTOCOL_TLS_V1_2); }
+static void test_ocsp_resumption_tls13 (void) { check_ocsp_resumption (QSSL_PROTOCOL_TLS_V1_3); }
+
 /* Without stapling enabled, a server's staple is not even asked for. */
 static void
 test_ocsp_not_requested (void)
@@ -1177,12 +1279,15 @@ main (int    argc,
   g_test_add_func ("/qssl/features/group/p521", test_group_p521);
   g_test_add_func ("/qssl/features/group/no-overlap", test_group_no_overlap);
   g_test_add_func ("/qssl/features/resume/tls13-ticket", test_resume_tls13_ticket);
+  g_test_add_func ("/qssl/features/resume/only-same-name", test_resume_only_same_name);
   g_test_add_func ("/qssl/features/resume/tls12-ticket", test_resume_tls12_ticket);
   g_test_add_func ("/qssl/features/resume/tls12-session-id", test_resume_tls12_session_id);
   g_test_add_func ("/qssl/features/resume/tls13-sharing", test_resume_tls13_sharing);
   g_test_add_func ("/qssl/features/resume/tls12-sharing", test_resume_tls12_sharing);
   g_test_add_func ("/qssl/features/resume/sharing-disabled", test_resume_sharing_disabled);
   g_test_add_func ("/qssl/features/resume/not-after-ignored-errors", test_resume_not_after_ignored_errors);
+  g_test_add_func ("/qssl/features/ocsp/resumption-tls12", test_ocsp_resumption_tls12);
+  g_test_add_func ("/qssl/features/ocsp/resumption-tls13", test_ocsp_resumption_tls13);
   g_test_add_func ("/qssl/features/psk/tls12", test_psk_tls12);
   g_test_add_func ("/qssl/features/psk/tls12-ecdhe", test_psk_tls12_ecdhe);
   g_test_add_func ("/qssl/features/psk/tls13", test_psk_tls13);

@@ -616,6 +616,186 @@ test_pause_accepting (void)
   g_assert_no_error (error);
 }
 
+/* Clients already in the kernel's backlog when the server pauses (the loop
+ * has not run since they connected) are not lost: GLib's accept, once
+ * cancelled, takes one from the backlog and drops it. Once accepting
+ * resumes, the server starts a handshake with each, and none sees its
+ * connection closed. */
+static gboolean
+tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_pause_with_backlog (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, qssl_server_get_server_port (server));
+  GSocket *clients[3];
+  guint started = 0;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint ticker;
+
+  g_signal_connect (server, "started-encryption-handshake", G_CALLBACK (count_started), &started);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      clients[i] = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+      g_assert_no_error (error);
+      /* The kernel completes it; the server has not run yet. */
+      g_assert_true (g_socket_connect (clients[i], address, NULL, &error));
+      g_assert_no_error (error);
+    }
+  qssl_server_pause_accepting (server);
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  qssl_server_resume_accepting (server);
+  /* The deadline only bounds a broken run; the tick lets it be seen. */
+  ticker = g_timeout_add (100, tick, NULL);
+  while (started < G_N_ELEMENTS (clients) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (ticker);
+  g_assert_cmpuint (started, ==, G_N_ELEMENTS (clients));
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      char byte;
+
+      /* Open, waiting for its ClientHello: no EOF, no reset. */
+      g_assert_cmpint (g_socket_receive_with_blocking (clients[i], &byte, 1, FALSE, NULL, &error), ==, -1);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+      g_object_unref (clients[i]);
+    }
+  qssl_server_close (server);
+}
+
+typedef struct {
+  QsslServer *server;
+  GPtrArray  *finished;     /* clients done with, freed at the end */
+  guint       started;
+  guint       served;
+  guint       failed;
+  guint       in_flight;
+  guint       taken;
+} Churn;
+
+#define CHURN_CLIENTS 200
+#define CHURN_IN_FLIGHT 8
+
+static void churn_start_client (Churn *churn);
+
+static void
+churn_client_done (QsslSocket *client,
+                   Churn      *churn,
+                   gboolean    served)
+{
+  g_signal_handlers_disconnect_by_data (client, churn);
+  if (served)
+    churn->served++;
+  else
+    churn->failed++;
+  churn->in_flight--;
+  g_ptr_array_add (churn->finished, g_object_ref (client));
+  if (churn->started < CHURN_CLIENTS)
+    churn_start_client (churn);
+}
+
+static void
+churn_encrypted (QsslSocket *client,
+                 Churn      *churn)
+{
+  churn_client_done (client, churn, TRUE);
+}
+
+static void
+churn_error (QsslSocket      *client,
+             QsslSocketError  error,
+             Churn           *churn)
+{
+  g_test_message ("client %p: error %d: %s", client, error, qssl_socket_get_error_string (client));
+  churn_client_done (client, churn, FALSE);
+}
+
+static void
+churn_start_client (Churn *churn)
+{
+  g_autoptr(QsslSocket) client = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+
+  qssl_socket_set_ssl_configuration (client, configuration);
+  g_signal_connect (client, "encrypted", G_CALLBACK (churn_encrypted), churn);
+  g_signal_connect (client, "error-occurred", G_CALLBACK (churn_error), churn);
+  churn->started++;
+  churn->in_flight++;
+  qssl_socket_connect_to_host_encrypted_with_peer_name (client, "127.0.0.1",
+                                                        qssl_server_get_server_port (churn->server),
+                                                        "localhost", QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  /* The client holds itself while connecting; finished ones are kept. */
+  g_ptr_array_add (churn->finished, g_steal_pointer (&client));
+}
+
+static void
+churn_take (QsslServer *server,
+            Churn      *churn)
+{
+  QsslSocket *socket;
+
+  while ((socket = qssl_server_next_pending_connection (server)) != NULL)
+    {
+      churn->taken++;
+      g_ptr_array_add (churn->finished, socket);
+    }
+}
+
+static gboolean
+churn_toggle (gpointer user_data)
+{
+  Churn *churn = user_data;
+  static gboolean paused;
+
+  paused = !paused;
+  if (paused)
+    qssl_server_pause_accepting (churn->server);
+  else
+    qssl_server_resume_accepting (churn->server);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Clients keep connecting while the server pauses and resumes every 15 ms,
+ * and a limit of 2 throttles it in between: every client is served, none
+ * is reset (a connection accepted as a pause begins waits for the resume). */
+static void
+test_pause_resume_churn (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  Churn churn = { server, g_ptr_array_new_with_free_func (g_object_unref), 0, 0, 0, 0, 0 };
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  guint toggler;
+
+  qssl_server_set_max_pending_connections (server, 2);
+  g_signal_connect (server, "pending-connection-available", G_CALLBACK (churn_take), &churn);
+  toggler = g_timeout_add (15, churn_toggle, &churn);
+  for (guint i = 0; i < CHURN_IN_FLIGHT; i++)
+    churn_start_client (&churn);
+  /* The deadline only bounds a broken run; nothing here is timed. */
+  while (churn.served + churn.failed < CHURN_CLIENTS && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (toggler);
+  qssl_server_resume_accepting (server);
+  while (churn.taken < churn.served && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (churn.failed, ==, 0);
+  g_assert_cmpuint (churn.served, ==, CHURN_CLIENTS);
+  g_assert_cmpuint (churn.taken, ==, CHURN_CLIENTS);
+  qssl_server_close (server);
+  g_ptr_array_unref (churn.finished);
+}
+
 typedef struct {
   guint            count;
   QsslSocketError  error;
@@ -713,11 +893,459 @@ test_accept_error_pauses (void)
   qssl_server_close (server);
 }
 
+/* A private key that does not belong to the certificate: the server does
+ * not listen (it would reset every client), and a socket refuses it. */
+static void
+test_mismatched_key_refused (void)
+{
+  g_autoptr(QsslServer) server = qssl_server_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_server_configuration ("server-rsa");
+  g_autoptr(QsslConfiguration) good = qssl_test_server_configuration ("server-rsa");
+  g_autoptr(QsslKey) wrong_key = qssl_test_pki_key ("server-ec.key");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GSocketClient) tcp = g_socket_client_new ();
+  g_autoptr(GSocketConnection) outgoing = NULL;
+  g_autoptr(GSocketConnection) incoming = NULL;
+  g_autoptr(QsslSocket) adopted = NULL;
+  guint16 port;
+
+  qssl_configuration_set_private_key (configuration, wrong_key);
+  qssl_server_set_ssl_configuration (server, configuration);
+  g_assert_false (qssl_server_listen (server, NULL, 0, &error));
+  g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA);
+  g_clear_error (&error);
+  g_assert_false (qssl_server_is_listening (server));
+
+  qssl_server_set_ssl_configuration (server, good);
+  g_assert_true (qssl_server_listen (server, NULL, 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (qssl_server_is_listening (server));
+
+  /* The socket itself: the handshake does not start. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  outgoing = g_socket_client_connect_to_host (tcp, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  incoming = g_socket_listener_accept (listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+  adopted = qssl_socket_new_from_socket (g_socket_connection_get_socket (incoming), &error);
+  g_assert_no_error (error);
+  qssl_socket_set_ssl_configuration (adopted, configuration);
+  qssl_socket_start_server_encryption (adopted);
+  g_assert_cmpint (qssl_socket_get_error (adopted), ==, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA);
+  g_assert_cmpint (qssl_socket_get_state (adopted), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_socket_listener_close (listener);
+}
+
+/* wait_for_new_connection() on a server that is not listening fails at
+ * once, whatever the timeout (it used to block forever with -1, and sleep
+ * out a finite one to report a timeout); listen() twice is an error. */
+static void
+test_misuse (void)
+{
+  g_autoptr(QsslServer) server = qssl_server_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean timed_out = TRUE;
+  int timeouts[] = { -1, 0, 60000 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (timeouts); i++)
+    {
+      timed_out = TRUE;
+      g_assert_false (qssl_server_wait_for_new_connection (server, timeouts[i], &timed_out, &error));
+      g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION);
+      g_assert_false (timed_out);
+      g_clear_error (&error);
+    }
+
+  g_assert_true (qssl_server_listen (server, NULL, 0, &error));
+  g_assert_no_error (error);
+  g_assert_false (qssl_server_listen (server, NULL, 0, &error));
+  g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION);
+  g_clear_error (&error);
+  /* The first listen stands. */
+  g_assert_true (qssl_server_is_listening (server));
+  g_assert_cmpuint (qssl_server_get_server_port (server), >, 0);
+
+  qssl_server_close (server);
+  g_assert_false (qssl_server_wait_for_new_connection (server, -1, &timed_out, &error));
+  g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION);
+  g_assert_false (timed_out);
+}
+
+/* Cancellation from another thread */
+
+static GThread *main_thread;
+
+#define CANCEL_ROUNDS 200
+
+typedef struct {
+  GCancellable *cancellable;
+  gulong        delay_us;
+} Canceller;
+
+static gpointer
+cancel_later (gpointer data)
+{
+  Canceller *canceller = data;
+
+  if (canceller->delay_us > 0)
+    g_usleep (canceller->delay_us);
+  g_cancellable_cancel (canceller->cancellable);
+  return NULL;
+}
+
+/* Round @i cancels after 0 to 1.5 ms: before, during and after the handshake. */
+static GThread *
+cancel_from_thread (GCancellable *cancellable,
+                    guint         i,
+                    Canceller    *canceller)
+{
+  canceller->cancellable = cancellable;
+  canceller->delay_us = (i % 25) * 60;
+  return g_thread_new ("canceller", cancel_later, canceller);
+}
+
+typedef struct {
+  gboolean  done;
+  gboolean  ok;
+  GObject  *object;
+  GError   *error;
+} Outcome;
+
+static void
+outcome_clear (Outcome *outcome)
+{
+  g_clear_object (&outcome->object);
+  g_clear_error (&outcome->error);
+  outcome->done = FALSE;
+  outcome->ok = FALSE;
+}
+
+static void
+accept_outcome (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  g_assert_true (g_thread_self () == main_thread);
+  g_assert_false (outcome->done);
+  outcome->object = G_OBJECT (qssl_server_accept_finish (QSSL_SERVER (source), result, &outcome->error));
+  outcome->ok = outcome->object != NULL;
+  outcome->done = TRUE;
+}
+
+static void
+connect_outcome (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  g_assert_true (g_thread_self () == main_thread);
+  g_assert_false (outcome->done);
+  outcome->ok = qssl_socket_connect_to_host_encrypted_finish (QSSL_SOCKET (source), result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+static void
+handshake_outcome (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  g_assert_true (g_thread_self () == main_thread);
+  g_assert_false (outcome->done);
+  outcome->ok = qssl_socket_handshake_finish (QSSL_SOCKET (source), result, &outcome->error);
+  /* What the socket is when the callback runs is what the result says. */
+  if (outcome->ok)
+    g_assert_true (qssl_socket_is_encrypted (QSSL_SOCKET (source)));
+  else
+    g_assert_cmpint (qssl_socket_get_state (QSSL_SOCKET (source)), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  outcome->done = TRUE;
+}
+
+static void
+connect_outcome_any (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  g_assert_true (g_thread_self () == main_thread);
+  outcome->ok = qssl_socket_handshake_finish (QSSL_SOCKET (source), result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+static void
+iterate_until (gboolean *flag)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  /* The deadline only bounds a broken run. */
+  while (!*flag && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (*flag);
+}
+
+static QsslSocket *
+client_ipv4 (void)
+{
+  QsslSocket *client = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+
+  qssl_socket_set_ssl_configuration (client, configuration);
+  qssl_socket_set_peer_verify_name (client, "localhost");
+  return client;
+}
+
+static void
+drop_pending (QsslServer *server,
+              gpointer    user_data)
+{
+  QsslSocket *socket;
+
+  while ((socket = qssl_server_next_pending_connection (server)) != NULL)
+    {
+      qssl_socket_abort (socket);
+      g_object_unref (socket);
+    }
+}
+
+/* An accept cancelled from another thread while a client connects either
+ * gets the socket or fails with CANCELLED; then the socket is queued, not
+ * lost. The callback runs on the server's thread. */
+static void
+test_cancel_accept_from_thread (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+
+  qssl_server_set_handshake_timeout (server, 60000);
+  guint completed = 0;
+
+  for (guint i = 0; i < CANCEL_ROUNDS; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(QsslSocket) client = client_ipv4 ();
+      g_autoptr(QsslSocket) queued = NULL;
+      Outcome outcome = { 0 };
+      Canceller canceller;
+      GThread *thread;
+
+      qssl_server_accept_async (server, cancellable, accept_outcome, &outcome);
+      qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", qssl_server_get_server_port (server),
+                                             QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+      thread = cancel_from_thread (cancellable, i, &canceller);
+      iterate_until (&outcome.done);
+      g_thread_join (thread);
+      completed += outcome.ok;
+      if (outcome.ok)
+        {
+          g_assert_true (qssl_socket_is_encrypted (QSSL_SOCKET (outcome.object)));
+          g_assert_false (qssl_server_has_pending_connections (server));
+        }
+      else
+        {
+          g_autoptr(GError) error = NULL;
+
+          g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          g_assert_true (qssl_server_wait_for_new_connection (server, 30000, NULL, &error));
+          g_assert_no_error (error);
+          queued = qssl_server_next_pending_connection (server);
+          g_assert_true (qssl_socket_is_encrypted (queued));
+        }
+      g_assert_false (qssl_server_has_pending_connections (server));
+      qssl_socket_abort (client);
+      outcome_clear (&outcome);
+    }
+  g_test_message ("%u of %u completed before the cancellation", completed, CANCEL_ROUNDS);
+}
+
+/* connect_to_host_encrypted_async() cancelled from another thread at any
+ * point: encrypted and TRUE, or CANCELLED and aborted. */
+static void
+test_cancel_connect_from_thread (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+
+  g_signal_connect (server, "pending-connection-available", G_CALLBACK (drop_pending), NULL);
+  guint completed = 0;
+
+  for (guint i = 0; i < CANCEL_ROUNDS; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(QsslSocket) client = client_ipv4 ();
+      Outcome outcome = { 0 };
+      Canceller canceller;
+      GThread *thread;
+
+      qssl_socket_connect_to_host_encrypted_async (client, "127.0.0.1", qssl_server_get_server_port (server),
+                                                   cancellable, connect_outcome, &outcome);
+      thread = cancel_from_thread (cancellable, i, &canceller);
+      iterate_until (&outcome.done);
+      g_thread_join (thread);
+      completed += outcome.ok;
+      if (outcome.ok)
+        g_assert_true (qssl_socket_is_encrypted (client));
+      else
+        {
+          g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+          g_assert_false (qssl_socket_is_encrypted (client));
+        }
+      qssl_socket_abort (client);
+      outcome_clear (&outcome);
+    }
+  g_test_message ("%u of %u completed before the cancellation", completed, CANCEL_ROUNDS);
+}
+
+static void
+on_connected (QsslSocket *socket,
+              gboolean   *flag)
+{
+  *flag = TRUE;
+}
+
+/* handshake_async() on a connected client, cancelled from another thread. */
+static void
+test_cancel_handshake_from_thread (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+
+  g_signal_connect (server, "pending-connection-available", G_CALLBACK (drop_pending), NULL);
+  guint completed = 0;
+
+  for (guint i = 0; i < CANCEL_ROUNDS; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(QsslSocket) client = client_ipv4 ();
+      Outcome outcome = { 0 };
+      Canceller canceller;
+      gboolean connected = FALSE;
+      GThread *thread;
+
+      g_signal_connect (client, "connected", G_CALLBACK (on_connected), &connected);
+      qssl_socket_connect_to_host (client, "127.0.0.1", qssl_server_get_server_port (server),
+                                   QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+      iterate_until (&connected);
+      qssl_socket_start_client_encryption (client);
+      qssl_socket_handshake_async (client, G_PRIORITY_DEFAULT, cancellable, handshake_outcome, &outcome);
+      thread = cancel_from_thread (cancellable, i, &canceller);
+      iterate_until (&outcome.done);
+      g_thread_join (thread);
+      completed += outcome.ok;
+      if (!outcome.ok)
+        g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      qssl_socket_abort (client);
+      outcome_clear (&outcome);
+    }
+  g_test_message ("%u of %u completed before the cancellation", completed, CANCEL_ROUNDS);
+}
+
+static gpointer
+cancel_now (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* A cancellable reset and cancelled again after its call finished does
+ * not reach back into that call (it is long gone), and serves a new one. */
+static void
+test_cancellable_reused (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(QsslSocket) client = client_ipv4 ();
+  Outcome outcome = { 0 };
+  gboolean connected = FALSE;
+
+  /* accept_async() */
+  qssl_server_accept_async (server, cancellable, accept_outcome, &outcome);
+  g_thread_join (g_thread_new ("canceller", cancel_now, cancellable));
+  iterate_until (&outcome.done);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  outcome_clear (&outcome);
+  g_cancellable_reset (cancellable);
+  g_thread_join (g_thread_new ("canceller", cancel_now, cancellable));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_cancellable_reset (cancellable);
+
+  /* handshake_async() */
+  g_signal_connect (client, "connected", G_CALLBACK (on_connected), &connected);
+  qssl_socket_connect_to_host (client, "127.0.0.1", qssl_server_get_server_port (server),
+                               QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  iterate_until (&connected);
+  qssl_socket_start_client_encryption (client);
+  qssl_socket_handshake_async (client, G_PRIORITY_DEFAULT, cancellable, handshake_outcome, &outcome);
+  g_thread_join (g_thread_new ("canceller", cancel_now, cancellable));
+  iterate_until (&outcome.done);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  outcome_clear (&outcome);
+  g_cancellable_reset (cancellable);
+  g_thread_join (g_thread_new ("canceller", cancel_now, cancellable));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_cancellable_reset (cancellable);
+
+  /* And it still works for a call that succeeds. */
+  qssl_socket_connect_to_host_encrypted_async (client, "127.0.0.1", qssl_server_get_server_port (server),
+                                               cancellable, connect_outcome, &outcome);
+  iterate_until (&outcome.done);
+  g_assert_no_error (outcome.error);
+  g_assert_true (qssl_socket_is_encrypted (client));
+  outcome_clear (&outcome);
+}
+
+/* As GIO's calls: a cancellable already cancelled fails the call at once
+ * and leaves the connection alone (here, its handshake goes on). */
+static void
+test_handshake_already_cancelled (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(QsslSocket) client = client_ipv4 ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(QsslSocket) accepted = NULL;
+  g_autoptr(GError) error = NULL;
+  Outcome outcome = { 0 };
+  gboolean connected = FALSE;
+
+  g_signal_connect (client, "connected", G_CALLBACK (on_connected), &connected);
+  qssl_socket_connect_to_host (client, "127.0.0.1", qssl_server_get_server_port (server),
+                                   QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  iterate_until (&connected);
+  qssl_socket_start_client_encryption (client);
+  g_cancellable_cancel (cancellable);
+  qssl_socket_handshake_async (client, G_PRIORITY_DEFAULT, cancellable, connect_outcome_any, &outcome);
+  iterate_until (&outcome.done);
+  g_assert_false (outcome.ok);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_CONNECTED);
+  outcome_clear (&outcome);
+
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 10000, &error));
+  g_assert_no_error (error);
+  g_assert_true (qssl_server_wait_for_new_connection (server, 10000, NULL, &error));
+  g_assert_no_error (error);
+  accepted = qssl_server_next_pending_connection (server);
+
+  /* Encrypted already: the same. */
+  qssl_socket_handshake_async (client, G_PRIORITY_DEFAULT, cancellable, connect_outcome_any, &outcome);
+  iterate_until (&outcome.done);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (qssl_socket_is_encrypted (client));
+  outcome_clear (&outcome);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
 
   g_test_add_func ("/qssl/server/accept-and-queue", test_accept_and_queue);
   g_test_add_data_func ("/qssl/server/silent-client-times-out", GINT_TO_POINTER (FALSE), test_silent_client_times_out);
@@ -730,7 +1358,16 @@ main (int   argc,
   g_test_add_func ("/qssl/server/max-pending", test_max_pending);
   g_test_add_func ("/qssl/server/ignore-in-server-handler", test_ignore_in_server_handler);
   g_test_add_func ("/qssl/server/pause-accepting", test_pause_accepting);
+  g_test_add_func ("/qssl/server/pause-with-backlog", test_pause_with_backlog);
+  g_test_add_func ("/qssl/server/pause-resume-churn", test_pause_resume_churn);
+  g_test_add_func ("/qssl/server/misuse", test_misuse);
+  g_test_add_func ("/qssl/server/cancel-accept-from-thread", test_cancel_accept_from_thread);
+  g_test_add_func ("/qssl/server/cancel-connect-from-thread", test_cancel_connect_from_thread);
+  g_test_add_func ("/qssl/server/cancel-handshake-from-thread", test_cancel_handshake_from_thread);
+  g_test_add_func ("/qssl/server/handshake-already-cancelled", test_handshake_already_cancelled);
+  g_test_add_func ("/qssl/server/cancellable-reused", test_cancellable_reused);
   g_test_add_func ("/qssl/server/accept-error-pauses", test_accept_error_pauses);
+  g_test_add_func ("/qssl/server/mismatched-key-refused", test_mismatched_key_refused);
 
   return g_test_run ();
 }

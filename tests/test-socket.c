@@ -3,9 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -1317,6 +1320,289 @@ test_unsupported_protocol (void)
 }
 
 static void
+count_signal (guint *count)
+{
+  (*count)++;
+}
+
+/* Runs in a child with a lowered descriptor limit, all of it used up. */
+static void
+fd_exhaustion_child (void)
+{
+  g_autoptr(Server) server = server_start ("server-rsa", SERVER_ECHO);
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GArray) fillers = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(QsslSocket) client = NULL;
+  g_autoptr(GError) error = NULL;
+  struct rlimit limit;
+  guint errors = 0;
+  char reply[5] = { 0 };
+  int fd;
+
+  server_run (server);
+  /* GLib itself aborts when it cannot make a wakeup pipe for a main context
+   * (the default one, GTask's): a program that runs out has connected
+   * before, so this one does too. */
+  client = qssl_socket_new ();
+  qssl_socket_set_ssl_configuration (client, configuration);
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 20000, &error));
+  g_assert_no_error (error);
+  qssl_socket_abort (client);
+  g_clear_object (&client);
+
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+  if (limit.rlim_cur > 256)
+    limit.rlim_cur = 256;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+  while ((fd = dup (0)) >= 0)
+    g_array_append_val (fillers, fd);
+  g_assert_cmpint (errno, ==, EMFILE);
+
+  /* Making sockets needs no descriptor; connecting reports the shortage. */
+  for (guint i = 0; i < 8; i++)
+    {
+      QsslSocket *socket = qssl_socket_new ();
+
+      g_ptr_array_add (sockets, socket);
+      g_signal_connect_swapped (socket, "error-occurred", G_CALLBACK (count_signal), &errors);
+      qssl_socket_set_ssl_configuration (socket, configuration);
+      qssl_socket_connect_to_host_encrypted (socket, "127.0.0.1", server->port,
+                                             QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+      g_assert_false (qssl_socket_wait_for_encrypted (socket, 20000, &error));
+      g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
+      g_clear_error (&error);
+      g_assert_cmpint (qssl_socket_get_error (socket), ==, QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
+      g_assert_cmpint (qssl_socket_get_state (socket), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+    }
+  g_assert_cmpuint (errors, ==, 8);
+
+  /* Once descriptors are free again, the same process connects. */
+  for (guint i = 0; i < fillers->len; i++)
+    close (g_array_index (fillers, int, i));
+  client = g_object_ref (g_ptr_array_index (sockets, 0));
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 20000, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (qssl_socket_write (client, (const guint8 *) "ping", 4), ==, 4);
+  while (qssl_socket_bytes_available (client) < 4)
+    {
+      g_assert_true (qssl_socket_wait_for_ready_read (client, 20000, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (qssl_socket_read (client, (guint8 *) reply, 4), ==, 4);
+  g_assert_cmpstr (reply, ==, "ping");
+  qssl_socket_abort (client);
+}
+
+static void
+test_fd_exhaustion (void)
+{
+  if (g_test_subprocess ())
+    {
+      fd_exhaustion_child ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+static GMutex trace_lock;
+static GPtrArray *trace_lines;
+
+static GLogWriterOutput
+capture_trace (GLogLevelFlags   level,
+               const GLogField *fields,
+               gsize            n_fields,
+               gpointer         user_data)
+{
+  const char *domain = NULL, *message = NULL;
+
+  if (!(level & G_LOG_LEVEL_DEBUG))
+    return g_log_writer_default (level, fields, n_fields, user_data);
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_str_equal (fields[i].key, "GLIB_DOMAIN"))
+        domain = fields[i].value;
+      else if (g_str_equal (fields[i].key, "MESSAGE"))
+        message = fields[i].value;
+    }
+  g_mutex_lock (&trace_lock);
+  if (g_strcmp0 (domain, "Qssl") == 0 && message != NULL && trace_lines != NULL &&
+      !g_log_writer_default_would_drop (level, domain))
+    g_ptr_array_add (trace_lines, g_strdup (message));
+  g_mutex_unlock (&trace_lock);
+  return G_LOG_WRITER_HANDLED;
+}
+
+/* Whether the trace has a line starting with @prefix followed by @what. */
+static gboolean
+traced (const char *prefix,
+        const char *what)
+{
+  g_autofree char *start = g_strconcat (prefix, what, NULL);
+  gboolean found = FALSE;
+
+  g_mutex_lock (&trace_lock);
+  for (guint i = 0; i < trace_lines->len && !found; i++)
+    found = g_str_has_prefix (g_ptr_array_index (trace_lines, i), start);
+  g_mutex_unlock (&trace_lock);
+  return found;
+}
+
+static void
+trace_child (void)
+{
+  g_autoptr(Server) server = NULL;
+  g_autoptr(QsslSocket) client = NULL;
+  g_autoptr(QsslConfiguration) configuration = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *lookup_suffix = NULL;
+  guint id = 0;
+
+  g_setenv ("G_MESSAGES_DEBUG", "Qssl", TRUE);
+  g_mutex_lock (&trace_lock);
+  trace_lines = g_ptr_array_new_with_free_func (g_free);
+  g_mutex_unlock (&trace_lock);
+  g_log_set_writer_func (capture_trace, NULL, NULL);
+
+  server = server_start ("server-rsa", SERVER_ECHO);
+  server_run (server);
+  configuration = qssl_test_client_configuration ();
+  client = qssl_socket_new ();
+  qssl_socket_set_ssl_configuration (client, configuration);
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 20000, &error));
+  g_assert_no_error (error);
+  qssl_socket_disconnect_from_host (client);
+  if (qssl_socket_get_state (client) != QSSL_SOCKET_STATE_UNCONNECTED)
+    g_assert_true (qssl_socket_wait_for_disconnected (client, 20000, &error));
+  g_assert_no_error (error);
+
+  /* The client's id, from the line that names its peer. */
+  lookup_suffix = g_strdup_printf (", host 127.0.0.1 port %u", server->port);
+  g_mutex_lock (&trace_lock);
+  for (guint i = 0; i < trace_lines->len && id == 0; i++)
+    {
+      const char *line = g_ptr_array_index (trace_lines, i);
+      guint candidate;
+
+      if (sscanf (line, "socket %u: state connecting", &candidate) == 1 && g_str_has_suffix (line, lookup_suffix))
+        id = candidate;
+    }
+  g_mutex_unlock (&trace_lock);
+  g_assert_cmpuint (id, !=, 0);
+
+  prefix = g_strdup_printf ("socket %u: ", id);
+  g_assert_true (traced (prefix, "state host-lookup"));
+  g_assert_true (traced (prefix, "state connected, peer 127.0.0.1"));
+  g_assert_true (traced (prefix, "mode ssl-client"));
+  g_assert_true (traced (prefix, "handshake: start"));
+  g_assert_true (traced (prefix, "handshake: SSLv3/TLS write client hello"));
+  g_assert_true (traced (prefix, "handshake: done"));
+  g_assert_true (traced (prefix, "verification: 0 error(s)"));
+  g_assert_true (traced (prefix, "encrypted: TLSv1."));
+  g_assert_true (traced (prefix, "closing the connection with close_notify"));
+  g_assert_true (traced (prefix, "alert sent: warning close notify"));
+  g_assert_true (traced (prefix, "state unconnected"));
+  /* Both sockets log while they go away. */
+  g_clear_object (&client);
+  g_clear_pointer (&server, server_stop);
+  g_mutex_lock (&trace_lock);
+  g_clear_pointer (&trace_lines, g_ptr_array_unref);
+  g_mutex_unlock (&trace_lock);
+}
+
+static void
+test_debug_trace (void)
+{
+  if (g_test_subprocess ())
+    {
+      trace_child ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+static void
+expect_operation_error (QsslSocket *socket,
+                        guint      *errors,
+                        guint       expected_errors,
+                        const char *message)
+{
+  g_assert_cmpuint (*errors, ==, expected_errors);
+  g_assert_cmpint (qssl_socket_get_error (socket), ==, QSSL_SOCKET_ERROR_OPERATION);
+  g_assert_cmpstr (qssl_socket_get_error_string (socket), ==, message);
+}
+
+/* Calls that make no sense in the socket's state say so, and change nothing. */
+static void
+test_misuse_reported (void)
+{
+  g_autoptr(Server) server = server_start ("server-rsa", SERVER_ECHO);
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(QsslSocket) client = qssl_socket_new ();
+  g_autoptr(GError) error = NULL;
+  guint errors = 0;
+  char reply[5] = { 0 };
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (client, configuration);
+  g_signal_connect_swapped (client, "error-occurred", G_CALLBACK (count_signal), &errors);
+
+  /* Before connecting. */
+  g_assert_cmpint (qssl_socket_write (client, (const guint8 *) "ping", 4), ==, -1);
+  expect_operation_error (client, &errors, 0, "Socket is not connected");
+  qssl_socket_start_client_encryption (client);
+  expect_operation_error (client, &errors, 1, "Cannot start a handshake when not connected");
+  qssl_socket_start_server_encryption (client);
+  expect_operation_error (client, &errors, 2, "Cannot start a handshake when not connected");
+  g_assert_cmpint (qssl_socket_get_mode (client), ==, QSSL_MODE_UNENCRYPTED);
+  /* Ignored, as in Qt, and without a warning: there is no descriptor yet. */
+  qssl_socket_set_socket_option (client, QSSL_SOCKET_OPTION_KEEP_ALIVE, 1);
+  g_assert_cmpint (qssl_socket_get_socket_option (client, QSSL_SOCKET_OPTION_KEEP_ALIVE), ==, 0);
+
+  /* A second start while the first handshake runs leaves that one alone. */
+  qssl_socket_connect_to_host (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  expect_operation_error (client, &errors, 3, "Trying to connect while connection is in progress");
+  g_assert_true (qssl_socket_wait_for_connected (client, 20000, &error));
+  g_assert_no_error (error);
+  qssl_socket_start_client_encryption (client);
+  qssl_socket_start_client_encryption (client);
+  expect_operation_error (client, &errors, 4, "Cannot start a handshake on a connection that is not plain");
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 20000, &error));
+  g_assert_no_error (error);
+
+  /* Encrypted: nothing restarts, nothing reconnects, the connection goes on. */
+  qssl_socket_start_client_encryption (client);
+  expect_operation_error (client, &errors, 5, "Cannot start a handshake on a connection that is not plain");
+  qssl_socket_start_server_encryption (client);
+  expect_operation_error (client, &errors, 6, "Cannot start a handshake on a connection that is not plain");
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  expect_operation_error (client, &errors, 7, "Trying to connect while connection is in progress");
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_CONNECTED);
+  g_assert_cmpint (qssl_socket_get_mode (client), ==, QSSL_MODE_SSL_CLIENT);
+  g_assert_true (qssl_socket_is_encrypted (client));
+  g_assert_cmpint (qssl_socket_write (client, (const guint8 *) "ping", 4), ==, 4);
+  while (qssl_socket_bytes_available (client) < 4)
+    {
+      g_assert_true (qssl_socket_wait_for_ready_read (client, 20000, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (qssl_socket_read (client, (guint8 *) reply, 4), ==, 4);
+  g_assert_cmpstr (reply, ==, "ping");
+
+  /* After close. */
+  qssl_socket_abort (client);
+  g_assert_cmpint (qssl_socket_write (client, (const guint8 *) "ping", 4), ==, -1);
+  expect_operation_error (client, &errors, 7, "Socket is not connected");
+}
+
+static void
 test_placeholder_and_reuse (void)
 {
   g_autoptr(QsslSocket) socket = g_object_new (QSSL_TYPE_SOCKET, NULL);
@@ -1334,7 +1620,7 @@ test_placeholder_and_reuse (void)
   qssl_socket_set_ssl_configuration (socket, configuration);
   qssl_socket_connect_to_host_encrypted (socket, "::1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
   g_assert_true (qssl_socket_wait_for_encrypted (socket, 20000, &error));
-  /* The IPv4 placeholder was replaced by an IPv6 socket, and released. */
+  /* The placeholder was replaced by an IPv6 socket, and released. */
   g_assert_null (placeholder);
   g_assert_cmpint (g_socket_get_family (g_socket_connection_get_socket (G_SOCKET_CONNECTION (socket))), ==,
                    G_SOCKET_FAMILY_IPV6);
@@ -1792,6 +2078,9 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/connect/refused", test_connection_refused);
   g_test_add_func ("/qssl/socket/connect/unsupported-protocol", test_unsupported_protocol);
   g_test_add_func ("/qssl/socket/construct/placeholder-and-reuse", test_placeholder_and_reuse);
+  g_test_add_func ("/qssl/socket/construct/fd-exhaustion", test_fd_exhaustion);
+  g_test_add_func ("/qssl/socket/debug-trace", test_debug_trace);
+  g_test_add_func ("/qssl/socket/misuse-reported", test_misuse_reported);
   g_test_add_func ("/qssl/socket/async/connect-fail-cancel", test_async_connect);
   g_test_add_func ("/qssl/socket/async/cancel-after-completion", test_async_cancel_after_completion);
   g_test_add_func ("/qssl/socket/io/gio-streams", test_gio_streams);

@@ -139,3 +139,83 @@ def test_sessions_resume_across_connections(pki, tmp_path):
         assert served[0].is_session_resumed()
     finally:
         server.close()
+
+
+def test_mismatched_key_does_not_listen(pki):
+    # A server whose key does not belong to its certificate would reset every
+    # client: listen() refuses it.
+    config = server_configuration(pki, "server-rsa")
+    wrong = server_configuration(pki, "server-ec").get_private_key()
+    config.set_private_key(wrong)
+    server = Qssl.Server.new()
+    server.set_ssl_configuration(config)
+    with pytest.raises(GLib.Error) as raised:
+        server.listen(None, 0)
+    assert raised.value.matches(Qssl.socket_error_quark(), Qssl.SocketError.SSL_INVALID_USER_DATA)
+    assert not server.is_listening()
+
+
+def test_misuse_is_an_error_at_once(pki):
+    """Waiting on a server that is not listening, and listening twice, raise
+    Qt's operation error instead of blocking (wait with -1 never returned)."""
+    server = Qssl.Server.new()
+    for msecs in (-1, 60000):
+        with pytest.raises(GLib.Error) as caught:
+            server.wait_for_new_connection(msecs)
+        assert caught.value.matches(Qssl.socket_error_quark(), Qssl.SocketError.OPERATION)
+    server = serve(pki)
+    with pytest.raises(GLib.Error) as caught:
+        server.listen(None, 0)
+    assert caught.value.matches(Qssl.socket_error_quark(), Qssl.SocketError.OPERATION)
+    assert server.is_listening()
+    server.close()
+    with pytest.raises(GLib.Error):
+        server.wait_for_new_connection(-1)
+
+
+PSK_KEY = "00112233445566778899aabbccddeeff"
+
+
+def psk_s_client(port, trace=False):
+    """A TLS 1.2 client that offers nothing but PSK suites (every one
+    OpenSSL has: plain, DHE, ECDHE and RSA-PSK); with trace, it prints the
+    handshake messages it receives."""
+    return ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2", "-cipher", "PSK",
+            "-psk", PSK_KEY, "-psk_identity", "probe", "-ign_eof"] + (["-msg"] if trace else ["-quiet"])
+
+
+def test_no_psk_suite_without_a_handler(pki):
+    """A server whose application does not handle PSK offers no PSK suite:
+    a PSK-only client finds no shared cipher (no ServerHello choosing one,
+    as a cipher scan would see)."""
+    server = serve(pki)
+    errors = []
+    server.connect("error-occurred", lambda srv, sock, err: errors.append(err))
+    try:
+        received, served = talk(psk_s_client(server.get_server_port(), trace=True), PAYLOAD, server, timeout=5)
+        assert b"ServerHello" not in received
+        assert b"fatal handshake_failure" in received
+        assert PAYLOAD not in received
+        assert not served
+        assert Qssl.SocketError.SSL_HANDSHAKE_FAILED in errors
+    finally:
+        server.close()
+
+
+def test_psk_suites_with_a_handler(pki):
+    """The same client with a handler that knows its key: PSK works."""
+    server = serve(pki)
+    identities = []
+
+    def on_psk(srv, sock, authenticator):
+        identities.append(bytes(authenticator.get_identity()))
+        authenticator.set_pre_shared_key(GLib.Bytes.new(bytes.fromhex(PSK_KEY)))
+
+    server.connect("pre-shared-key-authentication-required", on_psk)
+    try:
+        received, served = talk(psk_s_client(server.get_server_port()), PAYLOAD, server)
+        assert received.endswith(PAYLOAD)
+        assert identities == [b"probe"]
+        assert "PSK" in served[0].get_session_cipher().get_name()
+    finally:
+        server.close()

@@ -226,3 +226,180 @@ def test_openssl_s_client_against_our_server(pki, echo_server):
     proc.kill()
     proc.wait()
     assert bytes(received) == payload
+
+
+class GreetAndCloseServer(EchoServer):
+    """Sends a greeting and close_notify at once: the client reads both in one go."""
+
+    def on_incoming(self, service, connection, source):
+        sock = Qssl.Socket.new_from_socket(connection.get_socket())
+        sock.set_ssl_configuration(self.config)
+
+        def greet(s):
+            s.write(b"hello\n")
+            s.disconnect_from_host()
+
+        sock.connect("encrypted", greet)
+        sock.start_server_encryption()
+        self.sockets.append((sock, connection))
+        return True
+
+
+@pytest.fixture
+def greet_and_close_server(pki):
+    server = GreetAndCloseServer(pki)
+    yield server
+    server.stop()
+
+
+def run_until_or_timeout(predicate, timeout=10.0):
+    """run_until() that also wakes when nothing happens, so that a socket that stays silent fails the test."""
+    wake = GLib.timeout_add(50, lambda: True)
+    try:
+        return run_until(predicate, timeout)
+    finally:
+        GLib.source_remove(wake)
+
+
+def recorded_client(pki, events):
+    client = Qssl.Socket()
+    client.set_ssl_configuration(client_configuration(pki))
+    # A bounded buffer reads the greeting and the end of the stream in one pump.
+    client.set_read_buffer_size(1 << 20)
+    for name in ("disconnected", "read-channel-finished"):
+        client.connect(name, lambda s, n=name: events.append(n))
+    client.connect("error-occurred", lambda s, e: events.append(f"error:{int(e)}"))
+    client.connect("state-changed", lambda s, st: events.append(f"state:{int(st)}"))
+    return client
+
+
+def test_handler_aborts_in_ready_read(pki, greet_and_close_server):
+    events = []
+    client = recorded_client(pki, events)
+
+    def on_ready_read(s):
+        events.append(("read", s.read_all()))
+        s.abort()
+        events.append("|")
+
+    client.connect("ready-read", on_ready_read)
+    client.connect_to_host_encrypted("localhost", greet_and_close_server.port,
+                                     Qssl.NetworkLayerProtocol.ANY_IP)
+    assert run_until_or_timeout(lambda: "|" in events)
+    # Whatever is ready now runs too: nothing more may come.
+    while GLib.MainContext.default().iteration(False):
+        pass
+    tail = events[events.index(("read", b"hello\n")):]
+    # abort() says what it says; the rest of the read (the end of the stream) is not reported.
+    assert tail == [("read", b"hello\n"), "state:6", "state:0", "disconnected", "|"]
+    assert client.get_state() == Qssl.SocketState.UNCONNECTED
+
+
+def test_handler_reconnects_in_ready_read(pki, greet_and_close_server):
+    events = []
+    client = recorded_client(pki, events)
+    greetings = []
+
+    def on_ready_read(s):
+        data = s.read_all()
+        if data:
+            greetings.append(data)
+        if len(greetings) == 1 and s.get_state() == Qssl.SocketState.CONNECTED:
+            s.abort()
+            events.append("|")
+            s.connect_to_host_encrypted("localhost", greet_and_close_server.port,
+                                        Qssl.NetworkLayerProtocol.ANY_IP)
+
+    client.connect("ready-read", on_ready_read)
+    client.connect_to_host_encrypted("localhost", greet_and_close_server.port,
+                                     Qssl.NetworkLayerProtocol.ANY_IP)
+    # The new connection reads its greeting, then ends as the server closes it.
+    assert run_until_or_timeout(lambda: len(greetings) == 2 and events.count("disconnected") == 2)
+    assert greetings == [b"hello\n", b"hello\n"]
+    tail = events[events.index("|") + 1:]
+    assert not any(str(e).startswith("error") for e in tail)
+    assert tail.count("read-channel-finished") == 1
+    assert tail[-3:] == ["state:6", "state:0", "disconnected"]
+
+
+def test_misuse_is_reported():
+    # Qt only logs these; here they are OPERATION errors a program can see.
+    sock = Qssl.Socket()
+    errors = []
+    sock.connect("error-occurred", lambda s, e: errors.append(e))
+    assert sock.write(b"ping") == -1
+    assert sock.get_error() == Qssl.SocketError.OPERATION
+    assert sock.get_error_string() == "Socket is not connected"
+    sock.start_client_encryption()
+    assert errors == [Qssl.SocketError.OPERATION]
+    assert sock.get_error_string() == "Cannot start a handshake when not connected"
+    assert sock.get_mode() == Qssl.Mode.UNENCRYPTED
+
+
+def test_flush_async_and_close_async(pki):
+    # GIO's generic async calls from PyGObject, against Python's ssl module
+    # in a thread. flush_async with 30 MB queued once ran the blocking
+    # flush on a GLib worker thread against the main loop's pumps and
+    # crashed; close_async ran the whole close inside the call.
+    import ssl
+    import threading
+
+    size = 30 * 1024 * 1024
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(pki / "server-ec-chain.pem"), str(pki / "server-ec.key"))
+    listener = pysocket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    result = {}
+
+    def serve():
+        conn, _ = listener.accept()
+        # No ragged EOFs: only a close_notify ends the stream cleanly.
+        with context.wrap_socket(conn, server_side=True, suppress_ragged_eofs=False) as tls:
+            total = 0
+            try:
+                while True:
+                    data = tls.recv(65536)
+                    if not data:
+                        result["clean"] = True
+                        break
+                    total += len(data)
+            except (ssl.SSLError, OSError) as error:
+                result["clean"] = repr(error)
+            result["total"] = total
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        main = threading.get_ident()
+        threads = set()
+        client = Qssl.Socket()
+        client.set_ssl_configuration(client_configuration(pki))
+        for name in ("bytes-written", "encrypted-bytes-written", "state-changed", "disconnected"):
+            client.connect(name, lambda *args: threads.add(threading.get_ident()))
+        client.connect_to_host_encrypted("localhost", port, Qssl.NetworkLayerProtocol.IPV4)
+        assert run_until(lambda: client.is_encrypted(), 20)
+
+        payload = bytes(range(256)) * (size // 256)
+        assert client.write(payload) == size
+        assert client.bytes_to_write() > 0
+        output = client.get_output_stream()
+        flushed = []
+        output.flush_async(GLib.PRIORITY_DEFAULT, None, lambda o, r: flushed.append(o.flush_finish(r)))
+        assert flushed == []
+        assert run_until(lambda: flushed, 120)
+        assert flushed == [True]
+        assert client.bytes_to_write() == 0
+
+        closed = []
+        client.close_async(GLib.PRIORITY_DEFAULT, None, lambda s, r: closed.append(s.close_finish(r)))
+        assert closed == []
+        assert run_until(lambda: closed, 60)
+        assert closed == [True]
+        assert client.get_state() == Qssl.SocketState.UNCONNECTED
+        assert client.is_closed()
+        assert threads == {main}
+
+        thread.join(60)
+        assert result == {"total": size, "clean": True}
+    finally:
+        listener.close()

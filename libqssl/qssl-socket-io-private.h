@@ -1,0 +1,64 @@
+/* qssl-socket-io-private.h: the socket's I/O layer (readiness, buffers, pumps)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "qssl-socket-private.h"
+
+G_BEGIN_DECLS
+
+/* Readiness */
+
+/* Watches the GSocket for @condition on the socket's context (0: stop). */
+void     _qssl_socket_watch                 (QsslSocket   *self,
+                                             GIOCondition  condition);
+/* Makes the watch follow watch_condition now (after a blocking wait). */
+void     _qssl_socket_apply_watch           (QsslSocket   *self);
+/* What the connection needs next: reading while there is room, writing
+ * while the buffer holds data, an idle for what OpenSSL already holds. */
+void     _qssl_socket_update_watch          (QsslSocket   *self);
+/* Called when the fd is ready, from the watch and from the blocking waits. */
+void     _qssl_socket_drive                 (QsslSocket   *self,
+                                             GIOCondition  condition);
+
+/* Buffers */
+
+/* Unread bytes in the socket's buffer. */
+gsize    _qssl_socket_buffered              (QsslSocket   *self);
+/* Whether plaintext is left in OpenSSL for read() to take directly. */
+gboolean _qssl_socket_reads_through         (QsslSocket   *self);
+/* Decrypted plaintext OpenSSL holds for read(). */
+gsize    _qssl_socket_held_plaintext        (QsslSocket   *self);
+/* What read() can return now: the buffer and what OpenSSL holds. */
+gsize    _qssl_socket_available             (QsslSocket   *self);
+/* Moves what OpenSSL holds decrypted into the buffer; FALSE (and @error)
+ * if the buffer cannot grow. */
+gboolean _qssl_socket_keep_held_plaintext   (QsslSocket   *self,
+                                             GError      **error);
+/* Work for a pump that the fd will not announce. */
+gboolean _qssl_socket_has_pending_plaintext (QsslSocket   *self);
+/* Whether write() may send now (connected, and encrypted unless plain). */
+gboolean _qssl_socket_can_send              (QsslSocket   *self);
+
+/* Pumps */
+
+/* Writes from @data; returns how much went out (never blocks), -1 when the
+ * connection failed (and was closed). */
+gssize   _qssl_socket_send_now              (QsslSocket   *self,
+                                             const guint8 *data,
+                                             gsize         size,
+                                             gboolean     *would_block);
+void     _qssl_socket_pump_write            (QsslSocket   *self);
+void     _qssl_socket_pump_read             (QsslSocket   *self);
+/* read() past the socket's buffer, straight from OpenSSL. */
+gsize    _qssl_socket_read_directly         (QsslSocket   *self,
+                                             guint8       *buffer,
+                                             gsize         size);
+
+/* bytes-written and encrypted-bytes-written, from the main loop. */
+void     _qssl_socket_schedule_emission     (QsslSocket   *self);
+gboolean _qssl_socket_emit_later            (gpointer      user_data);
+
+G_END_DECLS

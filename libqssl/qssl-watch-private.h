@@ -1,0 +1,64 @@
+/* qssl-watch-private.h: readiness of one fd on a GMainContext
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * What the socket's I/O layer asks of the main loop: "call me when this fd
+ * is ready for these conditions", changed as often as the socket's needs
+ * change, and "stop watching". A backend fills in QsslWatchBackend; the
+ * one here gives each watch a GSource of its own, whose fd events change in
+ * place. Another backend (one readiness source shared by the sockets of a
+ * context) can fill the same table.
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _QsslWatch QsslWatch;
+
+/* Called on the watch's context with what poll() reported. */
+typedef void (*QsslWatchFunc) (gpointer     user_data,
+                               GIOCondition condition);
+
+typedef struct
+{
+  QsslWatch *(*create)  (GMainContext  *context,
+                         QsslWatchFunc  func,
+                         gpointer       user_data);
+  /* Watches @fd for @condition; 0 stops watching (nothing stays attached).
+   * A new @fd replaces the old one. */
+  void       (*set)     (QsslWatch     *watch,
+                         int            fd,
+                         GIOCondition   condition);
+  /* Stops watching and frees @watch. */
+  void       (*destroy) (QsslWatch     *watch);
+} QsslWatchBackend;
+
+/* The backend in use. */
+const QsslWatchBackend *_qssl_watch_get_backend (void);
+
+static inline QsslWatch *
+_qssl_watch_new (GMainContext  *context,
+                 QsslWatchFunc  func,
+                 gpointer       user_data)
+{
+  return _qssl_watch_get_backend ()->create (context, func, user_data);
+}
+
+static inline void
+_qssl_watch_set (QsslWatch    *watch,
+                 int           fd,
+                 GIOCondition  condition)
+{
+  _qssl_watch_get_backend ()->set (watch, fd, condition);
+}
+
+static inline void
+_qssl_watch_free (QsslWatch *watch)
+{
+  _qssl_watch_get_backend ()->destroy (watch);
+}
+
+G_END_DECLS
