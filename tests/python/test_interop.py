@@ -17,7 +17,9 @@ import shutil
 import socket as pysocket
 import ssl
 import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from gi.repository import Gio, GLib, Qssl
@@ -599,46 +601,16 @@ def run_python_client(pki, port, version, client_cert, connections=1):
 
 
 def run_gtls_client(pki, port, client_cert, connections=1):
-    """GTlsClientConnection on this thread's main context; glib-networking
-    resumes its own sessions on a second connection to the same identity."""
-    database = Gio.TlsFileDatabase.new(str(pki / "ca.pem"))
-    certificate = (Gio.TlsCertificate.new_from_files(str(pki / f"{client_cert}-chain.pem"),
-                                                     str(pki / f"{client_cert}.key"))
-                   if client_cert else None)
-    answers = []
-    for _ in range(connections):
-        state = {"answer": bytearray(), "error": None}
-        connection = Gio.SocketClient.new().connect_to_host("127.0.0.1", port, None)
-        tls = Gio.TlsClientConnection.new(connection, Gio.NetworkAddress.new("localhost", port))
-        tls.set_database(database)
-        if certificate is not None:
-            tls.set_certificate(certificate)
-
-        def on_read(stream, result, state=state):
-            try:
-                data = stream.read_bytes_finish(result).get_data()
-            except GLib.Error as error:
-                state["error"] = error.message
-                return
-            state["answer"].extend(data)
-            if data and len(state["answer"]) < len(PAYLOAD):
-                stream.read_bytes_async(4096, GLib.PRIORITY_DEFAULT, None, on_read)
-
-        def on_handshake(conn, result, state=state):
-            try:
-                conn.handshake_finish(result)
-            except GLib.Error as error:
-                state["error"] = error.message
-                return
-            conn.get_output_stream().write_bytes_async(GLib.Bytes.new(PAYLOAD), GLib.PRIORITY_DEFAULT, None, None)
-            conn.get_input_stream().read_bytes_async(4096, GLib.PRIORITY_DEFAULT, None, on_read)
-
-        tls.handshake_async(GLib.PRIORITY_DEFAULT, None, on_handshake)
-        assert run_until(lambda: state["error"] or len(state["answer"]) >= len(PAYLOAD))
-        assert state["error"] is None
-        answers.append(bytes(state["answer"]))
-        connection.close()
-    return answers
+    """GTlsClientConnection in a process of its own (gtls_client.py); returns
+    its answers, one per connection."""
+    expected = reverse_lines(PAYLOAD)
+    chain, key = ((str(pki / f"{client_cert}-chain.pem"), str(pki / f"{client_cert}.key"))
+                  if client_cert else ("", ""))
+    argv = [sys.executable, str(Path(__file__).with_name("gtls_client.py")), str(pki / "ca.pem"), str(port),
+            chain, key, str(connections)]
+    out = run_client_process(argv, expected * connections, close_stdin=True)
+    out = out[-len(expected) * connections:]
+    return [out[i * len(expected):(i + 1) * len(expected)] for i in range(connections)]
 
 
 def client_run(peer, pki, port, version, client_cert, connections=1):
