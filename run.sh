@@ -56,6 +56,12 @@ npm_tools() {
     mkdir -p "$dir"
     npm install --prefix "$dir" --no-audit --no-fund --loglevel=error \
       @ts-for-gir/cli@5.4.0 typescript@5.9
+    touch "$dir/installed-stamp"
+  fi
+  # A build configured before the tools were there (by `./run.sh demo`)
+  # has looked for them and not found them: configure it again.
+  if [ -f _build/build.ninja ] && [ "$dir/installed-stamp" -nt _build/build.ninja ]; then
+    meson setup --reconfigure _build
   fi
   export PATH="$PWD/$dir/node_modules/.bin:$PATH"
   # The type-check test fails rather than skips from here on.

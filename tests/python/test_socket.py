@@ -350,12 +350,16 @@ def test_flush_async_and_close_async(pki):
     listener = pysocket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     result = {}
+    # The peer reads only once the flush is under way, so that the kernel's
+    # buffers fill and the write leaves something to flush.
+    start_reading = threading.Event()
 
     def serve():
         conn, _ = listener.accept()
         # No ragged EOFs: only a close_notify ends the stream cleanly.
         with context.wrap_socket(conn, server_side=True, suppress_ragged_eofs=False) as tls:
             total = 0
+            start_reading.wait(60)
             try:
                 while True:
                     data = tls.recv(65536)
@@ -386,6 +390,7 @@ def test_flush_async_and_close_async(pki):
         flushed = []
         output.flush_async(GLib.PRIORITY_DEFAULT, None, lambda o, r: flushed.append(o.flush_finish(r)))
         assert flushed == []
+        start_reading.set()
         assert run_until(lambda: flushed, 120)
         assert flushed == [True]
         assert client.bytes_to_write() == 0
@@ -402,4 +407,5 @@ def test_flush_async_and_close_async(pki):
         thread.join(60)
         assert result == {"total": size, "clean": True}
     finally:
+        start_reading.set()
         listener.close()
