@@ -536,12 +536,7 @@ unbind_call (QsslDtls *self)
 static QsslPeerVerifyMode
 effective_verify_mode (QsslDtls *self)
 {
-  QsslPeerVerifyMode mode = qssl_configuration_get_peer_verify_mode (self->configuration);
-
-  if (mode == QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER)
-    return self->mode == QSSL_MODE_SSL_SERVER ? QSSL_PEER_VERIFY_MODE_QUERY_PEER
-                                              : QSSL_PEER_VERIFY_MODE_VERIFY_PEER;
-  return mode;
+  return _qssl_configuration_get_effective_peer_verify_mode (self->configuration, self->mode);
 }
 
 static void
@@ -549,15 +544,7 @@ add_verification_error (QsslDtls        *self,
                         QsslErrorCode    code,
                         QsslCertificate *certificate)
 {
-  QsslError *error = qssl_error_new (code, certificate);
-
-  for (guint i = 0; i < self->verification_errors->len; i++)
-    if (qssl_error_equal (g_ptr_array_index (self->verification_errors, i), error))
-      {
-        qssl_error_free (error);
-        return;
-      }
-  g_ptr_array_add (self->verification_errors, error);
+  _qssl_error_list_add_unique (self->verification_errors, code, certificate);
 }
 
 /* Collects every problem and lets the handshake finish; the decision is
