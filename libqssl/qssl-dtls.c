@@ -221,6 +221,22 @@ _qssl_dtls_check_cookie_hash (GChecksumType   hash,
     }
 }
 
+const char *
+_qssl_dtls_store_cookie_parameters (GChecksumType   hash,
+                                    GBytes         *secret,
+                                    GChecksumType  *stored_hash,
+                                    GBytes        **stored_secret)
+{
+  if (g_bytes_get_size (secret) == 0)
+    return _("The cookie secret is empty");
+  if (!_qssl_dtls_check_cookie_hash (hash, NULL))
+    return _("Unsupported hash algorithm for the cookie generator");
+  *stored_hash = hash;
+  g_bytes_unref (*stored_secret);
+  *stored_secret = g_bytes_ref (secret);
+  return NULL;
+}
+
 static gboolean
 compute_cookie (SSL          *ssl,
                 guint8       *cookie,
@@ -1170,21 +1186,18 @@ qssl_dtls_set_cookie_generator_parameters (QsslDtls       *self,
                                            GBytes         *secret,
                                            GError        **error)
 {
+  const char *reason;
+
   g_return_val_if_fail (QSSL_IS_DTLS (self), FALSE);
   g_return_val_if_fail (secret != NULL, FALSE);
 
   if (self->mode != QSSL_MODE_SSL_SERVER)
     return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
                       _("Cannot set cookie generator parameters on a client"));
-  if (g_bytes_get_size (secret) == 0)
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_INPUT_PARAMETERS, _("The cookie secret is empty"));
-  if (!_qssl_dtls_check_cookie_hash (hash, NULL))
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_INPUT_PARAMETERS,
-                      _("Unsupported hash algorithm for the cookie generator"));
+  reason = _qssl_dtls_store_cookie_parameters (hash, secret, &self->cookie_hash, &self->cookie_secret);
+  if (reason != NULL)
+    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_INPUT_PARAMETERS, reason);
   clear_error (self);
-  self->cookie_hash = hash;
-  g_bytes_unref (self->cookie_secret);
-  self->cookie_secret = g_bytes_ref (secret);
   return TRUE;
 }
 
