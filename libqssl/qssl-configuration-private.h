@@ -75,6 +75,11 @@ QsslContext *_qssl_configuration_new_dtls_context   (const QsslConfiguration *se
                                                      QsslMode                 mode,
                                                      GError                 **error);
 
+/* The verify mode a socket or DTLS object in @mode applies: AUTO_VERIFY_PEER
+ * resolved the way Qt does (servers query, clients verify). */
+QsslPeerVerifyMode _qssl_configuration_get_effective_peer_verify_mode (const QsslConfiguration *self,
+                                                                       QsslMode                 mode);
+
 /* Clears the session state fields (peer chain, cipher, protocol, ...). */
 void         _qssl_configuration_clear_session_state (QsslConfiguration      *self);
 

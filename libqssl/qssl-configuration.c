@@ -295,6 +295,18 @@ _qssl_configuration_invalidate (QsslConfiguration *self)
   self->context_cache = context_cache_new ();
 }
 
+QsslPeerVerifyMode
+_qssl_configuration_get_effective_peer_verify_mode (const QsslConfiguration *self,
+                                                    QsslMode                 mode)
+{
+  QsslPeerVerifyMode verify = self->peer_verify_mode;
+
+  if (verify == QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER)
+    return mode == QSSL_MODE_SSL_SERVER ? QSSL_PEER_VERIFY_MODE_QUERY_PEER
+                                        : QSSL_PEER_VERIFY_MODE_VERIFY_PEER;
+  return verify;
+}
+
 void
 _qssl_configuration_clear_session_state (QsslConfiguration *self)
 {

@@ -245,19 +245,16 @@ qssl_dtls_client_verifier_set_cookie_generator_parameters (QsslDtlsClientVerifie
                                                            GBytes                  *secret,
                                                            GError                 **error)
 {
+  const char *reason;
+
   g_return_val_if_fail (QSSL_IS_DTLS_CLIENT_VERIFIER (self), FALSE);
   g_return_val_if_fail (secret != NULL, FALSE);
 
-  if (g_bytes_get_size (secret) == 0)
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_INPUT_PARAMETERS, _("The cookie secret is empty"));
-  if (!_qssl_dtls_check_cookie_hash (hash, NULL))
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_INPUT_PARAMETERS,
-                      _("Unsupported hash algorithm for the cookie generator"));
+  reason = _qssl_dtls_store_cookie_parameters (hash, secret, &self->cookie_hash, &self->cookie_secret);
+  if (reason != NULL)
+    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_INPUT_PARAMETERS, reason);
   self->error = QSSL_DTLS_ERROR_NO_ERROR;
   g_clear_pointer (&self->error_string, g_free);
-  self->cookie_hash = hash;
-  g_bytes_unref (self->cookie_secret);
-  self->cookie_secret = g_bytes_ref (secret);
   return TRUE;
 }
 

@@ -42,6 +42,14 @@ void             _qssl_dtls_setup_cookies      (SSL_CTX          *ctx);
 GBytes          *_qssl_dtls_default_cookie_secret (void);
 gboolean         _qssl_dtls_check_cookie_hash  (GChecksumType     hash,
                                                 GError          **error);
+/* The cookie generator setter of QsslDtls and QsslDtlsClientVerifier:
+ * checks @hash and @secret the way Qt does and, if they pass, replaces the
+ * stored pair; otherwise leaves it and returns why (the message of a
+ * QSSL_DTLS_ERROR_INVALID_INPUT_PARAMETERS). */
+const char      *_qssl_dtls_store_cookie_parameters (GChecksumType   hash,
+                                                     GBytes         *secret,
+                                                     GChecksumType  *stored_hash,
+                                                     GBytes        **stored_secret);
 
 G_END_DECLS
 

@@ -221,6 +221,22 @@ _qssl_dtls_check_cookie_hash (GChecksumType   hash,
     }
 }
 
+const char *
+_qssl_dtls_store_cookie_parameters (GChecksumType   hash,
+                                    GBytes         *secret,
+                                    GChecksumType  *stored_hash,
+                                    GBytes        **stored_secret)
+{
+  if (g_bytes_get_size (secret) == 0)
+    return _("The cookie secret is empty");
+  if (!_qssl_dtls_check_cookie_hash (hash, NULL))
+    return _("Unsupported hash algorithm for the cookie generator");
+  *stored_hash = hash;
+  g_bytes_unref (*stored_secret);
+  *stored_secret = g_bytes_ref (secret);
+  return NULL;
+}
+
 static gboolean
 compute_cookie (SSL          *ssl,
                 guint8       *cookie,
@@ -483,6 +499,23 @@ clear_error (QsslDtls *self)
   g_clear_pointer (&self->error_string, g_free);
 }
 
+/* What the calls that act on the association check first: that they do not
+ * come from one of this object's signal handlers (OpenSSL is on the stack
+ * then), and that the state is @allowed, else INVALID_OPERATION @refusal. */
+static gboolean
+begin_call (QsslDtls    *self,
+            gboolean     allowed,
+            const char  *refusal,
+            GError     **error)
+{
+  if (self->in_openssl > 0)
+    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
+                      _("Not allowed from a handler of this object's signals"));
+  if (!allowed)
+    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION, refusal);
+  return TRUE;
+}
+
 /* The OpenSSL error, or the socket's: a failed send is Qt's
  * UnderlyingSocketError. Resets the connection for fatal ones. */
 static gboolean
@@ -536,12 +569,7 @@ unbind_call (QsslDtls *self)
 static QsslPeerVerifyMode
 effective_verify_mode (QsslDtls *self)
 {
-  QsslPeerVerifyMode mode = qssl_configuration_get_peer_verify_mode (self->configuration);
-
-  if (mode == QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER)
-    return self->mode == QSSL_MODE_SSL_SERVER ? QSSL_PEER_VERIFY_MODE_QUERY_PEER
-                                              : QSSL_PEER_VERIFY_MODE_VERIFY_PEER;
-  return mode;
+  return _qssl_configuration_get_effective_peer_verify_mode (self->configuration, self->mode);
 }
 
 static void
@@ -549,15 +577,7 @@ add_verification_error (QsslDtls        *self,
                         QsslErrorCode    code,
                         QsslCertificate *certificate)
 {
-  QsslError *error = qssl_error_new (code, certificate);
-
-  for (guint i = 0; i < self->verification_errors->len; i++)
-    if (qssl_error_equal (g_ptr_array_index (self->verification_errors, i), error))
-      {
-        qssl_error_free (error);
-        return;
-      }
-  g_ptr_array_add (self->verification_errors, error);
+  _qssl_error_list_add_unique (self->verification_errors, code, certificate);
 }
 
 /* Collects every problem and lets the handshake finish; the decision is
@@ -1183,21 +1203,18 @@ qssl_dtls_set_cookie_generator_parameters (QsslDtls       *self,
                                            GBytes         *secret,
                                            GError        **error)
 {
+  const char *reason;
+
   g_return_val_if_fail (QSSL_IS_DTLS (self), FALSE);
   g_return_val_if_fail (secret != NULL, FALSE);
 
   if (self->mode != QSSL_MODE_SSL_SERVER)
     return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
                       _("Cannot set cookie generator parameters on a client"));
-  if (g_bytes_get_size (secret) == 0)
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_INPUT_PARAMETERS, _("The cookie secret is empty"));
-  if (!_qssl_dtls_check_cookie_hash (hash, NULL))
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_INPUT_PARAMETERS,
-                      _("Unsupported hash algorithm for the cookie generator"));
+  reason = _qssl_dtls_store_cookie_parameters (hash, secret, &self->cookie_hash, &self->cookie_secret);
+  if (reason != NULL)
+    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_INPUT_PARAMETERS, reason);
   clear_error (self);
-  self->cookie_hash = hash;
-  g_bytes_unref (self->cookie_secret);
-  self->cookie_secret = g_bytes_ref (secret);
   return TRUE;
 }
 
@@ -1257,9 +1274,8 @@ qssl_dtls_do_handshake (QsslDtls  *self,
   g_return_val_if_fail (QSSL_IS_DTLS (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
 
-  if (self->in_openssl > 0)
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
-                      _("Not allowed from a handler of this object's signals"));
+  if (!begin_call (self, TRUE, NULL, error))
+    return FALSE;
   /* A PSK handler may drop the last reference. */
   keep_alive = g_object_ref (self);
   if (datagram != NULL && g_bytes_get_size (datagram) == 0)
@@ -1335,13 +1351,9 @@ qssl_dtls_handle_timeout (QsslDtls  *self,
   g_return_val_if_fail (QSSL_IS_DTLS (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
 
-  if (self->in_openssl > 0)
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
-                      _("Not allowed from a handler of this object's signals"));
-
-  if (self->state != QSSL_DTLS_HANDSHAKE_STATE_IN_PROGRESS)
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
-                      _("No handshake in progress, nothing to do"));
+  if (!begin_call (self, self->state == QSSL_DTLS_HANDSHAKE_STATE_IN_PROGRESS,
+                   _("No handshake in progress, nothing to do"), error))
+    return FALSE;
   clear_error (self);
   bind_call (self, socket, NULL);
   result = DTLSv1_handle_timeout (self->ssl);
@@ -1379,13 +1391,9 @@ qssl_dtls_resume_handshake (QsslDtls  *self,
   g_return_val_if_fail (QSSL_IS_DTLS (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
 
-  if (self->in_openssl > 0)
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
-                      _("Not allowed from a handler of this object's signals"));
-
-  if (self->state != QSSL_DTLS_HANDSHAKE_STATE_PEER_VERIFICATION_FAILED)
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
-                      _("Cannot resume, there was no verification error"));
+  if (!begin_call (self, self->state == QSSL_DTLS_HANDSHAKE_STATE_PEER_VERIFICATION_FAILED,
+                   _("Cannot resume, there was no verification error"), error))
+    return FALSE;
   if (!errors_ignored (self))
     return set_error (self, error, QSSL_DTLS_ERROR_PEER_VERIFICATION_ERROR, _("Peer verification failed"));
   clear_error (self);
@@ -1427,14 +1435,11 @@ qssl_dtls_abort_handshake (QsslDtls  *self,
   g_return_val_if_fail (QSSL_IS_DTLS (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
 
-  if (self->in_openssl > 0)
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
-                      _("Not allowed from a handler of this object's signals"));
-
-  if (self->state != QSSL_DTLS_HANDSHAKE_STATE_IN_PROGRESS &&
-      self->state != QSSL_DTLS_HANDSHAKE_STATE_PEER_VERIFICATION_FAILED)
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
-                      _("No handshake in progress, nothing to abort"));
+  if (!begin_call (self,
+                   self->state == QSSL_DTLS_HANDSHAKE_STATE_IN_PROGRESS ||
+                   self->state == QSSL_DTLS_HANDSHAKE_STATE_PEER_VERIFICATION_FAILED,
+                   _("No handshake in progress, nothing to abort"), error))
+    return FALSE;
   clear_error (self);
   if (self->state == QSSL_DTLS_HANDSHAKE_STATE_PEER_VERIFICATION_FAILED)
     send_shutdown_alert (self, socket);
@@ -1463,13 +1468,9 @@ qssl_dtls_shutdown (QsslDtls  *self,
   g_return_val_if_fail (QSSL_IS_DTLS (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
 
-  if (self->in_openssl > 0)
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
-                      _("Not allowed from a handler of this object's signals"));
-
-  if (!self->encrypted)
-    return set_error (self, error, QSSL_DTLS_ERROR_INVALID_OPERATION,
-                      _("Cannot send shutdown alert, not encrypted"));
+  if (!begin_call (self, self->encrypted,
+                   _("Cannot send shutdown alert, not encrypted"), error))
+    return FALSE;
   clear_error (self);
   send_shutdown_alert (self, socket);
   reset_connection (self);

@@ -50,12 +50,7 @@ verification_name (QsslSocket *self)
 static QsslPeerVerifyMode
 effective_verify_mode (QsslSocket *self)
 {
-  QsslPeerVerifyMode mode = qssl_configuration_get_peer_verify_mode (self->configuration);
-
-  if (mode == QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER)
-    return self->mode == QSSL_MODE_SSL_SERVER ? QSSL_PEER_VERIFY_MODE_QUERY_PEER
-                                              : QSSL_PEER_VERIFY_MODE_VERIFY_PEER;
-  return mode;
+  return _qssl_configuration_get_effective_peer_verify_mode (self->configuration, self->mode);
 }
 
 static void
@@ -63,15 +58,7 @@ add_handshake_error (QsslSocket      *self,
                      QsslErrorCode    code,
                      QsslCertificate *certificate)
 {
-  QsslError *error = qssl_error_new (code, certificate);
-
-  for (guint i = 0; i < self->handshake_errors->len; i++)
-    if (qssl_error_equal (g_ptr_array_index (self->handshake_errors, i), error))
-      {
-        qssl_error_free (error);
-        return;
-      }
-  g_ptr_array_add (self->handshake_errors, error);
+  _qssl_error_list_add_unique (self->handshake_errors, code, certificate);
 }
 
 /* Records every problem OpenSSL finds and lets the handshake finish, so all

@@ -19,4 +19,10 @@ const char   *_qssl_error_code_get_message           (QsslErrorCode code);
 /* A GPtrArray of QsslError with qssl_error_free as free func. */
 GPtrArray    *_qssl_error_list_new                    (void);
 
+/* Appends a new QsslError for @code and @certificate to @list unless an
+ * equal one is there already (OpenSSL reports some problems twice). */
+void          _qssl_error_list_add_unique             (GPtrArray       *list,
+                                                       QsslErrorCode    code,
+                                                       QsslCertificate *certificate);
+
 G_END_DECLS

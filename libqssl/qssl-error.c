@@ -144,6 +144,22 @@ _qssl_error_list_new (void)
   return g_ptr_array_new_with_free_func ((GDestroyNotify) qssl_error_free);
 }
 
+void
+_qssl_error_list_add_unique (GPtrArray       *list,
+                             QsslErrorCode    code,
+                             QsslCertificate *certificate)
+{
+  QsslError *error = qssl_error_new (code, certificate);
+
+  for (guint i = 0; i < list->len; i++)
+    if (qssl_error_equal (g_ptr_array_index (list, i), error))
+      {
+        qssl_error_free (error);
+        return;
+      }
+  g_ptr_array_add (list, error);
+}
+
 /**
  * qssl_error_new:
  * @code: the error
