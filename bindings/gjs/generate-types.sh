@@ -12,7 +12,10 @@ log="$out/ts-for-gir.log"
 # ts-for-gir looks for a configuration file in --root: give it an empty one.
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-if ! "$ts_for_gir" generate Qssl-1.0 --root "$root" -g "$gir_dir" -g /usr/share/gir-1.0 -o "$out" \
+# The Node.js 20 installed beside it, where there is one (Debian 12's is 18).
+node=$(dirname "$ts_for_gir")/node
+[ -x "$node" ] || node=
+if ! $node "$ts_for_gir" generate Qssl-1.0 --root "$root" -g "$gir_dir" -g /usr/share/gir-1.0 -o "$out" \
     --ignoreVersionConflicts >"$log" 2>&1; then
   cat "$log" >&2
   exit 1
