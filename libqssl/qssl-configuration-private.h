@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 
 typedef struct _QsslContextCache QsslContextCache;
 
+/* OpenSSL's SSL_SESSION_CACHE_MAX_SIZE_DEFAULT. */
+#define QSSL_DEFAULT_SESSION_CACHE_SIZE (1024 * 20)
+
 struct _QsslConfiguration
 {
   /* What users set (Qt's configurable fields). */
@@ -35,6 +38,7 @@ struct _QsslConfiguration
   GBytes              *pre_shared_key_identity_hint; /* nullable */
   gboolean             missing_certificate_is_fatal;
   gboolean             handshake_must_interrupt_on_error;
+  int                  session_cache_size;        /* server's stateful sessions; 0 = none */
 
   /* Session state, filled in by a socket; read-only for users. */
   GPtrArray           *peer_certificate_chain;    /* QsslCertificate; never NULL */
@@ -43,6 +47,7 @@ struct _QsslConfiguration
   QsslKey             *ephemeral_server_key;      /* nullable */
   char                *next_negotiated_protocol;  /* nullable */
   QsslNextProtocolNegotiationStatus next_protocol_negotiation_status;
+  const char          *negotiated_group;          /* nullable; interned */
 
   /* OpenSSL contexts built from the fields above, indexed by QsslMode
    * (client, server), in a cache that copies share: a context built for

@@ -184,6 +184,7 @@ configuration_init (QsslConfiguration *self)
   self->allow_system_ca_certificates = FALSE;
   self->ssl_options = DEFAULT_SSL_OPTIONS;
   self->session_ticket_lifetime_hint = -1;
+  self->session_cache_size = QSSL_DEFAULT_SESSION_CACHE_SIZE;
   self->peer_certificate_chain = object_list_new ();
   self->session_protocol = QSSL_PROTOCOL_UNKNOWN_PROTOCOL;
   self->next_protocol_negotiation_status = QSSL_NEXT_PROTOCOL_NEGOTIATION_STATUS_NONE;
@@ -315,6 +316,7 @@ _qssl_configuration_clear_session_state (QsslConfiguration *self)
   g_clear_object (&self->session_cipher);
   g_clear_object (&self->ephemeral_server_key);
   g_clear_pointer (&self->next_negotiated_protocol, g_free);
+  self->negotiated_group = NULL;
   self->session_protocol = QSSL_PROTOCOL_UNKNOWN_PROTOCOL;
   self->next_protocol_negotiation_status = QSSL_NEXT_PROTOCOL_NEGOTIATION_STATUS_NONE;
 }
@@ -397,7 +399,8 @@ context_settings_equal (const QsslConfiguration *a,
          bytes_equal0 (a->ocsp_response, b->ocsp_response) &&
          bytes_equal0 (a->pre_shared_key_identity_hint, b->pre_shared_key_identity_hint) &&
          a->missing_certificate_is_fatal == b->missing_certificate_is_fatal &&
-         a->handshake_must_interrupt_on_error == b->handshake_must_interrupt_on_error;
+         a->handshake_must_interrupt_on_error == b->handshake_must_interrupt_on_error &&
+         a->session_cache_size == b->session_cache_size;
 }
 
 /**
@@ -435,6 +438,7 @@ qssl_configuration_equal (const QsslConfiguration *self,
          self->session_protocol == other->session_protocol &&
          keys_equal (self->ephemeral_server_key, other->ephemeral_server_key) &&
          g_strcmp0 (self->next_negotiated_protocol, other->next_negotiated_protocol) == 0 &&
+         self->negotiated_group == other->negotiated_group &&
          self->next_protocol_negotiation_status == other->next_protocol_negotiation_status;
 }
 
@@ -538,12 +542,21 @@ qssl_configuration_set_default (const QsslConfiguration *configuration)
   qssl_configuration_free (old);
 }
 
-/* What the context of @self is built from; the caller frees ca_store. */
+static X509_STORE *new_x509_store (const QsslConfiguration *self,
+                                   gboolean                 with_system);
+
+/* What the context of @self for @mode is built from; the caller frees
+ * ca_store. A context that verifies no peer never parses the system CA
+ * bundle (about 35 ms of CPU and 0.9 MiB, once per process): its store
+ * holds the explicit CAs only, which still complete a local chain. */
 static void
 context_settings_fill (const QsslConfiguration *self,
+                       QsslMode                 mode,
                        QsslContextSetupFunc     setup,
                        QsslContextSettings     *settings)
 {
+  gboolean verifies = _qssl_configuration_get_effective_peer_verify_mode (self, mode) != QSSL_PEER_VERIFY_MODE_NONE;
+
   *settings = (QsslContextSettings) {
     .protocol = self->protocol,
     .ssl_options = self->ssl_options,
@@ -552,13 +565,15 @@ context_settings_fill (const QsslConfiguration *self,
     .peer_verify_depth = self->peer_verify_depth,
     .local_certificate_chain = self->local_certificate_chain,
     .private_key = self->private_key,
-    .ca_store = _qssl_configuration_new_x509_store (self),
+    .ca_store = new_x509_store (self, self->allow_system_ca_certificates &&
+                                      (verifies || self->ocsp_stapling_enabled)),
     .setup = setup,
     .peer_verify_mode = self->peer_verify_mode,
     .missing_certificate_is_fatal = self->missing_certificate_is_fatal,
     .allow_system_ca_certificates = self->allow_system_ca_certificates,
     .ca_certificates = self->ca_certificates,
     .pre_shared_key_identity_hint = self->pre_shared_key_identity_hint,
+    .session_cache_size = self->session_cache_size,
   };
 }
 
@@ -618,7 +633,7 @@ _qssl_configuration_get_context (QsslConfiguration     *self,
       /* Built without holding a lock: the builder may read the default. */
       QsslContextSettings settings;
 
-      context_settings_fill (self, setup, &settings);
+      context_settings_fill (self, mode, setup, &settings);
       context = _qssl_context_new (&settings, mode, error);
       X509_STORE_free (settings.ca_store);
       if (context == NULL)
@@ -640,7 +655,7 @@ _qssl_configuration_new_dtls_context (const QsslConfiguration  *self,
 
   /* No setup callbacks: the engine's are for stream sockets, and QsslDtls
    * installs its own (cookies, verification) on the SSL_CTX it gets. */
-  context_settings_fill (self, NULL, &settings);
+  context_settings_fill (self, mode, NULL, &settings);
   context = _qssl_context_new_dtls (&settings, mode, error);
   X509_STORE_free (settings.ca_store);
   return context;
@@ -845,6 +860,13 @@ qssl_configuration_get_system_ca_certificates (void)
 X509_STORE *
 _qssl_configuration_new_x509_store (const QsslConfiguration *self)
 {
+  return new_x509_store (self, self->allow_system_ca_certificates);
+}
+
+static X509_STORE *
+new_x509_store (const QsslConfiguration *self,
+                gboolean                 with_system)
+{
   X509_STORE *store = X509_STORE_new ();
 
   g_return_val_if_fail (self != NULL, store);
@@ -858,7 +880,7 @@ _qssl_configuration_new_x509_store (const QsslConfiguration *self)
         continue;
       X509_STORE_add_cert (store, x509);
     }
-  if (self->allow_system_ca_certificates)
+  if (with_system)
     {
       GPtrArray *file_certificates = default_file_certificates ();
       X509_LOOKUP *lookup;
@@ -2048,6 +2070,58 @@ qssl_configuration_set_missing_certificate_is_fatal (QsslConfiguration *self,
   g_return_if_fail (self != NULL);
 
   self->missing_certificate_is_fatal = !!cannot_recover;
+  _qssl_configuration_invalidate (self);
+}
+
+/**
+ * qssl_configuration_get_session_cache_size:
+ * @self: a #QsslConfiguration
+ *
+ * How many sessions a server keeps for resumption by session ID; see
+ * [method@Qssl.Configuration.set_session_cache_size]. The default is
+ * OpenSSL's, 20480.
+ *
+ * libqssl only (Qt has no counterpart).
+ *
+ * Returns: the number of sessions, 0 for none
+ *
+ * Since: 1.0
+ */
+int
+qssl_configuration_get_session_cache_size (const QsslConfiguration *self)
+{
+  g_return_val_if_fail (self != NULL, QSSL_DEFAULT_SESSION_CACHE_SIZE);
+
+  return self->session_cache_size;
+}
+
+/**
+ * qssl_configuration_set_session_cache_size:
+ * @self: a #QsslConfiguration
+ * @size: the number of sessions, 0 for no cache
+ *
+ * Bounds a server's cache of stateful sessions: those a TLS 1.2 client
+ * resumes by session ID (and TLS 1.3 sessions while tickets are on, which
+ * are stateless tickets and never cached). When the cache is full, a new
+ * session pushes out the oldest one; a client whose session was pushed out
+ * gets a full handshake. Sockets
+ * using copies of one configuration on a [class@Qssl.Server] share one
+ * cache. 0 keeps no session at all (unlike OpenSSL's 0, which means no
+ * limit: a cache without a bound lets clients grow the server's memory).
+ * Clients keep their sessions elsewhere and ignore this.
+ *
+ * libqssl only (Qt has no counterpart).
+ *
+ * Since: 1.0
+ */
+void
+qssl_configuration_set_session_cache_size (QsslConfiguration *self,
+                                           int                size)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (size >= 0);
+
+  self->session_cache_size = size;
   _qssl_configuration_invalidate (self);
 }
 

@@ -184,6 +184,11 @@ gboolean            qssl_configuration_get_handshake_must_interrupt_on_error (co
 QSSL_AVAILABLE_IN_1_0
 void                qssl_configuration_set_handshake_must_interrupt_on_error (QsslConfiguration *self,
                                                                  gboolean                 interrupt);
+QSSL_AVAILABLE_IN_1_0
+int                 qssl_configuration_get_session_cache_size   (const QsslConfiguration *self);
+QSSL_AVAILABLE_IN_1_0
+void                qssl_configuration_set_session_cache_size   (QsslConfiguration       *self,
+                                                                 int                      size);
 
 /* Filled in by a socket after its handshake; read-only for users. */
 QSSL_AVAILABLE_IN_1_0

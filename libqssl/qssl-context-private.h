@@ -41,6 +41,7 @@ typedef struct
   gboolean              allow_system_ca_certificates;
   GPtrArray            *ca_certificates;         /* QsslCertificate, never NULL */
   GBytes               *pre_shared_key_identity_hint; /* nullable */
+  int                   session_cache_size;      /* server: stateful sessions kept; 0 = none */
   QsslContextSetupFunc  setup;                   /* nullable */
 } QsslContextSettings;
 
@@ -68,6 +69,14 @@ SSL_SESSION *_qssl_context_lookup_session (QsslContext       *self,
 void         _qssl_context_store_session  (QsslContext       *self,
                                            const char        *peer,
                                            SSL_SESSION       *session);
+
+/* Session tickets (i2d_SSL_SESSION form) as sessions, decoded once per
+ * process: decoding parses the peer certificate and its key, which costs
+ * more than the resumed handshake. Decode returns a new reference or NULL
+ * (not a session); remember records what a ticket decodes to. */
+SSL_SESSION *_qssl_ticket_decode   (GBytes      *ticket);
+void         _qssl_ticket_remember (GBytes      *ticket,
+                                    SSL_SESSION *session);
 
 /* Server side: whether @session (a resumed one) was first made by a
  * handshake that an external pre-shared key authenticated. */

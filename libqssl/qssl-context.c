@@ -26,6 +26,8 @@
 
 /* Client sessions kept for resumption, per peer; a bound, not a policy. */
 #define MAX_CACHED_SESSIONS 256
+/* Decoded tickets kept per process; likewise. */
+#define MAX_DECODED_TICKETS 256
 
 struct _QsslContext
 {
@@ -552,6 +554,14 @@ context_new (const QsslContextSettings *settings,
       SSL_CTX_set_ex_data (ctx, verify_mode_index, GINT_TO_POINTER (verify + 1));
       SSL_CTX_set_session_ticket_cb (ctx, generate_ticket_callback, decrypt_ticket_callback, NULL);
       SSL_CTX_sess_set_new_cb (ctx, server_session_cached);
+      /* Stateful sessions only (TLS 1.2 session IDs; TLS 1.3 ones with
+       * tickets off send none): stateless tickets are not kept. OpenSSL's
+       * 0 is "no limit"; ours is "no cache", since a cache without a bound
+       * lets clients grow the server. The oldest session goes first. */
+      if (settings->session_cache_size > 0)
+        SSL_CTX_sess_set_cache_size (ctx, settings->session_cache_size);
+      else
+        SSL_CTX_set_session_cache_mode (ctx, SSL_SESS_CACHE_OFF);
     }
 
   SSL_CTX_set1_cert_store (ctx, settings->ca_store);
@@ -650,4 +660,52 @@ _qssl_context_store_session (QsslContext *self,
       g_hash_table_replace (self->sessions, g_strdup (peer), session);
     }
   g_mutex_unlock (&self->sessions_lock);
+}
+
+/* Tickets by value (the bytes an application hands back may be a copy),
+ * each with a reference to its session. A session that failed is marked
+ * not resumable by OpenSSL and stays so here, as in the shared cache. */
+static GMutex decoded_tickets_lock;
+static GHashTable *decoded_tickets;   /* GBytes -> SSL_SESSION */
+
+SSL_SESSION *
+_qssl_ticket_decode (GBytes *ticket)
+{
+  const unsigned char *data;
+  SSL_SESSION *session;
+  gsize length;
+
+  g_mutex_lock (&decoded_tickets_lock);
+  session = decoded_tickets ? g_hash_table_lookup (decoded_tickets, ticket) : NULL;
+  if (session != NULL)
+    SSL_SESSION_up_ref (session);
+  g_mutex_unlock (&decoded_tickets_lock);
+  if (session != NULL)
+    return session;
+
+  data = g_bytes_get_data (ticket, &length);
+  session = d2i_SSL_SESSION (NULL, &data, (long) MIN (length, G_MAXLONG));
+  if (session == NULL)
+    {
+      ERR_clear_error ();
+      return NULL;
+    }
+  _qssl_ticket_remember (ticket, session);
+  return session;
+}
+
+void
+_qssl_ticket_remember (GBytes      *ticket,
+                       SSL_SESSION *session)
+{
+  g_mutex_lock (&decoded_tickets_lock);
+  if (decoded_tickets == NULL)
+    decoded_tickets = g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref,
+                                             (GDestroyNotify) SSL_SESSION_free);
+  if (g_hash_table_size (decoded_tickets) >= MAX_DECODED_TICKETS &&
+      !g_hash_table_contains (decoded_tickets, ticket))
+    g_hash_table_remove_all (decoded_tickets);
+  SSL_SESSION_up_ref (session);
+  g_hash_table_replace (decoded_tickets, g_bytes_ref (ticket), session);
+  g_mutex_unlock (&decoded_tickets_lock);
 }

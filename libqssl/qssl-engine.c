@@ -263,6 +263,8 @@ _qssl_engine_handle_received_session (QsslSocket *self)
       i2d_SSL_SESSION (session, &end);
       g_clear_pointer (&configuration->session_ticket, g_bytes_unref);
       configuration->session_ticket = g_bytes_new_take (data, length);
+      /* The application hands it back to resume: no need to decode it then. */
+      _qssl_ticket_remember (configuration->session_ticket, session);
       configuration->session_ticket_lifetime_hint = (int) MIN (SSL_SESSION_get_ticket_lifetime_hint (session),
                                                                G_MAXINT);
       g_signal_emit (self, _qssl_socket_signals[SIGNAL_NEW_SESSION_TICKET_RECEIVED], 0);
@@ -763,11 +765,7 @@ _qssl_engine_start (QsslSocket *self,
        * only in full handshakes, and a status checked earlier may be stale
        * (revoked since). */
       if (ticket != NULL)
-        {
-          const unsigned char *data = g_bytes_get_data (ticket, NULL);
-
-          session = d2i_SSL_SESSION (NULL, &data, g_bytes_get_size (ticket));
-        }
+        session = _qssl_ticket_decode (ticket);
       if (session == NULL &&
           !qssl_configuration_test_ssl_option (self->configuration, QSSL_SSL_OPTIONS_DISABLE_SESSION_SHARING))
         {
@@ -811,6 +809,28 @@ _qssl_engine_start (QsslSocket *self,
   _qssl_engine_handshake (self);
 }
 
+/* The group of the handshake's key exchange, spelled as
+ * qssl_configuration_set_elliptic_curves() takes it: "X25519", "X448",
+ * else OpenSSL's TLS name ("secp256r1", "ffdhe2048"). Interned: the name
+ * tables belong to the SSL_CTX, which may go before the caller. */
+static const char *
+negotiated_group_name (SSL *ssl)
+{
+  int nid = SSL_get_negotiated_group (ssl);
+  const char *name;
+
+  if (nid == NID_undef || nid == 0)
+    return NULL;
+  if (nid == NID_X25519)
+    return "X25519";
+  if (nid == NID_X448)
+    return "X448";
+  name = SSL_group_to_name (ssl, nid);
+  if (name == NULL && (nid & TLSEXT_nid_unknown) == 0)
+    name = OBJ_nid2sn (nid);
+  return name != NULL ? g_intern_string (name) : NULL;
+}
+
 static void
 store_session_state (QsslSocket *self)
 {
@@ -836,6 +856,7 @@ store_session_state (QsslSocket *self)
                                   : version == TLS1_VERSION ? QSSL_PROTOCOL_TLS_V1_0
                                   : QSSL_PROTOCOL_UNKNOWN_PROTOCOL;
   self->session_resumed = SSL_session_reused (self->ssl) == 1;
+  configuration->negotiated_group = negotiated_group_name (self->ssl);
   {
     const unsigned char *protocol = NULL;
     unsigned int length = 0;

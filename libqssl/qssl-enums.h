@@ -297,7 +297,9 @@ typedef enum {
 
 /**
  * QsslSocketOption:
- * @QSSL_SOCKET_OPTION_LOW_DELAY: disable Nagle's algorithm (TCP_NODELAY)
+ * @QSSL_SOCKET_OPTION_LOW_DELAY: disable Nagle's algorithm (TCP_NODELAY);
+ *   on by default on the sockets a client connects and a #QsslServer
+ *   accepts (Qt leaves it off)
  * @QSSL_SOCKET_OPTION_KEEP_ALIVE: enable TCP keep-alive (SO_KEEPALIVE)
  *
  * Socket options for `qssl_socket_set_socket_option()`. Mirrors the

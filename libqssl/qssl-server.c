@@ -384,6 +384,10 @@ qssl_server_incoming (GSocketService    *service,
       g_debug ("server %p: cannot adopt a connection: %s", self, error->message);
       return TRUE;
     }
+  /* Nagle off by default (Qt leaves it on): the server's reply after the
+   * handshake would otherwise wait behind the unacknowledged session
+   * tickets. Before any signal, so a handler can turn it back on. */
+  qssl_socket_set_socket_option (socket, QSSL_SOCKET_OPTION_LOW_DELAY, 1);
   /* The copy shares the server configuration's context cache, so every
    * accepted socket uses one SSL_CTX (one session cache, one set of ticket
    * keys). */

@@ -8,6 +8,9 @@
 
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include "qssl.h"
 #include "qssl-configuration-private.h"
 #include "qssl-engine-private.h"
@@ -122,6 +125,10 @@ try_next_address (QsslSocket *self)
           continue;
         }
       g_socket_set_blocking (socket, FALSE);
+      /* Nagle off by default, as asyncio and nginx do (Qt leaves it on): a
+       * request written after the handshake would otherwise wait for the
+       * ACK of the last flight. LOW_DELAY 0 turns it back on. */
+      g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
       _qssl_socket_replace_gsocket (self, socket);
       if (g_socket_connect (socket, socket_address, NULL, &error))
         {

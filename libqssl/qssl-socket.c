@@ -2237,6 +2237,13 @@ qssl_socket_get_local_port (QsslSocket *self)
  *
  * Sets a TCP option on the connection. Mirrors `QSslSocket::setSocketOption()`.
  *
+ * Unlike Qt, %QSSL_SOCKET_OPTION_LOW_DELAY is already 1 on a socket that
+ * connected with [method@Qssl.Socket.connect_to_host] (and its encrypted
+ * forms) and on one a [class@Qssl.Server] accepted: a small write goes out
+ * without waiting for the peer's ACK, as with asyncio and nginx. Set it to
+ * 0 (in the `connected` or the server's `started-encryption-handshake`
+ * handler, or later) for Qt's behaviour. Adopted sockets keep their own.
+ *
  * Since: 1.0
  */
 void
@@ -2770,6 +2777,32 @@ qssl_socket_get_session_cipher (QsslSocket *self)
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
   return qssl_configuration_get_session_cipher (self->configuration);
+}
+
+/**
+ * qssl_socket_get_negotiated_group:
+ * @self: a #QsslSocket
+ *
+ * The group of the last handshake's (EC)DHE key exchange, on either side:
+ * "X25519" or "X448", else the name TLS gives it ("secp256r1" for P-256,
+ * "secp384r1", "ffdhe2048", ...). Each is a name
+ * [method@Qssl.Configuration.set_elliptic_curves] takes. %NULL before a
+ * handshake, and after one without a key exchange (a resumed TLS 1.2
+ * session, RSA key transport, a pre-shared key alone).
+ *
+ * libqssl only: Qt 6 has no counterpart.
+ *
+ * Returns: (transfer none) (nullable): the group's name, valid for the
+ *   life of the process
+ *
+ * Since: 1.0
+ */
+const char *
+qssl_socket_get_negotiated_group (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
+
+  return self->configuration->negotiated_group;
 }
 
 /**

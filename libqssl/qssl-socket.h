@@ -272,6 +272,8 @@ QSSL_AVAILABLE_IN_1_0
 QsslCipher         *qssl_socket_get_session_cipher        (QsslSocket               *self);
 QSSL_AVAILABLE_IN_1_0
 QsslProtocol        qssl_socket_get_session_protocol      (QsslSocket               *self);
+QSSL_AVAILABLE_IN_1_0
+const char         *qssl_socket_get_negotiated_group      (QsslSocket               *self);
 
 /* The TLS library */
 QSSL_AVAILABLE_IN_1_0
