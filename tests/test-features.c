@@ -445,8 +445,10 @@ static void test_cipher_client_preference (void) { check_server_preference (TRUE
 static void
 check_group (const char *group,
              QsslKeyAlgorithm algorithm,
-             int length)
+             int length,
+             const char *expected_name)
 {
+  g_autoptr(QsslSocket) accepted = NULL;
   g_auto(Side) server_side = { 0 };
   g_auto(Side) client_side = { 0 };
   g_autoptr(QsslConfiguration) server_configuration = qssl_test_server_configuration ("server-ec");
@@ -468,10 +470,74 @@ check_group (const char *group,
   g_assert_nonnull (ephemeral);
   g_assert_cmpint (qssl_key_get_algorithm (ephemeral), ==, algorithm);
   g_assert_cmpint (qssl_key_get_length (ephemeral), ==, length);
+  /* The server names the group it agreed on too. */
+  accepted = qssl_server_next_pending_connection (server);
+  g_assert_nonnull (accepted);
+  g_assert_cmpstr (qssl_socket_get_negotiated_group (accepted), ==, expected_name);
+  g_assert_cmpstr (qssl_socket_get_negotiated_group (client), ==, expected_name);
 }
 
-static void test_group_p384 (void) { check_group ("P-384", QSSL_KEY_ALGORITHM_EC, 384); }
-static void test_group_p521 (void) { check_group ("P-521", QSSL_KEY_ALGORITHM_EC, 521); }
+static void test_group_p384 (void) { check_group ("P-384", QSSL_KEY_ALGORITHM_EC, 384, "secp384r1"); }
+static void test_group_p521 (void) { check_group ("P-521", QSSL_KEY_ALGORITHM_EC, 521, "secp521r1"); }
+
+/* The group named on both sides: the client against openssl s_server
+ * offering only that group, over TLS 1.2 and 1.3. */
+static void
+check_negotiated_group_against_s_server (const char   *group,
+                                         const char   *expected,
+                                         QsslProtocol  protocol)
+{
+  g_autofree char *cert = qssl_test_pki_path ("server-ec.pem");
+  g_autofree char *key = qssl_test_pki_path ("server-ec.key");
+  g_autofree char *chain = qssl_test_pki_path ("intermediate.pem");
+  const char *argv[] = { "openssl", "s_server", "-accept", "0", "-naccept", "1", "-rev", "-groups", group,
+                         protocol == QSSL_PROTOCOL_TLS_V1_3 ? "-tls1_3" : "-tls1_2",
+                         "-cert", cert, "-key", key, "-cert_chain", chain, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) s_server = NULL;
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(QsslSocket) client = NULL;
+  guint64 port = 0;
+
+  if (g_find_program_in_path ("openssl") == NULL)
+    {
+      g_test_skip ("openssl is not installed");
+      return;
+    }
+  s_server = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error);
+  g_assert_no_error (error);
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s_server));
+  /* "ACCEPT [::]:PORT" (or 0.0.0.0:PORT) once it listens. */
+  while (port == 0)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (output, NULL, NULL, &error);
+      const char *colon;
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      colon = strrchr (line, ':');
+      if (g_str_has_prefix (line, "ACCEPT") && colon != NULL)
+        port = g_ascii_strtoull (colon + 1, NULL, 10);
+    }
+
+  qssl_configuration_set_protocol (configuration, protocol);
+  client = qssl_socket_new ();
+  qssl_socket_set_ssl_configuration (client, configuration);
+  g_assert_null (qssl_socket_get_negotiated_group (client));
+  qssl_socket_connect_to_host_encrypted (client, "localhost", (guint16) port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 30000, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (qssl_socket_get_negotiated_group (client), ==, expected);
+  qssl_socket_abort (client);
+  g_subprocess_force_exit (s_server);
+  g_subprocess_wait (s_server, NULL, NULL);
+}
+
+static void test_negotiated_x25519_tls13 (void) { check_negotiated_group_against_s_server ("X25519", "X25519", QSSL_PROTOCOL_TLS_V1_3); }
+static void test_negotiated_x25519_tls12 (void) { check_negotiated_group_against_s_server ("X25519", "X25519", QSSL_PROTOCOL_TLS_V1_2); }
+static void test_negotiated_p256_tls13 (void) { check_negotiated_group_against_s_server ("P-256", "secp256r1", QSSL_PROTOCOL_TLS_V1_3); }
+static void test_negotiated_p256_tls12 (void) { check_negotiated_group_against_s_server ("P-256", "secp256r1", QSSL_PROTOCOL_TLS_V1_2); }
 
 /* A group the server does not have: no key exchange is possible. */
 static void
@@ -1278,6 +1344,10 @@ main (int    argc,
   g_test_add_func ("/qssl/features/group/p384", test_group_p384);
   g_test_add_func ("/qssl/features/group/p521", test_group_p521);
   g_test_add_func ("/qssl/features/group/no-overlap", test_group_no_overlap);
+  g_test_add_func ("/qssl/features/group/negotiated-x25519-tls13", test_negotiated_x25519_tls13);
+  g_test_add_func ("/qssl/features/group/negotiated-x25519-tls12", test_negotiated_x25519_tls12);
+  g_test_add_func ("/qssl/features/group/negotiated-p256-tls13", test_negotiated_p256_tls13);
+  g_test_add_func ("/qssl/features/group/negotiated-p256-tls12", test_negotiated_p256_tls12);
   g_test_add_func ("/qssl/features/resume/tls13-ticket", test_resume_tls13_ticket);
   g_test_add_func ("/qssl/features/resume/only-same-name", test_resume_only_same_name);
   g_test_add_func ("/qssl/features/resume/tls12-ticket", test_resume_tls12_ticket);

@@ -54,6 +54,13 @@ client.connect_to_host_encrypted('localhost', port, Qssl.NetworkLayerProtocol.AN
 check('encrypted', runUntil(() => client.is_encrypted));
 check('signal order', events.join(' ') === 'host-found connected mode:1 encrypted');
 check('session protocol TLS 1.3', client.get_session_protocol() === Qssl.Protocol.TLS_V1_3);
+check('negotiated group', typeof client.get_negotiated_group() === 'string' &&
+    client.get_negotiated_group().length > 0);
+check('Nagle off on the client', client.get_socket_option(Qssl.SocketOption.LOW_DELAY) === 1);
+const cacheConfig = Qssl.Configuration.new();
+cacheConfig.set_session_cache_size(1);
+check('session cache size', cacheConfig.get_session_cache_size() === 1 &&
+    Qssl.Configuration.new().get_session_cache_size() === 20480);
 check('peer CN', client.get_peer_certificate().get_subject_info(Qssl.SubjectInfo.COMMON_NAME)[0] === 'localhost');
 
 let received = '';
