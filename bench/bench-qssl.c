@@ -82,8 +82,7 @@ report_negotiated (QsslSocket *socket)
 
   bench_result_str ("protocol", cipher ? qssl_cipher_get_protocol_string (cipher) : "");
   bench_result_str ("cipher", cipher ? qssl_cipher_get_name (cipher) : "");
-  /* Pinned in the configuration: X25519 is the only group offered. */
-  bench_result_str ("group", "X25519");
+  bench_result_str ("group", qssl_socket_get_negotiated_group (socket) ? qssl_socket_get_negotiated_group (socket) : "");
 }
 
 /* The server */

@@ -793,8 +793,12 @@ _qssl_engine_start (QsslSocket *self,
 
           SSL_use_psk_identity_hint (self->ssl, text);
         }
-      /* TLS 1.3 tickets wait until the peer is accepted (become_encrypted()). */
-      SSL_set_num_tickets (self->ssl, 0);
+      /* TLS 1.3 tickets wait until the peer is accepted (become_encrypted()).
+       * A server that verifies nobody has nothing to refuse a peer for:
+       * OpenSSL sends them inside the handshake, without a second pass
+       * through its state machine (and its 16 KiB message buffer). */
+      if (verify != QSSL_PEER_VERIFY_MODE_NONE)
+        SSL_set_num_tickets (self->ssl, 0);
       SSL_set_accept_state (self->ssl);
     }
   ERR_clear_error ();
@@ -916,8 +920,13 @@ issue_session_tickets (QsslSocket *self)
   SSL *ssl = self->ssl;
   size_t count = SSL_CTX_get_num_tickets (SSL_get_SSL_CTX (ssl));
 
-  if (self->mode != QSSL_MODE_SSL_SERVER || SSL_version (ssl) != TLS1_3_VERSION || count == 0)
+  if (self->mode != QSSL_MODE_SSL_SERVER || SSL_version (ssl) != TLS1_3_VERSION || count == 0 ||
+      SSL_get_num_tickets (ssl) != 0 /* not held back: sent inside the handshake */)
     return;
+  /* A resumed peer gets one ticket, its replacement, as from OpenSSL's own
+   * server: each ticket costs an encryption and a serialized session. */
+  if (SSL_session_reused (ssl) == 1)
+    count = 1;
   for (size_t i = 0; i < count; i++)
     SSL_new_session_ticket (ssl);
   enter_openssl (self);
