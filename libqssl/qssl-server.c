@@ -367,6 +367,17 @@ on_handshake_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+forward_if_handled (QsslServer *self,
+                    QsslSocket *socket,
+                    guint       signal,
+                    const char *name,
+                    GCallback   forward)
+{
+  if (g_signal_has_handler_pending (self, signals[signal], 0, TRUE))
+    g_signal_connect (socket, name, forward, self);
+}
+
 static gboolean
 qssl_server_incoming (GSocketService    *service,
                       GSocketConnection *connection,
@@ -393,18 +404,23 @@ qssl_server_incoming (GSocketService    *service,
    * keys). */
   qssl_socket_set_ssl_configuration (socket, self->configuration);
   g_signal_connect (socket, "encrypted", G_CALLBACK (on_encrypted), self);
-  g_signal_connect (socket, "ssl-errors", G_CALLBACK (on_ssl_errors), self);
-  g_signal_connect (socket, "peer-verify-error", G_CALLBACK (on_peer_verify_error), self);
   g_signal_connect (socket, "error-occurred", G_CALLBACK (on_error), self);
+  /* The signals the server only forwards: connected when the server has a
+   * handler to forward to (each connection and its removal in
+   * on_encrypted() cost more than a whole GObject). A handler connected to
+   * the server later hears the sockets accepted after it. */
+  forward_if_handled (self, socket, SIGNAL_SSL_ERRORS, "ssl-errors", G_CALLBACK (on_ssl_errors));
+  forward_if_handled (self, socket, SIGNAL_PEER_VERIFY_ERROR, "peer-verify-error", G_CALLBACK (on_peer_verify_error));
   /* Forwarded only to a handler of ours: the socket offers PSK suites
    * only when its signal has a handler, and without one nobody can supply
    * a key (a PSK suite without forward secrecy would be offered for
    * nothing). */
   if (g_signal_has_handler_pending (self, signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, TRUE))
     g_signal_connect (socket, "pre-shared-key-authentication-required", G_CALLBACK (on_psk), self);
-  g_signal_connect (socket, "alert-sent", G_CALLBACK (on_alert_sent), self);
-  g_signal_connect (socket, "alert-received", G_CALLBACK (on_alert_received), self);
-  g_signal_connect (socket, "handshake-interrupted-on-error", G_CALLBACK (on_interrupted), self);
+  forward_if_handled (self, socket, SIGNAL_ALERT_SENT, "alert-sent", G_CALLBACK (on_alert_sent));
+  forward_if_handled (self, socket, SIGNAL_ALERT_RECEIVED, "alert-received", G_CALLBACK (on_alert_received));
+  forward_if_handled (self, socket, SIGNAL_HANDSHAKE_INTERRUPTED_ON_ERROR, "handshake-interrupted-on-error",
+                      G_CALLBACK (on_interrupted));
 
   timeout = g_new0 (Timeout, 1);
   timeout->server = self;
