@@ -2100,15 +2100,16 @@ qssl_configuration_get_session_cache_size (const QsslConfiguration *self)
  * @self: a #QsslConfiguration
  * @size: the number of sessions, 0 for no cache
  *
- * Bounds a server's cache of stateful sessions: those a TLS 1.2 client
- * resumes by session ID (and TLS 1.3 sessions while tickets are on, which
- * are stateless tickets and never cached). When the cache is full, a new
- * session pushes out the oldest one; a client whose session was pushed out
- * gets a full handshake. Sockets
- * using copies of one configuration on a [class@Qssl.Server] share one
- * cache. 0 keeps no session at all (unlike OpenSSL's 0, which means no
- * limit: a cache without a bound lets clients grow the server's memory).
- * Clients keep their sessions elsewhere and ignore this.
+ * Bounds a server's cache of stateful sessions, those a TLS 1.2 client
+ * resumes by session ID. Session tickets are stateless and do not need it
+ * (with %QSSL_SSL_OPTIONS_DISABLE_SESSION_TICKETS set, session IDs are all
+ * a TLS 1.2 client can resume with). When the cache is full, a new session
+ * pushes out the oldest one; a client whose session was pushed out gets a
+ * full handshake. Sockets using copies of one configuration on a
+ * [class@Qssl.Server] share one cache. 0 keeps no session at all (unlike
+ * OpenSSL's 0, which means no limit: a cache without a bound lets clients
+ * grow the server's memory). Clients keep their sessions elsewhere and
+ * ignore this.
  *
  * libqssl only (Qt has no counterpart).
  *
