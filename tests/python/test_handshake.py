@@ -368,3 +368,45 @@ def test_server_querying_clients_reads_system_ca(pki, tmp_path):
     # The measure itself works: a server that asks for client
     # certificates trusts the system's CAs, and reads the bundle.
     assert read_during_handshake(pki, tmp_path, "QUERY_PEER") >= 4 * 1024 * 1024
+
+
+# --- TLS 1.3 tickets --------------------------------------------------------
+
+def s_client_tickets(pki, port, extra):
+    """openssl s_client: two lines echoed; (resumed, tickets it was sent)."""
+    argv = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+            "-CAfile", str(pki / "ca.pem"), "-tls1_3"] + extra
+    process = Process(argv, stdin=subprocess.PIPE, merge_stderr=True)
+    # s_client reports a ticket when it reads past it: once the answer to
+    # a second line is there, every ticket sent before the first answer is
+    # counted. Its reports are buffered: it must exit (end of its input),
+    # not be killed.
+    for line in (PAYLOAD, b"second " + PAYLOAD):
+        process.feed(line)
+        run_until(lambda: reverse_lines(line) in process.out or process.eof)
+    process.feed(b"", close=True)
+    run_until(lambda: process.eof)
+    process.stop()
+    out = bytes(process.out)
+    assert reverse_lines(PAYLOAD) in out, out.decode(errors="replace")
+    return b"\nReused, " in out, out.count(b"Post-Handshake New Session Ticket arrived")
+
+
+@pytest.mark.parametrize("mode", ["NONE", "QUERY_PEER"])
+def test_tls13_tickets_two_then_one(pki, mode):
+    # Two tickets after a full handshake, one after a resumed one, as from
+    # OpenSSL's own server; whether the server sends them within the
+    # handshake (nobody verified) or after accepting the peer.
+    need("openssl")
+    config = server_configuration(pki, "server-ec")
+    config.set_protocol(Qssl.Protocol.TLS_V1_3)
+    config.set_peer_verify_mode(getattr(Qssl.PeerVerifyMode, mode))
+    server = EchoServer(pki, config)
+    session = pki.parent / f"handshake-tickets-{os.getpid()}.pem"
+    session.unlink(missing_ok=True)
+    try:
+        assert s_client_tickets(pki, server.port, ["-sess_out", str(session)]) == (False, 2)
+        assert s_client_tickets(pki, server.port, ["-sess_in", str(session)]) == (True, 1)
+    finally:
+        session.unlink(missing_ok=True)
+        server.stop()
