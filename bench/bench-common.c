@@ -336,13 +336,15 @@ bench_fork_workers (BenchOptions *options)
 {
   struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (options->port) };
   socklen_t length = sizeof address;
-  int one = 1, ready[2], reserve = socket (AF_INET, SOCK_STREAM, 0);
-  pid_t *pids = calloc (options->workers, sizeof (pid_t));
   struct sigaction action = { .sa_handler = on_stop };
+  int one = 1, ready[2], reserve;
+  pid_t *pids;
   char byte;
 
   if (options->workers < 1)
     return;
+  reserve = socket (AF_INET, SOCK_STREAM, 0);
+  pids = calloc (options->workers, sizeof (pid_t));
   if (inet_pton (AF_INET, options->host, &address.sin_addr) != 1)
     bench_die ("--workers needs an IPv4 --host");
   setsockopt (reserve, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

@@ -10,7 +10,7 @@
  *
  * The echo server keeps QsslServer's defaults (max-pending, handshake
  * timeout): the hostile workload measures them.  With --workers each worker
- * is a QsslServer that also accepts on a listening socket of its own with
+ * is a QsslServer accepting on a listening socket it makes itself, with
  * SO_REUSEPORT on the shared port (see add_shared_port_socket()).
  */
 
