@@ -111,7 +111,7 @@ def echo_once(context, port, session=None, host="127.0.0.1", timeout=20):
                 chunk = tls.recv(100)
                 assert chunk, "closed before the echo"
                 data += chunk
-            return tls.session_reused, tls.session, source_port, tls.getpeercert()["serialNumber"]
+            return tls.session_reused, tls.session, source_port, int(tls.getpeercert()["serialNumber"], 16)
 
 
 def wait_until(predicate, timeout=20.0):
@@ -375,7 +375,7 @@ def issue(pki, tmp_path, name, seconds):
     chain.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + (pki / "intermediate.pem").read_bytes())
     key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
-    return chain, key_file, format(serial, "X")
+    return chain, key_file, serial
 
 
 @pytest.mark.parametrize("workers", [0, 2], ids=["one-process", "workers"])

@@ -2,6 +2,7 @@
 # sockets, and the PROXY protocol header (versions 1 and 2) that a balancer
 # sends before the ClientHello, from crafted headers on raw sockets.
 import ipaddress
+import os
 import socket as pysocket
 import ssl
 import struct
@@ -370,3 +371,43 @@ def tls_handshake_only(pki, port):
     with pysocket.create_connection(("127.0.0.1", port)) as raw:
         with client_context(pki).wrap_socket(raw, server_hostname="localhost") as tls:
             return tls.version()
+
+
+# Socket activation, in process (tests/python/test_fleet.py has the real
+# launcher, systemd-socket-activate)
+
+@pytest.mark.parametrize("environment,code", [
+    ({}, Gio.IOErrorEnum.NOT_FOUND),
+    ({"LISTEN_PID": "1", "LISTEN_FDS": "1"}, Gio.IOErrorEnum.NOT_FOUND),
+    ({"LISTEN_PID": "self", "LISTEN_FDS": "x"}, Gio.IOErrorEnum.INVALID_DATA),
+    ({"LISTEN_PID": "-3", "LISTEN_FDS": "1"}, Gio.IOErrorEnum.INVALID_DATA),
+    ({"LISTEN_PID": "self", "LISTEN_FDS": "1", "LISTEN_FDNAMES": "a:b:c"}, Gio.IOErrorEnum.INVALID_DATA),
+], ids=["unset", "other-process", "bad-count", "bad-pid", "names-mismatch"])
+def test_listen_activated_refuses_and_clears_the_environment(pki, environment, code):
+    """As sd_listen_fds (1): the variables go whatever they held, so that a
+    process this one starts cannot take them for its own."""
+    for name in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):
+        GLib.unsetenv(name)
+    for name, value in environment.items():
+        GLib.setenv(name, str(os.getpid()) if value == "self" else value, True)
+    server = Qssl.Server.new()
+    server.set_ssl_configuration(server_configuration(pki, "server-ec"))
+    with pytest.raises(GLib.Error) as info:
+        server.listen_activated()
+    assert info.value.matches(Gio.io_error_quark(), code), info.value.message
+    assert not server.is_listening()
+    assert [GLib.getenv(n) for n in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES")] == [None] * 3
+
+
+def test_listen_activated_checks_the_configuration_first(pki):
+    """A key that is not the certificate's: refused before anything else,
+    as listen() refuses it."""
+    config = server_configuration(pki, "server-ec")
+    config.set_private_key(Qssl.Key.new_from_data(GLib.Bytes.new((pki / "client-ec.key").read_bytes()),
+                                                  Qssl.KeyAlgorithm.OPAQUE, Qssl.EncodingFormat.PEM,
+                                                  Qssl.KeyType.PRIVATE_KEY, None))
+    server = Qssl.Server.new()
+    server.set_ssl_configuration(config)
+    with pytest.raises(GLib.Error) as info:
+        server.listen_activated()
+    assert info.value.matches(Qssl.socket_error_quark(), Qssl.SocketError.SSL_INVALID_USER_DATA)
