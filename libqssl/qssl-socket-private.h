@@ -142,7 +142,7 @@ struct _QsslSocket
   GSource            *pending_idle;
 
   /* The PROXY protocol header that comes before the ClientHello when the
-   * server sits behind a balancer (qssl-proxy-protocol.c): the reader while
+   * server sits behind a balancer (qssl-socket-proxy.c): the reader while
    * it is awaited, whether start_server_encryption() waits for it, and the
    * original client it named, which peer_address()/peer_port() report. */
   QsslProxyReader    *proxy_reader;
@@ -284,9 +284,10 @@ void     _qssl_socket_connect                  (QsslSocket               *self,
 /* The fd became writable while connecting. */
 void     _qssl_socket_check_connect            (QsslSocket      *self);
 
-/* The PROXY protocol header (qssl-proxy-protocol.c; expect() is declared
- * there): the fd is readable while the header is awaited; on a bad header
- * the socket fails with %QSSL_SOCKET_ERROR_PROXY_PROTOCOL. */
+/* The PROXY protocol header (qssl-socket-proxy.c; expect() is declared in
+ * qssl-proxy-protocol-private.h): the fd is readable while the header is
+ * awaited; on a bad header the socket fails with
+ * %QSSL_SOCKET_ERROR_PROXY_PROTOCOL. */
 void     _qssl_socket_read_proxy_header        (QsslSocket      *self);
 /* Forgets the header and the client it named (reset_connection()). */
 void     _qssl_socket_clear_proxy              (QsslSocket      *self);
