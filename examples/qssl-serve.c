@@ -738,6 +738,10 @@ qssl_tool_serve (int    argc,
   int keys_fd = -1, ready_fd = -1;
   guint sigint, sigterm, sighup;
 
+  /* A SIGHUP before the reload handler is in place has nothing to reload
+   * yet, and must not end the process (a worker the supervisor forwards one
+   * to while it starts, say). */
+  signal (SIGHUP, SIG_IGN);
   g_option_context_set_summary (options, _("Serves TLS on a port with a certificate and key; prints "
                                            "“Listening on ADDRESS:PORT” once ready. SIGHUP reloads the "
                                            "certificate, the key and the ticket keys from their files.\n\n"

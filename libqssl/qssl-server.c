@@ -1585,7 +1585,8 @@ activated_sockets (GError **error)
  * must be a listening stream socket (TCP, or a Unix socket). The
  * descriptors get `FD_CLOEXEC`, and the three variables are removed from
  * the environment whatever they held, as `sd_listen_fds (1)` does, so that
- * processes started later do not take them for theirs. The server's
+ * processes started later do not take them for theirs (so call it before
+ * the process starts threads that read the environment). The server's
  * [method@Qssl.Server.get_server_port] and
  * [method@Qssl.Server.get_server_address] are those of the first TCP socket.
  *
