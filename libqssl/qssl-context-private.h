@@ -41,6 +41,9 @@ typedef struct
   gboolean              allow_system_ca_certificates;
   GPtrArray            *ca_certificates;         /* QsslCertificate, never NULL */
   GBytes               *pre_shared_key_identity_hint; /* nullable */
+  /* Server: nginx-format session-ticket keys, validated by the
+   * configuration; NULL: the context's own rotating key. */
+  GBytes               *session_ticket_keys;
   QsslContextSetupFunc  setup;                   /* nullable */
 } QsslContextSettings;
 

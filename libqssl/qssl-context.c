@@ -12,8 +12,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -262,7 +264,11 @@ apply_local_certificate (SSL_CTX                   *ctx,
 
 static int verify_mode_index = -1;
 static int used_pre_shared_key_index = -1;
+static int ticket_keys_index = -1;
 static gsize ex_data_indexes_set = 0;
+
+static void ticket_keys_free_ex_data (void *parent, void *pointer, CRYPTO_EX_DATA *data, int index,
+                                      long argl, void *argp);
 
 static void
 init_ex_data_indexes (void)
@@ -271,6 +277,7 @@ init_ex_data_indexes (void)
     {
       verify_mode_index = SSL_CTX_get_ex_new_index (0, NULL, NULL, NULL, NULL);
       used_pre_shared_key_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
+      ticket_keys_index = SSL_CTX_get_ex_new_index (0, NULL, NULL, NULL, ticket_keys_free_ex_data);
       g_once_init_leave (&ex_data_indexes_set, 1);
     }
 }
@@ -386,6 +393,240 @@ server_session_cached (SSL         *ssl,
   if (!peer_class_may_resume (peer_class (ssl), context_verify_mode (SSL_get_SSL_CTX (ssl))))
     SSL_CTX_remove_session (SSL_get_SSL_CTX (ssl), session);
   return 0; /* no reference kept */
+}
+
+/* Session-ticket keys.
+ *
+ * Every server context encrypts its tickets through ticket_key_callback()
+ * with keys kept on the SSL_CTX (freed, wiped, with it): the application's
+ * (qssl_configuration_set_session_ticket_keys(), nginx's format, so a fleet
+ * can share them) or, without those, a random key of the context's own that
+ * rotates. Either way OpenSSL's ticket format and the resumption policy
+ * above (the peer class in the ticket's application data) stay as they are:
+ * the callback only chooses the key. */
+
+/* The context's own key is replaced after this long; the one before it
+ * still decrypts for another period. */
+#define OWN_TICKET_KEY_PERIOD_US (G_GINT64_CONSTANT (12) * 60 * 60 * G_USEC_PER_SEC)
+
+#define TICKET_KEY_NAME_LENGTH 16
+
+typedef struct
+{
+  guint8 name[TICKET_KEY_NAME_LENGTH];
+  guint8 hmac_secret[32];
+  guint8 aes_key[32];
+  gsize  length;                      /* of each secret: 16 (48-byte keys) or 32 */
+} TicketKey;
+
+typedef struct
+{
+  GMutex    lock;                     /* contexts are shared by threads; own keys change */
+  gboolean  own;                      /* random and rotating, not the application's */
+  gint64    rotated_at;               /* own keys: monotonic time of the current key */
+  guint     n_keys;
+  guint     n_allocated;
+  TicketKey keys[];                   /* the first encrypts */
+} TicketKeys;
+
+static gsize
+ticket_keys_size (guint n_keys)
+{
+  return sizeof (TicketKeys) + n_keys * sizeof (TicketKey);
+}
+
+static void
+ticket_keys_free (TicketKeys *keys)
+{
+  if (keys == NULL)
+    return;
+  g_mutex_clear (&keys->lock);
+  _qssl_wipe (keys, ticket_keys_size (keys->n_allocated));
+  g_free (keys);
+}
+
+static void
+ticket_keys_free_ex_data (void           *parent,
+                          void           *pointer,
+                          CRYPTO_EX_DATA *data,
+                          int             index,
+                          long            argl,
+                          void           *argp)
+{
+  ticket_keys_free (pointer);
+}
+
+static TicketKeys *
+ticket_keys_new (guint n_keys)
+{
+  TicketKeys *keys = g_malloc0 (ticket_keys_size (n_keys));
+
+  g_mutex_init (&keys->lock);
+  keys->n_allocated = n_keys;
+  return keys;
+}
+
+/* nginx's layouts: 48 bytes are name, AES-128 key, HMAC secret; 80 bytes
+ * are name, HMAC secret, AES-256 key. The configuration checked the length. */
+static TicketKeys *
+ticket_keys_new_from_bytes (GBytes *bytes)
+{
+  gsize length;
+  const guint8 *data = g_bytes_get_data (bytes, &length);
+  gsize size = length % 80 == 0 ? 80 : 48;
+  TicketKeys *keys;
+
+  g_return_val_if_fail (length > 0 && length % size == 0, NULL);
+  keys = ticket_keys_new (length / size);
+  keys->n_keys = length / size;
+  for (guint i = 0; i < keys->n_keys; i++, data += size)
+    {
+      TicketKey *key = &keys->keys[i];
+
+      memcpy (key->name, data, TICKET_KEY_NAME_LENGTH);
+      if (size == 80)
+        {
+          key->length = 32;
+          memcpy (key->hmac_secret, data + 16, 32);
+          memcpy (key->aes_key, data + 48, 32);
+        }
+      else
+        {
+          key->length = 16;
+          memcpy (key->aes_key, data + 16, 16);
+          memcpy (key->hmac_secret, data + 32, 16);
+        }
+    }
+  return keys;
+}
+
+static gboolean
+random_ticket_key (TicketKey *key)
+{
+  key->length = 32;
+  return RAND_bytes (key->name, sizeof key->name) == 1 &&
+         RAND_priv_bytes (key->hmac_secret, sizeof key->hmac_secret) == 1 &&
+         RAND_priv_bytes (key->aes_key, sizeof key->aes_key) == 1;
+}
+
+static TicketKeys *
+own_ticket_keys_new (void)
+{
+  TicketKeys *keys = ticket_keys_new (2);
+
+  keys->own = TRUE;
+  keys->n_keys = 1;
+  keys->rotated_at = g_get_monotonic_time ();
+  if (!random_ticket_key (&keys->keys[0]))
+    {
+      ticket_keys_free (keys);
+      return NULL;
+    }
+  return keys;
+}
+
+/* Own keys: a new current key once a period is over; the old one stays for
+ * decryption during the next period only. Called with the lock held. */
+static gboolean
+rotate_own_ticket_key (TicketKeys *keys)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 age = now - keys->rotated_at;
+  TicketKey fresh;
+  gboolean ok;
+
+  if (!keys->own || age < OWN_TICKET_KEY_PERIOD_US)
+    return TRUE;
+  ok = random_ticket_key (&fresh);
+  if (ok)
+    {
+      if (age < 2 * OWN_TICKET_KEY_PERIOD_US)
+        {
+          keys->keys[1] = keys->keys[0];
+          keys->n_keys = 2;
+        }
+      else
+        keys->n_keys = 1;
+      keys->keys[0] = fresh;
+      keys->rotated_at = now;
+    }
+  _qssl_wipe (&fresh, sizeof fresh);
+  return ok;
+}
+
+/* OpenSSL's ticket key callback: 1 to use the key set up, 2 (decryption)
+ * to use it and issue a new ticket under the first key, 0 (decryption)
+ * for a key we do not have (a full handshake), -1 to fail. */
+static int
+ticket_key_callback (SSL            *ssl,
+                     unsigned char  *key_name,
+                     unsigned char  *iv,
+                     EVP_CIPHER_CTX *cipher_ctx,
+                     EVP_MAC_CTX    *mac_ctx,
+                     int             encrypt)
+{
+  /* The context of the handshake, which a virtual host may have chosen. */
+  TicketKeys *keys = SSL_CTX_get_ex_data (SSL_get_SSL_CTX (ssl), ticket_keys_index);
+  TicketKey key;
+  gboolean found = FALSE, first = FALSE, ok;
+  const EVP_CIPHER *cipher;
+  OSSL_PARAM params[2];
+  int result = -1;
+
+  if (keys == NULL)
+    return encrypt ? -1 : 0;
+  g_mutex_lock (&keys->lock);
+  ok = rotate_own_ticket_key (keys);
+  for (guint i = 0; ok && i < keys->n_keys && !found; i++)
+    {
+      if (encrypt || CRYPTO_memcmp (key_name, keys->keys[i].name, TICKET_KEY_NAME_LENGTH) == 0)
+        {
+          key = keys->keys[i];
+          found = TRUE;
+          first = i == 0;
+        }
+    }
+  g_mutex_unlock (&keys->lock);
+  if (!ok)
+    return -1;
+  if (!found)
+    return 0;
+
+  cipher = key.length == 32 ? EVP_aes_256_cbc () : EVP_aes_128_cbc ();
+  params[0] = OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0);
+  params[1] = OSSL_PARAM_construct_end ();
+  if (encrypt)
+    {
+      memcpy (key_name, key.name, TICKET_KEY_NAME_LENGTH);
+      if (RAND_bytes (iv, EVP_CIPHER_get_iv_length (cipher)) == 1 &&
+          EVP_EncryptInit_ex (cipher_ctx, cipher, NULL, key.aes_key, iv) == 1 &&
+          EVP_MAC_init (mac_ctx, key.hmac_secret, key.length, params) == 1)
+        result = 1;
+    }
+  else if (EVP_MAC_init (mac_ctx, key.hmac_secret, key.length, params) == 1 &&
+           EVP_DecryptInit_ex (cipher_ctx, cipher, NULL, key.aes_key, iv) == 1)
+    result = first ? 1 : 2;
+  _qssl_wipe (&key, sizeof key);
+  return result;
+}
+
+/* Installs @settings' ticket keys, or an own rotating key, on a server @ctx. */
+static gboolean
+set_ticket_keys (SSL_CTX                   *ctx,
+                 const QsslContextSettings *settings)
+{
+  TicketKeys *keys = settings->session_ticket_keys != NULL
+                       ? ticket_keys_new_from_bytes (settings->session_ticket_keys)
+                       : own_ticket_keys_new ();
+
+  if (keys == NULL)
+    return FALSE;
+  if (SSL_CTX_set_ex_data (ctx, ticket_keys_index, keys) != 1)
+    {
+      ticket_keys_free (keys);
+      return FALSE;
+    }
+  return SSL_CTX_set_tlsext_ticket_key_evp_cb (ctx, ticket_key_callback) == 1;
 }
 
 /* The session ID context names everything that decides who may resume:
@@ -552,6 +793,8 @@ context_new (const QsslContextSettings *settings,
       SSL_CTX_set_ex_data (ctx, verify_mode_index, GINT_TO_POINTER (verify + 1));
       SSL_CTX_set_session_ticket_cb (ctx, generate_ticket_callback, decrypt_ticket_callback, NULL);
       SSL_CTX_sess_set_new_cb (ctx, server_session_cached);
+      if (!set_ticket_keys (ctx, settings))
+        goto invalid;
     }
 
   SSL_CTX_set1_cert_store (ctx, settings->ca_store);

@@ -5,12 +5,16 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "qssl.h"
 #include "qssl-engine-private.h"
 #include "qssl-main-context-private.h"
 #include "qssl-private.h"
+#include "qssl-proxy-protocol-private.h"
 
 /**
  * QsslServer:
@@ -45,6 +49,8 @@ struct _QsslServer
   gboolean            paused;        /* by pause_accepting() */
   gboolean            throttled;     /* by the max_pending limit */
   GMainContext       *context;
+  gboolean            reuse_port;
+  gboolean            proxy_protocol;
   /* The accept in flight. The server accepts itself rather than through
    * GSocketService, which only logs a failed accept and retries at once
    * (a busy loop when out of file descriptors). Only close() cancels it:
@@ -72,6 +78,15 @@ held_free (gpointer data)
   g_clear_object (&held->source_object);
   g_free (held);
 }
+
+enum {
+  PROP_0,
+  PROP_REUSE_PORT,
+  PROP_PROXY_PROTOCOL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 enum {
   SIGNAL_NEW_CONNECTION,
@@ -388,6 +403,10 @@ qssl_server_incoming (GSocketService    *service,
    * accepted socket uses one SSL_CTX (one session cache, one set of ticket
    * keys). */
   qssl_socket_set_ssl_configuration (socket, self->configuration);
+  /* The header comes before the ClientHello; the handshake timeout below
+   * covers both. */
+  if (self->proxy_protocol)
+    _qssl_socket_expect_proxy_header (socket);
   g_signal_connect (socket, "encrypted", G_CALLBACK (on_encrypted), self);
   g_signal_connect (socket, "ssl-errors", G_CALLBACK (on_ssl_errors), self);
   g_signal_connect (socket, "peer-verify-error", G_CALLBACK (on_peer_verify_error), self);
@@ -463,14 +482,109 @@ qssl_server_finalize (GObject *object)
 }
 
 static void
+qssl_server_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  QsslServer *self = QSSL_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_REUSE_PORT:
+      g_value_set_boolean (value, self->reuse_port);
+      break;
+    case PROP_PROXY_PROTOCOL:
+      g_value_set_boolean (value, self->proxy_protocol);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qssl_server_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  QsslServer *self = QSSL_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_REUSE_PORT:
+      qssl_server_set_reuse_port (self, g_value_get_boolean (value));
+      break;
+    case PROP_PROXY_PROTOCOL:
+      qssl_server_set_proxy_protocol (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 qssl_server_class_init (QsslServerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = qssl_server_dispose;
   object_class->finalize = qssl_server_finalize;
+  object_class->get_property = qssl_server_get_property;
+  object_class->set_property = qssl_server_set_property;
   G_SOCKET_SERVICE_CLASS (klass)->incoming = qssl_server_incoming;
   G_SOCKET_LISTENER_CLASS (klass)->changed = qssl_server_changed;
+
+  /**
+   * QsslServer:reuse-port:
+   *
+   * Whether the sockets that [method@Qssl.Server.listen] creates get
+   * `SO_REUSEPORT` before they are bound, so that several processes (or
+   * several servers) can listen on one port and the kernel spreads the
+   * connections over them. Every socket on the port must have it, and all
+   * must belong to one user. Changing it while listening applies to the
+   * next [method@Qssl.Server.listen].
+   *
+   * libqssl only.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_REUSE_PORT] =
+    g_param_spec_boolean ("reuse-port", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * QsslServer:proxy-protocol:
+   *
+   * Whether every accepted connection starts with a PROXY protocol header
+   * (HAProxy's, version 1 or 2), as a load balancer in front of the server
+   * sends with `send-proxy` or `send-proxy-v2`. The header is read before
+   * the ClientHello, within the handshake timeout, and the socket's
+   * [method@Qssl.Socket.get_peer_address], [method@Qssl.Socket.get_peer_port]
+   * and [method@Qssl.Socket.get_peer_name] are then the original client's
+   * (a v1 `UNKNOWN`, a v2 `LOCAL` or an unspecified family keeps the
+   * connection's own peer). g_socket_connection_get_remote_address() on the
+   * socket still returns the balancer's address.
+   *
+   * A connection whose header is missing, malformed or longer than the
+   * protocol allows (107 bytes for version 1; 4096 bytes of addresses and
+   * TLVs for version 2) is closed, with [signal@Qssl.Server::error-occurred]
+   * and %QSSL_SOCKET_ERROR_PROXY_PROTOCOL; one that closes before the end
+   * of its header gives %QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED. The server
+   * goes on accepting. Only enable it when every client comes through the
+   * balancer: anybody who can connect directly can claim any address.
+   *
+   * Applies to connections accepted from then on.
+   *
+   * libqssl only.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PROXY_PROTOCOL] =
+    g_param_spec_boolean ("proxy-protocol", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * QsslServer::new-connection:
@@ -642,6 +756,104 @@ qssl_server_new (void)
   return g_object_new (QSSL_TYPE_SERVER, NULL);
 }
 
+/* A socket listening on @address (NULL: any of @family) and @port, with
+ * SO_REUSEPORT set before the bind, which is why it is made here rather
+ * than by GSocketListener. */
+static GSocket *
+reuse_port_socket (GSocketFamily   family,
+                   GInetAddress   *address,
+                   guint16         port,
+                   GError        **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) any = NULL;
+  g_autoptr(GSocketAddress) bind_address = NULL;
+
+  socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+  /* SO_REUSEADDR as on GSocketListener's own sockets. */
+  if (!g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, 1, error) ||
+      !g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, 1, error))
+    return NULL;
+  if (address == NULL)
+    address = any = g_inet_address_new_any (family);
+  bind_address = g_inet_socket_address_new (address, port);
+  /* bind(2) itself: g_socket_bind() clears SO_REUSEPORT on TCP sockets. */
+  {
+    struct sockaddr_storage native;
+    gsize length = g_socket_address_get_native_size (bind_address);
+
+    if (!g_socket_address_to_native (bind_address, &native, sizeof native, error))
+      return NULL;
+    if (bind (g_socket_get_fd (socket), (struct sockaddr *) &native, length) != 0)
+      {
+        int saved = errno;
+        g_autofree char *text = g_inet_address_to_string (address);
+
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Error binding to address %s port %u: %s"),
+                     text, port, g_strerror (saved));
+        return NULL;
+      }
+  }
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  if (!g_socket_listen (socket, error))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
+static guint16
+local_port (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
+
+  return G_IS_INET_SOCKET_ADDRESS (local) ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
+}
+
+/* listen() with reuse-port: what g_socket_listener_add_inet_port() and
+ * add_address() do, on sockets of our own. With no address, an IPv6
+ * socket that also takes IPv4 (or, on a host without IPv6, an IPv4 one;
+ * or both when the IPv6 one is IPv6-only). Returns the port, 0 on error. */
+static guint16
+listen_reusing_port (QsslServer    *self,
+                     GInetAddress  *address,
+                     guint16        port,
+                     GError       **error)
+{
+  GSocketListener *listener = G_SOCKET_LISTENER (self);
+  g_autoptr(GSocket) socket6 = NULL;
+  g_autoptr(GSocket) socket4 = NULL;
+  g_autoptr(GError) error6 = NULL;
+
+  if (address != NULL)
+    {
+      g_autoptr(GSocket) socket = reuse_port_socket (g_inet_address_get_family (address), address, port, error);
+
+      if (socket == NULL || !g_socket_listener_add_socket (listener, socket, NULL, error))
+        return 0;
+      return local_port (socket);
+    }
+  socket6 = reuse_port_socket (G_SOCKET_FAMILY_IPV6, NULL, port, &error6);
+  if (socket6 == NULL && g_error_matches (error6, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    {
+      g_propagate_error (error, g_steal_pointer (&error6));
+      return 0;
+    }
+  if (socket6 != NULL)
+    {
+      port = local_port (socket6);
+      if (g_socket_speaks_ipv4 (socket6))
+        return g_socket_listener_add_socket (listener, socket6, NULL, error) ? port : 0;
+    }
+  socket4 = reuse_port_socket (G_SOCKET_FAMILY_IPV4, NULL, port, error);
+  if (socket4 == NULL)
+    return 0;
+  port = local_port (socket4);
+  if (socket6 != NULL && !g_socket_listener_add_socket (listener, socket6, NULL, error))
+    return 0;
+  return g_socket_listener_add_socket (listener, socket4, NULL, error) ? port : 0;
+}
+
 /**
  * qssl_server_listen:
  * @self: a #QsslServer
@@ -651,6 +863,10 @@ qssl_server_new (void)
  * @error: return location for a #GError
  *
  * Starts listening and accepting.
+ *
+ * With [property@Qssl.Server:reuse-port] the listening sockets are the
+ * server's own, with `SO_REUSEPORT`, and other processes may listen on the
+ * same port.
  *
  * The server's [struct@Qssl.Configuration] is checked first: when no
  * handshake could succeed with it (for example a private key that does not
@@ -694,7 +910,9 @@ qssl_server_listen (QsslServer    *self,
   if (!_qssl_engine_check_configuration (self->configuration, QSSL_MODE_SSL_SERVER, error))
     return FALSE;
 
-  if (address == NULL)
+  if (self->reuse_port)
+    port = listen_reusing_port (self, address, port, error);
+  else if (address == NULL)
     {
       if (port == 0)
         port = g_socket_listener_add_any_inet_port (listener, NULL, error);
@@ -1171,4 +1389,267 @@ qssl_server_accept_finish (QsslServer    *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * qssl_server_set_reuse_port:
+ * @self: a #QsslServer
+ * @reuse_port: whether [method@Qssl.Server.listen] sets `SO_REUSEPORT`
+ *
+ * Sets [property@Qssl.Server:reuse-port]. While listening it applies to the
+ * next [method@Qssl.Server.listen].
+ *
+ * libqssl only.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_set_reuse_port (QsslServer *self,
+                            gboolean    reuse_port)
+{
+  g_return_if_fail (QSSL_IS_SERVER (self));
+
+  reuse_port = !!reuse_port;
+  if (self->reuse_port == reuse_port)
+    return;
+  self->reuse_port = reuse_port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REUSE_PORT]);
+}
+
+/**
+ * qssl_server_get_reuse_port:
+ * @self: a #QsslServer
+ *
+ * libqssl only.
+ *
+ * Returns: the value of [property@Qssl.Server:reuse-port]
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_server_get_reuse_port (QsslServer *self)
+{
+  g_return_val_if_fail (QSSL_IS_SERVER (self), FALSE);
+
+  return self->reuse_port;
+}
+
+/**
+ * qssl_server_set_proxy_protocol:
+ * @self: a #QsslServer
+ * @proxy_protocol: whether connections start with a PROXY protocol header
+ *
+ * Sets [property@Qssl.Server:proxy-protocol], for connections accepted from
+ * now on.
+ *
+ * libqssl only.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_set_proxy_protocol (QsslServer *self,
+                                gboolean    proxy_protocol)
+{
+  g_return_if_fail (QSSL_IS_SERVER (self));
+
+  proxy_protocol = !!proxy_protocol;
+  if (self->proxy_protocol == proxy_protocol)
+    return;
+  self->proxy_protocol = proxy_protocol;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROXY_PROTOCOL]);
+}
+
+/**
+ * qssl_server_get_proxy_protocol:
+ * @self: a #QsslServer
+ *
+ * libqssl only.
+ *
+ * Returns: the value of [property@Qssl.Server:proxy-protocol]
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_server_get_proxy_protocol (QsslServer *self)
+{
+  g_return_val_if_fail (QSSL_IS_SERVER (self), FALSE);
+
+  return self->proxy_protocol;
+}
+
+/* systemd's sd_listen_fds(3) protocol: the first passed descriptor. */
+#define LISTEN_FDS_START 3
+
+/* The sockets systemd passed, checked as sd_listen_fds() checks them and
+ * then some (each must be a listening stream socket), or NULL. */
+static GPtrArray *
+activated_sockets (GError **error)
+{
+  const char *pid_text = g_getenv ("LISTEN_PID");
+  const char *fds_text = g_getenv ("LISTEN_FDS");
+  const char *names_text = g_getenv ("LISTEN_FDNAMES");
+  g_autoptr(GPtrArray) sockets = NULL;
+  guint64 pid, count;
+
+  if (pid_text == NULL || fds_text == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("No sockets were passed to the process (LISTEN_PID and LISTEN_FDS are not set)"));
+      return NULL;
+    }
+  if (!g_ascii_string_to_unsigned (pid_text, 10, 1, G_MAXINT, &pid, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("LISTEN_PID “%s” is not a process ID"), pid_text);
+      return NULL;
+    }
+  /* Variables inherited from a parent that was activated are not ours. */
+  if ((pid_t) pid != getpid ())
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("The sockets in LISTEN_FDS were passed to process %s, not to this one"), pid_text);
+      return NULL;
+    }
+  if (!g_ascii_string_to_unsigned (fds_text, 10, 0, G_MAXINT - LISTEN_FDS_START, &count, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("LISTEN_FDS “%s” is not a number of sockets"),
+                   fds_text);
+      return NULL;
+    }
+  if (count == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("No sockets were passed to the process"));
+      return NULL;
+    }
+  if (names_text != NULL)
+    {
+      g_auto(GStrv) names = g_strsplit (names_text, ":", -1);
+
+      if (g_strv_length (names) != count)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _("LISTEN_FDNAMES names %u sockets, LISTEN_FDS passes %u"),
+                       g_strv_length (names), (guint) count);
+          return NULL;
+        }
+    }
+  /* All are checked before one is adopted: a GSocket closes its fd. */
+  for (int fd = LISTEN_FDS_START; fd < LISTEN_FDS_START + (int) count; fd++)
+    {
+      int type = 0, listening = 0;
+      socklen_t length = sizeof type;
+
+      if (getsockopt (fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("Descriptor %d from LISTEN_FDS is not a socket: %s"), fd, g_strerror (saved));
+          return NULL;
+        }
+      length = sizeof listening;
+      if (type != SOCK_STREAM || getsockopt (fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 ||
+          !listening)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("Descriptor %d from LISTEN_FDS is not a listening stream socket"), fd);
+          return NULL;
+        }
+    }
+  sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  for (int fd = LISTEN_FDS_START; fd < LISTEN_FDS_START + (int) count; fd++)
+    {
+      GSocket *socket;
+
+      /* Not for the programs this process may start. */
+      fcntl (fd, F_SETFD, fcntl (fd, F_GETFD) | FD_CLOEXEC);
+      socket = g_socket_new_from_fd (fd, error);
+      if (socket == NULL)
+        return NULL;
+      g_ptr_array_add (sockets, socket);
+    }
+  return g_steal_pointer (&sockets);
+}
+
+/**
+ * qssl_server_listen_activated:
+ * @self: a #QsslServer
+ * @error: return location for a #GError
+ *
+ * Listens on the sockets that the service manager passed to the process:
+ * systemd's socket activation (`LISTEN_PID`, `LISTEN_FDS` and
+ * `LISTEN_FDNAMES`, descriptors from 3 on), as `sd_listen_fds()` reads it,
+ * or any launcher that follows the protocol, such as
+ * `systemd-socket-activate`. No libsystemd is needed.
+ *
+ * The variables must name this process (`LISTEN_PID`) and each descriptor
+ * must be a listening stream socket (TCP, or a Unix socket). The
+ * descriptors get `FD_CLOEXEC`, and the three variables are removed from
+ * the environment whatever they held, as `sd_listen_fds (1)` does, so that
+ * processes started later do not take them for theirs (so call it before
+ * the process starts threads that read the environment). The server's
+ * [method@Qssl.Server.get_server_port] and
+ * [method@Qssl.Server.get_server_address] are those of the first TCP socket.
+ *
+ * The server's [struct@Qssl.Configuration] is checked first, as by
+ * [method@Qssl.Server.listen].
+ *
+ * libqssl only.
+ *
+ * Returns: %TRUE when the server listens on the passed sockets; %FALSE with
+ *   %G_IO_ERROR_NOT_FOUND when none were passed to this process,
+ *   %G_IO_ERROR_INVALID_DATA when the variables are malformed,
+ *   %G_IO_ERROR_INVALID_ARGUMENT when a descriptor is not a listening stream
+ *   socket, or %QSSL_SOCKET_ERROR_OPERATION when already listening
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_server_listen_activated (QsslServer  *self,
+                              GError     **error)
+{
+  g_autoptr(GPtrArray) sockets = NULL;
+
+  g_return_val_if_fail (QSSL_IS_SERVER (self), FALSE);
+
+  if (self->listening)
+    {
+      g_set_error_literal (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_OPERATION,
+                           _("The server is already listening"));
+      return FALSE;
+    }
+  if (!_qssl_engine_check_configuration (self->configuration, QSSL_MODE_SSL_SERVER, error))
+    return FALSE;
+  sockets = activated_sockets (error);
+  g_unsetenv ("LISTEN_PID");
+  g_unsetenv ("LISTEN_FDS");
+  g_unsetenv ("LISTEN_FDNAMES");
+  if (sockets == NULL)
+    return FALSE;
+
+  self->port = 0;
+  g_clear_object (&self->address);
+  for (guint i = 0; i < sockets->len; i++)
+    {
+      GSocket *socket = sockets->pdata[i];
+
+      if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self), socket, NULL, error))
+        {
+          g_socket_listener_close (G_SOCKET_LISTENER (self));
+          self->listening = FALSE;
+          stop_accepting (self);
+          return FALSE;
+        }
+      if (self->port == 0 && local_port (socket) != 0)
+        {
+          g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
+          GInetAddress *address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local));
+
+          self->port = local_port (socket);
+          if (!g_inet_address_get_is_any (address))
+            self->address = g_object_ref (address);
+        }
+    }
+  self->listening = TRUE;
+  update_accepting (self);
+  return TRUE;
 }

@@ -75,4 +75,18 @@ QsslSocket        *qssl_server_accept_finish            (QsslServer             
                                                          GAsyncResult            *result,
                                                          GError                 **error);
 
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_reuse_port           (QsslServer              *self,
+                                                         gboolean                 reuse_port);
+QSSL_AVAILABLE_IN_1_0
+gboolean           qssl_server_get_reuse_port           (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_proxy_protocol       (QsslServer              *self,
+                                                         gboolean                 proxy_protocol);
+QSSL_AVAILABLE_IN_1_0
+gboolean           qssl_server_get_proxy_protocol       (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+gboolean           qssl_server_listen_activated         (QsslServer              *self,
+                                                         GError                 **error);
+
 G_END_DECLS

@@ -604,6 +604,11 @@ _qssl_socket_drive (QsslSocket   *self,
       return;
     case QSSL_SOCKET_STATE_CONNECTED:
     case QSSL_SOCKET_STATE_CLOSING:
+      if (self->proxy_reader != NULL)
+        {
+          _qssl_socket_read_proxy_header (self);
+          return;
+        }
       if (self->handshaking)
         {
           if (!self->paused)

@@ -22,6 +22,7 @@
 
 #include "qssl.h"
 #include "qssl-buffer-private.h"
+#include "qssl-proxy-protocol-private.h"
 #include "qssl-watch-private.h"
 
 G_BEGIN_DECLS
@@ -139,6 +140,15 @@ struct _QsslSocket
   /* Decrypted data OpenSSL still holds once the buffer has room again: the
    * fd will not become readable for it, so it is pumped from an idle. */
   GSource            *pending_idle;
+
+  /* The PROXY protocol header that comes before the ClientHello when the
+   * server sits behind a balancer (qssl-socket-proxy.c): the reader while
+   * it is awaited, whether start_server_encryption() waits for it, and the
+   * original client it named, which peer_address()/peer_port() report. */
+  QsslProxyReader    *proxy_reader;
+  gboolean            proxy_start_pending;
+  GInetSocketAddress *proxy_peer;
+  char               *proxy_peer_name;
 
   /* The GIOStream view, made on first request (qssl-socket-stream.c) */
   GInputStream       *input_stream;
@@ -273,6 +283,14 @@ void     _qssl_socket_connect                  (QsslSocket               *self,
                                                 gboolean                  encrypted);
 /* The fd became writable while connecting. */
 void     _qssl_socket_check_connect            (QsslSocket      *self);
+
+/* The PROXY protocol header (qssl-socket-proxy.c; expect() is declared in
+ * qssl-proxy-protocol-private.h): the fd is readable while the header is
+ * awaited; on a bad header the socket fails with
+ * %QSSL_SOCKET_ERROR_PROXY_PROTOCOL. */
+void     _qssl_socket_read_proxy_header        (QsslSocket      *self);
+/* Forgets the header and the client it named (reset_connection()). */
+void     _qssl_socket_clear_proxy              (QsslSocket      *self);
 
 /* Blocking waits (qssl-socket-wait.c) */
 typedef enum {

@@ -398,6 +398,7 @@ _qssl_socket_reset_connection (QsslSocket *self)
   _qssl_clear_source (&self->pending_idle);
   self->pending_bytes_written = 0;
   self->encrypted_written_reported = 0;
+  _qssl_socket_clear_proxy (self);
 }
 
 /* The last reference is gone: in dispose, or inside a handler (then only
@@ -459,6 +460,7 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->host_name, g_free);
   g_clear_pointer (&self->ssl_peer_name, g_free);
   g_clear_pointer (&self->peer_verify_name, g_free);
+  _qssl_socket_clear_proxy (self);
   g_clear_pointer (&self->handshake_errors, g_ptr_array_unref);
   g_clear_pointer (&self->ignore_list, g_ptr_array_unref);
   g_clear_pointer (&self->ocsp_responses, g_ptr_array_unref);
@@ -1119,7 +1121,12 @@ qssl_socket_start_server_encryption (QsslSocket *self)
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
   _qssl_socket_enter (self);
-  if (can_start_encryption (self))
+  /* Behind a balancer, the handshake begins once its header is read. */
+  if (!can_start_encryption (self))
+    ;
+  else if (self->proxy_reader != NULL)
+    self->proxy_start_pending = TRUE;
+  else
     _qssl_engine_start (self, QSSL_MODE_SSL_SERVER);
   _qssl_socket_leave (self);
 }
@@ -2118,6 +2125,10 @@ qssl_socket_get_error_string (QsslSocket *self)
  *
  * The host name given to connect. Mirrors `QAbstractSocket::peerName()`.
  *
+ * A socket accepted by a [class@Qssl.Server] has none, unless the server
+ * reads a PROXY protocol header (see [property@Qssl.Server:proxy-protocol]):
+ * then it is the original client's address, as text.
+ *
  * Returns: (nullable): the name
  *
  * Since: 1.0
@@ -2127,7 +2138,7 @@ qssl_socket_get_peer_name (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
-  return self->host_name;
+  return self->host_name != NULL ? self->host_name : self->proxy_peer_name;
 }
 
 static GInetSocketAddress *
@@ -2138,6 +2149,8 @@ socket_address (QsslSocket *self,
 
   if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
     return NULL;
+  if (remote && self->proxy_peer != NULL)
+    return g_object_ref (self->proxy_peer);
   address = remote ? g_socket_get_remote_address (_qssl_socket_gsocket (self), NULL)
                    : g_socket_get_local_address (_qssl_socket_gsocket (self), NULL);
   if (address != NULL && !G_IS_INET_SOCKET_ADDRESS (address))
@@ -2150,6 +2163,10 @@ socket_address (QsslSocket *self,
  * @self: a #QsslSocket
  *
  * The peer's port when connected. Mirrors `QAbstractSocket::peerPort()`.
+ *
+ * Behind a balancer that sends a PROXY protocol header (see
+ * [property@Qssl.Server:proxy-protocol]) it is the original client's;
+ * g_socket_connection_get_remote_address() still gives the balancer's.
  *
  * Returns: the port, or 0
  *
@@ -2171,6 +2188,10 @@ qssl_socket_get_peer_port (QsslSocket *self)
  * @self: a #QsslSocket
  *
  * The peer's address when connected. Mirrors `QAbstractSocket::peerAddress()`.
+ *
+ * Behind a balancer that sends a PROXY protocol header (see
+ * [property@Qssl.Server:proxy-protocol]) it is the original client's;
+ * g_socket_connection_get_remote_address() still gives the balancer's.
  *
  * Returns: (transfer full) (nullable): the address
  *
