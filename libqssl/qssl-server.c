@@ -11,6 +11,7 @@
 #include "qssl-engine-private.h"
 #include "qssl-main-context-private.h"
 #include "qssl-private.h"
+#include "qssl-timer-private.h"
 
 /**
  * QsslServer:
@@ -38,7 +39,7 @@ struct _QsslServer
   GInetAddress       *address;       /* as given to listen(); NULL: any */
   gboolean            listening;
 
-  GHashTable         *handshaking;   /* QsslSocket -> GSource (timeout) */
+  GHashTable         *handshaking;   /* QsslSocket -> Timeout */
   GQueue              pending;       /* encrypted QsslSocket, owned */
   GQueue              accept_tasks;  /* accept_async() callers waiting */
   int                 max_pending;
@@ -55,6 +56,9 @@ struct _QsslServer
   /* Connections the accept in flight delivered while paused or throttled,
    * waiting (no handshake yet) until accepting resumes. */
   GQueue              held;
+  /* Never started: keeps the context's shared timer source between
+   * handshakes, which would otherwise go and come back with each one. */
+  QsslTimer          *timers_anchor;
 };
 
 typedef struct
@@ -92,11 +96,27 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (QsslServer, qssl_server, G_TYPE_SOCKET_SERVICE)
 
+typedef struct
+{
+  QsslServer *server;
+  QsslSocket *socket;
+  QsslTimer  *timer;   /* on the context's shared timer source */
+} Timeout;
+
 static void
-destroy_timeout (gpointer source)
+destroy_source (gpointer source)
 {
   g_source_destroy (source);
   g_source_unref (source);
+}
+
+static void
+destroy_timeout (gpointer data)
+{
+  Timeout *timeout = data;
+
+  _qssl_timer_free (timeout->timer);
+  g_free (timeout);
 }
 
 /* Stops caring about @socket's handshake; the server's reference goes. */
@@ -344,13 +364,7 @@ on_error (QsslSocket      *socket,
   }
 }
 
-typedef struct
-{
-  QsslServer *server;
-  QsslSocket *socket;
-} Timeout;
-
-static gboolean
+static void
 on_handshake_timeout (gpointer user_data)
 {
   Timeout *timeout = user_data;
@@ -364,7 +378,6 @@ on_handshake_timeout (gpointer user_data)
   g_hash_table_remove (self->handshaking, socket);
   update_accepting (self);
   g_object_unref (socket);
-  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -376,7 +389,6 @@ qssl_server_incoming (GSocketService    *service,
   g_autoptr(GError) error = NULL;
   g_autoptr(QsslSocket) socket = NULL;
   Timeout *timeout;
-  GSource *timer;
 
   socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (connection), &error);
   if (socket == NULL)
@@ -405,11 +417,9 @@ qssl_server_incoming (GSocketService    *service,
   timeout = g_new0 (Timeout, 1);
   timeout->server = self;
   timeout->socket = socket;
-  timer = g_timeout_source_new (self->handshake_timeout);
-  g_source_set_callback (timer, on_handshake_timeout, timeout, g_free);
-  g_source_set_static_name (timer, "[qssl] handshake timeout");
-  g_source_attach (timer, self->context);
-  g_hash_table_insert (self->handshaking, g_object_ref (socket), timer);
+  timeout->timer = _qssl_timer_new (self->context, on_handshake_timeout, timeout);
+  _qssl_timer_start (timeout->timer, self->handshake_timeout);
+  g_hash_table_insert (self->handshaking, g_object_ref (socket), timeout);
 
   update_accepting (self);
   g_signal_emit (self, signals[SIGNAL_STARTED_ENCRYPTION_HANDSHAKE], 0, socket);
@@ -456,6 +466,7 @@ qssl_server_finalize (GObject *object)
   QsslServer *self = QSSL_SERVER (object);
 
   g_clear_pointer (&self->configuration, qssl_configuration_free);
+  g_clear_pointer (&self->timers_anchor, _qssl_timer_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->address);
 
@@ -621,6 +632,7 @@ qssl_server_init (QsslServer *self)
   self->handshake_timeout = 5000;
   self->max_pending = 30;
   self->context = g_main_context_ref_thread_default ();
+  self->timers_anchor = _qssl_timer_new (self->context, NULL, NULL);
   self->handshaking = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, destroy_timeout);
 }
 
@@ -1147,7 +1159,7 @@ qssl_server_accept_async (QsslServer          *self,
       g_source_set_callback (source, G_SOURCE_FUNC (on_accept_cancelled), task, NULL);
       g_source_set_static_name (source, "[qssl] accept cancelled");
       g_source_attach (source, self->context);
-      g_task_set_task_data (task, source, destroy_timeout /* any GSource */);
+      g_task_set_task_data (task, source, destroy_source);
     }
 }
 

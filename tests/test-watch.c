@@ -457,6 +457,115 @@ test_two_contexts (void)
   g_assert_cmpuint (n_epoll, ==, base_epoll);
 }
 
+/* A server with handshakes in flight */
+
+static guint
+source_id_mark (GMainContext *context)
+{
+  GSource *mark = g_idle_source_new ();
+  guint id = g_source_attach (mark, context);
+
+  g_source_destroy (mark);
+  g_source_unref (mark);
+  return id;
+}
+
+/* Sources of @context attached between two marks, and how many of them
+ * are called @name. */
+static guint
+count_sources (GMainContext *context,
+               guint         from,
+               guint         to,
+               const char   *name,
+               guint        *named)
+{
+  guint count = 0;
+
+  *named = 0;
+  for (guint id = from + 1; id < to; id++)
+    {
+      GSource *source = g_main_context_find_source_by_id (context, id);
+
+      if (source == NULL || g_source_is_destroyed (source))
+        continue;
+      count++;
+      if (g_strcmp0 (g_source_get_name (source), name) == 0)
+        (*named)++;
+    }
+  return count;
+}
+
+static void
+count_started (QsslServer *server,
+               QsslSocket *socket,
+               guint      *started)
+{
+  (*started)++;
+}
+
+static void
+count_timeouts (QsslServer      *server,
+                QsslSocket      *socket,
+                QsslSocketError  error,
+                guint           *timed_out)
+{
+  g_assert_cmpint (error, ==, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
+  (*timed_out)++;
+}
+
+#define N_SILENT 50
+
+/* Clients that connect and say nothing: the server's handshakes wait on the
+ * context's shared readiness and timer sources, not on a source each, and
+ * each one still times out. */
+static void
+test_server_handshakes_in_flight (void)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_server_configuration ("server-ec");
+  g_autoptr(QsslServer) server = qssl_server_new ();
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connections[N_SILENT];
+  guint started = 0, timed_out = 0, named, one, all, from;
+  guint16 port;
+
+  qssl_server_set_ssl_configuration (server, configuration);
+  qssl_server_set_max_pending_connections (server, 0);
+  qssl_server_set_handshake_timeout (server, 500);
+  g_signal_connect (server, "started-encryption-handshake", G_CALLBACK (count_started), &started);
+  g_signal_connect (server, "error-occurred", G_CALLBACK (count_timeouts), &timed_out);
+  g_assert_true (qssl_server_listen (server, NULL, 0, &error));
+  g_assert_no_error (error);
+  port = qssl_server_get_server_port (server);
+
+  from = source_id_mark (context);
+  connections[0] = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (iterate_until (context, &started, 1));
+  one = count_sources (context, from, source_id_mark (context), "[qssl] handshake timeout", &named);
+  g_assert_cmpuint (named, ==, 0);
+  for (guint i = 1; i < N_SILENT; i++)
+    {
+      connections[i] = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_true (iterate_until (context, &started, N_SILENT));
+  all = count_sources (context, from, source_id_mark (context), "[qssl] handshake timeout", &named);
+  g_assert_cmpuint (named, ==, 0);
+  if (backend_is_epoll ())
+    g_assert_cmpuint (all, ==, one);
+
+  g_assert_true (iterate_until (context, &timed_out, N_SILENT));
+  g_assert_cmpuint (timed_out, ==, N_SILENT);
+  for (guint i = 0; i < N_SILENT; i++)
+    g_object_unref (connections[i]);
+  qssl_server_close (server);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_unref (context);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -467,6 +576,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qssl/watch/fd-reuse/after-close", test_fd_reuse_after_close);
   g_test_add_func ("/qssl/watch/fd-reuse/behind-back", test_fd_reuse_behind_back);
   g_test_add_func ("/qssl/watch/two-contexts", test_two_contexts);
+  g_test_add_func ("/qssl/watch/server-handshakes-in-flight", test_server_handshakes_in_flight);
 
   return g_test_run ();
 }
