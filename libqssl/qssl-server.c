@@ -3,15 +3,21 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* accept4() */
+#endif
 #include "config.h"
 
+#include <errno.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "qssl.h"
 #include "qssl-engine-private.h"
 #include "qssl-main-context-private.h"
 #include "qssl-private.h"
 #include "qssl-timer-private.h"
+#include "qssl-watch-private.h"
 
 /**
  * QsslServer:
@@ -59,7 +65,24 @@ struct _QsslServer
   /* Never started: keeps the context's shared timer source between
    * handshakes, which would otherwise go and come back with each one. */
   QsslTimer          *timers_anchor;
+
+  /* The server's own accepting (see start_accepting()): the sockets that
+   * listen() made, each watched on the context's shared readiness and
+   * accepted from directly. A socket added through GSocketListener's API
+   * (which may carry a source object) turns it off: GLib then accepts, as
+   * before. */
+  GPtrArray          *own_listeners;   /* Listener */
+  gboolean            adding_own;      /* inside listen()'s add_*() */
+  gboolean            own_accept;
+  gboolean            accept_armed;    /* one accept wanted, as one in flight */
 };
+
+typedef struct
+{
+  QsslServer *server;
+  GSocket    *socket;
+  QsslWatch  *watch;
+} Listener;
 
 typedef struct
 {
@@ -150,6 +173,44 @@ accept_error_code (const GError *error)
     }
 }
 
+/* What one accept brought (a connection or an error), whichever way it
+ * was made. */
+static void
+accepted (QsslServer        *self,
+          GSocketConnection *connection,
+          GObject           *source_object,
+          const GError      *error,
+          gboolean           cancelled)
+{
+  if (connection != NULL && (self->paused || self->throttled))
+    {
+      /* Accepted after a pause or the limit began: kept for resume. */
+      Held *held = g_new0 (Held, 1);
+
+      held->connection = g_object_ref (connection);
+      held->source_object = source_object ? g_object_ref (source_object) : NULL;
+      g_queue_push_tail (&self->held, held);
+      return;
+    }
+  if (connection != NULL)
+    {
+      gboolean handled = FALSE;
+
+      /* Through the signal, so that handlers of GSocketService::incoming
+       * run as they would with GSocketService's own accepting. */
+      g_signal_emit_by_name (self, "incoming", connection, source_object, &handled);
+    }
+  else if (!cancelled && self->listening)
+    {
+      /* As QTcpServer: a failed accept pauses accepting, and the
+       * application decides when to try again (resume_accepting()). */
+      g_debug ("server %p: accept failed: %s", self, error->message);
+      self->paused = TRUE;
+      g_signal_emit (self, signals[SIGNAL_ACCEPT_ERROR], 0, accept_error_code (error), error->message);
+    }
+  update_accepting (self);
+}
+
 static void
 on_accepted (GObject      *source,
              GAsyncResult *result,
@@ -165,39 +226,139 @@ on_accepted (GObject      *source,
   connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, &source_object, &error);
   if (self->accept_cancellable == cancellable)
     g_clear_object (&self->accept_cancellable);
+  accepted (self, connection, source_object, error, g_cancellable_is_cancelled (cancellable));
+}
 
-  if (connection != NULL && (self->paused || self->throttled))
-    {
-      /* Accepted after a pause or the limit began: kept for resume. */
-      Held *held = g_new0 (Held, 1);
+/* The server's own accepting */
 
-      held->connection = g_steal_pointer (&connection);
-      held->source_object = source_object ? g_object_ref (source_object) : NULL;
-      g_queue_push_tail (&self->held, held);
-      return;
-    }
-  if (connection != NULL)
-    {
-      gboolean handled = FALSE;
+/* Connections taken per wakeup of one listening socket: a burst is
+ * served in few wakeups, and the sockets already open still get their
+ * turn. */
+#define ACCEPT_BATCH 32
 
-      /* Through the signal, so that handlers of GSocketService::incoming
-       * run as they would with GSocketService's own accepting. */
-      g_signal_emit_by_name (self, "incoming", connection, source_object, &handled);
-    }
-  else if (!g_cancellable_is_cancelled (cancellable) && self->listening)
+/* The listening sockets follow accept_armed; unchanged interest costs
+ * nothing. */
+static void
+sync_listeners (QsslServer *self)
+{
+  for (guint i = 0; i < self->own_listeners->len; i++)
     {
-      /* As QTcpServer: a failed accept pauses accepting, and the
-       * application decides when to try again (resume_accepting()). */
-      g_debug ("server %p: accept failed: %s", self, error->message);
-      self->paused = TRUE;
-      g_signal_emit (self, signals[SIGNAL_ACCEPT_ERROR], 0, accept_error_code (error), error->message);
+      Listener *listener = g_ptr_array_index (self->own_listeners, i);
+
+      _qssl_watch_set (listener->watch, g_socket_get_fd (listener->socket),
+                       self->accept_armed && self->own_accept ? G_IO_IN : 0);
     }
-  update_accepting (self);
+}
+
+/* A listening socket is readable: accept4() hands over a non-blocking,
+ * close-on-exec fd in one call, as many times as the server wants one,
+ * until the backlog is empty. Each connection takes the same path as
+ * GLib's accept (accepted()), which decides whether to want another. */
+static void
+on_listener_ready (gpointer     user_data,
+                   GIOCondition condition)
+{
+  Listener *listener = user_data;
+  g_autoptr(QsslServer) self = g_object_ref (listener->server);
+  int listen_fd = g_socket_get_fd (listener->socket);
+
+  for (guint n = 0; n < ACCEPT_BATCH && self->accept_armed && self->own_accept && self->listening; n++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) socket = NULL;
+      g_autoptr(GSocketConnection) connection = NULL;
+      int fd;
+
+      do
+#ifdef __linux__
+        fd = accept4 (listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+        fd = -1, errno = ENOSYS; /* own_accept is never on */
+#endif
+      while (fd < 0 && errno == EINTR);
+      if (fd < 0)
+        {
+          int errsv = errno;
+
+          /* Gone from the backlog before we took it (reset by the client):
+           * the next one, if any. */
+          if (errsv == ECONNABORTED)
+            continue;
+          if (errsv == EAGAIN || errsv == EWOULDBLOCK)
+            break;
+          self->accept_armed = FALSE;
+          g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                       _("Error accepting connection: %s"), g_strerror (errsv));
+          accepted (self, NULL, NULL, error, FALSE);
+          break;
+        }
+      self->accept_armed = FALSE;
+      socket = g_socket_new_from_fd (fd, &error);
+      if (socket == NULL)
+        {
+          close (fd);
+          accepted (self, NULL, NULL, error, FALSE);
+          break;
+        }
+      connection = g_socket_connection_factory_create_connection (socket);
+      accepted (self, connection, NULL, NULL, FALSE);
+    }
+  if (self->own_listeners != NULL)
+    sync_listeners (self);
 }
 
 static void
+listener_free (gpointer data)
+{
+  Listener *listener = data;
+
+  _qssl_watch_free (listener->watch);
+  g_object_unref (listener->socket);
+  g_free (listener);
+}
+
+/* GSocketListener says which socket each of listen()'s add_*() calls made. */
+static void
+on_listener_event (GSocketListener      *socket_listener,
+                   GSocketListenerEvent  event,
+                   GSocket              *socket,
+                   QsslServer           *self)
+{
+  Listener *listener;
+
+  if (event != G_SOCKET_LISTENER_LISTENED || !self->adding_own)
+    return;
+  listener = g_new0 (Listener, 1);
+  listener->server = self;
+  listener->socket = g_object_ref (socket);
+  listener->watch = _qssl_watch_new (self->context, on_listener_ready, listener);
+  g_ptr_array_add (self->own_listeners, listener);
+}
+
+static void
+forget_listeners (QsslServer *self)
+{
+  self->accept_armed = FALSE;
+  g_ptr_array_set_size (self->own_listeners, 0);
+#ifdef __linux__
+  self->own_accept = TRUE;
+#endif
+}
+
+/* One accept wanted. The server's own accepting (where it can) watches the
+ * listening fds on the context's shared readiness and accepts with
+ * accept4(): no source is attached and dropped per accept, and the fd
+ * comes non-blocking and close-on-exec without more system calls.
+ * Otherwise GLib's asynchronous accept runs, one at a time. */
+static void
 start_accepting (QsslServer *self)
 {
+  if (self->own_accept && self->own_listeners->len > 0)
+    {
+      self->accept_armed = TRUE;
+      sync_listeners (self);
+      return;
+    }
   if (self->accept_cancellable != NULL)
     return;
   self->accept_cancellable = g_cancellable_new ();
@@ -210,6 +371,11 @@ start_accepting (QsslServer *self)
 static void
 stop_accepting (QsslServer *self)
 {
+  if (self->accept_armed)
+    {
+      self->accept_armed = FALSE;
+      sync_listeners (self);
+    }
   if (self->accept_cancellable == NULL)
     return;
   g_cancellable_cancel (self->accept_cancellable);
@@ -255,6 +421,17 @@ qssl_server_changed (GSocketListener *listener)
 {
   QsslServer *self = QSSL_SERVER (listener);
 
+  /* A socket that listen() did not make: GLib accepts on all of them. */
+  if (!self->adding_own && self->own_accept)
+    {
+      self->own_accept = FALSE;
+      if (self->accept_armed)
+        {
+          self->accept_armed = FALSE;
+          sync_listeners (self);
+          start_accepting (self);
+        }
+    }
   self->listening = TRUE;
   update_accepting (self);
 }
@@ -446,6 +623,7 @@ qssl_server_dispose (GObject *object)
     }
   g_queue_clear_full (&self->pending, g_object_unref);
   g_queue_clear_full (&self->held, held_free);
+  g_clear_pointer (&self->own_listeners, g_ptr_array_unref);
   {
     GTask *task;
 
@@ -633,6 +811,11 @@ qssl_server_init (QsslServer *self)
   self->max_pending = 30;
   self->context = g_main_context_ref_thread_default ();
   self->timers_anchor = _qssl_timer_new (self->context, NULL, NULL);
+  self->own_listeners = g_ptr_array_new_with_free_func (listener_free);
+#ifdef __linux__
+  self->own_accept = TRUE;
+#endif
+  g_signal_connect (self, "event", G_CALLBACK (on_listener_event), self);
   self->handshaking = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, destroy_timeout);
 }
 
@@ -706,6 +889,7 @@ qssl_server_listen (QsslServer    *self,
   if (!_qssl_engine_check_configuration (self->configuration, QSSL_MODE_SSL_SERVER, error))
     return FALSE;
 
+  self->adding_own = TRUE;
   if (address == NULL)
     {
       if (port == 0)
@@ -724,6 +908,7 @@ qssl_server_listen (QsslServer    *self,
       else
         port = 0;
     }
+  self->adding_own = FALSE;
   if (port == 0)
     return FALSE;
   self->port = port;
@@ -816,6 +1001,8 @@ qssl_server_close (QsslServer *self)
   self->listening = FALSE;
   /* Closed before the accept is cancelled, so that the cancellation has
    * nothing left to accept. Held connections go with the backlog. */
+  stop_accepting (self);
+  forget_listeners (self);
   g_socket_listener_close (G_SOCKET_LISTENER (self));
   stop_accepting (self);
   g_queue_clear_full (&self->held, held_free);
