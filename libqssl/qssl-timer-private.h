@@ -6,7 +6,8 @@
  * main loop: "call me at this time", re-armed or stopped as often as
  * needed. The timers of one context share one GSource whose ready time is
  * the earliest deadline (a binary heap): starting or stopping a timer
- * attaches, destroys or wakes nothing unless the earliest deadline moves.
+ * attaches, destroys or wakes nothing unless a deadline comes earlier
+ * than all others.
  */
 
 #pragma once

@@ -6,7 +6,8 @@
  * destroy (each a write to the context's wakeup fd) per deadline, and the
  * context prepares every one of them on every iteration. Here the timers
  * of a context sit in a binary heap behind one source whose ready time is
- * the earliest deadline; it is set again only when that deadline moves.
+ * at or before the earliest deadline; it is set again only when a deadline
+ * comes earlier than it, or when it has passed.
  */
 
 #include "config.h"
@@ -114,10 +115,26 @@ heap_remove (TimerQueue *queue,
   heap_up (queue, last->index);
 }
 
-/* The source wakes at the earliest deadline; setting it wakes the
- * context, so only when it moves. */
+/* The source wakes at the earliest deadline. Setting its ready time
+ * writes to the context's wakeup fd, so it is moved only earlier: a timer
+ * stopped (a handshake done) leaves it as it is, and the source wakes at
+ * the old time once, finds nothing due, and looks again (queue_dispatch()).
+ * A server's handshakes, each starting a timer later than the last, then
+ * cost no wakeup. */
 static void
-queue_sync (TimerQueue *queue)
+queue_arm (TimerQueue *queue,
+           gint64      deadline)
+{
+  if (queue->ready_time < 0 || deadline < queue->ready_time)
+    {
+      queue->ready_time = deadline;
+      g_source_set_ready_time (&queue->source, deadline);
+    }
+}
+
+/* After a dispatch: the earliest deadline left, or none. */
+static void
+queue_rearm (TimerQueue *queue)
 {
   gint64 ready = queue->heap->len > 0 ? ((QsslTimer *) g_ptr_array_index (queue->heap, 0))->deadline : -1;
 
@@ -146,7 +163,7 @@ queue_dispatch (GSource     *source,
       timer->func (timer->user_data);
     }
   if (!g_source_is_destroyed (source))
-    queue_sync (queue);
+    queue_rearm (queue);
   return G_SOURCE_CONTINUE;
 }
 
@@ -228,7 +245,7 @@ _qssl_timer_start (QsslTimer *timer,
   timer->running = TRUE;
   g_ptr_array_add (queue->heap, timer);
   heap_up (queue, queue->heap->len - 1);
-  queue_sync (queue);
+  queue_arm (queue, timer->deadline);
 }
 
 void
@@ -237,7 +254,6 @@ _qssl_timer_stop (QsslTimer *timer)
   if (!timer->running)
     return;
   heap_remove (timer->queue, timer);
-  queue_sync (timer->queue);
 }
 
 gboolean
