@@ -220,7 +220,7 @@ on_accepted (GObject      *source,
   QsslServer *self = QSSL_SERVER (source);
   g_autoptr(GCancellable) cancellable = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GObject) source_object = NULL;
+  GObject *source_object = NULL; /* transfer none */
   g_autoptr(GSocketConnection) connection = NULL;
 
   connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, &source_object, &error);

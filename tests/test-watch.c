@@ -566,6 +566,56 @@ test_server_handshakes_in_flight (void)
   g_main_context_unref (context);
 }
 
+static gboolean
+record_incoming (GSocketService    *service,
+                 GSocketConnection *connection,
+                 GObject           *source_object,
+                 GObject          **seen)
+{
+  g_set_object (seen, source_object);
+  return FALSE;
+}
+
+/* Sockets added through GSocketListener's own API are served too, with
+ * their source object, beside the ones listen() made. */
+static void
+test_server_listener_api (void)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_server_configuration ("server-ec");
+  g_autoptr(QsslServer) server = qssl_server_new ();
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GObject) tag = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GObject) seen = NULL;
+  g_autoptr(GSocketConnection) first = NULL;
+  g_autoptr(GSocketConnection) second = NULL;
+  guint started = 0;
+  guint16 port;
+
+  qssl_server_set_ssl_configuration (server, configuration);
+  g_signal_connect (server, "started-encryption-handshake", G_CALLBACK (count_started), &started);
+  g_signal_connect (server, "incoming", G_CALLBACK (record_incoming), &seen);
+  g_assert_true (qssl_server_listen (server, NULL, 0, &error));
+  g_assert_no_error (error);
+  first = g_socket_client_connect_to_host (client, "127.0.0.1", qssl_server_get_server_port (server), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (iterate_until (context, &started, 1));
+  g_assert_null (seen);
+
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (server), tag, &error);
+  g_assert_no_error (error);
+  second = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (iterate_until (context, &started, 2));
+  g_assert_true (seen == tag);
+
+  qssl_server_close (server);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_unref (context);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -577,6 +627,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qssl/watch/fd-reuse/behind-back", test_fd_reuse_behind_back);
   g_test_add_func ("/qssl/watch/two-contexts", test_two_contexts);
   g_test_add_func ("/qssl/watch/server-handshakes-in-flight", test_server_handshakes_in_flight);
+  g_test_add_func ("/qssl/watch/server-listener-api", test_server_listener_api);
 
   return g_test_run ();
 }
