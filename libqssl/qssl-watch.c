@@ -60,6 +60,8 @@ struct _QsslWatch
   gboolean       registered;
   /* epoll_wait() round that last dispatched this watch (see dispatch). */
   guint64        delivered_round;
+  /* Unregistered while its own callback runs a nested iteration. */
+  gboolean       held;
 };
 
 /* The per-socket GSource backend */
@@ -171,6 +173,10 @@ struct _Poller
   GPtrArray    *by_fd;
   guint32       next_generation;
   guint64       round;
+  /* Watches whose callback is running, outermost first: a nested
+   * iteration (a handler that waits) does not run them again, as GLib
+   * does not dispatch a source that is dispatching. */
+  GPtrArray    *running;
   /* The poller's own watches run on the context's thread; a last unref
    * (a socket finalized elsewhere) may destroy a watch from another one. */
   GMutex        lock;
@@ -301,6 +307,8 @@ poller_update (Poller    *poller,
 {
   guint32 wanted = condition_to_epoll (watch->wanted);
 
+  if (watch->held)
+    return;
   if (!watch->registered)
     {
       if (wanted != 0)
@@ -363,6 +371,16 @@ poller_dispatch (GSource     *source,
           g_mutex_unlock (&poller->lock);
           continue;
         }
+      /* Its callback runs further up the stack: out of the kernel's
+       * interest until it returns, or this nested iteration would spin on
+       * it (level-triggered) without ever serving it. */
+      if (g_ptr_array_find (poller->running, watch, NULL))
+        {
+          poller_unregister (poller, watch);
+          watch->held = TRUE;
+          g_mutex_unlock (&poller->lock);
+          continue;
+        }
       condition = epoll_to_condition (events[i].events);
       /* What the socket no longer asks for (its interest was left wider,
        * see poller_update()) is not reported, and the kernel stops
@@ -378,11 +396,25 @@ poller_dispatch (GSource     *source,
         watch->kernel_events = condition_to_epoll (watch->wanted);
       condition &= watch->wanted | G_IO_ERR | G_IO_HUP;
       watch->delivered_round = round;
-      g_mutex_unlock (&poller->lock);
       if (condition == 0)
-        continue;
+        {
+          g_mutex_unlock (&poller->lock);
+          continue;
+        }
+      g_ptr_array_add (poller->running, watch);
+      g_mutex_unlock (&poller->lock);
 
       watch->func (watch->user_data, condition);
+
+      g_mutex_lock (&poller->lock);
+      g_ptr_array_remove_index (poller->running, poller->running->len - 1);
+      /* Still there (it may have been freed): its interest comes back. */
+      if (slot < poller->slots->len && g_ptr_array_index (poller->slots, slot) == watch && watch->held)
+        {
+          watch->held = FALSE;
+          poller_update (poller, watch);
+        }
+      g_mutex_unlock (&poller->lock);
       /* The handler freed the last watch: the poller is gone with the
        * context's reference, only this dispatch holds it. */
       if (g_source_is_destroyed (source))
@@ -401,6 +433,7 @@ poller_finalize (GSource *source)
   g_ptr_array_unref (poller->slots);
   g_array_unref (poller->free_slots);
   g_ptr_array_unref (poller->by_fd);
+  g_ptr_array_unref (poller->running);
   g_mutex_clear (&poller->lock);
 }
 
@@ -474,6 +507,7 @@ poller_acquire (QsslWatch *watch)
       poller->slots = g_ptr_array_new ();
       poller->free_slots = g_array_new (FALSE, FALSE, sizeof (guint));
       poller->by_fd = g_ptr_array_new ();
+      poller->running = g_ptr_array_new ();
       g_mutex_init (&poller->lock);
       poller->tag = g_source_add_unix_fd (&poller->source, epfd, G_IO_IN);
       /* A handler that waits iterates the context again: the other

@@ -357,6 +357,66 @@ test_fd_reuse_behind_back (void)
   g_main_context_unref (context);
 }
 
+/* A handler that iterates its context (as a blocking wait may) */
+
+typedef struct {
+  QsslSocket *a, *b;
+  int         a_peer, b_peer;
+  guint       a_depth, a_calls, b_calls;
+} Nested;
+
+static void
+nested_b_read (QsslSocket *socket,
+               Nested     *nested)
+{
+  g_autoptr(GBytes) data = qssl_socket_read_all (socket);
+
+  nested->b_calls++;
+}
+
+static void
+nested_a_read (QsslSocket *socket,
+               Nested     *nested)
+{
+  g_autoptr(GBytes) data = qssl_socket_read_all (socket);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_assert_cmpuint (nested->a_depth, ==, 0);
+  nested->a_calls++;
+  if (nested->a_calls > 1)
+    return;
+  nested->a_depth++;
+  /* A is readable again while its handler runs, and B too: the nested
+   * iterations serve B and leave A to its running handler. */
+  send_byte (nested->a_peer);
+  send_byte (nested->b_peer);
+  while (nested->b_calls == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  nested->a_depth--;
+}
+
+static void
+test_nested_iteration (void)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  Nested nested = { 0 };
+
+  nested.a = adopt_pair (&nested.a_peer);
+  nested.b = adopt_pair (&nested.b_peer);
+  g_signal_connect (nested.a, "ready-read", G_CALLBACK (nested_a_read), &nested);
+  g_signal_connect (nested.b, "ready-read", G_CALLBACK (nested_b_read), &nested);
+  send_byte (nested.a_peer);
+  g_assert_true (iterate_until (context, &nested.a_calls, 1));
+  g_assert_cmpuint (nested.b_calls, ==, 1);
+  /* A's second byte comes once its handler has returned. */
+  g_assert_true (iterate_until (context, &nested.a_calls, 2));
+  g_object_unref (nested.a);
+  g_object_unref (nested.b);
+  close (nested.a_peer);
+  close (nested.b_peer);
+  g_main_context_unref (context);
+}
+
 /* Contexts and threads */
 
 typedef struct {
@@ -625,6 +685,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qssl/watch/shared-poll", test_shared_poll);
   g_test_add_func ("/qssl/watch/fd-reuse/after-close", test_fd_reuse_after_close);
   g_test_add_func ("/qssl/watch/fd-reuse/behind-back", test_fd_reuse_behind_back);
+  g_test_add_func ("/qssl/watch/nested-iteration", test_nested_iteration);
   g_test_add_func ("/qssl/watch/two-contexts", test_two_contexts);
   g_test_add_func ("/qssl/watch/server-handshakes-in-flight", test_server_handshakes_in_flight);
   g_test_add_func ("/qssl/watch/server-listener-api", test_server_listener_api);
