@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -417,6 +418,39 @@ test_nested_iteration (void)
   g_main_context_unref (context);
 }
 
+/* A forked child that drops the sockets it inherited leaves the parent's
+ * watched (it shares the parent's epoll instance until it touches it). */
+static void
+test_fork_child_drops_sockets (void)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  Counter count = { 0 };
+  int peer, status;
+  QsslSocket *socket = adopt_pair (&peer);
+  pid_t child;
+
+  g_signal_connect (socket, "ready-read", G_CALLBACK (count_read), &count);
+  send_byte (peer);
+  g_assert_true (iterate_until (context, &count.reads, 1));
+
+  child = fork ();
+  g_assert_cmpint (child, >=, 0);
+  if (child == 0)
+    {
+      /* Stops watching and closes its copy of the fd. */
+      qssl_socket_abort (socket);
+      _exit (0);
+    }
+  g_assert_cmpint (waitpid (child, &status, 0), ==, child);
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+
+  send_byte (peer);
+  g_assert_true (iterate_until (context, &count.reads, 2));
+  g_object_unref (socket);
+  close (peer);
+  g_main_context_unref (context);
+}
+
 /* Contexts and threads */
 
 typedef struct {
@@ -686,6 +720,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qssl/watch/fd-reuse/after-close", test_fd_reuse_after_close);
   g_test_add_func ("/qssl/watch/fd-reuse/behind-back", test_fd_reuse_behind_back);
   g_test_add_func ("/qssl/watch/nested-iteration", test_nested_iteration);
+  g_test_add_func ("/qssl/watch/fork-child-drops-sockets", test_fork_child_drops_sockets);
   g_test_add_func ("/qssl/watch/two-contexts", test_two_contexts);
   g_test_add_func ("/qssl/watch/server-handshakes-in-flight", test_server_handshakes_in_flight);
   g_test_add_func ("/qssl/watch/server-listener-api", test_server_listener_api);
