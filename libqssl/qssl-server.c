@@ -241,6 +241,8 @@ on_accepted (GObject      *source,
 static void
 sync_listeners (QsslServer *self)
 {
+  if (self->own_listeners == NULL)
+    return;
   for (guint i = 0; i < self->own_listeners->len; i++)
     {
       Listener *listener = g_ptr_array_index (self->own_listeners, i);
@@ -303,8 +305,7 @@ on_listener_ready (gpointer     user_data,
       connection = g_socket_connection_factory_create_connection (socket);
       accepted (self, connection, NULL, NULL, FALSE);
     }
-  if (self->own_listeners != NULL)
-    sync_listeners (self);
+  sync_listeners (self);
 }
 
 static void
@@ -353,7 +354,7 @@ forget_listeners (QsslServer *self)
 static void
 start_accepting (QsslServer *self)
 {
-  if (self->own_accept && self->own_listeners->len > 0)
+  if (self->own_accept && self->own_listeners != NULL && self->own_listeners->len > 0)
     {
       self->accept_armed = TRUE;
       sync_listeners (self);
