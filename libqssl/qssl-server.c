@@ -3,6 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* accept4() */
+#endif
 #include "config.h"
 
 #include <errno.h>
@@ -15,6 +18,8 @@
 #include "qssl-main-context-private.h"
 #include "qssl-private.h"
 #include "qssl-proxy-protocol-private.h"
+#include "qssl-timer-private.h"
+#include "qssl-watch-private.h"
 
 /**
  * QsslServer:
@@ -42,7 +47,7 @@ struct _QsslServer
   GInetAddress       *address;       /* as given to listen(); NULL: any */
   gboolean            listening;
 
-  GHashTable         *handshaking;   /* QsslSocket -> GSource (timeout) */
+  GHashTable         *handshaking;   /* QsslSocket -> Timeout */
   GQueue              pending;       /* encrypted QsslSocket, owned */
   GQueue              accept_tasks;  /* accept_async() callers waiting */
   int                 max_pending;
@@ -61,7 +66,27 @@ struct _QsslServer
   /* Connections the accept in flight delivered while paused or throttled,
    * waiting (no handshake yet) until accepting resumes. */
   GQueue              held;
+  /* Never started: keeps the context's shared timer source between
+   * handshakes, which would otherwise go and come back with each one. */
+  QsslTimer          *timers_anchor;
+
+  /* The server's own accepting (see start_accepting()): the sockets that
+   * listen() made, each watched on the context's shared readiness and
+   * accepted from directly. A socket added through GSocketListener's API
+   * (which may carry a source object) turns it off: GLib then accepts, as
+   * before. */
+  GPtrArray          *own_listeners;   /* Listener */
+  gboolean            adding_own;      /* inside listen()'s add_*() */
+  gboolean            own_accept;
+  gboolean            accept_armed;    /* one accept wanted, as one in flight */
 };
+
+typedef struct
+{
+  QsslServer *server;
+  GSocket    *socket;
+  QsslWatch  *watch;
+} Listener;
 
 typedef struct
 {
@@ -107,11 +132,27 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (QsslServer, qssl_server, G_TYPE_SOCKET_SERVICE)
 
+typedef struct
+{
+  QsslServer *server;
+  QsslSocket *socket;
+  QsslTimer  *timer;   /* on the context's shared timer source */
+} Timeout;
+
 static void
-destroy_timeout (gpointer source)
+destroy_source (gpointer source)
 {
   g_source_destroy (source);
   g_source_unref (source);
+}
+
+static void
+destroy_timeout (gpointer data)
+{
+  Timeout *timeout = data;
+
+  _qssl_timer_free (timeout->timer);
+  g_free (timeout);
 }
 
 /* Stops caring about @socket's handshake; the server's reference goes. */
@@ -145,28 +186,21 @@ accept_error_code (const GError *error)
     }
 }
 
+/* What one accept brought (a connection or an error), whichever way it
+ * was made. */
 static void
-on_accepted (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+accepted (QsslServer        *self,
+          GSocketConnection *connection,
+          GObject           *source_object,
+          const GError      *error,
+          gboolean           cancelled)
 {
-  /* The accept's task holds the server until this runs. */
-  QsslServer *self = QSSL_SERVER (source);
-  g_autoptr(GCancellable) cancellable = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GObject) source_object = NULL;
-  g_autoptr(GSocketConnection) connection = NULL;
-
-  connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, &source_object, &error);
-  if (self->accept_cancellable == cancellable)
-    g_clear_object (&self->accept_cancellable);
-
   if (connection != NULL && (self->paused || self->throttled))
     {
       /* Accepted after a pause or the limit began: kept for resume. */
       Held *held = g_new0 (Held, 1);
 
-      held->connection = g_steal_pointer (&connection);
+      held->connection = g_object_ref (connection);
       held->source_object = source_object ? g_object_ref (source_object) : NULL;
       g_queue_push_tail (&self->held, held);
       return;
@@ -179,7 +213,7 @@ on_accepted (GObject      *source,
        * run as they would with GSocketService's own accepting. */
       g_signal_emit_by_name (self, "incoming", connection, source_object, &handled);
     }
-  else if (!g_cancellable_is_cancelled (cancellable) && self->listening)
+  else if (!cancelled && self->listening)
     {
       /* As QTcpServer: a failed accept pauses accepting, and the
        * application decides when to try again (resume_accepting()). */
@@ -191,8 +225,166 @@ on_accepted (GObject      *source,
 }
 
 static void
+on_accepted (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  /* The accept's task holds the server until this runs. */
+  QsslServer *self = QSSL_SERVER (source);
+  g_autoptr(GCancellable) cancellable = user_data;
+  g_autoptr(GError) error = NULL;
+  GObject *source_object = NULL; /* transfer none */
+  g_autoptr(GSocketConnection) connection = NULL;
+
+  connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, &source_object, &error);
+  if (self->accept_cancellable == cancellable)
+    g_clear_object (&self->accept_cancellable);
+  accepted (self, connection, source_object, error, g_cancellable_is_cancelled (cancellable));
+}
+
+/* The server's own accepting */
+
+/* Connections taken per wakeup of one listening socket: a burst is
+ * served in few wakeups, and the sockets already open still get their
+ * turn. */
+#define ACCEPT_BATCH 32
+
+/* The listening sockets follow accept_armed; unchanged interest costs
+ * nothing. */
+static void
+sync_listeners (QsslServer *self)
+{
+  if (self->own_listeners == NULL)
+    return;
+  for (guint i = 0; i < self->own_listeners->len; i++)
+    {
+      Listener *listener = g_ptr_array_index (self->own_listeners, i);
+
+      _qssl_watch_set (listener->watch, g_socket_get_fd (listener->socket),
+                       self->accept_armed && self->own_accept ? G_IO_IN : 0);
+    }
+}
+
+/* A listening socket is readable: accept4() hands over a non-blocking,
+ * close-on-exec fd in one call, as many times as the server wants one,
+ * until the backlog is empty. Each connection takes the same path as
+ * GLib's accept (accepted()), which decides whether to want another. */
+static void
+on_listener_ready (gpointer     user_data,
+                   GIOCondition condition)
+{
+  Listener *listener = user_data;
+  g_autoptr(QsslServer) self = g_object_ref (listener->server);
+  int listen_fd = g_socket_get_fd (listener->socket);
+
+  for (guint n = 0; n < ACCEPT_BATCH && self->accept_armed && self->own_accept && self->listening; n++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) socket = NULL;
+      g_autoptr(GSocketConnection) connection = NULL;
+      int fd;
+
+      do
+#ifdef __linux__
+        fd = accept4 (listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+        fd = -1, errno = ENOSYS; /* own_accept is never on */
+#endif
+      while (fd < 0 && errno == EINTR);
+      if (fd < 0)
+        {
+          int errsv = errno;
+
+          /* Gone from the backlog before we took it (reset by the client):
+           * the next one, if any. */
+          if (errsv == ECONNABORTED)
+            continue;
+          if (errsv == EAGAIN || errsv == EWOULDBLOCK)
+            break;
+          self->accept_armed = FALSE;
+          g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                       _("Error accepting connection: %s"), g_strerror (errsv));
+          accepted (self, NULL, NULL, error, FALSE);
+          break;
+        }
+      self->accept_armed = FALSE;
+      socket = g_socket_new_from_fd (fd, &error);
+      if (socket == NULL)
+        {
+          close (fd);
+          accepted (self, NULL, NULL, error, FALSE);
+          break;
+        }
+      connection = g_socket_connection_factory_create_connection (socket);
+      accepted (self, connection, NULL, NULL, FALSE);
+    }
+  sync_listeners (self);
+}
+
+static void
+listener_free (gpointer data)
+{
+  Listener *listener = data;
+
+  _qssl_watch_free (listener->watch);
+  g_object_unref (listener->socket);
+  g_free (listener);
+}
+
+static void add_own_listener (QsslServer *self,
+                              GSocket    *socket);
+
+/* GSocketListener says which socket each of listen()'s add_*() calls made. */
+static void
+on_listener_event (GSocketListener      *socket_listener,
+                   GSocketListenerEvent  event,
+                   GSocket              *socket,
+                   QsslServer           *self)
+{
+  if (event != G_SOCKET_LISTENER_LISTENED || !self->adding_own)
+    return;
+  add_own_listener (self, socket);
+}
+
+/* A listening socket the server accepts on itself (listen()'s, reuse-port's
+ * and systemd's; not those a user adds through GSocketListener). */
+static void
+add_own_listener (QsslServer *self,
+                  GSocket    *socket)
+{
+  Listener *listener;
+
+  listener = g_new0 (Listener, 1);
+  listener->server = self;
+  listener->socket = g_object_ref (socket);
+  listener->watch = _qssl_watch_new (self->context, on_listener_ready, listener);
+  g_ptr_array_add (self->own_listeners, listener);
+}
+
+static void
+forget_listeners (QsslServer *self)
+{
+  self->accept_armed = FALSE;
+  g_ptr_array_set_size (self->own_listeners, 0);
+#ifdef __linux__
+  self->own_accept = TRUE;
+#endif
+}
+
+/* One accept wanted. The server's own accepting (where it can) watches the
+ * listening fds on the context's shared readiness and accepts with
+ * accept4(): no source is attached and dropped per accept, and the fd
+ * comes non-blocking and close-on-exec without more system calls.
+ * Otherwise GLib's asynchronous accept runs, one at a time. */
+static void
 start_accepting (QsslServer *self)
 {
+  if (self->own_accept && self->own_listeners != NULL && self->own_listeners->len > 0)
+    {
+      self->accept_armed = TRUE;
+      sync_listeners (self);
+      return;
+    }
   if (self->accept_cancellable != NULL)
     return;
   self->accept_cancellable = g_cancellable_new ();
@@ -205,6 +397,11 @@ start_accepting (QsslServer *self)
 static void
 stop_accepting (QsslServer *self)
 {
+  if (self->accept_armed)
+    {
+      self->accept_armed = FALSE;
+      sync_listeners (self);
+    }
   if (self->accept_cancellable == NULL)
     return;
   g_cancellable_cancel (self->accept_cancellable);
@@ -250,6 +447,17 @@ qssl_server_changed (GSocketListener *listener)
 {
   QsslServer *self = QSSL_SERVER (listener);
 
+  /* A socket that listen() did not make: GLib accepts on all of them. */
+  if (!self->adding_own && self->own_accept)
+    {
+      self->own_accept = FALSE;
+      if (self->accept_armed)
+        {
+          self->accept_armed = FALSE;
+          sync_listeners (self);
+          start_accepting (self);
+        }
+    }
   self->listening = TRUE;
   update_accepting (self);
 }
@@ -359,13 +567,7 @@ on_error (QsslSocket      *socket,
   }
 }
 
-typedef struct
-{
-  QsslServer *server;
-  QsslSocket *socket;
-} Timeout;
-
-static gboolean
+static void
 on_handshake_timeout (gpointer user_data)
 {
   Timeout *timeout = user_data;
@@ -379,7 +581,6 @@ on_handshake_timeout (gpointer user_data)
   g_hash_table_remove (self->handshaking, socket);
   update_accepting (self);
   g_object_unref (socket);
-  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -391,7 +592,6 @@ qssl_server_incoming (GSocketService    *service,
   g_autoptr(GError) error = NULL;
   g_autoptr(QsslSocket) socket = NULL;
   Timeout *timeout;
-  GSource *timer;
 
   socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (connection), &error);
   if (socket == NULL)
@@ -424,11 +624,9 @@ qssl_server_incoming (GSocketService    *service,
   timeout = g_new0 (Timeout, 1);
   timeout->server = self;
   timeout->socket = socket;
-  timer = g_timeout_source_new (self->handshake_timeout);
-  g_source_set_callback (timer, on_handshake_timeout, timeout, g_free);
-  g_source_set_static_name (timer, "[qssl] handshake timeout");
-  g_source_attach (timer, self->context);
-  g_hash_table_insert (self->handshaking, g_object_ref (socket), timer);
+  timeout->timer = _qssl_timer_new (self->context, on_handshake_timeout, timeout);
+  _qssl_timer_start (timeout->timer, self->handshake_timeout);
+  g_hash_table_insert (self->handshaking, g_object_ref (socket), timeout);
 
   update_accepting (self);
   g_signal_emit (self, signals[SIGNAL_STARTED_ENCRYPTION_HANDSHAKE], 0, socket);
@@ -455,6 +653,7 @@ qssl_server_dispose (GObject *object)
     }
   g_queue_clear_full (&self->pending, g_object_unref);
   g_queue_clear_full (&self->held, held_free);
+  g_clear_pointer (&self->own_listeners, g_ptr_array_unref);
   {
     GTask *task;
 
@@ -475,6 +674,7 @@ qssl_server_finalize (GObject *object)
   QsslServer *self = QSSL_SERVER (object);
 
   g_clear_pointer (&self->configuration, qssl_configuration_free);
+  g_clear_pointer (&self->timers_anchor, _qssl_timer_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->address);
 
@@ -735,6 +935,12 @@ qssl_server_init (QsslServer *self)
   self->handshake_timeout = 5000;
   self->max_pending = 30;
   self->context = g_main_context_ref_thread_default ();
+  self->timers_anchor = _qssl_timer_new (self->context, NULL, NULL);
+  self->own_listeners = g_ptr_array_new_with_free_func (listener_free);
+#ifdef __linux__
+  self->own_accept = TRUE;
+#endif
+  g_signal_connect (self, "event", G_CALLBACK (on_listener_event), self);
   self->handshaking = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, destroy_timeout);
 }
 
@@ -810,6 +1016,22 @@ local_port (GSocket *socket)
   return G_IS_INET_SOCKET_ADDRESS (local) ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
 }
 
+/* Adds a socket the server made or was given, and accepts on it itself. */
+static gboolean
+add_listening_socket (QsslServer  *self,
+                      GSocket     *socket,
+                      GError     **error)
+{
+  /* Known before GSocketListener's changed() asks to start accepting. */
+  add_own_listener (self, socket);
+  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self), socket, NULL, error))
+    {
+      g_ptr_array_remove_index (self->own_listeners, self->own_listeners->len - 1);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* listen() with reuse-port: what g_socket_listener_add_inet_port() and
  * add_address() do, on sockets of our own. With no address, an IPv6
  * socket that also takes IPv4 (or, on a host without IPv6, an IPv4 one;
@@ -820,7 +1042,6 @@ listen_reusing_port (QsslServer    *self,
                      guint16        port,
                      GError       **error)
 {
-  GSocketListener *listener = G_SOCKET_LISTENER (self);
   g_autoptr(GSocket) socket6 = NULL;
   g_autoptr(GSocket) socket4 = NULL;
   g_autoptr(GError) error6 = NULL;
@@ -829,7 +1050,7 @@ listen_reusing_port (QsslServer    *self,
     {
       g_autoptr(GSocket) socket = reuse_port_socket (g_inet_address_get_family (address), address, port, error);
 
-      if (socket == NULL || !g_socket_listener_add_socket (listener, socket, NULL, error))
+      if (socket == NULL || !add_listening_socket (self, socket, error))
         return 0;
       return local_port (socket);
     }
@@ -843,15 +1064,15 @@ listen_reusing_port (QsslServer    *self,
     {
       port = local_port (socket6);
       if (g_socket_speaks_ipv4 (socket6))
-        return g_socket_listener_add_socket (listener, socket6, NULL, error) ? port : 0;
+        return add_listening_socket (self, socket6, error) ? port : 0;
     }
   socket4 = reuse_port_socket (G_SOCKET_FAMILY_IPV4, NULL, port, error);
   if (socket4 == NULL)
     return 0;
   port = local_port (socket4);
-  if (socket6 != NULL && !g_socket_listener_add_socket (listener, socket6, NULL, error))
+  if (socket6 != NULL && !add_listening_socket (self, socket6, error))
     return 0;
-  return g_socket_listener_add_socket (listener, socket4, NULL, error) ? port : 0;
+  return add_listening_socket (self, socket4, error) ? port : 0;
 }
 
 /**
@@ -910,6 +1131,7 @@ qssl_server_listen (QsslServer    *self,
   if (!_qssl_engine_check_configuration (self->configuration, QSSL_MODE_SSL_SERVER, error))
     return FALSE;
 
+  self->adding_own = TRUE;
   if (self->reuse_port)
     port = listen_reusing_port (self, address, port, error);
   else if (address == NULL)
@@ -930,6 +1152,7 @@ qssl_server_listen (QsslServer    *self,
       else
         port = 0;
     }
+  self->adding_own = FALSE;
   if (port == 0)
     return FALSE;
   self->port = port;
@@ -1022,6 +1245,8 @@ qssl_server_close (QsslServer *self)
   self->listening = FALSE;
   /* Closed before the accept is cancelled, so that the cancellation has
    * nothing left to accept. Held connections go with the backlog. */
+  stop_accepting (self);
+  forget_listeners (self);
   g_socket_listener_close (G_SOCKET_LISTENER (self));
   stop_accepting (self);
   g_queue_clear_full (&self->held, held_free);
@@ -1365,7 +1590,7 @@ qssl_server_accept_async (QsslServer          *self,
       g_source_set_callback (source, G_SOURCE_FUNC (on_accept_cancelled), task, NULL);
       g_source_set_static_name (source, "[qssl] accept cancelled");
       g_source_attach (source, self->context);
-      g_task_set_task_data (task, source, destroy_timeout /* any GSource */);
+      g_task_set_task_data (task, source, destroy_source);
     }
 }
 
@@ -1631,12 +1856,17 @@ qssl_server_listen_activated (QsslServer  *self,
   for (guint i = 0; i < sockets->len; i++)
     {
       GSocket *socket = sockets->pdata[i];
+      gboolean added;
 
-      if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self), socket, NULL, error))
+      self->adding_own = TRUE;
+      added = add_listening_socket (self, socket, error);
+      self->adding_own = FALSE;
+      if (!added)
         {
           g_socket_listener_close (G_SOCKET_LISTENER (self));
           self->listening = FALSE;
           stop_accepting (self);
+          forget_listeners (self);
           return FALSE;
         }
       if (self->port == 0 && local_port (socket) != 0)
