@@ -1244,6 +1244,211 @@ test_cancel_handshake_from_thread (void)
   g_test_message ("%u of %u completed before the cancellation", completed, CANCEL_ROUNDS);
 }
 
+/* Many accepts queued and cancelled from another thread while the server's
+ * thread keeps queueing more and clients connect: the cancelling thread
+ * runs exactly when the server's thread works on the same queue. Each
+ * callback runs once, on the server's thread, with a socket or CANCELLED,
+ * and every connection the server made is either returned or still
+ * pending. (Handling the cancellation in the cancelling thread, as the
+ * first version did, raced on the queue: lost or doubled callbacks.) */
+#define RACE_TASKS 2000
+#define RACE_CLIENTS 20
+
+typedef struct {
+  GCancellable *cancellables[RACE_TASKS];
+  gint          created;
+} RaceShared;
+
+typedef struct {
+  guint      calls;
+  QsslSocket *socket;
+  GError    *error;
+} RaceOutcome;
+
+static gpointer
+cancel_as_created (gpointer data)
+{
+  RaceShared *shared = data;
+
+  for (gint i = 0; i < RACE_TASKS; i++)
+    {
+      while (g_atomic_int_get (&shared->created) <= i)
+        g_thread_yield ();
+      g_cancellable_cancel (shared->cancellables[i]);
+    }
+  return NULL;
+}
+
+static void
+race_outcome (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  RaceOutcome *outcome = user_data;
+
+  g_assert_true (g_thread_self () == main_thread);
+  outcome->calls++;
+  if (outcome->calls == 1)
+    outcome->socket = qssl_server_accept_finish (QSSL_SERVER (source), result, &outcome->error);
+}
+
+static void
+test_cancel_accept_race (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  RaceShared *shared = g_new0 (RaceShared, 1);
+  RaceOutcome *outcomes = g_new0 (RaceOutcome, RACE_TASKS);
+  QsslSocket *clients[RACE_CLIENTS] = { NULL };
+  guint n_clients = 0, returned = 0, cancelled = 0, pending = 0;
+  gint64 deadline;
+  GThread *thread;
+  QsslSocket *socket;
+
+  qssl_server_set_handshake_timeout (server, 60000);
+  qssl_server_set_max_pending_connections (server, RACE_CLIENTS);
+  thread = g_thread_new ("canceller", cancel_as_created, shared);
+  for (guint i = 0; i < RACE_TASKS; i++)
+    {
+      shared->cancellables[i] = g_cancellable_new ();
+      qssl_server_accept_async (server, shared->cancellables[i], race_outcome, &outcomes[i]);
+      g_atomic_int_set (&shared->created, i + 1);
+      if (i % (RACE_TASKS / RACE_CLIENTS) == 0 && n_clients < RACE_CLIENTS)
+        {
+          clients[n_clients] = client_ipv4 ();
+          qssl_socket_connect_to_host_encrypted (clients[n_clients], "127.0.0.1",
+                                                 qssl_server_get_server_port (server),
+                                                 QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+          n_clients++;
+        }
+      g_main_context_iteration (NULL, FALSE);
+    }
+  g_thread_join (thread);
+
+  /* Every client gets through, and every callback comes. */
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      guint done = 0, encrypted = 0;
+
+      for (guint i = 0; i < RACE_TASKS; i++)
+        done += outcomes[i].calls > 0;
+      for (guint i = 0; i < n_clients; i++)
+        encrypted += qssl_socket_is_encrypted (clients[i]);
+      if (done == RACE_TASKS && encrypted == n_clients)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  /* The server side of each client is either returned or still queued;
+   * let any handshake still finishing on the server side land. */
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      guint queued = 0;
+
+      returned = 0;
+      for (guint i = 0; i < RACE_TASKS; i++)
+        returned += outcomes[i].socket != NULL;
+      while ((socket = qssl_server_next_pending_connection (server)) != NULL)
+        {
+          g_assert_true (qssl_socket_is_encrypted (socket));
+          g_object_unref (socket);
+          queued++;
+        }
+      pending += queued;
+      if (returned + pending == n_clients)
+        break;
+      g_assert_cmpuint (returned + pending, <, n_clients);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  for (guint i = 0; i < RACE_TASKS; i++)
+    {
+      g_assert_cmpuint (outcomes[i].calls, ==, 1);
+      if (outcomes[i].socket != NULL)
+        {
+          g_assert_no_error (outcomes[i].error);
+          g_assert_true (qssl_socket_is_encrypted (outcomes[i].socket));
+          g_object_unref (outcomes[i].socket);
+        }
+      else
+        {
+          g_assert_error (outcomes[i].error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          g_error_free (outcomes[i].error);
+          cancelled++;
+        }
+      g_object_unref (shared->cancellables[i]);
+    }
+  g_test_message ("%u returned, %u still pending, %u cancelled", returned, pending, cancelled);
+  for (guint i = 0; i < n_clients; i++)
+    {
+      qssl_socket_abort (clients[i]);
+      g_object_unref (clients[i]);
+    }
+  g_free (outcomes);
+  g_free (shared);
+}
+
+/* A cancellation from another thread concerns its own call and nothing
+ * else: each round, an accept is cancelled from another thread at some
+ * point (before, during or after the client's handshake), and a second
+ * accept, whose cancellable nobody cancels, is queued as soon as the
+ * first has finished. That one must get a socket, never CANCELLED.
+ * (The first version ran the cancellation in the cancelling thread on
+ * whatever the finished call's pointer had become: often the next call.) */
+static void
+test_cancel_accept_then_next (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+
+  qssl_server_set_handshake_timeout (server, 60000);
+  for (guint i = 0; i < CANCEL_ROUNDS; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(GCancellable) untouched = g_cancellable_new ();
+      g_autoptr(QsslSocket) client = client_ipv4 ();
+      g_autoptr(QsslSocket) second_client = NULL;
+      Outcome first = { 0 }, next = { 0 };
+      Canceller canceller;
+      GThread *thread;
+
+      qssl_server_accept_async (server, cancellable, accept_outcome, &first);
+      qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", qssl_server_get_server_port (server),
+                                             QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+      thread = cancel_from_thread (cancellable, i, &canceller);
+      iterate_until (&first.done);
+      qssl_server_accept_async (server, untouched, accept_outcome, &next);
+      g_thread_join (thread);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      if (first.ok)
+        g_assert_true (qssl_socket_is_encrypted (QSSL_SOCKET (first.object)));
+      else
+        g_assert_error (first.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      /* Without a socket yet (the first call took this round's), the
+       * next call waits for another client. */
+      if (!next.done)
+        {
+          g_assert_no_error (next.error);
+          second_client = client_ipv4 ();
+          qssl_socket_connect_to_host_encrypted (second_client, "127.0.0.1", qssl_server_get_server_port (server),
+                                                 QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+          iterate_until (&next.done);
+        }
+      g_assert_no_error (next.error);
+      g_assert_true (next.ok);
+      g_assert_true (qssl_socket_is_encrypted (QSSL_SOCKET (next.object)));
+      g_assert_false (qssl_server_has_pending_connections (server));
+      qssl_socket_abort (client);
+      if (second_client != NULL)
+        qssl_socket_abort (second_client);
+      outcome_clear (&first);
+      outcome_clear (&next);
+    }
+}
+
 static gpointer
 cancel_now (gpointer data)
 {
@@ -1365,6 +1570,8 @@ main (int   argc,
   g_test_add_func ("/qssl/server/cancel-connect-from-thread", test_cancel_connect_from_thread);
   g_test_add_func ("/qssl/server/cancel-handshake-from-thread", test_cancel_handshake_from_thread);
   g_test_add_func ("/qssl/server/handshake-already-cancelled", test_handshake_already_cancelled);
+  g_test_add_func ("/qssl/server/cancel-accept-race", test_cancel_accept_race);
+  g_test_add_func ("/qssl/server/cancel-accept-then-next", test_cancel_accept_then_next);
   g_test_add_func ("/qssl/server/cancellable-reused", test_cancellable_reused);
   g_test_add_func ("/qssl/server/accept-error-pauses", test_accept_error_pauses);
   g_test_add_func ("/qssl/server/mismatched-key-refused", test_mismatched_key_refused);
