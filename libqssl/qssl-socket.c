@@ -61,8 +61,8 @@
  * g_socket_connection_get_socket(), get_local_address(),
  * get_remote_address(), is_connected() and the #GSocketConnection:socket
  * property always describe the current connection, and `notify::socket`
- * is emitted when a connection (connecting, set_socket_descriptor()) brings
- * a new #GSocket.
+ * is emitted each time a new #GSocket comes in (each connection attempt,
+ * set_socket_descriptor()); its handler may abort or connect anew, as any.
  *
  * Mirrors `QSslSocket`.
  *
@@ -1086,6 +1086,7 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
                                    GError          **error)
 {
   g_autoptr(GSocket) socket = NULL;
+  guint connection;
 
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
@@ -1095,11 +1096,16 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
   _qssl_socket_enter (self);
   _qssl_socket_reset_connection (self);
   g_socket_set_blocking (socket, FALSE);
+  connection = _qssl_socket_connection (self);
   _qssl_socket_replace_gsocket (self, socket);
-  _qssl_socket_set_mode (self, QSSL_MODE_UNENCRYPTED);
-  _qssl_socket_set_state (self, state);
-  if (state == QSSL_SOCKET_STATE_CONNECTED && self->state == QSSL_SOCKET_STATE_CONNECTED)
-    _qssl_socket_watch (self, G_IO_IN);
+  /* A notify::socket handler may have moved on already. */
+  if (_qssl_socket_same_connection (self, connection))
+    {
+      _qssl_socket_set_mode (self, QSSL_MODE_UNENCRYPTED);
+      _qssl_socket_set_state (self, state);
+      if (state == QSSL_SOCKET_STATE_CONNECTED && self->state == QSSL_SOCKET_STATE_CONNECTED)
+        _qssl_socket_watch (self, G_IO_IN);
+    }
   _qssl_socket_leave (self);
   return TRUE;
 }

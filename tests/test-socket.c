@@ -2137,6 +2137,48 @@ test_gsocket_follows_connection (void)
   g_string_free (recorder.events, TRUE);
 }
 
+/* notify::socket is an emission like any: a handler that aborts there ends
+ * the attempt (no connect follows on the GSocket it was told about), and
+ * the socket connects again afterwards. */
+static void
+abort_once (GObject    *object,
+            GParamSpec *pspec,
+            guint      *count)
+{
+  if ((*count)++ == 0)
+    qssl_socket_abort (QSSL_SOCKET (object));
+}
+
+static void
+test_abort_in_notify_socket (void)
+{
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+  guint notified = 0;
+
+  server_run (server);
+  g_signal_connect (client, "notify::socket", G_CALLBACK (abort_once), &notified);
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  while (qssl_socket_get_state (client) != QSSL_SOCKET_STATE_UNCONNECTED)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_false (recorder.disconnected);
+  g_assert_false (g_socket_connection_is_connected (G_SOCKET_CONNECTION (client)));
+  /* Nothing of the attempt goes on from the main loop. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_assert_cmpint (recorder.error, ==, -2);
+
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 10000, NULL));
+  g_assert_cmpuint (notified, ==, 2);
+  g_assert_true (g_socket_connection_is_connected (G_SOCKET_CONNECTION (client)));
+  qssl_socket_abort (client);
+  g_string_free (recorder.events, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2147,6 +2189,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/handshake/ec-ipv6", test_handshake_ec_ipv6);
   g_test_add_func ("/qssl/socket/handshake/by-name", test_handshake_by_name);
   g_test_add_func ("/qssl/socket/gsocket-follows-connection", test_gsocket_follows_connection);
+  g_test_add_func ("/qssl/socket/abort-in-notify-socket", test_abort_in_notify_socket);
   g_test_add_func ("/qssl/socket/verify/expired", test_verify_expired);
   g_test_add_func ("/qssl/socket/verify/not-yet-valid", test_verify_not_yet_valid);
   g_test_add_func ("/qssl/socket/verify/wrong-host", test_verify_wrong_host);
