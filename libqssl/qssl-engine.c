@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -1111,14 +1112,48 @@ handshake_step_done (QsslSocket *self,
 
 /* The end of a connection */
 
-void
+gboolean
 _qssl_engine_send_close_notify (QsslSocket *self)
 {
+  unsigned long reason;
+  int result;
+  int code;
+  int saved_errno;
+
   if (self->ssl == NULL || !self->encrypted)
-    return;
+    return TRUE;
+  /* Sent already. Called again, SSL_shutdown() would read from the peer,
+   * waiting for its close_notify; only a send that found no room is
+   * repeated, which just writes the pending alert. */
+  if ((SSL_get_shutdown (self->ssl) & SSL_SENT_SHUTDOWN) && !self->close_notify_pending)
+    return TRUE;
   ERR_clear_error ();
-  SSL_shutdown (self->ssl);
+  enter_openssl (self);
+  result = SSL_shutdown (self->ssl);
+  saved_errno = errno;
+  code = result < 0 ? SSL_get_error (self->ssl, result) : SSL_ERROR_NONE;
+  reason = ERR_peek_error ();
+  leave_openssl (self);
   ERR_clear_error ();
+  self->close_notify_pending = FALSE;
+  if (result >= 0)
+    {
+      _qssl_socket_trace (self, "close_notify sent");
+      return TRUE;
+    }
+  if (code == SSL_ERROR_WANT_WRITE)
+    {
+      _qssl_socket_trace (self, "close_notify waits for room in the send buffer");
+      self->close_notify_pending = TRUE;
+      return FALSE;
+    }
+  if (code == SSL_ERROR_SYSCALL)
+    _qssl_socket_trace (self, "close_notify not sent: %s",
+                        saved_errno != 0 ? g_strerror (saved_errno) : "the connection is gone");
+  else
+    _qssl_socket_trace (self, "close_notify not sent: %s",
+                        reason != 0 ? ERR_reason_error_string (reason) : "OpenSSL error");
+  return TRUE;
 }
 
 void

@@ -104,6 +104,7 @@ static void
 try_next_address (QsslSocket *self)
 {
   gboolean out_of_resources = FALSE;
+  guint connection;
 
   while (self->next_address != NULL)
     {
@@ -122,7 +123,11 @@ try_next_address (QsslSocket *self)
           continue;
         }
       g_socket_set_blocking (socket, FALSE);
+      connection = _qssl_socket_connection (self);
       _qssl_socket_replace_gsocket (self, socket);
+      /* A notify::socket handler may have ended the attempt. */
+      if (!_qssl_socket_same_connection (self, connection))
+        return;
       if (g_socket_connect (socket, socket_address, NULL, &error))
         {
           on_connected (self);

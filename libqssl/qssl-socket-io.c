@@ -308,7 +308,7 @@ _qssl_socket_update_watch (QsslSocket *self)
   if (!self->read_channel_finished &&
       (self->read_buffer_size == 0 || (gint64) _qssl_socket_buffered (self) < self->read_buffer_size))
     condition |= G_IO_IN;
-  if (self->write_buffer->len > 0)
+  if (self->write_buffer->len > 0 || self->close_notify_pending)
     condition |= G_IO_OUT;
   _qssl_socket_watch (self, condition);
   if (_qssl_socket_has_pending_plaintext (self) && self->pending_idle == NULL)

@@ -37,6 +37,11 @@ struct _QsslSocket
   /* The socket (qssl-socket.c) */
   guint               trace_id;     /* names the socket in the debug trace */
   GMainContext       *context;
+  /* The GSocket of the current connection (a placeholder without a file
+   * descriptor before the first one). Every layer uses this one; the copy
+   * GSocketConnection keeps for its own accessors follows it, see
+   * _qssl_socket_replace_gsocket(). */
+  GSocket            *socket;
   QsslConfiguration  *configuration;
   QsslSocketState     state;
   QsslMode            mode;
@@ -131,6 +136,9 @@ struct _QsslSocket
   QsslBuffer         *write_buffer;
   gboolean            read_channel_finished;
   gboolean            pending_close;
+  /* close_notify found the kernel's send buffer full: it goes out once the
+   * fd is writable, and the connection closes after it. */
+  gboolean            close_notify_pending;
   /* Signals emitted later from the main loop, never from inside write(). */
   GSource            *emit_idle;
   gint64              pending_bytes_written;

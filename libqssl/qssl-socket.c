@@ -9,11 +9,13 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -56,6 +58,11 @@
  * After [method@Qssl.Socket.abort] or a disconnect the object can connect
  * again, and it then has a new #GSocket: do not keep the one
  * g_socket_connection_get_socket() returned across connections.
+ * g_socket_connection_get_socket(), get_local_address(),
+ * get_remote_address(), is_connected() and the #GSocketConnection:socket
+ * property always describe the current connection, and `notify::socket`
+ * is emitted each time a new #GSocket comes in (each connection attempt,
+ * set_socket_descriptor()); its handler may abort or connect anew, as any.
  *
  * Mirrors `QSslSocket`.
  *
@@ -81,6 +88,8 @@ qssl_socket_constructor (GType                  type,
                          guint                  n_properties,
                          GObjectConstructParam *construct_properties)
 {
+  GObject *object;
+
   for (guint i = 0; i < n_properties; i++)
     {
       if (g_str_equal (construct_properties[i].pspec->name, "socket") &&
@@ -95,30 +104,52 @@ qssl_socket_constructor (GType                  type,
         }
     }
 
-  return G_OBJECT_CLASS (qssl_socket_parent_class)->constructor (type, n_properties, construct_properties);
+  object = G_OBJECT_CLASS (qssl_socket_parent_class)->constructor (type, n_properties, construct_properties);
+  QSSL_SOCKET (object)->socket = g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (object)));
+  return object;
 }
 
-/* Installs @socket as the connection's GSocket. GSocketConnection's
- * "socket" property is construct-only and has no setter, and a GSocket
- * cannot be reopened or change address family; so the owner class's setter
- * is called directly. That setter takes a reference on the new socket and
- * does not release the old one, which is done here. */
+/* Makes @socket the connection's GSocket.
+ *
+ * libqssl itself only uses self->socket. GSocketConnection keeps a GSocket
+ * of its own, given at construction, and its accessors read that one
+ * directly: g_socket_connection_get_socket(), get_local_address(),
+ * get_remote_address(), is_connected(), connect() and the "socket" property
+ * (gio/gsocketconnection.c; none is a virtual method, so a subclass cannot
+ * override them). A QsslSocket outlives its connections, and each
+ * connection needs a new GSocket (a TCP socket connects once and cannot
+ * change address family), while GObject lets nobody set the construct-only
+ * "socket" after construction. For those accessors to describe the live
+ * connection, the copy is updated through GSocketConnection's own
+ * set_property, the one step that depends on how GLib implements it: it
+ * stores a new reference and does not drop the old one (GLib 2.32 to
+ * 2.89), so the old one is dropped here. /socket/gsocket-follows-
+ * connection checks exactly that, so that a GLib that changes it fails the
+ * tests rather than leaking or crashing; nothing in libqssl's own I/O
+ * depends on it. "socket" is notified, as for any property that changes. */
 void
 _qssl_socket_replace_gsocket (QsslSocket *self,
                               GSocket    *socket)
 {
   GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), "socket");
   GObjectClass *owner = g_type_class_peek (pspec->owner_type);
-  GSocket *old = g_socket_connection_get_socket (G_SOCKET_CONNECTION (self));
+  GSocket *old = self->socket;
   GValue value = G_VALUE_INIT;
 
   if (old == socket)
     return;
+  self->socket = g_object_ref (socket);
   g_value_init (&value, G_TYPE_SOCKET);
   g_value_set_object (&value, socket);
   owner->set_property (G_OBJECT (self), pspec->param_id, &value, pspec);
   g_value_unset (&value);
-  g_object_unref (old);
+  if (g_socket_connection_get_socket (G_SOCKET_CONNECTION (self)) == socket)
+    g_object_unref (old);   /* GSocketConnection's reference */
+  else
+    g_warning ("GSocketConnection did not take the new GSocket: its accessors describe an old connection");
+  g_object_unref (old);     /* ours */
+  if (!self->disposing)
+    g_object_notify_by_pspec (G_OBJECT (self), pspec);
 }
 
 /* Tracing */
@@ -167,7 +198,7 @@ enum_nick (GType type,
 GSocket *
 _qssl_socket_gsocket (QsslSocket *self)
 {
-  return g_socket_connection_get_socket (G_SOCKET_CONNECTION (self));
+  return self->socket;
 }
 
 /* Reentrancy: see qssl-socket-private.h. */
@@ -387,6 +418,7 @@ _qssl_socket_reset_connection (QsslSocket *self)
   self->paused = FALSE;
   self->encrypted = FALSE;
   self->pending_close = FALSE;
+  self->close_notify_pending = FALSE;
   self->read_channel_finished = FALSE;
   self->held_announced = FALSE;
   self->direct_budget = 0;
@@ -473,6 +505,7 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->input_stream);
   g_clear_object (&self->output_stream);
+  g_clear_object (&self->socket);
 
   G_OBJECT_CLASS (qssl_socket_parent_class)->finalize (object);
 }
@@ -1055,6 +1088,7 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
                                    GError          **error)
 {
   g_autoptr(GSocket) socket = NULL;
+  guint connection;
 
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
@@ -1064,11 +1098,16 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
   _qssl_socket_enter (self);
   _qssl_socket_reset_connection (self);
   g_socket_set_blocking (socket, FALSE);
+  connection = _qssl_socket_connection (self);
   _qssl_socket_replace_gsocket (self, socket);
-  _qssl_socket_set_mode (self, QSSL_MODE_UNENCRYPTED);
-  _qssl_socket_set_state (self, state);
-  if (state == QSSL_SOCKET_STATE_CONNECTED && self->state == QSSL_SOCKET_STATE_CONNECTED)
-    _qssl_socket_watch (self, G_IO_IN);
+  /* A notify::socket handler may have moved on already. */
+  if (_qssl_socket_same_connection (self, connection))
+    {
+      _qssl_socket_set_mode (self, QSSL_MODE_UNENCRYPTED);
+      _qssl_socket_set_state (self, state);
+      if (state == QSSL_SOCKET_STATE_CONNECTED && self->state == QSSL_SOCKET_STATE_CONNECTED)
+        _qssl_socket_watch (self, G_IO_IN);
+    }
   _qssl_socket_leave (self);
   return TRUE;
 }
@@ -1888,7 +1927,42 @@ qssl_socket_set_read_buffer_size (QsslSocket *self,
 
 /* Closing */
 
-/* Drops the connection; with @send_close_notify, tells the peer first. */
+/* A graceful close reads at most this much that nobody will read. */
+#define DRAIN_LIMIT (1024 * 1024)
+
+/* close(2) on a TCP socket with unread bytes in its receive queue sends an
+ * RST instead of a FIN, and the kernel throws away what it had not sent
+ * yet: the peer could lose our last data and the close_notify, and sees a
+ * reset. Unread bytes are common: the session tickets a TLS 1.3 server
+ * sends after the handshake, or data the application did not read. A
+ * graceful close reads and discards them first (they could not be read
+ * once the connection is gone anyway). Bounded, so that a peer that keeps
+ * sending cannot hold the close; that peer gets the reset. */
+static void
+drain_received (QsslSocket *self)
+{
+  int fd = g_socket_get_fd (_qssl_socket_gsocket (self));
+  char scratch[16384];
+  gsize total = 0;
+
+  if (fd < 0)
+    return;
+  while (total < DRAIN_LIMIT)
+    {
+      ssize_t n = recv (fd, scratch, sizeof scratch, MSG_DONTWAIT);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      total += (gsize) n;
+    }
+  if (total > 0)
+    _qssl_socket_trace (self, "discarded %" G_GSIZE_FORMAT " unread bytes before closing", total);
+}
+
+/* Drops the connection; with @send_close_notify, tells the peer first (if
+ * the kernel has room for it) and closes with a FIN. */
 void
 _qssl_socket_close_connection (QsslSocket *self,
                                gboolean    send_close_notify)
@@ -1912,6 +1986,8 @@ _qssl_socket_close_connection (QsslSocket *self,
     }
   _qssl_socket_reset_connection (self);
   connection = _qssl_socket_connection (self);
+  if (send_close_notify)
+    drain_received (self);
   g_socket_close (_qssl_socket_gsocket (self), NULL);
   self->encrypted = FALSE;
   /* Everything below reports this connection's end: what a handler starts
@@ -1959,6 +2035,16 @@ _qssl_socket_maybe_finish_close (QsslSocket *self)
       if (!_qssl_socket_same_connection (self, connection))
         return;
     }
+  if (!_qssl_engine_send_close_notify (self))
+    {
+      /* No room for close_notify: wait for it as for buffered data. */
+      self->pending_close = TRUE;
+      if (self->state == QSSL_SOCKET_STATE_CONNECTED)
+        _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CLOSING);
+      if (_qssl_socket_same_connection (self, connection))
+        _qssl_socket_update_watch (self);
+      return;
+    }
   _qssl_socket_close_connection (self, TRUE);
 }
 
@@ -1997,7 +2083,10 @@ disconnect (QsslSocket *self)
  * @self: a #QsslSocket
  *
  * Closes gracefully: sends what is buffered (state CLOSING meanwhile), then
- * close_notify, then closes; #QsslSocket::disconnected follows.
+ * close_notify (waiting, still CLOSING, while the kernel has no room for
+ * it), then closes; #QsslSocket::disconnected follows. Bytes that arrived
+ * but were never decrypted (such as TLS 1.3 session tickets) are discarded
+ * first, so that the peer sees the end of the stream rather than a reset.
  *
  * Mirrors `QSslSocket::disconnectFromHost()`.
  *

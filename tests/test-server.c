@@ -1244,6 +1244,170 @@ test_cancel_handshake_from_thread (void)
   g_test_message ("%u of %u completed before the cancellation", completed, CANCEL_ROUNDS);
 }
 
+/* Many accepts queued and cancelled from another thread while the server's
+ * thread keeps queueing more and clients connect: the cancelling thread
+ * runs exactly when the server's thread works on the same queue. Each
+ * callback runs once, on the server's thread, with a socket or CANCELLED,
+ * and every connection the server made is either returned or still
+ * pending. The first version handled the cancellation in the cancelling
+ * thread, racing the server's thread on its queue; too narrow a race to
+ * lose a callback here, it is what tests/check-cancel-thread.py catches by
+ * running this test under helgrind. */
+#define RACE_TASKS 2000
+#define RACE_CLIENTS 20
+
+/* Fewer under valgrind (tests/check-cancel-thread.py): QSSL_TEST_RACE_TASKS. */
+static guint
+race_tasks (void)
+{
+  const char *value = g_getenv ("QSSL_TEST_RACE_TASKS");
+
+  return value != NULL ? CLAMP ((guint) atoi (value), RACE_CLIENTS, RACE_TASKS) : RACE_TASKS;
+}
+
+typedef struct {
+  GCancellable *cancellables[RACE_TASKS];
+  gint          created;
+  guint         n_tasks;
+} RaceShared;
+
+typedef struct {
+  guint      calls;
+  QsslSocket *socket;
+  GError    *error;
+} RaceOutcome;
+
+static gpointer
+cancel_as_created (gpointer data)
+{
+  RaceShared *shared = data;
+
+  for (gint i = 0; i < (gint) shared->n_tasks; i++)
+    {
+      /* Spins (briefly: the server's thread makes them quickly), so as
+       * to cancel each call just as the next one is queued. */
+      while (g_atomic_int_get (&shared->created) <= i)
+        ;
+      g_cancellable_cancel (shared->cancellables[i]);
+    }
+  return NULL;
+}
+
+static void
+race_outcome (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  RaceOutcome *outcome = user_data;
+
+  g_assert_true (g_thread_self () == main_thread);
+  outcome->calls++;
+  if (outcome->calls == 1)
+    outcome->socket = qssl_server_accept_finish (QSSL_SERVER (source), result, &outcome->error);
+}
+
+static void
+test_cancel_accept_race (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  RaceShared *shared = g_new0 (RaceShared, 1);
+  RaceOutcome *outcomes = g_new0 (RaceOutcome, RACE_TASKS);
+  QsslSocket *clients[RACE_CLIENTS] = { NULL };
+  guint n_clients = 0, returned = 0, cancelled = 0, pending = 0;
+  gint64 deadline;
+  GThread *thread;
+  QsslSocket *socket;
+  guint n_tasks = race_tasks ();
+
+  qssl_server_set_handshake_timeout (server, 60000);
+  qssl_server_set_max_pending_connections (server, RACE_CLIENTS);
+  shared->n_tasks = n_tasks;
+  thread = g_thread_new ("canceller", cancel_as_created, shared);
+  for (guint i = 0; i < n_tasks; i++)
+    {
+      shared->cancellables[i] = g_cancellable_new ();
+      qssl_server_accept_async (server, shared->cancellables[i], race_outcome, &outcomes[i]);
+      g_atomic_int_set (&shared->created, i + 1);
+      if (i % (n_tasks / RACE_CLIENTS) == 0 && n_clients < RACE_CLIENTS)
+        {
+          clients[n_clients] = client_ipv4 ();
+          qssl_socket_connect_to_host_encrypted (clients[n_clients], "127.0.0.1",
+                                                 qssl_server_get_server_port (server),
+                                                 QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+          n_clients++;
+        }
+      if (i % 64 == 63)
+        g_main_context_iteration (NULL, FALSE);
+    }
+  g_thread_join (thread);
+
+  /* Every client gets through, and every callback comes. */
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      guint done = 0, encrypted = 0;
+
+      for (guint i = 0; i < n_tasks; i++)
+        done += outcomes[i].calls > 0;
+      for (guint i = 0; i < n_clients; i++)
+        encrypted += qssl_socket_is_encrypted (clients[i]);
+      if (done == n_tasks && encrypted == n_clients)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  /* The server side of each client is either returned or still queued;
+   * let any handshake still finishing on the server side land. */
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      guint queued = 0;
+
+      returned = 0;
+      for (guint i = 0; i < n_tasks; i++)
+        returned += outcomes[i].socket != NULL;
+      while ((socket = qssl_server_next_pending_connection (server)) != NULL)
+        {
+          g_assert_true (qssl_socket_is_encrypted (socket));
+          g_object_unref (socket);
+          queued++;
+        }
+      pending += queued;
+      if (returned + pending == n_clients)
+        break;
+      g_assert_cmpuint (returned + pending, <, n_clients);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  for (guint i = 0; i < n_tasks; i++)
+    {
+      g_assert_cmpuint (outcomes[i].calls, ==, 1);
+      if (outcomes[i].socket != NULL)
+        {
+          g_assert_no_error (outcomes[i].error);
+          g_assert_true (qssl_socket_is_encrypted (outcomes[i].socket));
+          g_object_unref (outcomes[i].socket);
+        }
+      else
+        {
+          g_assert_error (outcomes[i].error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          g_error_free (outcomes[i].error);
+          cancelled++;
+        }
+      g_object_unref (shared->cancellables[i]);
+    }
+  g_test_message ("%u returned, %u still pending, %u cancelled", returned, pending, cancelled);
+  for (guint i = 0; i < n_clients; i++)
+    {
+      qssl_socket_abort (clients[i]);
+      g_object_unref (clients[i]);
+    }
+  g_free (outcomes);
+  g_free (shared);
+}
+
 static gpointer
 cancel_now (gpointer data)
 {
@@ -1365,6 +1529,7 @@ main (int   argc,
   g_test_add_func ("/qssl/server/cancel-connect-from-thread", test_cancel_connect_from_thread);
   g_test_add_func ("/qssl/server/cancel-handshake-from-thread", test_cancel_handshake_from_thread);
   g_test_add_func ("/qssl/server/handshake-already-cancelled", test_handshake_already_cancelled);
+  g_test_add_func ("/qssl/server/cancel-accept-race", test_cancel_accept_race);
   g_test_add_func ("/qssl/server/cancellable-reused", test_cancellable_reused);
   g_test_add_func ("/qssl/server/accept-error-pauses", test_accept_error_pauses);
   g_test_add_func ("/qssl/server/mismatched-key-refused", test_mismatched_key_refused);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -2030,6 +2031,154 @@ test_peer_verify_depth (void)
   check_depth (1, FALSE);
 }
 
+/* GSocketConnection's own accessors (get_socket, the addresses,
+ * is_connected, the "socket" property) describe the live connection of a
+ * socket that connects, disconnects and connects again over the other
+ * address family, then adopts a descriptor; "socket" is notified each
+ * time; every GSocket it leaves behind is freed, the live one only with
+ * the socket. Run with fatal warnings: nothing GLib says is tolerated. */
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+static void
+assert_connection (QsslSocket    *client,
+                   GSocketFamily  family,
+                   guint16        port)
+{
+  GSocketConnection *connection = G_SOCKET_CONNECTION (client);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, &error);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocket) property = NULL;
+  GSocket *socket = g_socket_connection_get_socket (connection);
+
+  g_assert_no_error (error);
+  local = g_socket_connection_get_local_address (connection, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_connection_is_connected (connection));
+  g_assert_cmpint (g_socket_get_fd (socket), >=, 0);
+  g_assert_cmpint (g_socket_get_family (socket), ==, family);
+  g_assert_cmpint (g_socket_address_get_family (remote), ==, family);
+  g_assert_cmpint (g_socket_address_get_family (local), ==, family);
+  g_assert_cmpuint (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)), ==, port);
+  g_object_get (client, "socket", &property, NULL);
+  g_assert_true (property == socket);
+}
+
+static void
+test_gsocket_follows_connection (void)
+{
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  Recorder recorder = { 0 };
+  QsslSocket *client = client_new (&recorder);
+  GSocketConnection *connection = G_SOCKET_CONNECTION (client);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) none = NULL;
+  GSocket *first, *second, *placeholder;
+  guint notified = 0;
+  int fds[2];
+
+  server_run (server);
+  g_signal_connect (client, "notify::socket", G_CALLBACK (count_notify), &notified);
+
+  /* Before connecting: a GSocket without a descriptor. */
+  placeholder = g_socket_connection_get_socket (connection);
+  g_assert_nonnull (placeholder);
+  g_assert_cmpint (g_socket_get_fd (placeholder), ==, -1);
+  g_assert_false (g_socket_connection_is_connected (connection));
+  g_object_add_weak_pointer (G_OBJECT (placeholder), (gpointer *) &placeholder);
+
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 10000, NULL));
+  assert_connection (client, G_SOCKET_FAMILY_IPV4, server->port);
+  g_assert_null (placeholder);
+  g_assert_cmpuint (notified, ==, 1);
+  first = g_socket_connection_get_socket (connection);
+  g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &first);
+
+  qssl_socket_disconnect_from_host (client);
+  g_assert_true (qssl_socket_wait_for_disconnected (client, 10000, NULL));
+  g_assert_false (g_socket_connection_is_connected (connection));
+
+  qssl_socket_connect_to_host_encrypted (client, "::1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV6);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 10000, NULL));
+  assert_connection (client, G_SOCKET_FAMILY_IPV6, server->port);
+  g_assert_null (first);
+  g_assert_cmpuint (notified, ==, 2);
+  second = g_socket_connection_get_socket (connection);
+  g_object_add_weak_pointer (G_OBJECT (second), (gpointer *) &second);
+
+  /* Adopting a descriptor: an AF_UNIX pair is connected, with no
+   * remote address to cache. */
+  qssl_socket_abort (client);
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+  g_assert_true (qssl_socket_set_socket_descriptor (client, fds[0], QSSL_SOCKET_STATE_CONNECTED, &error));
+  g_assert_no_error (error);
+  g_assert_null (second);
+  g_assert_cmpuint (notified, ==, 3);
+  g_assert_cmpint (g_socket_get_fd (g_socket_connection_get_socket (connection)), ==, fds[0]);
+  g_assert_cmpint (g_socket_get_family (g_socket_connection_get_socket (connection)), ==, G_SOCKET_FAMILY_UNIX);
+  g_assert_true (g_socket_connection_is_connected (connection));
+  none = g_socket_connection_get_local_address (connection, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_socket_address_get_family (none), ==, G_SOCKET_FAMILY_UNIX);
+
+  /* The live one goes with the socket. */
+  second = g_socket_connection_get_socket (connection);
+  g_object_add_weak_pointer (G_OBJECT (second), (gpointer *) &second);
+  g_object_unref (client);
+  g_assert_null (second);
+  close (fds[1]);
+  g_string_free (recorder.events, TRUE);
+}
+
+/* notify::socket is an emission like any: a handler that aborts there ends
+ * the attempt (no connect follows on the GSocket it was told about), and
+ * the socket connects again afterwards. */
+static void
+abort_once (GObject    *object,
+            GParamSpec *pspec,
+            guint      *count)
+{
+  if ((*count)++ == 0)
+    qssl_socket_abort (QSSL_SOCKET (object));
+}
+
+static void
+test_abort_in_notify_socket (void)
+{
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+  guint notified = 0;
+
+  server_run (server);
+  g_signal_connect (client, "notify::socket", G_CALLBACK (abort_once), &notified);
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  while (qssl_socket_get_state (client) != QSSL_SOCKET_STATE_UNCONNECTED)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_false (recorder.disconnected);
+  g_assert_false (g_socket_connection_is_connected (G_SOCKET_CONNECTION (client)));
+  /* Nothing of the attempt goes on from the main loop. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_assert_cmpint (recorder.error, ==, -2);
+
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 10000, NULL));
+  g_assert_cmpuint (notified, ==, 2);
+  g_assert_true (g_socket_connection_is_connected (G_SOCKET_CONNECTION (client)));
+  qssl_socket_abort (client);
+  g_string_free (recorder.events, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2039,6 +2188,8 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/handshake/rsa-ipv4", test_handshake_rsa_ipv4);
   g_test_add_func ("/qssl/socket/handshake/ec-ipv6", test_handshake_ec_ipv6);
   g_test_add_func ("/qssl/socket/handshake/by-name", test_handshake_by_name);
+  g_test_add_func ("/qssl/socket/gsocket-follows-connection", test_gsocket_follows_connection);
+  g_test_add_func ("/qssl/socket/abort-in-notify-socket", test_abort_in_notify_socket);
   g_test_add_func ("/qssl/socket/verify/expired", test_verify_expired);
   g_test_add_func ("/qssl/socket/verify/not-yet-valid", test_verify_not_yet_valid);
   g_test_add_func ("/qssl/socket/verify/wrong-host", test_verify_wrong_host);
