@@ -522,14 +522,8 @@ context_new (const QsslContextSettings *settings,
   SSL_CTX_set_mode (ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                          SSL_MODE_RELEASE_BUFFERS);
   /* Read whole bursts of records per recv() instead of a header and then a
-   * body per record: half the system calls on a busy connection. The read
-   * buffer holds four full records, so that a burst is one recv() rather
-   * than one per record; RELEASE_BUFFERS gives it back once it is empty,
-   * so an idle connection does not keep it. */
+   * body per record: half the system calls on a busy connection. */
   SSL_CTX_set_read_ahead (ctx, 1);
-  if (!datagram)
-    SSL_CTX_set_default_read_buffer_len (ctx, 4 * (SSL3_RT_HEADER_LENGTH + SSL3_RT_MAX_PLAIN_LENGTH +
-                                                   SSL3_RT_MAX_ENCRYPTED_OVERHEAD));
 
   if (!datagram) /* DTLS has no 1.3 here, and its version numbers count down */
     restrict_range_to_ciphers (settings, &min_version, &max_version);
