@@ -141,6 +141,10 @@ socket_bio_write (BIO        *bio,
     {
       if (self->corked && self->out->len + size < GATHER_LIMIT)
         {
+          /* Room for a whole batch at once, rather than growing by
+           * doubling and copying. */
+          if (self->out->allocated == 0)
+            _qssl_buffer_reserve (self->out, GATHER_LIMIT, NULL);
           if (!_qssl_buffer_append (self->out, (const guint8 *) data, size, NULL))
             {
               errno = ENOMEM;
