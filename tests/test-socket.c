@@ -32,6 +32,7 @@ typedef enum {
   SERVER_STARTTLS_QUIET,  /* reads the STARTTLS line and switches without a reply */
   SERVER_FLOOD,           /* sends flood_total bytes of flood_chunk() data, then close_notify */
   SERVER_SINK,            /* reads and drops sink_total bytes, then answers one byte */
+  SERVER_RESET,           /* resets the TCP connection once it has read a MiB */
 } ServerBehaviour;
 
 typedef struct {
@@ -104,6 +105,28 @@ sink_read (QsslSocket *socket,
 }
 
 static void
+reset_read (QsslSocket *socket,
+            gpointer    user_data)
+{
+  g_autofree guint8 *buffer = g_malloc (256 * 1024);
+  guint64 received = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (socket), "received"));
+  gssize n;
+
+  while ((n = qssl_socket_read (socket, buffer, 256 * 1024)) > 0)
+    received += n;
+  g_object_set_data (G_OBJECT (socket), "received", GSIZE_TO_POINTER (received));
+  if (received >= 1024 * 1024)
+    {
+      /* SO_LINGER 0: the close sends RST, not FIN. */
+      struct linger now = { 1, 0 };
+
+      setsockopt (g_socket_get_fd (g_socket_connection_get_socket (G_SOCKET_CONNECTION (socket))),
+                  SOL_SOCKET, SO_LINGER, &now, sizeof now);
+      qssl_socket_abort (socket);
+    }
+}
+
+static void
 server_encrypted (QsslSocket *socket,
                   Server     *server)
 {
@@ -117,7 +140,8 @@ server_encrypted (QsslSocket *socket,
     }
 
   if (server->behaviour == SERVER_ECHO || server->behaviour == SERVER_STARTTLS ||
-      server->behaviour == SERVER_STARTTLS_QUIET || server->behaviour == SERVER_SINK)
+      server->behaviour == SERVER_STARTTLS_QUIET || server->behaviour == SERVER_SINK ||
+      server->behaviour == SERVER_RESET)
     return;
   qssl_socket_write (socket, (const guint8 *) greeting, strlen (greeting));
   if (server->behaviour == SERVER_CLOSE_NOTIFY)
@@ -195,9 +219,11 @@ server_thread (gpointer user_data)
       g_signal_connect (socket, "encrypted", G_CALLBACK (server_encrypted), server);
       if (server->behaviour == SERVER_STARTTLS || server->behaviour == SERVER_STARTTLS_QUIET)
         g_signal_connect (socket, "ready-read", G_CALLBACK (server_starttls_read), server);
-      else if (server->behaviour == SERVER_SINK)
+      else if (server->behaviour == SERVER_SINK || server->behaviour == SERVER_RESET)
         {
-          g_signal_connect (socket, "ready-read", G_CALLBACK (sink_read), NULL);
+          g_signal_connect (socket, "ready-read",
+                            server->behaviour == SERVER_SINK ? G_CALLBACK (sink_read) : G_CALLBACK (reset_read),
+                            NULL);
           qssl_socket_start_server_encryption (socket);
         }
       else
@@ -1240,6 +1266,40 @@ test_records_per_send (void)
   qssl_socket_abort (socket);
 }
 
+/* A peer that resets the connection during a bulk write: however the
+ * failure shows (a send() of gathered records, a write, a read), the
+ * socket reports an error and closes, and the writer does not hang. */
+static void
+test_reset_during_bulk_write (void)
+{
+  const gsize chunk = 1024 * 1024;
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_RESET);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *data = g_malloc0 (chunk);
+  guint rounds = 0;
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 10000, &error));
+  while (qssl_socket_get_state (socket) != QSSL_SOCKET_STATE_UNCONNECTED && rounds++ < 1024)
+    {
+      if (qssl_socket_write (socket, data, chunk) < 0)
+        break;
+      while (qssl_socket_bytes_to_write (socket) > 0 &&
+             qssl_socket_wait_for_bytes_written (socket, 10000, NULL))
+        ;
+    }
+  g_assert_cmpint (qssl_socket_get_state (socket), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_assert_true (qssl_socket_get_error (socket) == QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED ||
+                 qssl_socket_get_error (socket) == QSSL_SOCKET_ERROR_SSL_INTERNAL);
+  g_assert_nonnull (qssl_socket_get_error_string (socket));
+  g_test_message ("after %u MiB: %s", rounds, qssl_socket_get_error_string (socket));
+  g_assert_cmpint (qssl_socket_bytes_to_write (socket), ==, 0);
+}
+
 /* More unread plaintext than a 32-bit length can count (the default read
  * buffer is unbounded): none of it may be lost. Needs about 11 GiB of memory
  * and a minute, so only with QSSL_TEST_HUGE=<GiB> (5 is a good value). */
@@ -2189,6 +2249,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/io/bulk-sha256", test_bulk_sha256);
   g_test_add_func ("/qssl/socket/io/read-buffer-limit", test_read_buffer_limit);
   g_test_add_func ("/qssl/socket/io/records-per-send", test_records_per_send);
+  g_test_add_func ("/qssl/socket/io/reset-during-bulk-write", test_reset_during_bulk_write);
   g_test_add_func ("/qssl/socket/io/huge-unread", test_huge_unread);
   g_test_add_func ("/qssl/socket/io/partial-read-announced-once", test_partial_read_announced_once);
   g_test_add_func ("/qssl/socket/io/lines-across-records", test_lines_across_records);
