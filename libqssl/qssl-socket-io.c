@@ -270,9 +270,12 @@ _qssl_socket_write_pending (QsslSocket *self)
 }
 
 void
-_qssl_socket_send_begin (QsslSocket *self)
+_qssl_socket_send_begin (QsslSocket *self,
+                         gsize       size)
 {
-  if (self->encrypted && self->ssl != NULL)
+  /* One record has nothing to be gathered with: it goes straight from
+   * OpenSSL's buffer, without a copy. */
+  if (self->encrypted && self->ssl != NULL && size > SSL3_RT_MAX_PLAIN_LENGTH)
     _qssl_bio_cork (SSL_get_wbio (self->ssl));
 }
 
@@ -369,7 +372,7 @@ _qssl_socket_pump_write (QsslSocket *self)
 {
   gsize sent_total = 0;
 
-  _qssl_socket_send_begin (self);
+  _qssl_socket_send_begin (self, self->write_buffer->len);
   while (self->write_buffer->len > sent_total && _qssl_socket_can_send (self))
     {
       gboolean would_block;

@@ -417,7 +417,7 @@ wind_down (QsslSocket *self)
       gsize sent = 0;
       int error;
 
-      _qssl_socket_send_begin (self);
+      _qssl_socket_send_begin (self, self->write_buffer->len);
       while (sent < self->write_buffer->len && _qssl_socket_can_send (self))
         {
           gboolean would_block;
@@ -1442,7 +1442,7 @@ qssl_socket_write (QsslSocket   *self,
        * while the kernel takes them, so that only what it refuses is
        * copied into the write buffer. The records are gathered and sent
        * several per send(). */
-      _qssl_socket_send_begin (self);
+      _qssl_socket_send_begin (self, size);
       while (sent < size)
         {
           gboolean would_block;
