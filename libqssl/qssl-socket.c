@@ -28,6 +28,7 @@
 #include "qssl-error-private.h"
 #include "qssl-main-context-private.h"
 #include "qssl-private.h"
+#include "qssl-bio-private.h"
 #include "qssl-socket-io-private.h"
 #include "qssl-socket-private.h"
 
@@ -447,7 +448,9 @@ wind_down (QsslSocket *self)
   if (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING)
     {
       gsize sent = 0;
+      int error;
 
+      _qssl_socket_send_begin (self, self->write_buffer->len);
       while (sent < self->write_buffer->len && _qssl_socket_can_send (self))
         {
           gboolean would_block;
@@ -458,6 +461,9 @@ wind_down (QsslSocket *self)
             break;
           sent += n;
         }
+      /* Nothing is reported any more: a failure only drops the rest. */
+      if (self->ssl != NULL)
+        _qssl_bio_uncork (SSL_get_wbio (self->ssl), &error);
       if (self->write_buffer->len > sent)
         _qssl_socket_trace (self, "dropped with %u bytes unsent", (guint) (self->write_buffer->len - sent));
       _qssl_socket_close_connection (self, TRUE);
@@ -1480,7 +1486,9 @@ qssl_socket_write (QsslSocket   *self,
       _qssl_socket_enter (self);
       /* OpenSSL returns after each record (partial writes): keep going
        * while the kernel takes them, so that only what it refuses is
-       * copied into the write buffer. */
+       * copied into the write buffer. The records are gathered and sent
+       * several per send(). */
+      _qssl_socket_send_begin (self, size);
       while (sent < size)
         {
           gboolean would_block;
@@ -1495,6 +1503,8 @@ qssl_socket_write (QsslSocket   *self,
             break;
           sent += n;
         }
+      if (!failed && !_qssl_socket_send_end (self))
+        failed = TRUE;
       _qssl_socket_leave (self);
       if (failed)
         return -1;
@@ -1826,7 +1836,7 @@ qssl_socket_encrypted_bytes_to_write (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
 
-  return self->encrypted ? self->write_buffer->len : 0;
+  return self->encrypted ? _qssl_socket_write_pending (self) : 0;
 }
 
 /**
@@ -2066,7 +2076,7 @@ disconnect (QsslSocket *self)
     default:
       break;
     }
-  if (self->write_buffer->len > 0 && _qssl_socket_can_send (self))
+  if (_qssl_socket_write_pending (self) > 0 && _qssl_socket_can_send (self))
     {
       connection = _qssl_socket_connection (self);
       self->pending_close = TRUE;

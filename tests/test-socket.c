@@ -3,10 +3,15 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE  /* RTLD_NEXT */
+#endif
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
@@ -27,6 +32,8 @@ typedef enum {
   SERVER_STARTTLS,        /* plain "hello\n" exchange, then TLS, then echo */
   SERVER_STARTTLS_QUIET,  /* reads the STARTTLS line and switches without a reply */
   SERVER_FLOOD,           /* sends flood_total bytes of flood_chunk() data, then close_notify */
+  SERVER_SINK,            /* reads and drops sink_total bytes, then answers one byte */
+  SERVER_RESET,           /* resets the TCP connection once it has read a MiB */
 } ServerBehaviour;
 
 typedef struct {
@@ -79,6 +86,47 @@ flood_written (QsslSocket *socket,
     flood_more (socket);
 }
 
+/* SERVER_SINK */
+static guint64 sink_total;
+static guint64 sink_received;
+
+static void
+sink_read (QsslSocket *socket,
+           gpointer    user_data)
+{
+  g_autofree guint8 *buffer = g_malloc (256 * 1024);
+  gssize n;
+
+  while ((n = qssl_socket_read (socket, buffer, 256 * 1024)) > 0)
+    {
+      sink_received += n;
+      if (sink_received == sink_total)
+        qssl_socket_write (socket, (const guint8 *) "A", 1);
+    }
+}
+
+static void
+reset_read (QsslSocket *socket,
+            gpointer    user_data)
+{
+  g_autofree guint8 *buffer = g_malloc (256 * 1024);
+  guint64 received = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (socket), "received"));
+  gssize n;
+
+  while ((n = qssl_socket_read (socket, buffer, 256 * 1024)) > 0)
+    received += n;
+  g_object_set_data (G_OBJECT (socket), "received", GSIZE_TO_POINTER (received));
+  if (received >= 1024 * 1024)
+    {
+      /* SO_LINGER 0: the close sends RST, not FIN. */
+      struct linger now = { 1, 0 };
+
+      setsockopt (g_socket_get_fd (g_socket_connection_get_socket (G_SOCKET_CONNECTION (socket))),
+                  SOL_SOCKET, SO_LINGER, &now, sizeof now);
+      qssl_socket_abort (socket);
+    }
+}
+
 static void
 server_encrypted (QsslSocket *socket,
                   Server     *server)
@@ -93,7 +141,8 @@ server_encrypted (QsslSocket *socket,
     }
 
   if (server->behaviour == SERVER_ECHO || server->behaviour == SERVER_STARTTLS ||
-      server->behaviour == SERVER_STARTTLS_QUIET)
+      server->behaviour == SERVER_STARTTLS_QUIET || server->behaviour == SERVER_SINK ||
+      server->behaviour == SERVER_RESET)
     return;
   qssl_socket_write (socket, (const guint8 *) greeting, strlen (greeting));
   if (server->behaviour == SERVER_CLOSE_NOTIFY)
@@ -171,6 +220,13 @@ server_thread (gpointer user_data)
       g_signal_connect (socket, "encrypted", G_CALLBACK (server_encrypted), server);
       if (server->behaviour == SERVER_STARTTLS || server->behaviour == SERVER_STARTTLS_QUIET)
         g_signal_connect (socket, "ready-read", G_CALLBACK (server_starttls_read), server);
+      else if (server->behaviour == SERVER_SINK || server->behaviour == SERVER_RESET)
+        {
+          g_signal_connect (socket, "ready-read",
+                            server->behaviour == SERVER_SINK ? G_CALLBACK (sink_read) : G_CALLBACK (reset_read),
+                            NULL);
+          qssl_socket_start_server_encryption (socket);
+        }
       else
         {
           g_signal_connect (socket, "ready-read", G_CALLBACK (qssl_test_echo), NULL);
@@ -1117,6 +1173,132 @@ test_bulk_sha256 (void)
   g_assert_cmpstr (g_checksum_get_string (sent_sum), ==, g_checksum_get_string (received_sum));
   g_free (block);
   qssl_socket_abort (socket);
+}
+
+/* send(), sendto() and sendmsg() calls this thread has made: the library's
+ * calls resolve to these wrappers, which count and then make the real
+ * call. (/proc/thread-self/io does not count socket sends.) */
+static __thread gint64 socket_sends;
+
+#define REAL(name) \
+  static __typeof__ (name) *real; \
+  if (real == NULL) \
+    real = (__typeof__ (name) *) dlsym (RTLD_NEXT, #name); \
+  socket_sends++
+
+ssize_t
+send (int         fd,
+      const void *data,
+      size_t      size,
+      int         flags)
+{
+  REAL (send);
+  return real (fd, data, size, flags);
+}
+
+ssize_t
+sendto (int                    fd,
+        const void            *data,
+        size_t                 size,
+        int                    flags,
+        const struct sockaddr *address,
+        socklen_t              address_size)
+{
+  REAL (sendto);
+  return real (fd, data, size, flags, address, address_size);
+}
+
+ssize_t
+sendmsg (int                  fd,
+         const struct msghdr *message,
+         int                  flags)
+{
+  REAL (sendmsg);
+  return real (fd, message, flags);
+}
+
+/* A large write leaves several TLS records per send(): 8 MiB are 512 full
+ * records, which took 512 send() calls, one per record. Both ways out are
+ * counted: a backlog the write pump drains (written before the handshake
+ * ended), and a write the kernel takes at once. The bound leaves room for
+ * partial sends should the kernel's buffer fill. */
+static void
+test_records_per_send (void)
+{
+  const gsize total = 8 * 1024 * 1024;
+  const gint64 records = total / (16 * 1024);
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_SINK);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *data = g_malloc0 (total);
+  gint64 before, backlog_sends, direct_sends;
+
+  sink_total = 2 * total;
+  sink_received = 0;
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+
+  before = socket_sends;
+  g_assert_cmpint (qssl_socket_write (socket, data, total), ==, total);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 10000, &error));
+  while (qssl_socket_encrypted_bytes_to_write (socket) > 0)
+    g_assert_true (qssl_socket_wait_for_bytes_written (socket, 10000, &error));
+  /* Less the client's handshake flights. */
+  backlog_sends = socket_sends - before - 2;
+
+  before = socket_sends;
+  g_assert_cmpint (qssl_socket_write (socket, data, total), ==, total);
+  while (qssl_socket_encrypted_bytes_to_write (socket) > 0)
+    g_assert_true (qssl_socket_wait_for_bytes_written (socket, 10000, &error));
+  direct_sends = socket_sends - before;
+  g_test_message ("%" G_GINT64_FORMAT " and %" G_GINT64_FORMAT " send calls for %" G_GINT64_FORMAT " records",
+                  backlog_sends, direct_sends, records);
+
+  /* Everything arrived: the sink answers once it has it all. */
+  while (qssl_socket_bytes_available (socket) < 1)
+    g_assert_true (qssl_socket_wait_for_ready_read (socket, 10000, &error));
+  g_assert_cmpint (qssl_socket_read (socket, data, 1), ==, 1);
+  g_assert_cmpint (data[0], ==, 'A');
+
+  g_assert_cmpint (backlog_sends, <=, records / 2);
+  g_assert_cmpint (direct_sends, <=, records / 2);
+  qssl_socket_abort (socket);
+}
+
+/* A peer that resets the connection during a bulk write: however the
+ * failure shows (a send() of gathered records, a write, a read), the
+ * socket reports an error and closes, and the writer does not hang. */
+static void
+test_reset_during_bulk_write (void)
+{
+  const gsize chunk = 1024 * 1024;
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_RESET);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *data = g_malloc0 (chunk);
+  guint rounds = 0;
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 10000, &error));
+  while (qssl_socket_get_state (socket) != QSSL_SOCKET_STATE_UNCONNECTED && rounds++ < 1024)
+    {
+      if (qssl_socket_write (socket, data, chunk) < 0)
+        break;
+      while (qssl_socket_bytes_to_write (socket) > 0 &&
+             qssl_socket_wait_for_bytes_written (socket, 10000, NULL))
+        ;
+    }
+  g_assert_cmpint (qssl_socket_get_state (socket), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_assert_true (qssl_socket_get_error (socket) == QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED ||
+                 qssl_socket_get_error (socket) == QSSL_SOCKET_ERROR_SSL_INTERNAL);
+  g_assert_nonnull (qssl_socket_get_error_string (socket));
+  g_test_message ("after %u MiB: %s", rounds, qssl_socket_get_error_string (socket));
+  g_assert_cmpint (qssl_socket_bytes_to_write (socket), ==, 0);
 }
 
 /* More unread plaintext than a 32-bit length can count (the default read
@@ -2217,6 +2399,8 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/blocking/connect-timeout", test_wait_connect_timeout);
   g_test_add_func ("/qssl/socket/io/bulk-sha256", test_bulk_sha256);
   g_test_add_func ("/qssl/socket/io/read-buffer-limit", test_read_buffer_limit);
+  g_test_add_func ("/qssl/socket/io/records-per-send", test_records_per_send);
+  g_test_add_func ("/qssl/socket/io/reset-during-bulk-write", test_reset_during_bulk_write);
   g_test_add_func ("/qssl/socket/io/huge-unread", test_huge_unread);
   g_test_add_func ("/qssl/socket/io/partial-read-announced-once", test_partial_read_announced_once);
   g_test_add_func ("/qssl/socket/io/lines-across-records", test_lines_across_records);
