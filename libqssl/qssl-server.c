@@ -20,6 +20,16 @@
  * handshake timeout is dropped, and only encrypted sockets are queued for
  * [method@Qssl.Server.next_pending_connection].
  *
+ * Handshakes in flight have limits of their own, apart from the queue of
+ * [property@Qssl.Server:max-pending-connections]: at most
+ * [property@Qssl.Server:max-handshakes] of them (the oldest makes room for a
+ * newcomer), optionally at most
+ * [property@Qssl.Server:max-handshakes-per-address] from one address, each
+ * within a deadline that counts from the accept. A failed accept (out of
+ * file descriptors) is retried with a backoff. Together they keep a server
+ * with the defaults serving while peers connect and stay silent; see the
+ * "Server limits" section of the server guide.
+ *
  * It is a #GSocketService, so g_socket_listener_add_inet_port() and friends
  * work too; it runs on the #GMainContext that is the thread-default when
  * it starts accepting.
@@ -38,7 +48,7 @@ struct _QsslServer
   GInetAddress       *address;       /* as given to listen(); NULL: any */
   gboolean            listening;
 
-  GHashTable         *handshaking;   /* QsslSocket -> GSource (timeout) */
+  GHashTable         *handshaking;   /* QsslSocket -> Handshake */
   GQueue              pending;       /* encrypted QsslSocket, owned */
   GQueue              accept_tasks;  /* accept_async() callers waiting */
   int                 max_pending;
@@ -55,7 +65,46 @@ struct _QsslServer
   /* Connections the accept in flight delivered while paused or throttled,
    * waiting (no handshake yet) until accepting resumes. */
   GQueue              held;
+
+  /* Admission (admit_connection(), accept_failed()) */
+  int                 max_handshakes;             /* 0: no limit */
+  int                 max_handshakes_per_address; /* 0: no limit */
+  int                 idle_timeout;               /* for the sockets handed out; 0: none */
+  GQueue              handshake_order;            /* Handshake, oldest first */
+  GHashTable         *per_address;                /* address text -> handshakes from it */
+  guint               accept_backoff;             /* msecs; 0: the last accept worked */
+  GSource            *accept_retry;               /* the accept waits for it */
 };
+
+/* A handshake in flight: the server's reference to its socket, its deadline,
+ * its place in the order of arrival, and the address it counts against. */
+typedef struct
+{
+  QsslServer *server;
+  QsslSocket *socket;
+  GSource    *timer;
+  GList       link;      /* in handshake_order, data = the Handshake */
+  char       *address;   /* key in per_address; NULL: not counted */
+} Handshake;
+
+/* QsslServer:max-handshakes by default: well above what healthy clients
+ * keep in flight (a handshake takes a round trip or two), well below what
+ * a process may hold. */
+#define QSSL_SERVER_DEFAULT_MAX_HANDSHAKES 1024
+
+/* The first retry of a failed accept and the longest wait between retries. */
+#define ACCEPT_BACKOFF_FIRST_MS 10
+#define ACCEPT_BACKOFF_MAX_MS   1000
+
+enum {
+  PROP_0,
+  PROP_MAX_HANDSHAKES,
+  PROP_MAX_HANDSHAKES_PER_ADDRESS,
+  PROP_IDLE_TIMEOUT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 typedef struct
 {
@@ -99,6 +148,28 @@ destroy_timeout (gpointer source)
   g_source_unref (source);
 }
 
+static void
+handshake_free (gpointer data)
+{
+  Handshake *handshake = data;
+  QsslServer *self = handshake->server;
+
+  destroy_timeout (handshake->timer);
+  g_queue_unlink (&self->handshake_order, &handshake->link);
+  if (handshake->address != NULL)
+    {
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, handshake->address));
+
+      if (count <= 1)
+        g_hash_table_remove (self->per_address, handshake->address);
+      else
+        g_hash_table_insert (self->per_address, g_strdup (handshake->address), GUINT_TO_POINTER (count - 1));
+      g_free (handshake->address);
+    }
+  g_object_unref (handshake->socket);
+  g_free (handshake);
+}
+
 /* Stops caring about @socket's handshake; the server's reference goes. */
 static void
 forget_handshake (QsslServer *self,
@@ -109,6 +180,9 @@ forget_handshake (QsslServer *self,
 }
 
 static void update_accepting (QsslServer *self);
+static void drop_handshake (QsslServer      *self,
+                            Handshake       *handshake,
+                            QsslSocketError  error);
 
 static QsslSocketError
 accept_error_code (const GError *error)
@@ -130,6 +204,68 @@ accept_error_code (const GError *error)
     }
 }
 
+static gboolean
+on_accept_retry (gpointer user_data)
+{
+  QsslServer *self = user_data;
+
+  g_clear_pointer (&self->accept_retry, g_source_unref);
+  update_accepting (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Unlike QTcpServer, which pauses until the application resumes it (and
+ * an application that does not, like most, then never accepts again), a
+ * failed accept is retried by the server itself: after 10 ms, doubling up
+ * to 1 s, so that a server out of descriptors neither spins nor stays deaf
+ * once they are free again. Out of descriptors with handshakes in flight,
+ * the oldest handshake is dropped instead, and the accept tried again at
+ * once: it is what max-handshakes would drop for a newcomer anyway. */
+static void
+accept_failed (QsslServer   *self,
+               const GError *error)
+{
+  Handshake *oldest = g_queue_peek_head (&self->handshake_order);
+
+  if (oldest != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
+    {
+      g_debug ("server %p: accept failed (%s): dropping the oldest handshake for its descriptor",
+               self, error->message);
+      drop_handshake (self, oldest, QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
+      return;
+    }
+  self->accept_backoff = self->accept_backoff == 0
+                         ? ACCEPT_BACKOFF_FIRST_MS
+                         : MIN (self->accept_backoff * 2, ACCEPT_BACKOFF_MAX_MS);
+  g_debug ("server %p: accept failed: %s; trying again in %u ms", self, error->message, self->accept_backoff);
+  if (self->accept_retry == NULL)
+    {
+      self->accept_retry = g_timeout_source_new (self->accept_backoff);
+      g_source_set_callback (self->accept_retry, on_accept_retry, self, NULL);
+      g_source_set_static_name (self->accept_retry, "[qssl] accept retry");
+      g_source_attach (self->accept_retry, self->context);
+    }
+  g_signal_emit (self, signals[SIGNAL_ACCEPT_ERROR], 0, accept_error_code (error), error->message);
+}
+
+static void
+accept_succeeded (QsslServer *self)
+{
+  if (self->accept_backoff == 0)
+    return;
+  g_debug ("server %p: accepting again", self);
+  self->accept_backoff = 0;
+}
+
+static void
+clear_accept_retry (QsslServer *self)
+{
+  if (self->accept_retry == NULL)
+    return;
+  g_source_destroy (self->accept_retry);
+  g_clear_pointer (&self->accept_retry, g_source_unref);
+}
+
 static void
 on_accepted (GObject      *source,
              GAsyncResult *result,
@@ -146,6 +282,8 @@ on_accepted (GObject      *source,
   if (self->accept_cancellable == cancellable)
     g_clear_object (&self->accept_cancellable);
 
+  if (connection != NULL)
+    accept_succeeded (self);
   if (connection != NULL && (self->paused || self->throttled))
     {
       /* Accepted after a pause or the limit began: kept for resume. */
@@ -165,13 +303,7 @@ on_accepted (GObject      *source,
       g_signal_emit_by_name (self, "incoming", connection, source_object, &handled);
     }
   else if (!g_cancellable_is_cancelled (cancellable) && self->listening)
-    {
-      /* As QTcpServer: a failed accept pauses accepting, and the
-       * application decides when to try again (resume_accepting()). */
-      g_debug ("server %p: accept failed: %s", self, error->message);
-      self->paused = TRUE;
-      g_signal_emit (self, signals[SIGNAL_ACCEPT_ERROR], 0, accept_error_code (error), error->message);
-    }
+    accept_failed (self, error);
   update_accepting (self);
 }
 
@@ -196,13 +328,15 @@ stop_accepting (QsslServer *self)
   g_clear_object (&self->accept_cancellable);
 }
 
-/* Accepting stops while handshaking + pending sockets reach the limit; new
- * connections then wait in the kernel's backlog, none is dropped. */
+/* Accepting stops while the queue of encrypted sockets not yet taken is
+ * full (Qt's maxPendingConnections); new connections then wait in the
+ * kernel's backlog, none is dropped. Handshakes in flight do not count:
+ * silent peers would otherwise hold the server (admit_connection() limits
+ * them). */
 static void
 update_accepting (QsslServer *self)
 {
-  guint in_flight = g_hash_table_size (self->handshaking) + g_queue_get_length (&self->pending);
-  gboolean throttle = self->max_pending > 0 && in_flight >= (guint) self->max_pending;
+  gboolean throttle = self->max_pending > 0 && g_queue_get_length (&self->pending) >= (guint) self->max_pending;
 
   self->throttled = throttle;
   if (!self->listening)
@@ -220,7 +354,7 @@ update_accepting (QsslServer *self)
           /* Again, in case a handler of incoming took it before ours. */
           update_accepting (self);
         }
-      else
+      else if (self->accept_retry == NULL)
         start_accepting (self);
     }
   /* Paused or throttled: an accept in flight stays; what it brings is held. */
@@ -250,6 +384,8 @@ on_encrypted (QsslSocket *socket,
   /* From now on the socket is the application's (Qt's QSslServer drops
    * its connections too): a later error or alert is not the server's. */
   g_signal_handlers_disconnect_by_data (socket, self);
+  if (self->idle_timeout > 0)
+    qssl_socket_set_idle_timeout (socket, self->idle_timeout);
   task = g_queue_pop_head (&self->accept_tasks);
   if (task != NULL)
     {
@@ -344,27 +480,110 @@ on_error (QsslSocket      *socket,
   }
 }
 
-typedef struct
+/* Ends a handshake the server gives up on (its deadline passed, or it
+ * makes room for a newcomer): error-occurred, then the connection goes. */
+static void
+drop_handshake (QsslServer      *self,
+                Handshake       *handshake,
+                QsslSocketError  error)
 {
-  QsslServer *server;
-  QsslSocket *socket;
-} Timeout;
+  QsslSocket *socket = g_object_ref (handshake->socket);
 
+  g_debug ("server %p: dropping handshake of socket %p (%s)", self, socket,
+           error == QSSL_SOCKET_ERROR_SOCKET_TIMEOUT ? "deadline" : "room for a newcomer");
+  g_signal_handlers_disconnect_by_data (socket, self);
+  /* Forgotten first: a handler sees the count without it. */
+  g_hash_table_remove (self->handshaking, socket);
+  g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, socket, error);
+  qssl_socket_abort (socket);
+  g_object_unref (socket);
+}
+
+/* The deadline runs from the accept to encrypted and nothing the peer does
+ * moves it: a ClientHello dripped a byte at a time gets no more time than
+ * silence. */
 static gboolean
 on_handshake_timeout (gpointer user_data)
 {
-  Timeout *timeout = user_data;
-  QsslServer *self = timeout->server;
-  QsslSocket *socket = g_object_ref (timeout->socket);
+  Handshake *handshake = user_data;
+  QsslServer *self = handshake->server;
 
-  g_debug ("server %p: handshake timeout, dropping socket %p", self, socket);
-  g_signal_handlers_disconnect_by_data (socket, self);
-  g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, socket, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
-  qssl_socket_abort (socket);
-  g_hash_table_remove (self->handshaking, socket);
+  drop_handshake (self, handshake, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
   update_accepting (self);
-  g_object_unref (socket);
   return G_SOURCE_REMOVE;
+}
+
+static char *
+connection_address (GSocketConnection *connection)
+{
+  g_autoptr(GSocketAddress) address = g_socket_connection_get_remote_address (connection, NULL);
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+}
+
+/* Whether a new connection gets a handshake. One address over its
+ * max-handshakes-per-address is refused (closed at once, before any
+ * TLS state exists). At max-handshakes the oldest handshake in flight is
+ * dropped instead of the newcomer: a peer that holds a handshake open is
+ * what fills the table, and refusing newcomers would let it starve every
+ * client; a healthy handshake takes milliseconds, so the oldest is the
+ * likeliest to be one that will never finish. @address is where the
+ * handshake is to be counted (NULL: not counted). */
+static gboolean
+admit_connection (QsslServer         *self,
+                  GSocketConnection  *connection,
+                  char              **address)
+{
+  *address = NULL;
+  if (self->max_handshakes_per_address > 0)
+    {
+      g_autofree char *text = connection_address (connection);
+
+      if (text != NULL &&
+          GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, text)) >= (guint) self->max_handshakes_per_address)
+        {
+          g_debug ("server %p: refusing a connection from %s: %d handshakes from it already", self, text,
+                   self->max_handshakes_per_address);
+          g_socket_close (g_socket_connection_get_socket (connection), NULL);
+          return FALSE;
+        }
+      *address = g_steal_pointer (&text);
+    }
+  while (self->max_handshakes > 0 && g_hash_table_size (self->handshaking) >= (guint) self->max_handshakes &&
+         self->listening)
+    drop_handshake (self, g_queue_peek_head (&self->handshake_order), QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
+  /* A handler of error-occurred may have closed the server. */
+  if (!self->listening)
+    {
+      g_clear_pointer (address, g_free);
+      g_socket_close (g_socket_connection_get_socket (connection), NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+track_handshake (QsslServer *self,
+                 QsslSocket *socket,
+                 char       *address)
+{
+  Handshake *handshake = g_new0 (Handshake, 1);
+
+  handshake->server = self;
+  handshake->socket = g_object_ref (socket);
+  handshake->link.data = handshake;
+  handshake->address = address;
+  if (address != NULL)
+    g_hash_table_insert (self->per_address, g_strdup (address),
+                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address)) + 1));
+  handshake->timer = g_timeout_source_new (self->handshake_timeout);
+  g_source_set_callback (handshake->timer, on_handshake_timeout, handshake, NULL);
+  g_source_set_static_name (handshake->timer, "[qssl] handshake timeout");
+  g_source_attach (handshake->timer, self->context);
+  g_queue_push_tail_link (&self->handshake_order, &handshake->link);
+  g_hash_table_insert (self->handshaking, socket, handshake);
 }
 
 static gboolean
@@ -375,13 +594,15 @@ qssl_server_incoming (GSocketService    *service,
   QsslServer *self = QSSL_SERVER (service);
   g_autoptr(GError) error = NULL;
   g_autoptr(QsslSocket) socket = NULL;
-  Timeout *timeout;
-  GSource *timer;
+  char *address = NULL;
 
+  if (!admit_connection (self, connection, &address))
+    return TRUE;
   socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (connection), &error);
   if (socket == NULL)
     {
       g_debug ("server %p: cannot adopt a connection: %s", self, error->message);
+      g_free (address);
       return TRUE;
     }
   /* The copy shares the server configuration's context cache, so every
@@ -402,14 +623,7 @@ qssl_server_incoming (GSocketService    *service,
   g_signal_connect (socket, "alert-received", G_CALLBACK (on_alert_received), self);
   g_signal_connect (socket, "handshake-interrupted-on-error", G_CALLBACK (on_interrupted), self);
 
-  timeout = g_new0 (Timeout, 1);
-  timeout->server = self;
-  timeout->socket = socket;
-  timer = g_timeout_source_new (self->handshake_timeout);
-  g_source_set_callback (timer, on_handshake_timeout, timeout, g_free);
-  g_source_set_static_name (timer, "[qssl] handshake timeout");
-  g_source_attach (timer, self->context);
-  g_hash_table_insert (self->handshaking, g_object_ref (socket), timer);
+  track_handshake (self, socket, address);
 
   update_accepting (self);
   g_signal_emit (self, signals[SIGNAL_STARTED_ENCRYPTION_HANDSHAKE], 0, socket);
@@ -434,6 +648,8 @@ qssl_server_dispose (GObject *object)
         }
       g_clear_pointer (&self->handshaking, g_hash_table_unref);
     }
+  g_clear_pointer (&self->per_address, g_hash_table_unref);
+  clear_accept_retry (self);
   g_queue_clear_full (&self->pending, g_object_unref);
   g_queue_clear_full (&self->held, held_free);
   {
@@ -463,12 +679,113 @@ qssl_server_finalize (GObject *object)
 }
 
 static void
+qssl_server_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  QsslServer *self = QSSL_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_HANDSHAKES:
+      g_value_set_int (value, self->max_handshakes);
+      break;
+    case PROP_MAX_HANDSHAKES_PER_ADDRESS:
+      g_value_set_int (value, self->max_handshakes_per_address);
+      break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_int (value, self->idle_timeout);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qssl_server_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  QsslServer *self = QSSL_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_HANDSHAKES:
+      qssl_server_set_max_handshakes (self, g_value_get_int (value));
+      break;
+    case PROP_MAX_HANDSHAKES_PER_ADDRESS:
+      qssl_server_set_max_handshakes_per_address (self, g_value_get_int (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      qssl_server_set_idle_timeout (self, g_value_get_int (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+install_admission_properties (GObjectClass *object_class)
+{
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  /**
+   * QsslServer:max-handshakes:
+   *
+   * The most handshakes in flight (accepted, not yet encrypted); 0 for no
+   * limit. At the limit, the oldest handshake is dropped (error-occurred
+   * with %QSSL_SOCKET_ERROR_SOCKET_RESOURCE) to admit the newcomer, so
+   * peers that connect and stay silent cannot lock healthy clients out.
+   * 1024 by default. Separate from
+   * [method@Qssl.Server.set_max_pending_connections], which limits only the
+   * queue of encrypted sockets waiting to be taken.
+   *
+   * libqssl only.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_HANDSHAKES] =
+    g_param_spec_int ("max-handshakes", NULL, NULL, 0, G_MAXINT, QSSL_SERVER_DEFAULT_MAX_HANDSHAKES, rw);
+  /**
+   * QsslServer:max-handshakes-per-address:
+   *
+   * The most handshakes in flight from one IP address; a connection beyond
+   * it is closed as soon as it is accepted, before any TLS state is made.
+   * 0 (the default) for no limit: clients behind one NAT share an
+   * address. Applies to connections accepted from now on.
+   *
+   * libqssl only.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_HANDSHAKES_PER_ADDRESS] =
+    g_param_spec_int ("max-handshakes-per-address", NULL, NULL, 0, G_MAXINT, 0, rw);
+  /**
+   * QsslServer:idle-timeout:
+   *
+   * The [property@Qssl.Socket:idle-timeout] every socket the server hands
+   * out gets, in milliseconds; 0 (the default) for none.
+   *
+   * libqssl only.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_IDLE_TIMEOUT] = g_param_spec_int ("idle-timeout", NULL, NULL, 0, G_MAXINT, 0, rw);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
 qssl_server_class_init (QsslServerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = qssl_server_dispose;
   object_class->finalize = qssl_server_finalize;
+  object_class->get_property = qssl_server_get_property;
+  object_class->set_property = qssl_server_set_property;
+  install_admission_properties (object_class);
   G_SOCKET_SERVICE_CLASS (klass)->incoming = qssl_server_incoming;
   G_SOCKET_LISTENER_CLASS (klass)->changed = qssl_server_changed;
 
@@ -598,10 +915,14 @@ qssl_server_class_init (QsslServerClass *klass)
    *   descriptors
    * @message: the system's description of the failure
    *
-   * Accepting a connection failed. The server then pauses accepting, as
-   * Qt's does: connections wait in the kernel's queue until
-   * [method@Qssl.Server.resume_accepting] is called, for example once
-   * descriptors have been freed.
+   * Accepting a connection failed. Unlike Qt's, the server does not stay
+   * paused: it tries again after 10 ms, then after twice as long each time
+   * it fails again, up to 1 s, and emits this signal for each failure.
+   * Connections wait in the kernel's queue meanwhile. Out of file
+   * descriptors with handshakes in flight, it drops the oldest handshake
+   * (see #QsslServer:max-handshakes) and tries again at once instead. A
+   * handler may call [method@Qssl.Server.pause_accepting] to wait for
+   * [method@Qssl.Server.resume_accepting], as with Qt.
    *
    * Mirrors `QTcpServer::acceptError()`; @message is what
    * `QTcpServer::errorString()` would return.
@@ -621,7 +942,9 @@ qssl_server_init (QsslServer *self)
   self->handshake_timeout = 5000;
   self->max_pending = 30;
   self->context = g_main_context_ref_thread_default ();
-  self->handshaking = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, destroy_timeout);
+  self->handshaking = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, handshake_free);
+  self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->max_handshakes = QSSL_SERVER_DEFAULT_MAX_HANDSHAKES;
 }
 
 /**
@@ -806,6 +1129,8 @@ qssl_server_close (QsslServer *self)
    * nothing left to accept. Held connections go with the backlog. */
   g_socket_listener_close (G_SOCKET_LISTENER (self));
   stop_accepting (self);
+  clear_accept_retry (self);
+  self->accept_backoff = 0;
   g_queue_clear_full (&self->held, held_free);
   g_hash_table_iter_init (&iter, self->handshaking);
   while (g_hash_table_iter_next (&iter, &socket, NULL))
@@ -979,7 +1304,7 @@ qssl_server_resume_accepting (QsslServer *self)
  *
  * Mirrors `QTcpServer::maxPendingConnections()`.
  *
- * Returns: the limit (handshaking and queued sockets together; 0 for none)
+ * Returns: the limit (encrypted sockets waiting to be taken; 0 for none)
  *
  * Since: 1.0
  */
@@ -994,8 +1319,11 @@ qssl_server_get_max_pending_connections (QsslServer *self)
 /**
  * qssl_server_set_max_pending_connections:
  * @self: a #QsslServer
- * @max: the most sockets handshaking or waiting to be taken (default 30, 0
- *   for no limit); beyond it connections wait in the kernel's backlog
+ * @max: the most encrypted sockets waiting to be taken (default 30, 0 for
+ *   no limit); while the queue is full the server stops accepting and new
+ *   connections wait in the kernel's backlog. Handshakes in flight do not
+ *   count (they have #QsslServer:max-handshakes); those that finish while
+ *   the queue is full are still queued.
  *
  * Mirrors `QTcpServer::setMaxPendingConnections()`.
  *
@@ -1171,4 +1499,141 @@ qssl_server_accept_finish (QsslServer    *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * qssl_server_get_max_handshakes:
+ * @self: a #QsslServer
+ *
+ * See #QsslServer:max-handshakes.
+ *
+ * libqssl only.
+ *
+ * Returns: the most handshakes in flight, 0 for no limit
+ *
+ * Since: 1.0
+ */
+int
+qssl_server_get_max_handshakes (QsslServer *self)
+{
+  g_return_val_if_fail (QSSL_IS_SERVER (self), 0);
+
+  return self->max_handshakes;
+}
+
+/**
+ * qssl_server_set_max_handshakes:
+ * @self: a #QsslServer
+ * @max: the most handshakes in flight (default 1024), 0 for no limit
+ *
+ * See #QsslServer:max-handshakes. Lowering it below the number in flight
+ * drops none at once: the oldest go as new connections arrive.
+ *
+ * libqssl only.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_set_max_handshakes (QsslServer *self,
+                                int         max)
+{
+  g_return_if_fail (QSSL_IS_SERVER (self));
+  g_return_if_fail (max >= 0);
+
+  if (self->max_handshakes == max)
+    return;
+  self->max_handshakes = max;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_HANDSHAKES]);
+}
+
+/**
+ * qssl_server_get_max_handshakes_per_address:
+ * @self: a #QsslServer
+ *
+ * See #QsslServer:max-handshakes-per-address.
+ *
+ * libqssl only.
+ *
+ * Returns: the most handshakes in flight from one address, 0 for no limit
+ *
+ * Since: 1.0
+ */
+int
+qssl_server_get_max_handshakes_per_address (QsslServer *self)
+{
+  g_return_val_if_fail (QSSL_IS_SERVER (self), 0);
+
+  return self->max_handshakes_per_address;
+}
+
+/**
+ * qssl_server_set_max_handshakes_per_address:
+ * @self: a #QsslServer
+ * @max: the most handshakes in flight from one IP address, 0 (the default)
+ *   for no limit
+ *
+ * See #QsslServer:max-handshakes-per-address.
+ *
+ * libqssl only.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_set_max_handshakes_per_address (QsslServer *self,
+                                            int         max)
+{
+  g_return_if_fail (QSSL_IS_SERVER (self));
+  g_return_if_fail (max >= 0);
+
+  if (self->max_handshakes_per_address == max)
+    return;
+  self->max_handshakes_per_address = max;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_HANDSHAKES_PER_ADDRESS]);
+}
+
+/**
+ * qssl_server_get_idle_timeout:
+ * @self: a #QsslServer
+ *
+ * See #QsslServer:idle-timeout.
+ *
+ * libqssl only.
+ *
+ * Returns: the idle timeout of the sockets handed out, in milliseconds
+ *   (0: none)
+ *
+ * Since: 1.0
+ */
+int
+qssl_server_get_idle_timeout (QsslServer *self)
+{
+  g_return_val_if_fail (QSSL_IS_SERVER (self), 0);
+
+  return self->idle_timeout;
+}
+
+/**
+ * qssl_server_set_idle_timeout:
+ * @self: a #QsslServer
+ * @msecs: the [property@Qssl.Socket:idle-timeout] of the sockets handed out
+ *   from now on, 0 (the default) for none
+ *
+ * So that clients which connect and then say nothing cannot hold the
+ * server's descriptors: see #QsslServer:idle-timeout.
+ *
+ * libqssl only.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_set_idle_timeout (QsslServer *self,
+                              int         msecs)
+{
+  g_return_if_fail (QSSL_IS_SERVER (self));
+  g_return_if_fail (msecs >= 0);
+
+  if (self->idle_timeout == msecs)
+    return;
+  self->idle_timeout = msecs;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
 }

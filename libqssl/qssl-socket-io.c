@@ -239,7 +239,10 @@ _qssl_socket_send_now (QsslSocket   *self,
       gssize written = g_socket_send (_qssl_socket_gsocket (self), (const char *) data, size, NULL, &error);
 
       if (written >= 0)
-        return written;
+        {
+          self->idle_plain_activity += written;
+          return written;
+        }
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
           *would_block = TRUE;
@@ -535,6 +538,7 @@ _qssl_socket_pump_read (QsslSocket *self)
           if (n > 0)
             {
               got += n;
+              self->idle_plain_activity += n;
               continue;
             }
           if (n == 0)
