@@ -7,6 +7,8 @@
 
 #include <sys/socket.h>
 
+#include <glib-unix.h>
+
 #include "qssl.h"
 #include "qssl-engine-private.h"
 #include "qssl-main-context-private.h"
@@ -48,7 +50,7 @@ struct _QsslServer
   GInetAddress       *address;       /* as given to listen(); NULL: any */
   gboolean            listening;
 
-  GHashTable         *handshaking;   /* QsslSocket -> Handshake */
+  GHashTable         *handshaking;   /* QsslSocket -> Handshake, once it has one */
   GQueue              pending;       /* encrypted QsslSocket, owned */
   GQueue              accept_tasks;  /* accept_async() callers waiting */
   int                 max_pending;
@@ -76,15 +78,20 @@ struct _QsslServer
   GSource            *accept_retry;               /* the accept waits for it */
 };
 
-/* A handshake in flight: the server's reference to its socket, its deadline,
- * its place in the order of arrival, and the address it counts against. */
+/* A handshake in flight, owned by handshake_order: its deadline, its place
+ * in the order of arrival, the address it counts against, and either its
+ * socket or, until the client's first TLS record is in, only the accepted
+ * connection and the bytes of that record read so far (see early_read()). */
 typedef struct
 {
-  QsslServer *server;
-  QsslSocket *socket;
-  GSource    *timer;
-  GList       link;      /* in handshake_order, data = the Handshake */
-  char       *address;   /* key in per_address; NULL: not counted */
+  QsslServer        *server;
+  QsslSocket        *socket;
+  GSocketConnection *connection;   /* early only */
+  GSource           *early_source; /* early only: the fd is readable */
+  GByteArray        *early_bytes;  /* early only */
+  GSource           *timer;
+  GList              link;         /* in handshake_order, data = the Handshake */
+  char              *address;      /* key in per_address; NULL: not counted */
 } Handshake;
 
 /* QsslServer:max-handshakes by default: well above what healthy clients
@@ -148,6 +155,7 @@ destroy_timeout (gpointer source)
   g_source_unref (source);
 }
 
+/* Forgets a handshake (without a signal, without closing its socket). */
 static void
 handshake_free (gpointer data)
 {
@@ -155,7 +163,13 @@ handshake_free (gpointer data)
   QsslServer *self = handshake->server;
 
   destroy_timeout (handshake->timer);
+  if (handshake->early_source != NULL)
+    destroy_timeout (handshake->early_source);
+  g_clear_pointer (&handshake->early_bytes, g_byte_array_unref);
+  g_clear_object (&handshake->connection);
   g_queue_unlink (&self->handshake_order, &handshake->link);
+  if (handshake->socket != NULL)
+    g_hash_table_remove (self->handshaking, handshake->socket);
   if (handshake->address != NULL)
     {
       guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, handshake->address));
@@ -166,7 +180,7 @@ handshake_free (gpointer data)
         g_hash_table_insert (self->per_address, g_strdup (handshake->address), GUINT_TO_POINTER (count - 1));
       g_free (handshake->address);
     }
-  g_object_unref (handshake->socket);
+  g_clear_object (&handshake->socket);
   g_free (handshake);
 }
 
@@ -175,8 +189,11 @@ static void
 forget_handshake (QsslServer *self,
                   QsslSocket *socket)
 {
+  Handshake *handshake = g_hash_table_lookup (self->handshaking, socket);
+
   g_signal_handlers_disconnect_by_data (socket, self);
-  g_hash_table_remove (self->handshaking, socket);
+  if (handshake != NULL)
+    handshake_free (handshake);
 }
 
 static void update_accepting (QsslServer *self);
@@ -487,13 +504,24 @@ drop_handshake (QsslServer      *self,
                 Handshake       *handshake,
                 QsslSocketError  error)
 {
-  QsslSocket *socket = g_object_ref (handshake->socket);
+  QsslSocket *socket;
 
+  /* One still early gets a socket only now, for the signal (without TLS
+   * state: it costs nothing it would keep). */
+  if (handshake->socket != NULL)
+    socket = g_object_ref (handshake->socket);
+  else
+    socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (handshake->connection), NULL);
   g_debug ("server %p: dropping handshake of socket %p (%s)", self, socket,
            error == QSSL_SOCKET_ERROR_SOCKET_TIMEOUT ? "deadline" : "room for a newcomer");
-  g_signal_handlers_disconnect_by_data (socket, self);
+  if (handshake->socket != NULL)
+    g_signal_handlers_disconnect_by_data (socket, self);
+  else if (socket == NULL)
+    g_socket_close (g_socket_connection_get_socket (handshake->connection), NULL);
   /* Forgotten first: a handler sees the count without it. */
-  g_hash_table_remove (self->handshaking, socket);
+  handshake_free (handshake);
+  if (socket == NULL)
+    return;
   g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, socket, error);
   qssl_socket_abort (socket);
   g_object_unref (socket);
@@ -551,7 +579,7 @@ admit_connection (QsslServer         *self,
         }
       *address = g_steal_pointer (&text);
     }
-  while (self->max_handshakes > 0 && g_hash_table_size (self->handshaking) >= (guint) self->max_handshakes &&
+  while (self->max_handshakes > 0 && g_queue_get_length (&self->handshake_order) >= (guint) self->max_handshakes &&
          self->listening)
     drop_handshake (self, g_queue_peek_head (&self->handshake_order), QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
   /* A handler of error-occurred may have closed the server. */
@@ -564,47 +592,28 @@ admit_connection (QsslServer         *self,
   return TRUE;
 }
 
+/* The socket, its TLS state and its handshake, for a connection whose
+ * first record is in (@prefix: the bytes read of it). */
 static void
-track_handshake (QsslServer *self,
-                 QsslSocket *socket,
-                 char       *address)
+begin_handshake (QsslServer *self,
+                 Handshake  *handshake,
+                 GByteArray *prefix)
 {
-  Handshake *handshake = g_new0 (Handshake, 1);
-
-  handshake->server = self;
-  handshake->socket = g_object_ref (socket);
-  handshake->link.data = handshake;
-  handshake->address = address;
-  if (address != NULL)
-    g_hash_table_insert (self->per_address, g_strdup (address),
-                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address)) + 1));
-  handshake->timer = g_timeout_source_new (self->handshake_timeout);
-  g_source_set_callback (handshake->timer, on_handshake_timeout, handshake, NULL);
-  g_source_set_static_name (handshake->timer, "[qssl] handshake timeout");
-  g_source_attach (handshake->timer, self->context);
-  g_queue_push_tail_link (&self->handshake_order, &handshake->link);
-  g_hash_table_insert (self->handshaking, socket, handshake);
-}
-
-static gboolean
-qssl_server_incoming (GSocketService    *service,
-                      GSocketConnection *connection,
-                      GObject           *source_object)
-{
-  QsslServer *self = QSSL_SERVER (service);
   g_autoptr(GError) error = NULL;
-  g_autoptr(QsslSocket) socket = NULL;
-  char *address = NULL;
+  QsslSocket *socket;
 
-  if (!admit_connection (self, connection, &address))
-    return TRUE;
-  socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (connection), &error);
+  socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (handshake->connection), &error);
   if (socket == NULL)
     {
       g_debug ("server %p: cannot adopt a connection: %s", self, error->message);
-      g_free (address);
-      return TRUE;
+      handshake_free (handshake);
+      return;
     }
+  handshake->socket = socket;
+  g_hash_table_insert (self->handshaking, socket, handshake);
+  if (prefix != NULL && prefix->len > 0)
+    _qssl_socket_unread (socket, prefix->data, prefix->len);
+  g_clear_object (&handshake->connection);
   /* The copy shares the server configuration's context cache, so every
    * accepted socket uses one SSL_CTX (one session cache, one set of ticket
    * keys). */
@@ -623,31 +632,158 @@ qssl_server_incoming (GSocketService    *service,
   g_signal_connect (socket, "alert-received", G_CALLBACK (on_alert_received), self);
   g_signal_connect (socket, "handshake-interrupted-on-error", G_CALLBACK (on_interrupted), self);
 
-  track_handshake (self, socket, address);
-
-  update_accepting (self);
+  g_object_ref (socket);
   g_signal_emit (self, signals[SIGNAL_STARTED_ENCRYPTION_HANDSHAKE], 0, socket);
-  qssl_socket_start_server_encryption (socket);
+  /* A handler may have aborted it, or closed the server. */
+  if (g_hash_table_lookup (self->handshaking, socket) == handshake)
+    qssl_socket_start_server_encryption (socket);
+  g_object_unref (socket);
+}
+
+/* TLS records: a 5-byte header (type, version, length), then the body.
+ * The largest a ClientHello record may be is the largest plaintext
+ * fragment. */
+#define RECORD_HEADER_LENGTH       5
+#define RECORD_TYPE_HANDSHAKE      22
+#define RECORD_MAX_PLAINTEXT       16384
+
+/* How many bytes of the first record are still to come; 0 when it is
+ * complete, or when what came is not the start of a TLS handshake (the
+ * socket is made at once then, and OpenSSL's error is the client's). */
+static gsize
+early_missing (GByteArray *bytes)
+{
+  gsize length;
+
+  if (bytes->len < RECORD_HEADER_LENGTH)
+    return bytes->len > 0 && bytes->data[0] != RECORD_TYPE_HANDSHAKE ? 0 : RECORD_HEADER_LENGTH - bytes->len;
+  length = ((gsize) bytes->data[3] << 8) | bytes->data[4];
+  if (bytes->data[0] != RECORD_TYPE_HANDSHAKE || bytes->data[1] != 3 || length > RECORD_MAX_PLAINTEXT)
+    return 0;
+  return RECORD_HEADER_LENGTH + length > bytes->len ? RECORD_HEADER_LENGTH + length - bytes->len : 0;
+}
+
+/* Until the client's first record is complete, a connection costs its
+ * descriptor, its GSocket and a few hundred bytes here: no QsslSocket, no
+ * SSL object, no OpenSSL buffers (some 45 KiB together). A peer that
+ * connects and stays silent, or drips its hello, holds no more than that
+ * until its deadline. The bytes read are handed to the socket's TLS
+ * stream. */
+static gboolean
+early_read (int           fd,
+            GIOCondition  condition,
+            gpointer      user_data)
+{
+  Handshake *handshake = user_data;
+  QsslServer *self = handshake->server;
+  GSocket *gsocket = g_socket_connection_get_socket (handshake->connection);
+  g_autoptr(GByteArray) prefix = NULL;
+  gsize missing;
+
+  /* The header, then (in the same call, when it is there) the body. */
+  while ((missing = early_missing (handshake->early_bytes)) > 0)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize old_length = handshake->early_bytes->len;
+      gssize n;
+
+      g_byte_array_set_size (handshake->early_bytes, old_length + missing);
+      n = g_socket_receive (gsocket, (char *) handshake->early_bytes->data + old_length, missing, NULL, &error);
+      g_byte_array_set_size (handshake->early_bytes, old_length + MAX (n, 0));
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return G_SOURCE_CONTINUE;
+      /* An end or an error is the socket's to report, as a complete
+       * record is its to handle. */
+      if (n <= 0)
+        break;
+    }
+  g_debug ("server %p: first record in (%u bytes)", self, handshake->early_bytes->len);
+  g_clear_pointer (&handshake->early_source, destroy_timeout);
+  prefix = g_steal_pointer (&handshake->early_bytes);
+  begin_handshake (self, handshake, prefix);
+  update_accepting (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+track_handshake (QsslServer        *self,
+                 GSocketConnection *connection,
+                 char              *address)
+{
+  Handshake *handshake = g_new0 (Handshake, 1);
+  GSocket *gsocket = g_socket_connection_get_socket (connection);
+
+  handshake->server = self;
+  handshake->connection = g_object_ref (connection);
+  handshake->early_bytes = g_byte_array_new ();
+  handshake->link.data = handshake;
+  handshake->address = address;
+  if (address != NULL)
+    g_hash_table_insert (self->per_address, g_strdup (address),
+                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address)) + 1));
+  /* From the accept: what the client sends later does not move it. */
+  handshake->timer = g_timeout_source_new (self->handshake_timeout);
+  g_source_set_callback (handshake->timer, on_handshake_timeout, handshake, NULL);
+  g_source_set_static_name (handshake->timer, "[qssl] handshake timeout");
+  g_source_attach (handshake->timer, self->context);
+  g_queue_push_tail_link (&self->handshake_order, &handshake->link);
+
+  g_socket_set_blocking (gsocket, FALSE);
+  handshake->early_source = g_unix_fd_source_new (g_socket_get_fd (gsocket), G_IO_IN | G_IO_HUP | G_IO_ERR);
+  g_source_set_callback (handshake->early_source, G_SOURCE_FUNC (early_read), handshake, NULL);
+  g_source_set_static_name (handshake->early_source, "[qssl] first record");
+  g_source_attach (handshake->early_source, self->context);
+  g_debug ("server %p: accepted a connection; %u handshakes in flight", self,
+           g_queue_get_length (&self->handshake_order));
+  /* The hello is often there already: no main loop iteration lost. */
+  early_read (g_socket_get_fd (gsocket), G_IO_IN, handshake);
+}
+
+static gboolean
+qssl_server_incoming (GSocketService    *service,
+                      GSocketConnection *connection,
+                      GObject           *source_object)
+{
+  QsslServer *self = QSSL_SERVER (service);
+  char *address = NULL;
+
+  if (!admit_connection (self, connection, &address))
+    return TRUE;
+  track_handshake (self, connection, address);
+  update_accepting (self);
   return TRUE;
+}
+
+/* Every handshake in flight goes, without a signal (close, dispose). */
+static void
+abort_handshakes (QsslServer *self)
+{
+  Handshake *handshake;
+
+  while ((handshake = g_queue_peek_head (&self->handshake_order)) != NULL)
+    {
+      QsslSocket *socket = handshake->socket ? g_object_ref (handshake->socket) : NULL;
+
+      if (socket == NULL)
+        g_socket_close (g_socket_connection_get_socket (handshake->connection), NULL);
+      else
+        g_signal_handlers_disconnect_by_data (socket, self);
+      handshake_free (handshake);
+      if (socket != NULL)
+        {
+          qssl_socket_abort (socket);
+          g_object_unref (socket);
+        }
+    }
 }
 
 static void
 qssl_server_dispose (GObject *object)
 {
   QsslServer *self = QSSL_SERVER (object);
-  GHashTableIter iter;
-  gpointer socket;
 
-  if (self->handshaking != NULL)
-    {
-      g_hash_table_iter_init (&iter, self->handshaking);
-      while (g_hash_table_iter_next (&iter, &socket, NULL))
-        {
-          g_signal_handlers_disconnect_by_data (socket, self);
-          qssl_socket_abort (socket);
-        }
-      g_clear_pointer (&self->handshaking, g_hash_table_unref);
-    }
+  abort_handshakes (self);
+  g_clear_pointer (&self->handshaking, g_hash_table_unref);
   g_clear_pointer (&self->per_address, g_hash_table_unref);
   clear_accept_retry (self);
   g_queue_clear_full (&self->pending, g_object_unref);
@@ -942,7 +1078,7 @@ qssl_server_init (QsslServer *self)
   self->handshake_timeout = 5000;
   self->max_pending = 30;
   self->context = g_main_context_ref_thread_default ();
-  self->handshaking = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, handshake_free);
+  self->handshaking = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->max_handshakes = QSSL_SERVER_DEFAULT_MAX_HANDSHAKES;
 }
@@ -1119,8 +1255,6 @@ qssl_server_get_server_address (QsslServer *self)
 void
 qssl_server_close (QsslServer *self)
 {
-  GHashTableIter iter;
-  gpointer socket;
 
   g_return_if_fail (QSSL_IS_SERVER (self));
 
@@ -1132,13 +1266,7 @@ qssl_server_close (QsslServer *self)
   clear_accept_retry (self);
   self->accept_backoff = 0;
   g_queue_clear_full (&self->held, held_free);
-  g_hash_table_iter_init (&iter, self->handshaking);
-  while (g_hash_table_iter_next (&iter, &socket, NULL))
-    {
-      g_signal_handlers_disconnect_by_data (socket, self);
-      qssl_socket_abort (socket);
-      g_hash_table_iter_remove (&iter);
-    }
+  abort_handshakes (self);
 }
 
 /**

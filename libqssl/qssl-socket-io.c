@@ -74,6 +74,16 @@ _qssl_socket_watch (QsslSocket   *self,
 
 /* Buffers and pumps */
 
+void
+_qssl_socket_unread (QsslSocket   *self,
+                     const guint8 *data,
+                     gsize         length)
+{
+  /* One record at most; a buffer that cannot take it loses the handshake. */
+  if (!_qssl_buffer_append (self->read_buffer, data, length, NULL))
+    g_debug ("socket %p: cannot buffer %" G_GSIZE_FORMAT " bytes", self, length);
+}
+
 gsize
 _qssl_socket_buffered (QsslSocket *self)
 {

@@ -43,6 +43,20 @@ count (gpointer instance,
   (*counter)++;
 }
 
+/* GSocketService::incoming, before the server's handler: the server took
+ * the connection from the backlog. Its handshake (and
+ * started-encryption-handshake) waits for the client's first record, which
+ * the raw clients here never send. */
+static gboolean
+count_incoming (GSocketService    *service,
+                GSocketConnection *connection,
+                GObject           *source_object,
+                guint             *count)
+{
+  (*count)++;
+  return FALSE;
+}
+
 static void
 count_started (QsslServer *server,
                QsslSocket *socket,
@@ -638,7 +652,7 @@ test_pause_with_backlog (void)
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   guint ticker;
 
-  g_signal_connect (server, "started-encryption-handshake", G_CALLBACK (count_started), &started);
+  g_signal_connect (server, "incoming", G_CALLBACK (count_incoming), &started);
   for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
     {
       g_autoptr(GError) error = NULL;
@@ -814,14 +828,6 @@ on_accept_error (QsslServer      *server,
   errors->message = g_strdup (message);
 }
 
-static void
-count_handshake (QsslServer *server,
-                 QsslSocket *socket,
-                 guint      *count)
-{
-  (*count)++;
-}
-
 static gboolean
 keep_waking (gpointer user_data)
 {
@@ -858,7 +864,7 @@ test_accept_error_retries (void)
   guint waker = g_timeout_add (100, keep_waking, NULL);
 
   g_signal_connect (server, "accept-error", G_CALLBACK (on_accept_error), &errors);
-  g_signal_connect (server, "started-encryption-handshake", G_CALLBACK (count_handshake), &handshakes);
+  g_signal_connect (server, "incoming", G_CALLBACK (count_incoming), &handshakes);
   client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
   address = g_inet_socket_address_new (loopback, qssl_server_get_server_port (server));
