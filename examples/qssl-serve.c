@@ -116,6 +116,17 @@ on_error (QsslServer      *server,
     g_printerr (_("A client failed: %s\n"), qssl_socket_get_error_string (socket));
 }
 
+/* The server tries again by itself (with a backoff); this only says so. */
+static void
+on_accept_error (QsslServer      *server,
+                 QsslSocketError  error,
+                 const char      *message,
+                 Service         *service)
+{
+  if (service->verbose)
+    g_printerr (_("Cannot accept a connection (trying again): %s\n"), message);
+}
+
 static gboolean
 on_signal (gpointer user_data)
 {
@@ -134,6 +145,7 @@ qssl_tool_serve (int    argc,
   g_autofree char *alpn = NULL;
   g_autofree char *passphrase = NULL;
   int port = 0, connections = -1;
+  int idle_timeout = 0, max_handshakes = -1, max_handshakes_per_address = 0;
   gboolean echo = FALSE, quiet = FALSE, require_client_cert = FALSE;
   GOptionEntry entries[] = {
     { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert_file, N_("The server's certificate chain (PEM, leaf first)"), N_("FILE") },
@@ -146,6 +158,9 @@ qssl_tool_serve (int    argc,
     { "client-ca", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Require client certificates issued by a CA in FILE"), N_("FILE") },
     { "connections", 'n', 0, G_OPTION_ARG_INT, &connections, N_("Exit after serving N connections"), N_("N") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Do not report connections"), NULL },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, N_("Drop a connection that moves no data for MSECS (default: never)"), N_("MSECS") },
+    { "max-handshakes", 0, 0, G_OPTION_ARG_INT, &max_handshakes, N_("Handshakes in flight at most; the oldest is dropped for a newcomer (default 1024, 0: no limit)"), N_("N") },
+    { "max-handshakes-per-address", 0, 0, G_OPTION_ARG_INT, &max_handshakes_per_address, N_("Handshakes in flight from one IP address at most (default 0: no limit)"), N_("N") },
     { NULL }
   };
   g_autoptr(GOptionContext) options = g_option_context_new (NULL);
@@ -169,7 +184,8 @@ qssl_tool_serve (int    argc,
       g_printerr ("%s\n", error->message);
       return QSSL_TOOL_EXIT_USAGE;
     }
-  if (argc != 1 || cert_file == NULL || key_file == NULL || port < 0 || port > 65535)
+  if (argc != 1 || cert_file == NULL || key_file == NULL || port < 0 || port > 65535 || idle_timeout < 0 ||
+      max_handshakes < -1 || max_handshakes_per_address < 0)
     {
       g_printerr (_("Give --cert FILE and --key FILE (see --help)\n"));
       return QSSL_TOOL_EXIT_USAGE;
@@ -236,6 +252,10 @@ qssl_tool_serve (int    argc,
 
   server = qssl_server_new ();
   qssl_server_set_ssl_configuration (server, configuration);
+  qssl_server_set_idle_timeout (server, idle_timeout);
+  if (max_handshakes >= 0)
+    qssl_server_set_max_handshakes (server, max_handshakes);
+  qssl_server_set_max_handshakes_per_address (server, max_handshakes_per_address);
   if (!qssl_server_listen (server, listen_address, (guint16) port, &error))
     {
       g_printerr (_("Cannot listen: %s\n"), error->message);
@@ -248,6 +268,7 @@ qssl_tool_serve (int    argc,
   service.remaining = connections > 0 ? connections : -1;
   g_signal_connect (server, "pending-connection-available", G_CALLBACK (on_pending), &service);
   g_signal_connect (server, "error-occurred", G_CALLBACK (on_error), &service);
+  g_signal_connect (server, "accept-error", G_CALLBACK (on_accept_error), &service);
   sigint = g_unix_signal_add (SIGINT, on_signal, loop);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, loop);
   {
