@@ -250,7 +250,11 @@ accept_failed (QsslServer   *self,
     {
       g_debug ("server %p: accept failed (%s): dropping the oldest handshake for its descriptor",
                self, error->message);
-      drop_handshake (self, oldest, QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
+      g_signal_emit (self, signals[SIGNAL_ACCEPT_ERROR], 0, accept_error_code (error), error->message);
+      /* A handler may have dropped it, or closed the server. */
+      oldest = g_queue_peek_head (&self->handshake_order);
+      if (oldest != NULL && self->listening)
+        drop_handshake (self, oldest, QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
       return;
     }
   self->accept_backoff = self->accept_backoff == 0
@@ -1062,7 +1066,7 @@ qssl_server_class_init (QsslServerClass *klass)
    *
    * Accepting a connection failed. Unlike Qt's, the server does not stay
    * paused: it tries again after 10 ms, then after twice as long each time
-   * it fails again, up to 1 s, and emits this signal for each failure.
+   * it fails again, up to 1 s; this signal comes for each failure.
    * Connections wait in the kernel's queue meanwhile. Out of file
    * descriptors with handshakes in flight, it drops the oldest handshake
    * (see #QsslServer:max-handshakes) and tries again at once instead. A
