@@ -23,7 +23,7 @@
  * [method@Qssl.Server.next_pending_connection].
  *
  * Handshakes in flight have limits of their own, apart from the queue of
- * [property@Qssl.Server:max-pending-connections]: at most
+ * [method@Qssl.Server.set_max_pending_connections]: at most
  * [property@Qssl.Server:max-handshakes] of them (the oldest makes room for a
  * newcomer), optionally at most
  * [property@Qssl.Server:max-handshakes-per-address] from one address, each
