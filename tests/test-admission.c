@@ -323,7 +323,7 @@ test_hostile_load (void)
   Watch watch = { 0 };
   g_autoptr(QsslServer) server = NULL;
   g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
-  const guint n_healthy = count_from_env ("QSSL_ADMISSION_HEALTHY", UNDER_ASAN ? 10 : 25);
+  const guint n_healthy = count_from_env ("QSSL_ADMISSION_HEALTHY", UNDER_ASAN ? 20 : 25);
   guint sampler;
   guint bound;
 
