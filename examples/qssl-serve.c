@@ -180,6 +180,17 @@ on_error (QsslServer      *server,
     }
 }
 
+/* The server tries again by itself (with a backoff); this only says so. */
+static void
+on_accept_error (QsslServer      *server,
+                 QsslSocketError  error,
+                 const char      *message,
+                 Service         *service)
+{
+  if (service->verbose)
+    g_printerr (_("Cannot accept a connection (trying again): %s\n"), message);
+}
+
 static gboolean
 on_signal (gpointer user_data)
 {
@@ -702,6 +713,7 @@ qssl_tool_serve (int    argc,
   g_auto(GStrv) ticket_key_files = NULL;
   g_auto(GStrv) original_argv = g_strdupv (argv);
   int port = 0, connections = -1, workers = 0;
+  int idle_timeout = 0, max_handshakes = -1, max_handshakes_per_address = 0;
   gboolean echo = FALSE, quiet = FALSE, require_client_cert = FALSE;
   gboolean activated = FALSE, proxy_protocol = FALSE, reuse_port = FALSE;
   GOptionEntry entries[] = {
@@ -722,6 +734,9 @@ qssl_tool_serve (int    argc,
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Do not report connections"), NULL },
     /* What the supervisor passes a worker: "KEYS_FD,READY_FD". */
     { "worker-fds", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &worker_fds, NULL, NULL },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, N_("Drop a connection that moves no data for MSECS (default: never)"), N_("MSECS") },
+    { "max-handshakes", 0, 0, G_OPTION_ARG_INT, &max_handshakes, N_("Handshakes in flight at most; the oldest is dropped for a newcomer (default 1024, 0: no limit)"), N_("N") },
+    { "max-handshakes-per-address", 0, 0, G_OPTION_ARG_INT, &max_handshakes_per_address, N_("Handshakes in flight from one IP address at most (default 0: no limit)"), N_("N") },
     { NULL }
   };
   g_autoptr(GOptionContext) options = g_option_context_new (NULL);
@@ -753,7 +768,8 @@ qssl_tool_serve (int    argc,
       g_printerr ("%s\n", error->message);
       return QSSL_TOOL_EXIT_USAGE;
     }
-  if (argc != 1 || cert_file == NULL || key_file == NULL || port < 0 || port > 65535)
+  if (argc != 1 || cert_file == NULL || key_file == NULL || port < 0 || port > 65535 || idle_timeout < 0 ||
+      max_handshakes < -1 || max_handshakes_per_address < 0)
     {
       g_printerr (_("Give --cert FILE and --key FILE (see --help)\n"));
       return QSSL_TOOL_EXIT_USAGE;
@@ -850,6 +866,10 @@ qssl_tool_serve (int    argc,
   qssl_server_set_ssl_configuration (server, configuration);
   qssl_server_set_reuse_port (server, reuse_port);
   qssl_server_set_proxy_protocol (server, proxy_protocol);
+  qssl_server_set_idle_timeout (server, idle_timeout);
+  if (max_handshakes >= 0)
+    qssl_server_set_max_handshakes (server, max_handshakes);
+  qssl_server_set_max_handshakes_per_address (server, max_handshakes_per_address);
   if (activated ? !qssl_server_listen_activated (server, &error)
                 : !qssl_server_listen (server, listen_address, (guint16) port, &error))
     {
@@ -872,6 +892,7 @@ qssl_tool_serve (int    argc,
   service.ticket_key_files = ticket_key_files;
   g_signal_connect (server, "pending-connection-available", G_CALLBACK (on_pending), &service);
   g_signal_connect (server, "error-occurred", G_CALLBACK (on_error), &service);
+  g_signal_connect (server, "accept-error", G_CALLBACK (on_accept_error), &service);
   sigint = g_unix_signal_add (SIGINT, on_signal, loop);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, loop);
   sighup = g_unix_signal_add (SIGHUP, on_reload, &service);

@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
+
 #include "qssl.h"
 #include "qssl-engine-private.h"
 #include "qssl-main-context-private.h"
@@ -28,6 +30,18 @@
  * the handshake starts at once, a client that does not finish it within the
  * handshake timeout is dropped, and only encrypted sockets are queued for
  * [method@Qssl.Server.next_pending_connection].
+ *
+ * Handshakes in flight have limits of their own, apart from the queue of
+ * [method@Qssl.Server.set_max_pending_connections]: at most
+ * [property@Qssl.Server:max-handshakes] of them (the oldest makes room for a
+ * newcomer), optionally at most
+ * [property@Qssl.Server:max-handshakes-per-address] from one address, each
+ * within a deadline that counts from the accept. Until the client's first
+ * TLS record is in, a connection has no #QsslSocket and no TLS state (about
+ * 1.5 KiB instead of 45). A failed accept (out of file descriptors) is
+ * retried with a backoff. Together they keep a server
+ * with the defaults serving while peers connect and stay silent; see the
+ * "Server limits" section of the server guide.
  *
  * It is a #GSocketService, so g_socket_listener_add_inet_port() and friends
  * work too; it runs on the #GMainContext that is the thread-default when
@@ -47,7 +61,7 @@ struct _QsslServer
   GInetAddress       *address;       /* as given to listen(); NULL: any */
   gboolean            listening;
 
-  GHashTable         *handshaking;   /* QsslSocket -> Timeout */
+  GHashTable         *handshaking;   /* QsslSocket -> Handshake, once it has one */
   GQueue              pending;       /* encrypted QsslSocket, owned */
   GQueue              accept_tasks;  /* accept_async() callers waiting */
   int                 max_pending;
@@ -66,10 +80,6 @@ struct _QsslServer
   /* Connections the accept in flight delivered while paused or throttled,
    * waiting (no handshake yet) until accepting resumes. */
   GQueue              held;
-  /* Never started: keeps the context's shared timer source between
-   * handshakes, which would otherwise go and come back with each one. */
-  QsslTimer          *timers_anchor;
-
   /* The server's own accepting (see start_accepting()): the sockets that
    * listen() made, each watched on the context's shared readiness and
    * accepted from directly. A socket added through GSocketListener's API
@@ -79,7 +89,42 @@ struct _QsslServer
   gboolean            adding_own;      /* inside listen()'s add_*() */
   gboolean            own_accept;
   gboolean            accept_armed;    /* one accept wanted, as one in flight */
+
+  /* Admission (admit_connection(), accept_failed()) */
+  int                 max_handshakes;             /* 0: no limit */
+  int                 max_handshakes_per_address; /* 0: no limit */
+  int                 idle_timeout;               /* for the sockets handed out; 0: none */
+  GQueue              handshake_order;            /* Handshake, oldest first */
+  GHashTable         *per_address;                /* address text -> handshakes from it */
+  guint               accept_backoff;             /* msecs; 0: the last accept worked */
+  QsslTimer          *accept_retry;               /* running: the accept waits for it */
 };
+
+/* A handshake in flight, owned by handshake_order: its deadline, its place
+ * in the order of arrival, the address it counts against, and either its
+ * socket or, until the client's first TLS record is in, only the accepted
+ * connection and the bytes of that record read so far (see early_read()). */
+typedef struct
+{
+  QsslServer        *server;
+  QsslSocket        *socket;
+  GSocketConnection *connection;   /* early only */
+  QsslWatch         *early_watch;  /* early only: the fd is readable */
+  GByteArray        *early_bytes;  /* early only */
+  QsslTimer         *timer;        /* from the accept */
+  GList              link;         /* in handshake_order, data = the Handshake */
+  char              *address;      /* key in per_address; NULL: not counted */
+} Handshake;
+
+/* QsslServer:max-handshakes by default: well above what healthy clients
+ * keep in flight (a handshake takes a round trip or two), well below what
+ * a process may hold. */
+#define QSSL_SERVER_DEFAULT_MAX_HANDSHAKES 1024
+
+/* The first retry of a failed accept and the longest wait between retries. */
+#define ACCEPT_BACKOFF_FIRST_MS 10
+#define ACCEPT_BACKOFF_MAX_MS   1000
+
 
 typedef struct
 {
@@ -108,6 +153,9 @@ enum {
   PROP_0,
   PROP_REUSE_PORT,
   PROP_PROXY_PROTOCOL,
+  PROP_MAX_HANDSHAKES,
+  PROP_MAX_HANDSHAKES_PER_ADDRESS,
+  PROP_IDLE_TIMEOUT,
   N_PROPS
 };
 
@@ -132,13 +180,6 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (QsslServer, qssl_server, G_TYPE_SOCKET_SERVICE)
 
-typedef struct
-{
-  QsslServer *server;
-  QsslSocket *socket;
-  QsslTimer  *timer;   /* on the context's shared timer source */
-} Timeout;
-
 static void
 destroy_source (gpointer source)
 {
@@ -146,13 +187,32 @@ destroy_source (gpointer source)
   g_source_unref (source);
 }
 
+/* Forgets a handshake (without a signal, without closing its socket). */
 static void
-destroy_timeout (gpointer data)
+handshake_free (gpointer data)
 {
-  Timeout *timeout = data;
+  Handshake *handshake = data;
+  QsslServer *self = handshake->server;
 
-  _qssl_timer_free (timeout->timer);
-  g_free (timeout);
+  _qssl_timer_free (handshake->timer);
+  g_clear_pointer (&handshake->early_watch, _qssl_watch_free);
+  g_clear_pointer (&handshake->early_bytes, g_byte_array_unref);
+  g_clear_object (&handshake->connection);
+  g_queue_unlink (&self->handshake_order, &handshake->link);
+  if (handshake->socket != NULL)
+    g_hash_table_remove (self->handshaking, handshake->socket);
+  if (handshake->address != NULL)
+    {
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, handshake->address));
+
+      if (count <= 1)
+        g_hash_table_remove (self->per_address, handshake->address);
+      else
+        g_hash_table_insert (self->per_address, g_strdup (handshake->address), GUINT_TO_POINTER (count - 1));
+      g_free (handshake->address);
+    }
+  g_clear_object (&handshake->socket);
+  g_free (handshake);
 }
 
 /* Stops caring about @socket's handshake; the server's reference goes. */
@@ -160,11 +220,17 @@ static void
 forget_handshake (QsslServer *self,
                   QsslSocket *socket)
 {
+  Handshake *handshake = g_hash_table_lookup (self->handshaking, socket);
+
   g_signal_handlers_disconnect_by_data (socket, self);
-  g_hash_table_remove (self->handshaking, socket);
+  if (handshake != NULL)
+    handshake_free (handshake);
 }
 
 static void update_accepting (QsslServer *self);
+static void drop_handshake (QsslServer      *self,
+                            Handshake       *handshake,
+                            QsslSocketError  error);
 
 static QsslSocketError
 accept_error_code (const GError *error)
@@ -186,6 +252,63 @@ accept_error_code (const GError *error)
     }
 }
 
+static void
+on_accept_retry (gpointer user_data)
+{
+  QsslServer *self = user_data;
+
+  update_accepting (self);
+}
+
+/* Unlike QTcpServer, which pauses until the application resumes it (and
+ * an application that does not, like most, then never accepts again), a
+ * failed accept is retried by the server itself: after 10 ms, doubling up
+ * to 1 s, so that a server out of descriptors neither spins nor stays deaf
+ * once they are free again. Out of descriptors with handshakes in flight,
+ * the oldest handshake is dropped instead, and the accept tried again at
+ * once: it is what max-handshakes would drop for a newcomer anyway. */
+static void
+accept_failed (QsslServer   *self,
+               const GError *error)
+{
+  Handshake *oldest = g_queue_peek_head (&self->handshake_order);
+
+  if (oldest != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
+    {
+      g_debug ("server %p: accept failed (%s): dropping the oldest handshake for its descriptor",
+               self, error->message);
+      g_signal_emit (self, signals[SIGNAL_ACCEPT_ERROR], 0, accept_error_code (error), error->message);
+      /* A handler may have dropped it, or closed the server. */
+      oldest = g_queue_peek_head (&self->handshake_order);
+      if (oldest != NULL && self->listening)
+        drop_handshake (self, oldest, QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
+      return;
+    }
+  self->accept_backoff = self->accept_backoff == 0
+                         ? ACCEPT_BACKOFF_FIRST_MS
+                         : MIN (self->accept_backoff * 2, ACCEPT_BACKOFF_MAX_MS);
+  g_debug ("server %p: accept failed: %s; trying again in %u ms", self, error->message, self->accept_backoff);
+  if (!_qssl_timer_is_running (self->accept_retry))
+    _qssl_timer_start (self->accept_retry, self->accept_backoff);
+  g_signal_emit (self, signals[SIGNAL_ACCEPT_ERROR], 0, accept_error_code (error), error->message);
+}
+
+static void
+accept_succeeded (QsslServer *self)
+{
+  if (self->accept_backoff == 0)
+    return;
+  g_debug ("server %p: accepting again", self);
+  self->accept_backoff = 0;
+}
+
+static void
+clear_accept_retry (QsslServer *self)
+{
+  if (self->accept_retry != NULL)
+    _qssl_timer_stop (self->accept_retry);
+}
+
 /* What one accept brought (a connection or an error), whichever way it
  * was made. */
 static void
@@ -195,6 +318,8 @@ accepted (QsslServer        *self,
           const GError      *error,
           gboolean           cancelled)
 {
+  if (connection != NULL)
+    accept_succeeded (self);
   if (connection != NULL && (self->paused || self->throttled))
     {
       /* Accepted after a pause or the limit began: kept for resume. */
@@ -214,13 +339,7 @@ accepted (QsslServer        *self,
       g_signal_emit_by_name (self, "incoming", connection, source_object, &handled);
     }
   else if (!cancelled && self->listening)
-    {
-      /* As QTcpServer: a failed accept pauses accepting, and the
-       * application decides when to try again (resume_accepting()). */
-      g_debug ("server %p: accept failed: %s", self, error->message);
-      self->paused = TRUE;
-      g_signal_emit (self, signals[SIGNAL_ACCEPT_ERROR], 0, accept_error_code (error), error->message);
-    }
+    accept_failed (self, error);
   update_accepting (self);
 }
 
@@ -408,13 +527,15 @@ stop_accepting (QsslServer *self)
   g_clear_object (&self->accept_cancellable);
 }
 
-/* Accepting stops while handshaking + pending sockets reach the limit; new
- * connections then wait in the kernel's backlog, none is dropped. */
+/* Accepting stops while the queue of encrypted sockets not yet taken is
+ * full (Qt's maxPendingConnections); new connections then wait in the
+ * kernel's backlog, none is dropped. Handshakes in flight do not count:
+ * silent peers would otherwise hold the server (admit_connection() limits
+ * them). */
 static void
 update_accepting (QsslServer *self)
 {
-  guint in_flight = g_hash_table_size (self->handshaking) + g_queue_get_length (&self->pending);
-  gboolean throttle = self->max_pending > 0 && in_flight >= (guint) self->max_pending;
+  gboolean throttle = self->max_pending > 0 && g_queue_get_length (&self->pending) >= (guint) self->max_pending;
 
   self->throttled = throttle;
   if (!self->listening)
@@ -432,7 +553,7 @@ update_accepting (QsslServer *self)
           /* Again, in case a handler of incoming took it before ours. */
           update_accepting (self);
         }
-      else
+      else if (!_qssl_timer_is_running (self->accept_retry))
         start_accepting (self);
     }
   /* Paused or throttled: an accept in flight stays; what it brings is held. */
@@ -473,6 +594,8 @@ on_encrypted (QsslSocket *socket,
   /* From now on the socket is the application's (Qt's QSslServer drops
    * its connections too): a later error or alert is not the server's. */
   g_signal_handlers_disconnect_by_data (socket, self);
+  if (self->idle_timeout > 0)
+    qssl_socket_set_idle_timeout (socket, self->idle_timeout);
   task = g_queue_pop_head (&self->accept_tasks);
   if (task != NULL)
     {
@@ -567,38 +690,122 @@ on_error (QsslSocket      *socket,
   }
 }
 
+/* Ends a handshake the server gives up on (its deadline passed, or it
+ * makes room for a newcomer): error-occurred, then the connection goes. */
 static void
-on_handshake_timeout (gpointer user_data)
+drop_handshake (QsslServer      *self,
+                Handshake       *handshake,
+                QsslSocketError  error)
 {
-  Timeout *timeout = user_data;
-  QsslServer *self = timeout->server;
-  QsslSocket *socket = g_object_ref (timeout->socket);
+  QsslSocket *socket;
 
-  g_debug ("server %p: handshake timeout, dropping socket %p", self, socket);
-  g_signal_handlers_disconnect_by_data (socket, self);
-  g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, socket, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
+  /* One still early gets a socket only now, for the signal (without TLS
+   * state: it costs nothing it would keep). */
+  if (handshake->socket != NULL)
+    socket = g_object_ref (handshake->socket);
+  else
+    socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (handshake->connection), NULL);
+  g_debug ("server %p: dropping handshake of socket %p (%s)", self, socket,
+           error == QSSL_SOCKET_ERROR_SOCKET_TIMEOUT ? "deadline" : "room for a newcomer");
+  if (handshake->socket != NULL)
+    g_signal_handlers_disconnect_by_data (socket, self);
+  else if (socket == NULL)
+    g_socket_close (g_socket_connection_get_socket (handshake->connection), NULL);
+  /* Forgotten first: a handler sees the count without it. */
+  handshake_free (handshake);
+  if (socket == NULL)
+    return;
+  g_signal_emit (self, signals[SIGNAL_ERROR_OCCURRED], 0, socket, error);
   qssl_socket_abort (socket);
-  g_hash_table_remove (self->handshaking, socket);
-  update_accepting (self);
   g_object_unref (socket);
 }
 
-static gboolean
-qssl_server_incoming (GSocketService    *service,
-                      GSocketConnection *connection,
-                      GObject           *source_object)
+/* The deadline runs from the accept to encrypted and nothing the peer does
+ * moves it: a ClientHello dripped a byte at a time gets no more time than
+ * silence. */
+static void
+on_handshake_timeout (gpointer user_data)
 {
-  QsslServer *self = QSSL_SERVER (service);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(QsslSocket) socket = NULL;
-  Timeout *timeout;
+  Handshake *handshake = user_data;
+  QsslServer *self = handshake->server;
 
-  socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (connection), &error);
+  drop_handshake (self, handshake, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
+  update_accepting (self);
+}
+
+static char *
+connection_address (GSocketConnection *connection)
+{
+  g_autoptr(GSocketAddress) address = g_socket_connection_get_remote_address (connection, NULL);
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+}
+
+/* Whether a new connection gets a handshake. One address over its
+ * max-handshakes-per-address is refused (closed at once, before any
+ * TLS state exists). At max-handshakes the oldest handshake in flight is
+ * dropped instead of the newcomer: a peer that holds a handshake open is
+ * what fills the table, and refusing newcomers would let it starve every
+ * client; a healthy handshake takes milliseconds, so the oldest is the
+ * likeliest to be one that will never finish. @address is where the
+ * handshake is to be counted (NULL: not counted). */
+static gboolean
+admit_connection (QsslServer         *self,
+                  GSocketConnection  *connection,
+                  char              **address)
+{
+  *address = NULL;
+  if (self->max_handshakes_per_address > 0)
+    {
+      g_autofree char *text = connection_address (connection);
+
+      if (text != NULL &&
+          GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, text)) >= (guint) self->max_handshakes_per_address)
+        {
+          g_debug ("server %p: refusing a connection from %s: %d handshakes from it already", self, text,
+                   self->max_handshakes_per_address);
+          g_socket_close (g_socket_connection_get_socket (connection), NULL);
+          return FALSE;
+        }
+      *address = g_steal_pointer (&text);
+    }
+  while (self->max_handshakes > 0 && g_queue_get_length (&self->handshake_order) >= (guint) self->max_handshakes &&
+         self->listening)
+    drop_handshake (self, g_queue_peek_head (&self->handshake_order), QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
+  /* A handler of error-occurred may have closed the server. */
+  if (!self->listening)
+    {
+      g_clear_pointer (address, g_free);
+      g_socket_close (g_socket_connection_get_socket (connection), NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The socket, its TLS state and its handshake, for a connection whose
+ * first record is in (@prefix: the bytes read of it). */
+static void
+begin_handshake (QsslServer *self,
+                 Handshake  *handshake,
+                 GByteArray *prefix)
+{
+  g_autoptr(GError) error = NULL;
+  QsslSocket *socket;
+
+  socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (handshake->connection), &error);
   if (socket == NULL)
     {
       g_debug ("server %p: cannot adopt a connection: %s", self, error->message);
-      return TRUE;
+      handshake_free (handshake);
+      return;
     }
+  handshake->socket = socket;
+  g_hash_table_insert (self->handshaking, socket, handshake);
+  if (prefix != NULL && prefix->len > 0)
+    _qssl_socket_unread (socket, prefix->data, prefix->len);
+  g_clear_object (&handshake->connection);
   /* The copy shares the server configuration's context cache, so every
    * accepted socket uses one SSL_CTX (one session cache, one set of ticket
    * keys). */
@@ -621,36 +828,163 @@ qssl_server_incoming (GSocketService    *service,
   g_signal_connect (socket, "alert-received", G_CALLBACK (on_alert_received), self);
   g_signal_connect (socket, "handshake-interrupted-on-error", G_CALLBACK (on_interrupted), self);
 
-  timeout = g_new0 (Timeout, 1);
-  timeout->server = self;
-  timeout->socket = socket;
-  timeout->timer = _qssl_timer_new (self->context, on_handshake_timeout, timeout);
-  _qssl_timer_start (timeout->timer, self->handshake_timeout);
-  g_hash_table_insert (self->handshaking, g_object_ref (socket), timeout);
-
-  update_accepting (self);
+  g_object_ref (socket);
   g_signal_emit (self, signals[SIGNAL_STARTED_ENCRYPTION_HANDSHAKE], 0, socket);
-  qssl_socket_start_server_encryption (socket);
+  /* A handler may have aborted it, or closed the server. */
+  if (g_hash_table_lookup (self->handshaking, socket) == handshake)
+    qssl_socket_start_server_encryption (socket);
+  g_object_unref (socket);
+}
+
+/* TLS records: a 5-byte header (type, version, length), then the body.
+ * The largest a ClientHello record may be is the largest plaintext
+ * fragment. */
+#define RECORD_HEADER_LENGTH       5
+#define RECORD_TYPE_HANDSHAKE      22
+#define RECORD_MAX_PLAINTEXT       16384
+
+/* How many bytes of the first record are still to come; 0 when it is
+ * complete, or when what came is not the start of a TLS handshake (the
+ * socket is made at once then, and OpenSSL's error is the client's). */
+static gsize
+early_missing (GByteArray *bytes)
+{
+  gsize length;
+
+  if (bytes->len < RECORD_HEADER_LENGTH)
+    return bytes->len > 0 && bytes->data[0] != RECORD_TYPE_HANDSHAKE ? 0 : RECORD_HEADER_LENGTH - bytes->len;
+  length = ((gsize) bytes->data[3] << 8) | bytes->data[4];
+  if (bytes->data[0] != RECORD_TYPE_HANDSHAKE || bytes->data[1] != 3 || length > RECORD_MAX_PLAINTEXT)
+    return 0;
+  return RECORD_HEADER_LENGTH + length > bytes->len ? RECORD_HEADER_LENGTH + length - bytes->len : 0;
+}
+
+/* Until the client's first record is complete, a connection costs its
+ * descriptor, its GSocket and a few hundred bytes here: no QsslSocket, no
+ * SSL object, no OpenSSL buffers (some 45 KiB together). A peer that
+ * connects and stays silent, or drips its hello, holds no more than that
+ * until its deadline. The bytes read are handed to the socket's TLS
+ * stream. */
+static void
+early_read (gpointer     user_data,
+            GIOCondition condition)
+{
+  Handshake *handshake = user_data;
+  QsslServer *self = handshake->server;
+  GSocket *gsocket = g_socket_connection_get_socket (handshake->connection);
+  g_autoptr(GByteArray) prefix = NULL;
+  gsize missing;
+
+  /* The header, then (in the same call, when it is there) the body. */
+  while ((missing = early_missing (handshake->early_bytes)) > 0)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize old_length = handshake->early_bytes->len;
+      gssize n;
+
+      g_byte_array_set_size (handshake->early_bytes, old_length + missing);
+      n = g_socket_receive (gsocket, (char *) handshake->early_bytes->data + old_length, missing, NULL, &error);
+      g_byte_array_set_size (handshake->early_bytes, old_length + MAX (n, 0));
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return;
+      /* An end or an error is the socket's to report, as a complete
+       * record is its to handle. */
+      if (n <= 0)
+        break;
+    }
+  g_debug ("server %p: first record in (%u bytes)", self, handshake->early_bytes->len);
+  /* The socket registers the same fd: this watch goes first. */
+  g_clear_pointer (&handshake->early_watch, _qssl_watch_free);
+  prefix = g_steal_pointer (&handshake->early_bytes);
+  begin_handshake (self, handshake, prefix);
+  update_accepting (self);
+}
+
+static void
+track_handshake (QsslServer        *self,
+                 GSocketConnection *connection,
+                 char              *address)
+{
+  Handshake *handshake = g_new0 (Handshake, 1);
+  GSocket *gsocket = g_socket_connection_get_socket (connection);
+
+  handshake->server = self;
+  handshake->connection = g_object_ref (connection);
+  handshake->early_bytes = g_byte_array_new ();
+  handshake->link.data = handshake;
+  handshake->address = address;
+  if (address != NULL)
+    g_hash_table_insert (self->per_address, g_strdup (address),
+                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address)) + 1));
+  /* From the accept: what the client sends later does not move it. */
+  handshake->timer = _qssl_timer_new (self->context, on_handshake_timeout, handshake);
+  _qssl_timer_start (handshake->timer, self->handshake_timeout);
+  g_queue_push_tail_link (&self->handshake_order, &handshake->link);
+  g_debug ("server %p: accepted a connection; %u handshakes in flight", self,
+           g_queue_get_length (&self->handshake_order));
+
+  /* Behind a balancer the PROXY header comes first, which the socket
+   * reads: no early phase. */
+  if (self->proxy_protocol)
+    {
+      g_clear_pointer (&handshake->early_bytes, g_byte_array_unref);
+      begin_handshake (self, handshake, NULL);
+      return;
+    }
+  g_socket_set_blocking (gsocket, FALSE);
+  handshake->early_watch = _qssl_watch_new (self->context, early_read, handshake);
+  _qssl_watch_set (handshake->early_watch, g_socket_get_fd (gsocket), G_IO_IN);
+  /* The hello is often there already: no main loop iteration lost. */
+  early_read (handshake, G_IO_IN);
+}
+
+static gboolean
+qssl_server_incoming (GSocketService    *service,
+                      GSocketConnection *connection,
+                      GObject           *source_object)
+{
+  QsslServer *self = QSSL_SERVER (service);
+  char *address = NULL;
+
+  if (!admit_connection (self, connection, &address))
+    return TRUE;
+  track_handshake (self, connection, address);
+  update_accepting (self);
   return TRUE;
+}
+
+/* Every handshake in flight goes, without a signal (close, dispose). */
+static void
+abort_handshakes (QsslServer *self)
+{
+  Handshake *handshake;
+
+  while ((handshake = g_queue_peek_head (&self->handshake_order)) != NULL)
+    {
+      QsslSocket *socket = handshake->socket ? g_object_ref (handshake->socket) : NULL;
+
+      if (socket == NULL)
+        g_socket_close (g_socket_connection_get_socket (handshake->connection), NULL);
+      else
+        g_signal_handlers_disconnect_by_data (socket, self);
+      handshake_free (handshake);
+      if (socket != NULL)
+        {
+          qssl_socket_abort (socket);
+          g_object_unref (socket);
+        }
+    }
 }
 
 static void
 qssl_server_dispose (GObject *object)
 {
   QsslServer *self = QSSL_SERVER (object);
-  GHashTableIter iter;
-  gpointer socket;
 
-  if (self->handshaking != NULL)
-    {
-      g_hash_table_iter_init (&iter, self->handshaking);
-      while (g_hash_table_iter_next (&iter, &socket, NULL))
-        {
-          g_signal_handlers_disconnect_by_data (socket, self);
-          qssl_socket_abort (socket);
-        }
-      g_clear_pointer (&self->handshaking, g_hash_table_unref);
-    }
+  abort_handshakes (self);
+  g_clear_pointer (&self->handshaking, g_hash_table_unref);
+  g_clear_pointer (&self->per_address, g_hash_table_unref);
+  clear_accept_retry (self);
   g_queue_clear_full (&self->pending, g_object_unref);
   g_queue_clear_full (&self->held, held_free);
   g_clear_pointer (&self->own_listeners, g_ptr_array_unref);
@@ -674,7 +1008,7 @@ qssl_server_finalize (GObject *object)
   QsslServer *self = QSSL_SERVER (object);
 
   g_clear_pointer (&self->configuration, qssl_configuration_free);
-  g_clear_pointer (&self->timers_anchor, _qssl_timer_free);
+  g_clear_pointer (&self->accept_retry, _qssl_timer_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->address);
 
@@ -697,6 +1031,15 @@ qssl_server_get_property (GObject    *object,
     case PROP_PROXY_PROTOCOL:
       g_value_set_boolean (value, self->proxy_protocol);
       break;
+    case PROP_MAX_HANDSHAKES:
+      g_value_set_int (value, self->max_handshakes);
+      break;
+    case PROP_MAX_HANDSHAKES_PER_ADDRESS:
+      g_value_set_int (value, self->max_handshakes_per_address);
+      break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_int (value, self->idle_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -718,9 +1061,67 @@ qssl_server_set_property (GObject      *object,
     case PROP_PROXY_PROTOCOL:
       qssl_server_set_proxy_protocol (self, g_value_get_boolean (value));
       break;
+    case PROP_MAX_HANDSHAKES:
+      qssl_server_set_max_handshakes (self, g_value_get_int (value));
+      break;
+    case PROP_MAX_HANDSHAKES_PER_ADDRESS:
+      qssl_server_set_max_handshakes_per_address (self, g_value_get_int (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      qssl_server_set_idle_timeout (self, g_value_get_int (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+static void
+install_admission_properties (GObjectClass *object_class)
+{
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  /**
+   * QsslServer:max-handshakes:
+   *
+   * The most handshakes in flight (accepted, not yet encrypted); 0 for no
+   * limit. At the limit, the oldest handshake is dropped (error-occurred
+   * with %QSSL_SOCKET_ERROR_SOCKET_RESOURCE) to admit the newcomer, so
+   * peers that connect and stay silent cannot lock healthy clients out.
+   * 1024 by default. Separate from
+   * [method@Qssl.Server.set_max_pending_connections], which limits only the
+   * queue of encrypted sockets waiting to be taken.
+   *
+   * libqssl only.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_HANDSHAKES] =
+    g_param_spec_int ("max-handshakes", NULL, NULL, 0, G_MAXINT, QSSL_SERVER_DEFAULT_MAX_HANDSHAKES, rw);
+  /**
+   * QsslServer:max-handshakes-per-address:
+   *
+   * The most handshakes in flight from one IP address; a connection beyond
+   * it is closed as soon as it is accepted, before any TLS state is made.
+   * 0 (the default) for no limit: clients behind one NAT share an
+   * address. Applies to connections accepted from now on.
+   *
+   * libqssl only.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_HANDSHAKES_PER_ADDRESS] =
+    g_param_spec_int ("max-handshakes-per-address", NULL, NULL, 0, G_MAXINT, 0, rw);
+  /**
+   * QsslServer:idle-timeout:
+   *
+   * The [property@Qssl.Socket:idle-timeout] every socket the server hands
+   * out gets, in milliseconds; 0 (the default) for none.
+   *
+   * libqssl only.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_IDLE_TIMEOUT] = g_param_spec_int ("idle-timeout", NULL, NULL, 0, G_MAXINT, 0, rw);
 }
 
 static void
@@ -732,6 +1133,7 @@ qssl_server_class_init (QsslServerClass *klass)
   object_class->finalize = qssl_server_finalize;
   object_class->get_property = qssl_server_get_property;
   object_class->set_property = qssl_server_set_property;
+  install_admission_properties (object_class);
   G_SOCKET_SERVICE_CLASS (klass)->incoming = qssl_server_incoming;
   G_SOCKET_LISTENER_CLASS (klass)->changed = qssl_server_changed;
 
@@ -807,6 +1209,13 @@ qssl_server_class_init (QsslServerClass *klass)
    * QsslServer::started-encryption-handshake:
    * @self: the server
    * @socket: the accepted socket
+   *
+   * The client's first TLS record has arrived and the socket's handshake
+   * begins (unlike Qt's, not at the accept: until then a connection has no
+   * socket, so that silent clients cost little; see #QsslServer). A
+   * connection dropped before its first record is reported by
+   * #QsslServer::error-occurred with a socket made for the report, never
+   * by this signal.
    *
    * Mirrors `QSslServer::startedEncryptionHandshake()`.
    */
@@ -912,10 +1321,14 @@ qssl_server_class_init (QsslServerClass *klass)
    *   descriptors
    * @message: the system's description of the failure
    *
-   * Accepting a connection failed. The server then pauses accepting, as
-   * Qt's does: connections wait in the kernel's queue until
-   * [method@Qssl.Server.resume_accepting] is called, for example once
-   * descriptors have been freed.
+   * Accepting a connection failed. Unlike Qt's, the server does not stay
+   * paused: it tries again after 10 ms, then after twice as long each time
+   * it fails again, up to 1 s; this signal comes for each failure.
+   * Connections wait in the kernel's queue meanwhile. Out of file
+   * descriptors with handshakes in flight, it drops the oldest handshake
+   * (see #QsslServer:max-handshakes) and tries again at once instead. A
+   * handler may call [method@Qssl.Server.pause_accepting] to wait for
+   * [method@Qssl.Server.resume_accepting], as with Qt.
    *
    * Mirrors `QTcpServer::acceptError()`; @message is what
    * `QTcpServer::errorString()` would return.
@@ -935,13 +1348,18 @@ qssl_server_init (QsslServer *self)
   self->handshake_timeout = 5000;
   self->max_pending = 30;
   self->context = g_main_context_ref_thread_default ();
-  self->timers_anchor = _qssl_timer_new (self->context, NULL, NULL);
+  /* Lives as long as the server: it also keeps the context's shared timer
+   * source between handshakes, which would otherwise go and come back with
+   * each one. */
+  self->accept_retry = _qssl_timer_new (self->context, on_accept_retry, self);
   self->own_listeners = g_ptr_array_new_with_free_func (listener_free);
 #ifdef __linux__
   self->own_accept = TRUE;
 #endif
   g_signal_connect (self, "event", G_CALLBACK (on_listener_event), self);
-  self->handshaking = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, destroy_timeout);
+  self->handshaking = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->max_handshakes = QSSL_SERVER_DEFAULT_MAX_HANDSHAKES;
 }
 
 /**
@@ -1237,8 +1655,6 @@ qssl_server_get_server_address (QsslServer *self)
 void
 qssl_server_close (QsslServer *self)
 {
-  GHashTableIter iter;
-  gpointer socket;
 
   g_return_if_fail (QSSL_IS_SERVER (self));
 
@@ -1249,14 +1665,10 @@ qssl_server_close (QsslServer *self)
   forget_listeners (self);
   g_socket_listener_close (G_SOCKET_LISTENER (self));
   stop_accepting (self);
+  clear_accept_retry (self);
+  self->accept_backoff = 0;
   g_queue_clear_full (&self->held, held_free);
-  g_hash_table_iter_init (&iter, self->handshaking);
-  while (g_hash_table_iter_next (&iter, &socket, NULL))
-    {
-      g_signal_handlers_disconnect_by_data (socket, self);
-      qssl_socket_abort (socket);
-      g_hash_table_iter_remove (&iter);
-    }
+  abort_handshakes (self);
 }
 
 /**
@@ -1422,7 +1834,7 @@ qssl_server_resume_accepting (QsslServer *self)
  *
  * Mirrors `QTcpServer::maxPendingConnections()`.
  *
- * Returns: the limit (handshaking and queued sockets together; 0 for none)
+ * Returns: the limit (encrypted sockets waiting to be taken; 0 for none)
  *
  * Since: 1.0
  */
@@ -1437,8 +1849,11 @@ qssl_server_get_max_pending_connections (QsslServer *self)
 /**
  * qssl_server_set_max_pending_connections:
  * @self: a #QsslServer
- * @max: the most sockets handshaking or waiting to be taken (default 30, 0
- *   for no limit); beyond it connections wait in the kernel's backlog
+ * @max: the most encrypted sockets waiting to be taken (default 30, 0 for
+ *   no limit); while the queue is full the server stops accepting and new
+ *   connections wait in the kernel's backlog. Handshakes in flight do not
+ *   count (they have #QsslServer:max-handshakes); those that finish while
+ *   the queue is full are still queued.
  *
  * Mirrors `QTcpServer::setMaxPendingConnections()`.
  *
@@ -1882,4 +2297,141 @@ qssl_server_listen_activated (QsslServer  *self,
   self->listening = TRUE;
   update_accepting (self);
   return TRUE;
+}
+
+/**
+ * qssl_server_get_max_handshakes:
+ * @self: a #QsslServer
+ *
+ * See #QsslServer:max-handshakes.
+ *
+ * libqssl only.
+ *
+ * Returns: the most handshakes in flight, 0 for no limit
+ *
+ * Since: 1.0
+ */
+int
+qssl_server_get_max_handshakes (QsslServer *self)
+{
+  g_return_val_if_fail (QSSL_IS_SERVER (self), 0);
+
+  return self->max_handshakes;
+}
+
+/**
+ * qssl_server_set_max_handshakes:
+ * @self: a #QsslServer
+ * @max: the most handshakes in flight (default 1024), 0 for no limit
+ *
+ * See #QsslServer:max-handshakes. Lowering it below the number in flight
+ * drops none at once: the oldest go as new connections arrive.
+ *
+ * libqssl only.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_set_max_handshakes (QsslServer *self,
+                                int         max)
+{
+  g_return_if_fail (QSSL_IS_SERVER (self));
+  g_return_if_fail (max >= 0);
+
+  if (self->max_handshakes == max)
+    return;
+  self->max_handshakes = max;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_HANDSHAKES]);
+}
+
+/**
+ * qssl_server_get_max_handshakes_per_address:
+ * @self: a #QsslServer
+ *
+ * See #QsslServer:max-handshakes-per-address.
+ *
+ * libqssl only.
+ *
+ * Returns: the most handshakes in flight from one address, 0 for no limit
+ *
+ * Since: 1.0
+ */
+int
+qssl_server_get_max_handshakes_per_address (QsslServer *self)
+{
+  g_return_val_if_fail (QSSL_IS_SERVER (self), 0);
+
+  return self->max_handshakes_per_address;
+}
+
+/**
+ * qssl_server_set_max_handshakes_per_address:
+ * @self: a #QsslServer
+ * @max: the most handshakes in flight from one IP address, 0 (the default)
+ *   for no limit
+ *
+ * See #QsslServer:max-handshakes-per-address.
+ *
+ * libqssl only.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_set_max_handshakes_per_address (QsslServer *self,
+                                            int         max)
+{
+  g_return_if_fail (QSSL_IS_SERVER (self));
+  g_return_if_fail (max >= 0);
+
+  if (self->max_handshakes_per_address == max)
+    return;
+  self->max_handshakes_per_address = max;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_HANDSHAKES_PER_ADDRESS]);
+}
+
+/**
+ * qssl_server_get_idle_timeout:
+ * @self: a #QsslServer
+ *
+ * See #QsslServer:idle-timeout.
+ *
+ * libqssl only.
+ *
+ * Returns: the idle timeout of the sockets handed out, in milliseconds
+ *   (0: none)
+ *
+ * Since: 1.0
+ */
+int
+qssl_server_get_idle_timeout (QsslServer *self)
+{
+  g_return_val_if_fail (QSSL_IS_SERVER (self), 0);
+
+  return self->idle_timeout;
+}
+
+/**
+ * qssl_server_set_idle_timeout:
+ * @self: a #QsslServer
+ * @msecs: the [property@Qssl.Socket:idle-timeout] of the sockets handed out
+ *   from now on, 0 (the default) for none
+ *
+ * So that clients which connect and then say nothing cannot hold the
+ * server's descriptors: see #QsslServer:idle-timeout.
+ *
+ * libqssl only.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_set_idle_timeout (QsslServer *self,
+                              int         msecs)
+{
+  g_return_if_fail (QSSL_IS_SERVER (self));
+  g_return_if_fail (msecs >= 0);
+
+  if (self->idle_timeout == msecs)
+    return;
+  self->idle_timeout = msecs;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
 }

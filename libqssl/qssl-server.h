@@ -74,6 +74,21 @@ QSSL_AVAILABLE_IN_1_0
 QsslSocket        *qssl_server_accept_finish            (QsslServer              *self,
                                                          GAsyncResult            *result,
                                                          GError                 **error);
+QSSL_AVAILABLE_IN_1_0
+int                qssl_server_get_max_handshakes       (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_max_handshakes       (QsslServer              *self,
+                                                         int                      max);
+QSSL_AVAILABLE_IN_1_0
+int                qssl_server_get_max_handshakes_per_address (QsslServer        *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_max_handshakes_per_address (QsslServer        *self,
+                                                         int                      max);
+QSSL_AVAILABLE_IN_1_0
+int                qssl_server_get_idle_timeout         (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_idle_timeout         (QsslServer              *self,
+                                                         int                      msecs);
 
 QSSL_AVAILABLE_IN_1_0
 void               qssl_server_set_reuse_port           (QsslServer              *self,

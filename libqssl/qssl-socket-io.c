@@ -80,6 +80,16 @@ _qssl_socket_watch (QsslSocket   *self,
 
 /* Buffers and pumps */
 
+void
+_qssl_socket_unread (QsslSocket   *self,
+                     const guint8 *data,
+                     gsize         length)
+{
+  /* One record at most; a buffer that cannot take it loses the handshake. */
+  if (!_qssl_buffer_append (self->read_buffer, data, length, NULL))
+    g_debug ("socket %p: cannot buffer %" G_GSIZE_FORMAT " bytes", self, length);
+}
+
 gsize
 _qssl_socket_buffered (QsslSocket *self)
 {
@@ -246,7 +256,10 @@ _qssl_socket_send_now (QsslSocket   *self,
       gssize written = g_socket_send (_qssl_socket_gsocket (self), (const char *) data, size, NULL, &error);
 
       if (written >= 0)
-        return written;
+        {
+          self->idle_plain_activity += written;
+          return written;
+        }
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
           *would_block = TRUE;
@@ -583,6 +596,7 @@ _qssl_socket_pump_read (QsslSocket *self)
           if (n > 0)
             {
               got += n;
+              self->idle_plain_activity += n;
               continue;
             }
           if (n == 0)

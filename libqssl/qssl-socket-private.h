@@ -161,6 +161,16 @@ struct _QsslSocket
   /* The GIOStream view, made on first request (qssl-socket-stream.c) */
   GInputStream       *input_stream;
   GOutputStream      *output_stream;
+
+  /* Idle timeout (qssl-socket-idle.c): idle_plain_activity counts the
+   * bytes moved without TLS (the BIO counts them with it); idle_seen is
+   * the count at idle_since, when the connection last moved bytes. */
+  int                 idle_timeout;
+  int                 idle_source_timeout;
+  GSource            *idle_source;
+  guint64             idle_plain_activity;
+  guint64             idle_seen;
+  gint64              idle_since;
 };
 
 enum {
@@ -181,6 +191,7 @@ enum {
   PROP_READ_BUFFER_SIZE,
   PROP_PAUSE_MODE,
   PROP_CLOSE_TIMEOUT,
+  PROP_IDLE_TIMEOUT,
   N_PROPS
 };
 
@@ -316,6 +327,9 @@ gboolean _qssl_socket_wait_for                 (QsslSocket      *self,
                                                 int              msecs,
                                                 gboolean        *timed_out,
                                                 GError         **error);
+
+/* Idle timeout (qssl-socket-idle.c): follows the state and the timeout. */
+void     _qssl_socket_idle_update              (QsslSocket      *self);
 
 /* The GIOStream view (qssl-socket-stream.c): GIOStream's vfuncs. */
 GInputStream  *_qssl_socket_get_input_stream   (GIOStream       *io_stream);

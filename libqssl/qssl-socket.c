@@ -248,6 +248,7 @@ _qssl_socket_set_state (QsslSocket      *self,
   if (self->state == state)
     return;
   self->state = state;
+  _qssl_socket_idle_update (self);
   if (G_UNLIKELY (_qssl_trace_enabled ()))
     {
       const char *nick = enum_nick (QSSL_TYPE_SOCKET_STATE, state);
@@ -478,6 +479,7 @@ qssl_socket_dispose (GObject *object)
   QsslSocket *self = QSSL_SOCKET (object);
 
   wind_down (self);
+  _qssl_clear_source (&self->idle_source);
   if (!g_queue_is_empty (&self->handshake_tasks))
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "socket disposed");
@@ -574,6 +576,9 @@ qssl_socket_get_property (GObject    *object,
     case PROP_CLOSE_TIMEOUT:
       g_value_set_int (value, self->close_timeout);
       break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_int (value, self->idle_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -619,6 +624,9 @@ qssl_socket_set_property (GObject      *object,
       break;
     case PROP_CLOSE_TIMEOUT:
       qssl_socket_set_close_timeout (self, g_value_get_int (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      qssl_socket_set_idle_timeout (self, g_value_get_int (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -795,6 +803,23 @@ qssl_socket_class_init (QsslSocketClass *klass)
    */
   properties[PROP_CLOSE_TIMEOUT] = g_param_spec_int ("close-timeout", NULL, NULL,
                                                      0, G_MAXINT, QSSL_SOCKET_DEFAULT_CLOSE_TIMEOUT, rw);
+  /**
+   * QsslSocket:idle-timeout:
+   *
+   * How long, in milliseconds, a connected socket may go without sending
+   * or receiving a byte; past it the connection is dropped with
+   * %QSSL_SOCKET_ERROR_SOCKET_TIMEOUT (error-occurred, then disconnected).
+   * It is checked four times per period, so the drop comes between the
+   * timeout and a quarter more after the last byte. A peer that stops
+   * reading while the socket has data to send is idle too. 0 (the
+   * default) for none. #QsslServer:idle-timeout sets it on the sockets a
+   * server hands out.
+   *
+   * libqssl only.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_IDLE_TIMEOUT] = g_param_spec_int ("idle-timeout", NULL, NULL, 0, G_MAXINT, 0, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1430,6 +1455,53 @@ qssl_socket_set_close_timeout (QsslSocket *self,
     return;
   self->close_timeout = msecs;
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_CLOSE_TIMEOUT]);
+}
+
+/**
+ * qssl_socket_get_idle_timeout:
+ * @self: a #QsslSocket
+ *
+ * See #QsslSocket:idle-timeout.
+ *
+ * libqssl only.
+ *
+ * Returns: the idle timeout in milliseconds, 0 for none
+ *
+ * Since: 1.0
+ */
+int
+qssl_socket_get_idle_timeout (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
+
+  return self->idle_timeout;
+}
+
+/**
+ * qssl_socket_set_idle_timeout:
+ * @self: a #QsslSocket
+ * @msecs: how long the connection may move no bytes before it is dropped
+ *   with %QSSL_SOCKET_ERROR_SOCKET_TIMEOUT, 0 for no limit
+ *
+ * See #QsslSocket:idle-timeout. On a connected socket the period starts
+ * now.
+ *
+ * libqssl only.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_idle_timeout (QsslSocket *self,
+                              int         msecs)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+  g_return_if_fail (msecs >= 0);
+
+  if (self->idle_timeout == msecs)
+    return;
+  self->idle_timeout = msecs;
+  _qssl_socket_idle_update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IDLE_TIMEOUT]);
 }
 
 /* Reading and writing (qssl-socket-io.c does the work) */

@@ -43,6 +43,20 @@ count (gpointer instance,
   (*counter)++;
 }
 
+/* GSocketService::incoming, before the server's handler: the server took
+ * the connection from the backlog. Its handshake (and
+ * started-encryption-handshake) waits for the client's first record, which
+ * the raw clients here never send. */
+static gboolean
+count_incoming (GSocketService    *service,
+                GSocketConnection *connection,
+                GObject           *source_object,
+                guint             *count)
+{
+  (*count)++;
+  return FALSE;
+}
+
 static void
 count_started (QsslServer *server,
                QsslSocket *socket,
@@ -638,7 +652,7 @@ test_pause_with_backlog (void)
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   guint ticker;
 
-  g_signal_connect (server, "started-encryption-handshake", G_CALLBACK (count_started), &started);
+  g_signal_connect (server, "incoming", G_CALLBACK (count_incoming), &started);
   for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
     {
       g_autoptr(GError) error = NULL;
@@ -814,14 +828,6 @@ on_accept_error (QsslServer      *server,
   errors->message = g_strdup (message);
 }
 
-static void
-count_handshake (QsslServer *server,
-                 QsslSocket *socket,
-                 guint      *count)
-{
-  (*count)++;
-}
-
 static gboolean
 keep_waking (gpointer user_data)
 {
@@ -829,11 +835,13 @@ keep_waking (gpointer user_data)
 }
 
 /* Out of file descriptors, accept() fails: accept-error with Qt's resource
- * error, accepting pauses instead of retrying in a loop, and the waiting
- * connection gets in after resume_accepting(). In a process of its own: a
- * descriptor freed by an earlier test's leftovers would let accept() work. */
+ * error, and the server tries again with a backoff, not in a loop; once a
+ * descriptor is free the waiting connection gets in without
+ * resume_accepting() (Qt's server would stay paused until it). In a process
+ * of its own: a descriptor freed by an earlier test's leftovers would let
+ * accept() work. */
 static void
-test_accept_error_pauses (void)
+test_accept_error_retries (void)
 {
   if (!g_test_subprocess ())
     {
@@ -852,10 +860,11 @@ test_accept_error_pauses (void)
   struct rlimit saved, limit;
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   int lowest_free;
+  gint64 first_error, elapsed_ms;
   guint waker = g_timeout_add (100, keep_waking, NULL);
 
   g_signal_connect (server, "accept-error", G_CALLBACK (on_accept_error), &errors);
-  g_signal_connect (server, "started-encryption-handshake", G_CALLBACK (count_handshake), &handshakes);
+  g_signal_connect (server, "incoming", G_CALLBACK (count_incoming), &handshakes);
   client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
   address = g_inet_socket_address_new (loopback, qssl_server_get_server_port (server));
@@ -872,22 +881,24 @@ test_accept_error_pauses (void)
   g_assert_true (g_socket_connect (client, address, NULL, &error));
   while (errors.count == 0 && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
-  /* A while longer: no retry loop, no second error. */
-  for (int i = 0; i < 100; i++)
-    g_main_context_iteration (NULL, FALSE);
+  first_error = g_get_monotonic_time ();
+  /* A while longer: tried again, but no retry loop (10, 20, 40 ... ms). */
+  while (g_get_monotonic_time () - first_error < 300 * 1000)
+    g_main_context_iteration (NULL, TRUE);
+  elapsed_ms = (g_get_monotonic_time () - first_error) / 1000;
   g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
 
-  g_assert_cmpuint (errors.count, ==, 1);
+  g_assert_cmpuint (errors.count, >=, 2);
+  g_assert_cmpuint (errors.count, <=, 2 + g_bit_storage (elapsed_ms / 10 + 1));
   g_assert_cmpint (errors.error, ==, QSSL_SOCKET_ERROR_SOCKET_RESOURCE);
   g_assert_nonnull (errors.message);
   g_assert_cmpuint (handshakes, ==, 0);
   g_assert_true (qssl_server_is_listening (server));
 
-  qssl_server_resume_accepting (server);
+  /* No resume_accepting(). */
   while (handshakes == 0 && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (handshakes, ==, 1);
-  g_assert_cmpuint (errors.count, ==, 1);
   g_free (errors.message);
   g_source_remove (waker);
   qssl_server_close (server);
@@ -1531,7 +1542,7 @@ main (int   argc,
   g_test_add_func ("/qssl/server/handshake-already-cancelled", test_handshake_already_cancelled);
   g_test_add_func ("/qssl/server/cancel-accept-race", test_cancel_accept_race);
   g_test_add_func ("/qssl/server/cancellable-reused", test_cancellable_reused);
-  g_test_add_func ("/qssl/server/accept-error-pauses", test_accept_error_pauses);
+  g_test_add_func ("/qssl/server/accept-error-retries", test_accept_error_retries);
   g_test_add_func ("/qssl/server/mismatched-key-refused", test_mismatched_key_refused);
 
   return g_test_run ();
