@@ -28,6 +28,7 @@
 #include "qssl-private.h"
 #include "qssl-socket-io-private.h"
 #include "qssl-socket-private.h"
+#include "qssl-virtual-host-private.h"
 
 /**
  * QsslSocket:
@@ -459,6 +460,9 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->host_name, g_free);
   g_clear_pointer (&self->ssl_peer_name, g_free);
   g_clear_pointer (&self->peer_verify_name, g_free);
+  _qssl_socket_set_host_table (self, NULL);
+  g_clear_pointer (&self->requested_server_name, g_free);
+  g_clear_error (&self->host_error);
   g_clear_pointer (&self->handshake_errors, g_ptr_array_unref);
   g_clear_pointer (&self->ignore_list, g_ptr_array_unref);
   g_clear_pointer (&self->ocsp_responses, g_ptr_array_unref);
