@@ -1848,9 +1848,8 @@ qssl_configuration_set_session_ticket_keys (QsslConfiguration  *self,
       if (length == 0 || (length % 80 != 0 && length % 48 != 0))
         {
           g_set_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA,
-                       _("Session ticket keys must be one or more keys of 48 or 80 bytes each, not %"
-                         G_GSIZE_FORMAT " bytes"),
-                       length);
+                       _("Session ticket keys must be one or more keys of 48 or 80 bytes each, not %lu bytes"),
+                       (unsigned long) length);
           return FALSE;
         }
     }

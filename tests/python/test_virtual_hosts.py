@@ -383,3 +383,73 @@ def test_handshake_in_flight_keeps_its_configuration(pki, servers, change):
         name, before, after = "a.example.test", "vhost-a", "vhost-c"
     assert python_connect(server.port, name, client_context(pki), raw=raw)["cert"] == der(pki, before)
     assert python_connect(server.port, name, client_context(pki))["cert"] == der(pki, after)
+
+
+def test_host_groups_after_hello_retry(pki, servers):
+    """A host that only takes P-384: a client whose first key share is
+    X25519 gets a HelloRetryRequest, and its second ClientHello still
+    reaches the same host."""
+    need("openssl")
+    server = servers(pki, hosts={})
+    strict = server.configuration("vhost-a")
+    strict.set_elliptic_curves(["P-384"])
+    server.server.set_host_configuration("a.example.test", strict)
+    out = s_client(pki, server.port, "a.example.test", ["-tls1_3", "-groups", "X25519:P-384", "-msg"])
+    assert reverse_lines(PAYLOAD) in out
+    assert out.count(b"Handshake [length") and out.count(b", ClientHello") == 2  # after a HelloRetryRequest
+    assert b"Server Temp Key: ECDH, secp384r1" in out
+    assert run_until(lambda: server.accepted)
+    assert server.accepted[0][0] == "a.example.test" and server.accepted[0][1] == der(pki, "vhost-a")
+    # The server's own configuration keeps OpenSSL's groups.
+    out = s_client(pki, server.port, "localhost", ["-tls1_3", "-groups", "X25519:P-384", "-msg"])
+    assert out.count(b", ClientHello") == 1 and b"Server Temp Key: X25519" in out
+
+
+def test_session_ids_never_cross_hosts(pki, servers):
+    """TLS 1.2 without tickets resumes by session ID, from the server's
+    one cache: a host's session ID still only resumes on that host."""
+    server = servers(pki, configure=lambda config: config.set_ssl_option(
+        Qssl.SslOptions.DISABLE_SESSION_TICKETS, True))
+    context = client_context(pki, "1.2")
+    first = python_connect(server.port, "a.example.test", context)
+    assert not first["session"].has_ticket and first["session"].id
+    assert not python_connect(server.port, "b.example.test", context, first["session"])["resumed"]
+    assert python_connect(server.port, "a.example.test", context, first["session"])["resumed"]
+
+
+def test_refused_peer_is_not_resumed_on_a_host(pki, servers):
+    """The resumption policy holds on a host: a TLS 1.2 peer the host
+    refused (an untrusted client certificate under VERIFY_PEER) is refused
+    again on its next connection, session or not."""
+    root = Qssl.Certificate.new_from_data(GLib.Bytes.new((pki / "ca.pem").read_bytes()), Qssl.EncodingFormat.PEM)
+
+    def strict(config):
+        config.set_ca_certificates([root])
+        config.set_peer_verify_mode(Qssl.PeerVerifyMode.VERIFY_PEER)
+        config.set_ssl_option(Qssl.SslOptions.DISABLE_SESSION_TICKETS, True)
+
+    server = servers(pki, hosts={"a.example.test": "vhost-a"}, configure=strict)
+    context = client_context(pki, "1.2", cert="client-untrusted")
+    context.check_hostname = False
+
+    def connect(session):
+        def run():
+            raw = pysocket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+            with raw, context.wrap_socket(raw, server_hostname="a.example.test", session=session) as conn:
+                result = {"resumed": conn.session_reused, "session": conn.session}
+                try:
+                    exchange(conn)
+                    result["answered"] = True
+                except (OSError, ssl.SSLError, AssertionError):
+                    result["answered"] = False
+                return result
+        return in_thread(run).get("value")
+
+    first = connect(None)
+    assert first is not None and not first["answered"]
+    assert run_until(lambda: len(server.errors) == 1)
+    second = connect(first["session"]) if first["session"] is not None else None
+    if second is not None:
+        assert not second["resumed"] and not second["answered"]
+        assert run_until(lambda: len(server.errors) == 2)
+    assert server.accepted == []
