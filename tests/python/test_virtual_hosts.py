@@ -396,7 +396,7 @@ def test_host_groups_after_hello_retry(pki, servers):
     server.server.set_host_configuration("a.example.test", strict)
     out = s_client(pki, server.port, "a.example.test", ["-tls1_3", "-groups", "X25519:P-384", "-msg"])
     assert reverse_lines(PAYLOAD) in out
-    assert out.count(b"Handshake [length") and out.count(b", ClientHello") == 2  # after a HelloRetryRequest
+    assert out.count(b", ClientHello") == 2  # the second after a HelloRetryRequest
     assert b"Server Temp Key: ECDH, secp384r1" in out
     assert run_until(lambda: server.accepted)
     assert server.accepted[0][0] == "a.example.test" and server.accepted[0][1] == der(pki, "vhost-a")
