@@ -1820,7 +1820,9 @@ qssl_configuration_set_session_ticket (QsslConfiguration *self,
  * [method@Qssl.Configuration.set_peer_verify_mode]). The keys are a secret:
  * libqssl copies them into memory that it wipes when freed, never logs
  * them and has no getter for them; [method@Qssl.Configuration.equal]
- * compares them. Only servers use them.
+ * compares them. Only servers use them, and a server with virtual hosts
+ * uses those of its own configuration for every host (see
+ * [method@Qssl.Server.set_host_configuration]).
  *
  * libqssl only.
  *
