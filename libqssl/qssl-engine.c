@@ -791,6 +791,9 @@ _qssl_engine_start (QsslSocket *self,
       return;
     }
   SSL_set_ex_data (self->ssl, ssl_socket_index, self);
+  /* Server: set again by this handshake's ClientHello. */
+  g_clear_pointer (&self->requested_server_name, g_free);
+  g_clear_error (&self->host_error);
   SSL_set_info_callback (self->ssl, info_callback);
   {
     /* Bytes read in plain mode and not consumed belong to the TLS stream
@@ -875,8 +878,6 @@ _qssl_engine_start (QsslSocket *self,
     {
       if (qssl_configuration_get_pre_shared_key_identity_hint (self->configuration) != NULL)
         apply_identity_hint (self);
-      g_clear_pointer (&self->requested_server_name, g_free);
-      g_clear_error (&self->host_error);
       /* TLS 1.3 tickets wait until the peer is accepted (become_encrypted()). */
       SSL_set_num_tickets (self->ssl, 0);
       SSL_set_accept_state (self->ssl);
