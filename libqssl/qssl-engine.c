@@ -540,7 +540,12 @@ client_hello_callback (SSL  *ssl,
       return SSL_CLIENT_HELLO_ERROR;
     }
   copy = qssl_configuration_copy (host);
-  qssl_configuration_free (self->configuration);
+  /* Kept for the next handshake (a second ClientHello, after a
+   * HelloRetryRequest, finds it kept already). */
+  if (self->own_configuration == NULL)
+    self->own_configuration = self->configuration;
+  else
+    qssl_configuration_free (self->configuration);
   self->configuration = copy;
   apply_verify_mode (self);
   apply_identity_hint (self);
@@ -764,6 +769,13 @@ _qssl_engine_start (QsslSocket *self,
     {
       _qssl_socket_trace (self, "cannot start a handshake when not connected or already encrypting");
       return;
+    }
+  /* The last connection was a virtual host's: this one starts from the
+   * socket's own configuration again. */
+  if (self->own_configuration != NULL)
+    {
+      qssl_configuration_free (self->configuration);
+      self->configuration = g_steal_pointer (&self->own_configuration);
     }
   if (_qssl_engine_unsupported_protocol (self))
     {

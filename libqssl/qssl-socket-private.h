@@ -104,6 +104,9 @@ struct _QsslSocket
   struct _QsslHostTable *host_table;
   char               *requested_server_name;
   GError             *host_error;
+  /* While a host's configuration is the socket's: the socket's own, which
+   * the next handshake starts from again. */
+  QsslConfiguration  *own_configuration;
 
   /* Readiness (qssl-socket-io.c over qssl-watch.c). watch_condition is
    * what the socket waits for; the watch follows it, except while a

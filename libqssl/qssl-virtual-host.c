@@ -172,6 +172,10 @@ _qssl_socket_set_host_table (QsslSocket    *self,
  * [method@Qssl.Socket.start_server_encryption]; it applies from the next
  * handshake on.
  *
+ * Once a host has served a handshake, [method@Qssl.Socket.get_ssl_configuration]
+ * is the host's configuration (with the session's state) until the next
+ * handshake, which starts from the socket's own configuration again.
+ *
  * libqssl only.
  *
  * Since: 1.0

@@ -453,3 +453,50 @@ def test_refused_peer_is_not_resumed_on_a_host(pki, servers):
         assert not second["resumed"] and not second["answered"]
         assert run_until(lambda: len(server.errors) == 2)
     assert server.accepted == []
+
+
+def test_adopted_socket_reused_starts_from_its_own_configuration(pki):
+    """A socket whose last connection a host served goes back to its own
+    configuration for the next one (set_socket_descriptor() again)."""
+    listener = pysocket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    sock = Qssl.Socket()
+    sock.set_ssl_configuration(server_configuration(pki, "server-ec"))
+    sock.set_host_configuration("a.example.test", server_configuration(pki, "vhost-a"))
+    sock.connect("ready-read", lambda s: s.write(reverse_lines(s.read_all())))
+    served = []
+    sock.connect("encrypted", lambda s: served.append(leaf_der(s.get_ssl_configuration())))
+    try:
+        for name, expected in [("a.example.test", "vhost-a"), ("localhost", "server-ec"),
+                               ("a.example.test", "vhost-a")]:
+            result = {}
+            finished = []
+
+            def run(name=name):
+                try:
+                    result.update(python_connect_blocking(port, name, client_context(pki)))
+                finally:
+                    finished.append(True)
+                    wake_main_context()
+
+            thread = threading.Thread(target=run, daemon=True)
+            thread.start()
+            conn, _ = listener.accept()
+            assert sock.set_socket_descriptor(conn.detach(), Qssl.SocketState.CONNECTED)
+            sock.start_server_encryption()
+            assert run_until(lambda: finished)
+            thread.join(TIMEOUT)
+            assert result.get("cert") == der(pki, expected), name
+            assert served[-1] == der(pki, expected)
+            sock.abort()
+    finally:
+        sock.abort()
+        listener.close()
+
+
+def python_connect_blocking(port, server_hostname, context):
+    context.check_hostname = False
+    with pysocket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw, \
+            context.wrap_socket(raw, server_hostname=server_hostname) as conn:
+        exchange(conn)
+        return {"cert": conn.getpeercert(binary_form=True)}
