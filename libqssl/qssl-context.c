@@ -210,8 +210,14 @@ apply_ciphers (SSL_CTX                   *ctx,
   if (SSL_CTX_set_ciphersuites (ctx, tls13->str) != 1)
     return FALSE;
   /* OpenSSL refuses an empty TLS 1.2 list; "no TLS 1.2 suite" is spelled this way. */
-  if (SSL_CTX_set_cipher_list (ctx, tls12->len > 0 ? tls12->str : "-ALL") != 1 && tls12->len > 0)
-    return FALSE;
+  if (SSL_CTX_set_cipher_list (ctx, tls12->len > 0 ? tls12->str : "-ALL") != 1)
+    {
+      if (tls12->len > 0)
+        return FALSE;
+      /* Refused as expected: leave no error for a handshake running now
+       * (a virtual host's context is built in its ClientHello). */
+      ERR_clear_error ();
+    }
   *cipher_list = g_strdup (tls12->len > 0 ? tls12->str : "-ALL");
   *ciphersuites = g_strdup (tls13->str);
   return TRUE;
@@ -935,7 +941,10 @@ _qssl_context_switch_server_ssl (QsslContext *self,
   if (!SSL_set_min_proto_version (ssl, SSL_CTX_get_min_proto_version (ctx)) ||
       !SSL_set_max_proto_version (ssl, SSL_CTX_get_max_proto_version (ctx)) ||
       !SSL_set_ciphersuites (ssl, self->ciphersuites) ||
-      (SSL_set_cipher_list (ssl, self->cipher_list) != 1 && strcmp (self->cipher_list, "-ALL") != 0) ||
+      /* "-ALL" (no TLS 1.2 suite) is refused, as in apply_ciphers(); the
+       * range is TLS 1.3 then. An error left queued would turn the next
+       * SSL_get_error() into a failure. */
+      (strcmp (self->cipher_list, "-ALL") != 0 && SSL_set_cipher_list (ssl, self->cipher_list) != 1) ||
       (self->groups != NULL && SSL_set1_groups_list (ssl, self->groups) != 1))
     return FALSE;
   /* A session ID context of the host's own: a session made for one host

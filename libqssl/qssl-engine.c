@@ -539,6 +539,9 @@ client_hello_callback (SSL  *ssl,
       *alert = SSL_AD_INTERNAL_ERROR;
       return SSL_CLIENT_HELLO_ERROR;
     }
+  /* Building the host's context may have queued errors OpenSSL then
+   * ignored; a queued error fails the next SSL_get_error(). */
+  ERR_clear_error ();
   copy = qssl_configuration_copy (host);
   /* Kept for the next handshake (a second ClientHello, after a
    * HelloRetryRequest, finds it kept already). */

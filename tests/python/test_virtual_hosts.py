@@ -500,3 +500,27 @@ def python_connect_blocking(port, server_hostname, context):
             context.wrap_socket(raw, server_hostname=server_hostname) as conn:
         exchange(conn)
         return {"cert": conn.getpeercert(binary_form=True)}
+
+
+@pytest.mark.parametrize("suite,version", [("TLS_AES_256_GCM_SHA384", "TLSv1.3"),
+                                           ("ECDHE-ECDSA-AES128-GCM-SHA256", "TLSv1.2")])
+def test_host_cipher_suites(pki, servers, suite, version):
+    """A host with suites of one protocol version only: that version and
+    suite, beside a server whose own configuration has the defaults."""
+    server = servers(pki, hosts={})
+    config = server.configuration("vhost-b")
+    cipher = next(c for c in Qssl.Configuration.get_supported_ciphers() if c.get_name() == suite)
+    config.set_ciphers([cipher])
+    server.server.set_host_configuration("b.example.test", config)
+    context = client_context(pki)
+
+    def run():
+        context.check_hostname = False
+        raw = pysocket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+        with raw, context.wrap_socket(raw, server_hostname="b.example.test") as conn:
+            exchange(conn)
+            return conn.version(), conn.cipher()[0]
+
+    result = in_thread(run)
+    assert result.get("value") == (version, suite), result
+    assert python_connect(server.port, "localhost", client_context(pki))["version"] == "TLSv1.3"
