@@ -1820,7 +1820,9 @@ qssl_configuration_set_session_ticket (QsslConfiguration *self,
  * [method@Qssl.Configuration.set_peer_verify_mode]). The keys are a secret:
  * libqssl copies them into memory that it wipes when freed, never logs
  * them and has no getter for them; [method@Qssl.Configuration.equal]
- * compares them. Only servers use them.
+ * compares them. Only servers use them, and a server with virtual hosts
+ * uses those of its own configuration for every host (see
+ * [method@Qssl.Server.set_host_configuration]).
  *
  * libqssl only.
  *
@@ -1848,9 +1850,8 @@ qssl_configuration_set_session_ticket_keys (QsslConfiguration  *self,
       if (length == 0 || (length % 80 != 0 && length % 48 != 0))
         {
           g_set_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA,
-                       _("Session ticket keys must be one or more keys of 48 or 80 bytes each, not %"
-                         G_GSIZE_FORMAT " bytes"),
-                       length);
+                       _("Session ticket keys must be one or more keys of 48 or 80 bytes each, not %lu bytes"),
+                       (unsigned long) length);
           return FALSE;
         }
     }

@@ -35,6 +35,14 @@ struct _QsslContext
   SSL_CTX         *ctx;
   QsslMode         mode;
 
+  /* Server: what a virtual host's context gives an SSL that started in
+   * another context, which SSL_set_SSL_CTX() leaves as they were (see
+   * _qssl_context_switch_server_ssl()). */
+  char            *cipher_list;       /* TLS 1.2 */
+  char            *ciphersuites;      /* TLS 1.3 */
+  char            *groups;            /* NULL: the configuration left them alone */
+  guint8           sid_ctx[32];
+
   /* Client mode: "name:port" -> SSL_SESSION, for sockets sharing this
    * context (Qt's session sharing). Contexts are shared across threads. */
   GMutex           sessions_lock;
@@ -173,15 +181,22 @@ restrict_range_to_ciphers (const QsslContextSettings *settings,
     *min_version = TLS1_3_VERSION;
 }
 
+/* Sets the suites; *cipher_list and *ciphersuites get the strings used. */
 static gboolean
 apply_ciphers (SSL_CTX                   *ctx,
-               const QsslContextSettings *settings)
+               const QsslContextSettings *settings,
+               char                     **cipher_list,
+               char                     **ciphersuites)
 {
   g_autoptr(GString) tls13 = g_string_new (NULL);
   g_autoptr(GString) tls12 = g_string_new (NULL);
 
   if (settings->ciphers == NULL)
-    return SSL_CTX_set_cipher_list (ctx, QSSL_DEFAULT_TLS12_CIPHERS) == 1;
+    {
+      *cipher_list = g_strdup (QSSL_DEFAULT_TLS12_CIPHERS);
+      *ciphersuites = g_strdup (OSSL_default_ciphersuites ());
+      return SSL_CTX_set_cipher_list (ctx, QSSL_DEFAULT_TLS12_CIPHERS) == 1;
+    }
 
   for (guint i = 0; i < settings->ciphers->len; i++)
     {
@@ -195,8 +210,16 @@ apply_ciphers (SSL_CTX                   *ctx,
   if (SSL_CTX_set_ciphersuites (ctx, tls13->str) != 1)
     return FALSE;
   /* OpenSSL refuses an empty TLS 1.2 list; "no TLS 1.2 suite" is spelled this way. */
-  if (SSL_CTX_set_cipher_list (ctx, tls12->len > 0 ? tls12->str : "-ALL") != 1 && tls12->len > 0)
-    return FALSE;
+  if (SSL_CTX_set_cipher_list (ctx, tls12->len > 0 ? tls12->str : "-ALL") != 1)
+    {
+      if (tls12->len > 0)
+        return FALSE;
+      /* Refused as expected: leave no error for a handshake running now
+       * (a virtual host's context is built in its ClientHello). */
+      ERR_clear_error ();
+    }
+  *cipher_list = g_strdup (tls12->len > 0 ? tls12->str : "-ALL");
+  *ciphersuites = g_strdup (tls13->str);
   return TRUE;
 }
 
@@ -265,6 +288,7 @@ apply_local_certificate (SSL_CTX                   *ctx,
 static int verify_mode_index = -1;
 static int used_pre_shared_key_index = -1;
 static int ticket_keys_index = -1;
+static int session_ctx_index = -1;
 static gsize ex_data_indexes_set = 0;
 
 static void ticket_keys_free_ex_data (void *parent, void *pointer, CRYPTO_EX_DATA *data, int index,
@@ -278,6 +302,7 @@ init_ex_data_indexes (void)
       verify_mode_index = SSL_CTX_get_ex_new_index (0, NULL, NULL, NULL, NULL);
       used_pre_shared_key_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
       ticket_keys_index = SSL_CTX_get_ex_new_index (0, NULL, NULL, NULL, ticket_keys_free_ex_data);
+      session_ctx_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
       g_once_init_leave (&ex_data_indexes_set, 1);
     }
 }
@@ -297,6 +322,17 @@ _qssl_context_get_used_pre_shared_key (const SSL *ssl)
 {
   init_ex_data_indexes ();
   return SSL_get_ex_data (ssl, used_pre_shared_key_index) != NULL;
+}
+
+/* The context OpenSSL keeps the server's session cache and ticket
+ * callbacks in: the one the SSL was made with (its session_ctx), which a
+ * virtual host does not change. SSL_get_SSL_CTX() is the host's. */
+static SSL_CTX *
+session_context (const SSL *ssl)
+{
+  SSL_CTX *ctx = SSL_get_ex_data (ssl, session_ctx_index);
+
+  return ctx != NULL ? ctx : SSL_get_SSL_CTX (ssl);
 }
 
 /* The verify mode the sockets of @ctx apply (AUTO resolved). */
@@ -391,7 +427,7 @@ server_session_cached (SSL         *ssl,
                        SSL_SESSION *session)
 {
   if (!peer_class_may_resume (peer_class (ssl), context_verify_mode (SSL_get_SSL_CTX (ssl))))
-    SSL_CTX_remove_session (SSL_get_SSL_CTX (ssl), session);
+    SSL_CTX_remove_session (session_context (ssl), session);
   return 0; /* no reference kept */
 }
 
@@ -565,8 +601,10 @@ ticket_key_callback (SSL            *ssl,
                      EVP_MAC_CTX    *mac_ctx,
                      int             encrypt)
 {
-  /* The context of the handshake, which a virtual host may have chosen. */
-  TicketKeys *keys = SSL_CTX_get_ex_data (SSL_get_SSL_CTX (ssl), ticket_keys_index);
+  /* The server's own configuration's keys, for its virtual hosts too (as
+   * nginx does): one set of keys to share across a fleet. The session ID
+   * context keeps the hosts' sessions apart. */
+  TicketKeys *keys = SSL_CTX_get_ex_data (session_context (ssl), ticket_keys_index);
   TicketKey key;
   gboolean found = FALSE, first = FALSE, ok;
   const EVP_CIPHER *cipher;
@@ -634,11 +672,11 @@ set_ticket_keys (SSL_CTX                   *ctx,
 static gboolean
 set_session_id_context (SSL_CTX                   *ctx,
                         const QsslContextSettings *settings,
-                        QsslPeerVerifyMode         verify)
+                        QsslPeerVerifyMode         verify,
+                        guint8                     digest[32])
 {
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize length = sizeof digest;
+  gsize length = 32;
   gint32 numbers[4] = {
     verify, settings->missing_certificate_is_fatal, settings->allow_system_ca_certificates,
     settings->peer_verify_depth,
@@ -665,7 +703,7 @@ set_session_id_context (SSL_CTX                   *ctx,
       g_checksum_update (checksum, hint, hint_length);
     }
   g_checksum_get_digest (checksum, digest, &length);
-  G_STATIC_ASSERT (sizeof digest <= SSL_MAX_SID_CTX_LENGTH);
+  G_STATIC_ASSERT (32 <= SSL_MAX_SID_CTX_LENGTH);
   return SSL_CTX_set_session_id_context (ctx, digest, length) == 1;
 }
 
@@ -705,6 +743,9 @@ context_new (const QsslContextSettings *settings,
   SSL_CTX *ctx;
   int min_version, max_version;
   uint64_t options;
+  g_autofree char *cipher_list = NULL;
+  g_autofree char *ciphersuites = NULL;
+  guint8 sid_ctx[32] = { 0 };
 
   _qssl_init ();
   init_ex_data_indexes ();
@@ -770,7 +811,7 @@ context_new (const QsslContextSettings *settings,
     restrict_range_to_ciphers (settings, &min_version, &max_version);
   if (!SSL_CTX_set_min_proto_version (ctx, min_version) ||
       !SSL_CTX_set_max_proto_version (ctx, max_version) ||
-      !apply_ciphers (ctx, settings))
+      !apply_ciphers (ctx, settings, &cipher_list, &ciphersuites))
     goto invalid;
   if (settings->elliptic_curves != NULL)
     {
@@ -788,7 +829,7 @@ context_new (const QsslContextSettings *settings,
 
       if (verify == QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER)
         verify = QSSL_PEER_VERIFY_MODE_QUERY_PEER;
-      if (!set_session_id_context (ctx, settings, verify))
+      if (!set_session_id_context (ctx, settings, verify, sid_ctx))
         goto invalid;
       SSL_CTX_set_ex_data (ctx, verify_mode_index, GINT_TO_POINTER (verify + 1));
       SSL_CTX_set_session_ticket_cb (ctx, generate_ticket_callback, decrypt_ticket_callback, NULL);
@@ -808,6 +849,10 @@ context_new (const QsslContextSettings *settings,
   g_atomic_ref_count_init (&self->ref_count);
   self->ctx = ctx;
   self->mode = mode;
+  self->cipher_list = g_steal_pointer (&cipher_list);
+  self->ciphersuites = g_steal_pointer (&ciphersuites);
+  self->groups = settings->elliptic_curves != NULL ? g_strjoinv (":", settings->elliptic_curves) : NULL;
+  memcpy (self->sid_ctx, sid_ctx, sizeof sid_ctx);
   g_mutex_init (&self->sessions_lock);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) SSL_SESSION_free);
   return self;
@@ -848,6 +893,9 @@ _qssl_context_unref (QsslContext *self)
   if (g_atomic_ref_count_dec (&self->ref_count))
     {
       SSL_CTX_free (self->ctx);
+      g_free (self->cipher_list);
+      g_free (self->ciphersuites);
+      g_free (self->groups);
       g_hash_table_unref (self->sessions);
       g_mutex_clear (&self->sessions_lock);
       g_free (self);
@@ -858,6 +906,56 @@ SSL_CTX *
 _qssl_context_get_ctx (QsslContext *self)
 {
   return self->ctx;
+}
+
+/* Virtual hosts. OpenSSL's SSL_set_SSL_CTX() only swaps the certificate,
+ * key and chain (and, with the context, the CA store, the ALPN, OCSP and
+ * ClientHello callbacks); what SSL_new() copied from the first context is
+ * copied again here. Called from the ClientHello callback, before OpenSSL
+ * chooses the version, the suites and the key share, so all of these
+ * follow the host. The session cache and the ticket keys stay the first
+ * context's (OpenSSL's session_ctx), and so does the group list when the
+ * host's configuration does not set one. */
+gboolean
+_qssl_context_switch_server_ssl (QsslContext *self,
+                                 SSL         *ssl,
+                                 const char  *host)
+{
+  SSL_CTX *ctx = self->ctx;
+  g_autoptr(GChecksum) checksum = NULL;
+  guint8 sid_ctx[32];
+  gsize length = sizeof sid_ctx;
+  uint64_t options;
+
+  g_return_val_if_fail (self->mode == QSSL_MODE_SSL_SERVER, FALSE);
+
+  init_ex_data_indexes ();
+  if (SSL_get_ex_data (ssl, session_ctx_index) == NULL)
+    SSL_set_ex_data (ssl, session_ctx_index, SSL_get_SSL_CTX (ssl));
+  if (SSL_set_SSL_CTX (ssl, ctx) == NULL)
+    return FALSE;
+  options = SSL_CTX_get_options (ctx);
+  SSL_clear_options (ssl, SSL_get_options (ssl) & ~options);
+  SSL_set_options (ssl, options);
+  SSL_set_verify_depth (ssl, SSL_CTX_get_verify_depth (ctx));
+  if (!SSL_set_min_proto_version (ssl, SSL_CTX_get_min_proto_version (ctx)) ||
+      !SSL_set_max_proto_version (ssl, SSL_CTX_get_max_proto_version (ctx)) ||
+      !SSL_set_ciphersuites (ssl, self->ciphersuites) ||
+      /* "-ALL" (no TLS 1.2 suite) is refused, as in apply_ciphers(); the
+       * range is TLS 1.3 then. An error left queued would turn the next
+       * SSL_get_error() into a failure. */
+      (strcmp (self->cipher_list, "-ALL") != 0 && SSL_set_cipher_list (ssl, self->cipher_list) != 1) ||
+      (self->groups != NULL && SSL_set1_groups_list (ssl, self->groups) != 1))
+    return FALSE;
+  /* A session ID context of the host's own: a session made for one host
+   * never resumes on another, even when both have equal settings (and so
+   * one context). */
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (checksum, (const guchar *) "libqssl virtual host", strlen ("libqssl virtual host") + 1);
+  g_checksum_update (checksum, self->sid_ctx, sizeof self->sid_ctx);
+  g_checksum_update (checksum, (const guchar *) host, strlen (host) + 1);
+  g_checksum_get_digest (checksum, sid_ctx, &length);
+  return SSL_set_session_id_context (ssl, sid_ctx, length) == 1;
 }
 
 /* Transfer full; NULL when nothing is kept for @peer. */

@@ -22,6 +22,7 @@
 #include "qssl-proxy-protocol-private.h"
 #include "qssl-timer-private.h"
 #include "qssl-watch-private.h"
+#include "qssl-virtual-host-private.h"
 
 /**
  * QsslServer:
@@ -56,6 +57,7 @@ struct _QsslServer
   GSocketService      parent_instance;
 
   QsslConfiguration  *configuration;
+  QsslHostTable      *hosts;         /* SNI virtual hosts; NULL: none */
   int                 handshake_timeout;
   guint16             port;
   GInetAddress       *address;       /* as given to listen(); NULL: any */
@@ -111,6 +113,11 @@ typedef struct
   GSocketConnection *connection;   /* early only */
   QsslWatch         *early_watch;  /* early only: the fd is readable */
   GByteArray        *early_bytes;  /* early only */
+  /* What the server served when the connection was accepted, for its
+   * handshake: the hosts always, the configuration only once the server's
+   * changed (NULL: the server's own is still it). */
+  QsslHostTable     *hosts;
+  QsslConfiguration *configuration;
   QsslTimer         *timer;        /* from the accept */
   GList              link;         /* in handshake_order, data = the Handshake */
   char              *address;      /* key in per_address; NULL: not counted */
@@ -197,6 +204,8 @@ handshake_free (gpointer data)
   _qssl_timer_free (handshake->timer);
   g_clear_pointer (&handshake->early_watch, _qssl_watch_free);
   g_clear_pointer (&handshake->early_bytes, g_byte_array_unref);
+  g_clear_pointer (&handshake->hosts, _qssl_host_table_unref);
+  g_clear_pointer (&handshake->configuration, qssl_configuration_free);
   g_clear_object (&handshake->connection);
   g_queue_unlink (&self->handshake_order, &handshake->link);
   if (handshake->socket != NULL)
@@ -809,11 +818,13 @@ begin_handshake (QsslServer *self,
   /* The copy shares the server configuration's context cache, so every
    * accepted socket uses one SSL_CTX (one session cache, one set of ticket
    * keys). */
-  qssl_socket_set_ssl_configuration (socket, self->configuration);
+  qssl_socket_set_ssl_configuration (socket, handshake->configuration ? handshake->configuration : self->configuration);
   /* The header comes before the ClientHello; the handshake timeout below
    * covers both. */
   if (self->proxy_protocol)
     _qssl_socket_expect_proxy_header (socket);
+  /* The hosts of the accept: a later change applies to later connections. */
+  _qssl_socket_set_host_table (socket, handshake->hosts);
   g_signal_connect (socket, "encrypted", G_CALLBACK (on_encrypted), self);
   g_signal_connect (socket, "ssl-errors", G_CALLBACK (on_ssl_errors), self);
   g_signal_connect (socket, "peer-verify-error", G_CALLBACK (on_peer_verify_error), self);
@@ -913,6 +924,7 @@ track_handshake (QsslServer        *self,
   handshake->early_bytes = g_byte_array_new ();
   handshake->link.data = handshake;
   handshake->address = address;
+  handshake->hosts = self->hosts ? _qssl_host_table_ref (self->hosts) : NULL;
   if (address != NULL)
     g_hash_table_insert (self->per_address, g_strdup (address),
                          GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address)) + 1));
@@ -1009,6 +1021,7 @@ qssl_server_finalize (GObject *object)
 
   g_clear_pointer (&self->configuration, qssl_configuration_free);
   g_clear_pointer (&self->accept_retry, _qssl_timer_free);
+  g_clear_pointer (&self->hosts, _qssl_host_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->address);
 
@@ -1694,6 +1707,15 @@ qssl_server_get_ssl_configuration (QsslServer *self)
  * @self: a #QsslServer
  * @configuration: the configuration for connections accepted from now on
  *
+ * Sets the configuration of the handshakes that start from now on, also
+ * while the server is listening: this is how a server reloads its
+ * certificate and key. Established connections and handshakes in flight
+ * keep the configuration they started with. Unlike
+ * [method@Qssl.Server.listen], this does not check @configuration: a
+ * configuration that cannot do a handshake fails each handshake with
+ * %QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA (reported by
+ * [signal@Qssl.Server::error-occurred]).
+ *
  * Mirrors `QSslServer::setSslConfiguration()`.
  *
  * Since: 1.0
@@ -1705,8 +1727,111 @@ qssl_server_set_ssl_configuration (QsslServer              *self,
   g_return_if_fail (QSSL_IS_SERVER (self));
   g_return_if_fail (configuration != NULL);
 
+  /* Connections accepted before keep what they were accepted with (their
+   * ClientHello may not be in yet); copied only now, at a reload. */
+  for (GList *l = self->handshake_order.head; l != NULL; l = l->next)
+    {
+      Handshake *handshake = l->data;
+
+      if (handshake->socket == NULL && handshake->configuration == NULL)
+        handshake->configuration = qssl_configuration_copy (self->configuration);
+    }
   qssl_configuration_free (self->configuration);
   self->configuration = qssl_configuration_copy (configuration);
+}
+
+/**
+ * qssl_server_set_host_configuration:
+ * @self: a #QsslServer
+ * @host_name: a host name such as `www.example.org`, or a wildcard pattern
+ *   such as `*.example.org`
+ * @configuration: the configuration for clients that ask for @host_name
+ *
+ * Serves a virtual host: a client that sends @host_name as its server name
+ * (SNI) gets a handshake with @configuration instead of the server's own
+ * (see [method@Qssl.Server.set_ssl_configuration]). The host is chosen
+ * from the ClientHello before the server sends anything, and its
+ * certificate, key and chain, CA certificates, verify mode and depth, ALPN
+ * protocols, ciphers, protocol range, OCSP response and pre-shared key
+ * identity hint apply; the accepted socket's
+ * [method@Qssl.Socket.get_ssl_configuration] is then @configuration (with
+ * the session's state), and [method@Qssl.Socket.get_requested_server_name]
+ * the name the client sent.
+ *
+ * Names compare without regard to ASCII case or a trailing dot. A pattern
+ * `*.example.org` matches exactly one more label, as in certificates:
+ * `www.example.org` but neither `example.org` nor `a.b.example.org`. An
+ * exact name wins over a pattern. A client that sends no name, or a name
+ * no host matches, gets the server's own configuration. Setting a name
+ * again replaces its configuration.
+ *
+ * Some settings are the server's, whatever the host: the session-ticket
+ * keys (as in nginx: set them on the server's own configuration), the
+ * elliptic curves when the host's configuration leaves them at the default,
+ * and the server's signals and limits. Sessions never resume across hosts:
+ * each host has a session ID context of its own, so a ticket or session ID
+ * that a client got from one host is a full handshake on another.
+ *
+ * Changes apply from the next handshake on; established connections and
+ * handshakes in flight keep what they started with. @configuration is not
+ * checked here: when it cannot do a handshake (a key that does not belong
+ * to its certificate, say), its clients' handshakes fail with
+ * %QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA.
+ *
+ * libqssl only.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_set_host_configuration (QsslServer              *self,
+                                    const char              *host_name,
+                                    const QsslConfiguration *configuration)
+{
+  g_autofree char *key = NULL;
+  QsslHostTable *hosts;
+
+  g_return_if_fail (QSSL_IS_SERVER (self));
+  g_return_if_fail (host_name != NULL);
+  g_return_if_fail (configuration != NULL);
+  key = _qssl_host_name_normalize (host_name);
+  g_return_if_fail (key != NULL);
+
+  hosts = _qssl_host_table_with (self->hosts, key, configuration);
+  g_clear_pointer (&self->hosts, _qssl_host_table_unref);
+  self->hosts = hosts;
+}
+
+/**
+ * qssl_server_remove_host_configuration:
+ * @self: a #QsslServer
+ * @host_name: a name given to [method@Qssl.Server.set_host_configuration]
+ *   (compared the same way)
+ *
+ * Stops serving a virtual host: from the next handshake on, its clients
+ * get the server's own configuration (or a wildcard pattern that matches
+ * them). Nothing happens when @host_name is not a host of the server.
+ *
+ * libqssl only.
+ *
+ * Since: 1.0
+ */
+void
+qssl_server_remove_host_configuration (QsslServer *self,
+                                       const char *host_name)
+{
+  g_autofree char *key = NULL;
+  QsslHostTable *hosts;
+
+  g_return_if_fail (QSSL_IS_SERVER (self));
+  g_return_if_fail (host_name != NULL);
+  key = _qssl_host_name_normalize (host_name);
+  g_return_if_fail (key != NULL);
+
+  if (self->hosts == NULL)
+    return;
+  hosts = _qssl_host_table_with (self->hosts, key, NULL);
+  g_clear_pointer (&self->hosts, _qssl_host_table_unref);
+  self->hosts = hosts;
 }
 
 /**

@@ -43,6 +43,13 @@ QSSL_AVAILABLE_IN_1_0
 void               qssl_server_set_ssl_configuration    (QsslServer              *self,
                                                          const QsslConfiguration *configuration);
 QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_host_configuration   (QsslServer              *self,
+                                                         const char              *host_name,
+                                                         const QsslConfiguration *configuration);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_remove_host_configuration (QsslServer             *self,
+                                                         const char              *host_name);
+QSSL_AVAILABLE_IN_1_0
 int                qssl_server_get_handshake_timeout    (QsslServer              *self);
 QSSL_AVAILABLE_IN_1_0
 void               qssl_server_set_handshake_timeout    (QsslServer              *self,

@@ -105,6 +105,14 @@ struct _QsslSocket
   gboolean            session_resumed;
   gboolean            used_pre_shared_key;  /* our PSK callback gave a key */
   GPtrArray          *ocsp_responses;
+  /* Server: the SNI virtual hosts (qssl-virtual-host.c), the name the
+   * client asked for, and why a host's configuration could not be used. */
+  struct _QsslHostTable *host_table;
+  char               *requested_server_name;
+  GError             *host_error;
+  /* While a host's configuration is the socket's: the socket's own, which
+   * the next handshake starts from again. */
+  QsslConfiguration  *own_configuration;
 
   /* Readiness (qssl-socket-io.c over qssl-watch.c). watch_condition is
    * what the socket waits for; the watch follows it, except while a

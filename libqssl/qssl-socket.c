@@ -31,6 +31,7 @@
 #include "qssl-bio-private.h"
 #include "qssl-socket-io-private.h"
 #include "qssl-socket-private.h"
+#include "qssl-virtual-host-private.h"
 
 /**
  * QsslSocket:
@@ -501,6 +502,10 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->ssl_peer_name, g_free);
   g_clear_pointer (&self->peer_verify_name, g_free);
   _qssl_socket_clear_proxy (self);
+  _qssl_socket_set_host_table (self, NULL);
+  g_clear_pointer (&self->requested_server_name, g_free);
+  g_clear_error (&self->host_error);
+  g_clear_pointer (&self->own_configuration, qssl_configuration_free);
   g_clear_pointer (&self->handshake_errors, g_ptr_array_unref);
   g_clear_pointer (&self->ignore_list, g_ptr_array_unref);
   g_clear_pointer (&self->ocsp_responses, g_ptr_array_unref);
@@ -2907,6 +2912,8 @@ qssl_socket_set_ssl_configuration (QsslSocket              *self,
     }
   qssl_configuration_free (self->configuration);
   self->configuration = copy;
+  /* It replaces the socket's own configuration, not only a host's. */
+  g_clear_pointer (&self->own_configuration, qssl_configuration_free);
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_SSL_CONFIGURATION]);
 }
 

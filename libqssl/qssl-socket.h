@@ -120,6 +120,15 @@ GPtrArray          *qssl_socket_get_ocsp_responses           (QsslSocket        
 QSSL_AVAILABLE_IN_1_0
 gboolean            qssl_socket_is_session_resumed           (QsslSocket               *self);
 QSSL_AVAILABLE_IN_1_0
+const char         *qssl_socket_get_requested_server_name    (QsslSocket               *self);
+QSSL_AVAILABLE_IN_1_0
+void                qssl_socket_set_host_configuration       (QsslSocket               *self,
+                                                              const char               *host_name,
+                                                              const QsslConfiguration  *configuration);
+QSSL_AVAILABLE_IN_1_0
+void                qssl_socket_remove_host_configuration    (QsslSocket               *self,
+                                                              const char               *host_name);
+QSSL_AVAILABLE_IN_1_0
 GPtrArray          *qssl_socket_get_ssl_handshake_errors  (QsslSocket               *self);
 
 /* Reading and writing plaintext */

@@ -2,6 +2,7 @@
 # systemd socket activation (systemd-socket-activate), worker processes on
 # one port sharing session-ticket keys, HAProxy in front of two nodes with
 # the PROXY protocol, and a certificate rotated with SIGHUP under load.
+import collections
 import concurrent.futures
 import datetime
 import os
@@ -214,10 +215,17 @@ def test_workers_share_the_port_and_the_ticket_keys(pki):
         workers = {pid for pid, _ in by_port.values()}
         # The kernel spreads 800 connections over all four.
         assert len(workers) == 4 and workers == node.children(), (workers, node.children())
-        moved = 0
+        # A client port the kernel gave out twice (the server closed first,
+        # so nothing holds it in TIME_WAIT) names two connections: skipped.
+        uses = collections.Counter(port for _, _, port, _ in node.connections())
+        moved = checked = 0
         for _, first_port, second_port in results:
+            if uses[first_port] > 1 or uses[second_port] > 1:
+                continue
             assert by_port[first_port][1] is False and by_port[second_port][1] is True
             moved += by_port[first_port][0] != by_port[second_port][0]
+            checked += 1
+        assert checked > 300, checked
         # Most resumptions happen on another worker than the full handshake.
         assert moved > 100, moved
     finally:

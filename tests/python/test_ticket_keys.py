@@ -28,12 +28,15 @@ class ServerProcess:
     """ticket_key_server.py in a child process; its report lines are read
     from the main context."""
 
-    def __init__(self, pki, version, keys, tmp_path):
+    def __init__(self, pki, version, keys, tmp_path, mode="query"):
         argv = [sys.executable, str(HERE / "ticket_key_server.py"), str(pki), version]
         if keys is not None:
             key_file = tmp_path / f"keys-{id(self)}"
             key_file.write_bytes(keys)
             argv.append(str(key_file))
+        else:
+            argv.append("-")
+        argv.append(mode)
         env = dict(os.environ)
         if "QSSL_ASAN_PRELOAD" in env:  # it loads libqssl: see conftest.py
             env["LD_PRELOAD"] = env["QSSL_ASAN_PRELOAD"]
@@ -64,6 +67,9 @@ class ServerProcess:
         """resumed flag of every connection accepted so far, in order."""
         return [line.endswith(b"=1") for line in self.out.split(b"\n") if line.startswith(b"accepted")]
 
+    def failed(self):
+        return [line for line in self.out.split(b"\n") if line.startswith(b"failed")]
+
     def wait_accepted(self, count):
         assert run_until(lambda: len(self.accepted()) >= count, TIMEOUT), bytes(self.out)
         return self.accepted()
@@ -79,8 +85,8 @@ class ServerProcess:
 def servers(pki, tmp_path):
     started = []
 
-    def start(version, keys):
-        server = ServerProcess(pki, version, keys, tmp_path)
+    def start(version, keys, mode="query"):
+        server = ServerProcess(pki, version, keys, tmp_path, mode)
         started.append(server)
         return server
 
@@ -92,12 +98,12 @@ def servers(pki, tmp_path):
 CONTEXTS = {}
 
 
-def python_session(pki, server, version, session=None):
+def python_session(pki, server, version, session=None, answered=True):
     """One exchange with Python's client: (resumed, session afterwards).
     The ssl module offers a session only from the context that made it."""
     context = CONTEXTS.setdefault(version, python_context(pki, version, None))
     result = python_connect(context, server.port, session)
-    assert result["answered"]
+    assert result["answered"] == answered
     return result["resumed"], result["session"]
 
 
@@ -177,3 +183,17 @@ def test_key_lengths_taken(length):
     assert copy.equal(config)
     assert config.set_session_ticket_keys(None)
     assert config.equal(Qssl.Configuration.get_default())
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_shared_keys_keep_the_resumption_policy(pki, servers, version):
+    """Shared keys move tickets between processes, not past verification: a
+    ticket an anonymous client got from a server that takes anyone does not
+    let it into a process with the same keys that requires a certificate."""
+    keys = new_keys(1)
+    lenient, strict = servers(version, keys), servers(version, keys, "verify")
+    _, session = python_session(pki, lenient, version)
+    assert session is not None and session.has_ticket
+    resumed, _ = python_session(pki, strict, version, session, answered=False)
+    assert not resumed
+    assert run_until(lambda: strict.failed(), TIMEOUT) and strict.accepted() == []

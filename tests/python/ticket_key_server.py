@@ -2,10 +2,12 @@
 # (test_ticket_keys.py): several of these with the same keys stand for the
 # workers or nodes of a fleet.
 #
-#   ticket_key_server.py PKI_DIR VERSION [KEY_FILE]
+#   ticket_key_server.py PKI_DIR VERSION [KEY_FILE|-] [MODE]
 #
-# VERSION is 1.2 or 1.3; KEY_FILE holds nginx-format ticket keys (none: the
-# server's own key). Prints "port N" once listening, then one line per
+# VERSION is 1.2 or 1.3; KEY_FILE holds nginx-format ticket keys (none or
+# "-": the server's own key); MODE "verify" asks for client certificates
+# (VERIFY_PEER against the test root, a missing one not fatal), otherwise
+# the server's default (QUERY_PEER). Prints "port N" once listening, then one line per
 # accepted connection, "accepted resumed=0" or "accepted resumed=1", and
 # answers each line a client sends with the line reversed.
 import pathlib
@@ -33,8 +35,12 @@ def main():
         GLib.Bytes.new((pki / "server-ec.key").read_bytes()), Qssl.KeyAlgorithm.OPAQUE,
         Qssl.EncodingFormat.PEM, Qssl.KeyType.PRIVATE_KEY, None))
     config.set_protocol(VERSIONS[sys.argv[2]])
-    if len(sys.argv) > 3:
+    if len(sys.argv) > 3 and sys.argv[3] != "-":
         config.set_session_ticket_keys(GLib.Bytes.new(pathlib.Path(sys.argv[3]).read_bytes()))
+    if len(sys.argv) > 4 and sys.argv[4] == "verify":
+        config.set_ca_certificates([Qssl.Certificate.new_from_data(
+            GLib.Bytes.new((pki / "ca.pem").read_bytes()), Qssl.EncodingFormat.PEM)])
+        config.set_peer_verify_mode(Qssl.PeerVerifyMode.VERIFY_PEER)
     server = Qssl.Server.new()
     server.set_ssl_configuration(config)
     server.set_handshake_timeout(60000)
@@ -56,6 +62,7 @@ def main():
                 on_ready_read(sock)
 
     server.connect("pending-connection-available", on_pending)
+    server.connect("error-occurred", lambda server, sock, code: print(f"failed {int(code)}", flush=True))
     print(f"port {server.get_server_port()}", flush=True)
     GLib.MainLoop().run()
 
