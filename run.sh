@@ -19,6 +19,7 @@ packages=(
   valac gi-docgen gjs python3-gi python3-pytest
   gnutls-bin glib-networking curl valgrind testssl.sh
   gnome-desktop-testing abigail-tools
+  haproxy systemd python3-cryptography
 )
 
 install_missing() {

@@ -11,11 +11,19 @@
 #include <string.h>
 #include <time.h>
 
+#include <errno.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
-static const char *workload_names[] = { "bulk", "handshakes", "resumed", "idle", "many" };
+static const char *workload_names[] = { "bulk", "handshakes", "resumed", "idle", "many",
+                                        "echo", "scaling", "latency" };
 
 const char *
 bench_workload_name (Workload workload)
@@ -36,11 +44,14 @@ bench_die (const char *format, ...)
   exit (1);
 }
 
+static void parse_sizes (BenchOptions *options, const char *text);
+
 static void
 usage (const char *program, FILE *out)
 {
   fprintf (out,
-           "Usage: %s server|client --workload bulk|handshakes|resumed|idle|many [OPTION...]\n"
+           "Usage: %s server|client --workload bulk|handshakes|resumed|idle|many|echo|scaling|latency [OPTION...]\n"
+           "       %s attacker --port N [--silent K] [--drip D] [--drip-ms MS]\n"
            "  --host ADDR       address to listen on / connect to (127.0.0.1)\n"
            "  --port N          TCP port (server: 0 picks one and prints it)\n"
            "  --peer-name NAME  name the client verifies and sends as SNI (localhost)\n"
@@ -52,8 +63,17 @@ usage (const char *program, FILE *out)
            "  --warmup N        handshakes/resumed/idle: connections before measuring (20)\n"
            "  --clients N       many: concurrent clients (200)\n"
            "  --seconds S       many: measured time (5)\n"
-           "  --req-size N      many: request and response size (100)\n",
-           program);
+           "  --req-size N      many, scaling: request and response size (100)\n"
+           "  --sizes N,N,...   scaling: idle connections to hold, ascending (500,2000,4000,10000)\n"
+           "  --new N           scaling: new connections per size (1000)\n"
+           "  --active-seconds S  scaling: request/response time per size (0: none)\n"
+           "  --interval-ms MS  latency: pause between handshakes (100)\n"
+           "  --timeout-ms MS   latency: bound on one handshake (10000)\n"
+           "  --workers N       server: N processes sharing the port with SO_REUSEPORT\n"
+           "  --silent K        attacker: connections that send nothing (1000)\n"
+           "  --drip D          attacker: connections that drip a ClientHello (100)\n"
+           "  --drip-ms MS      attacker: one byte per MS per dripping connection (100)\n",
+           program, program);
 }
 
 void
@@ -77,6 +97,15 @@ bench_parse_options (BenchOptions *options,
     { "clients", required_argument, NULL, 'C' },
     { "seconds", required_argument, NULL, 's' },
     { "req-size", required_argument, NULL, 'r' },
+    { "sizes", required_argument, NULL, 'S' },
+    { "new", required_argument, NULL, 'e' },
+    { "active-seconds", required_argument, NULL, 'A' },
+    { "interval-ms", required_argument, NULL, 'i' },
+    { "timeout-ms", required_argument, NULL, 't' },
+    { "workers", required_argument, NULL, 'P' },
+    { "silent", required_argument, NULL, 'K' },
+    { "drip", required_argument, NULL, 'D' },
+    { "drip-ms", required_argument, NULL, 'd' },
     { "help", no_argument, NULL, '?' },
     { NULL, 0, NULL, 0 },
   };
@@ -94,13 +123,23 @@ bench_parse_options (BenchOptions *options,
   options->clients = 200;
   options->seconds = 5;
   options->req_size = 100;
+  options->new_count = 1000;
+  options->interval_ms = 100;
+  options->timeout_ms = 10000;
+  options->silent = 1000;
+  options->drip = 100;
+  options->drip_ms = 100;
+  parse_sizes (options, "500,2000,4000,10000");
 
-  if (argc < 2 || (strcmp (argv[1], "server") != 0 && strcmp (argv[1], "client") != 0))
+  if (argc < 2 || (strcmp (argv[1], "server") != 0 && strcmp (argv[1], "client") != 0 &&
+                   strcmp (argv[1], "attacker") != 0))
     {
       usage (program, argc >= 2 && strcmp (argv[1], "--help") == 0 ? stdout : stderr);
       exit (argc >= 2 && strcmp (argv[1], "--help") == 0 ? 0 : 2);
     }
   options->server = strcmp (argv[1], "server") == 0;
+  options->role = options->server ? ROLE_SERVER
+                : strcmp (argv[1], "attacker") == 0 ? ROLE_ATTACKER : ROLE_CLIENT;
   optind = 2;
   while ((c = getopt_long (argc, argv, "", long_options, NULL)) != -1)
     {
@@ -130,10 +169,27 @@ bench_parse_options (BenchOptions *options,
         case 'C': options->clients = atoi (optarg); break;
         case 's': options->seconds = atof (optarg); break;
         case 'r': options->req_size = strtoul (optarg, NULL, 10); break;
+        case 'S': parse_sizes (options, optarg); break;
+        case 'e': options->new_count = atoi (optarg); break;
+        case 'A': options->active_seconds = atof (optarg); break;
+        case 'i': options->interval_ms = atoi (optarg); break;
+        case 't': options->timeout_ms = atoi (optarg); break;
+        case 'P': options->workers = atoi (optarg); break;
+        case 'K': options->silent = atoi (optarg); break;
+        case 'D': options->drip = atoi (optarg); break;
+        case 'd': options->drip_ms = atoi (optarg); break;
         default:
           usage (program, stderr);
           exit (2);
         }
+    }
+  if (options->role == ROLE_ATTACKER)
+    {
+      if (options->port == 0)
+        bench_die ("the attacker needs --port");
+      if (options->silent < 0 || options->drip < 0 || options->drip_ms < 1)
+        bench_die ("--silent and --drip must not be negative, --drip-ms positive");
+      return;
     }
   if (!have_workload)
     bench_die ("--workload is required");
@@ -141,8 +197,43 @@ bench_parse_options (BenchOptions *options,
     bench_die ("the server needs --cert and --key");
   if (!options->server && (options->ca == NULL || options->port == 0))
     bench_die ("the client needs --ca and --port");
+  if (options->server ? options->workload == WORKLOAD_SCALING || options->workload == WORKLOAD_LATENCY
+                      : options->workload == WORKLOAD_ECHO)
+    bench_die ("workload %s is for the %s only", workload_names[options->workload],
+               options->server ? "client" : "server");
+  if (options->workers < 0 || options->new_count < 0 || options->interval_ms < 0 || options->timeout_ms < 1)
+    bench_die ("--workers, --new and --interval-ms must not be negative, --timeout-ms positive");
   if (options->chunk == 0 || options->req_size == 0 || options->count < 1 || options->clients < 1)
     bench_die ("sizes and counts must be positive");
+}
+
+/* "500,2000,4000": ascending positive counts. */
+static void
+parse_sizes (BenchOptions *options,
+             const char   *text)
+{
+  const char *p = text;
+
+  free (options->sizes);
+  options->sizes = NULL;
+  options->n_sizes = 0;
+  while (*p)
+    {
+      char *end;
+      long n = strtol (p, &end, 10);
+
+      if (end == p || n < 1 || (options->n_sizes > 0 && n <= options->sizes[options->n_sizes - 1]))
+        bench_die ("--sizes wants ascending positive counts, like 500,2000");
+      options->sizes = realloc (options->sizes, (options->n_sizes + 1) * sizeof (int));
+      if (options->sizes == NULL)
+        bench_die ("out of memory");
+      options->sizes[options->n_sizes++] = (int) n;
+      p = *end == ',' ? end + 1 : end;
+      if (*end != ',' && *end != '\0')
+        bench_die ("--sizes wants ascending positive counts, like 500,2000");
+    }
+  if (options->n_sizes == 0)
+    bench_die ("--sizes is empty");
 }
 
 int
@@ -150,6 +241,10 @@ bench_expected_connections (const BenchOptions *options)
 {
   switch (options->workload)
     {
+    case WORKLOAD_ECHO:
+    case WORKLOAD_SCALING:
+    case WORKLOAD_LATENCY:
+      return -1; /* never reached: the echo server runs until stopped */
     case WORKLOAD_BULK:
       return 1;
     case WORKLOAD_MANY:
@@ -200,7 +295,9 @@ bench_vmrss_kib (void)
   return kib;
 }
 
-/* The idle workload holds more connections than the usual soft limit. */
+/* The idle and scaling workloads hold more connections than the usual
+ * soft limit of 1,024: take the hard limit (run-bench says when even that
+ * is too low for the sizes asked). */
 void
 bench_raise_fd_limit (void)
 {
@@ -209,8 +306,103 @@ bench_raise_fd_limit (void)
   if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
     {
       limit.rlim_cur = limit.rlim_max;
-      setrlimit (RLIMIT_NOFILE, &limit);
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        fprintf (stderr, "bench: cannot raise the fd limit to %llu: %s\n",
+                 (unsigned long long) limit.rlim_max, strerror (errno));
     }
+}
+
+/* Workers: the parent holds the port with a bound, never listening socket
+ * until every worker listens on it, so that port 0 can pick one. */
+
+static int worker_ready_fd = -1;
+
+int
+bench_is_worker (void)
+{
+  return worker_ready_fd != -1;
+}
+
+static volatile sig_atomic_t stop_workers;
+
+static void
+on_stop (int signum)
+{
+  stop_workers = signum;
+}
+
+void
+bench_fork_workers (BenchOptions *options)
+{
+  struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (options->port) };
+  socklen_t length = sizeof address;
+  struct sigaction action = { .sa_handler = on_stop };
+  int one = 1, ready[2], reserve;
+  pid_t *pids;
+  char byte;
+
+  if (options->workers < 1)
+    return;
+  reserve = socket (AF_INET, SOCK_STREAM, 0);
+  pids = calloc (options->workers, sizeof (pid_t));
+  if (inet_pton (AF_INET, options->host, &address.sin_addr) != 1)
+    bench_die ("--workers needs an IPv4 --host");
+  setsockopt (reserve, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt (reserve, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (bind (reserve, (struct sockaddr *) &address, sizeof address) < 0)
+    bench_die ("cannot bind: %s", strerror (errno));
+  getsockname (reserve, (struct sockaddr *) &address, &length);
+  options->port = ntohs (address.sin_port);
+  if (pipe (ready) < 0)
+    bench_die ("pipe: %s", strerror (errno));
+  fflush (stdout);
+  for (int i = 0; i < options->workers; i++)
+    {
+      pids[i] = fork ();
+      if (pids[i] < 0)
+        bench_die ("fork: %s", strerror (errno));
+      if (pids[i] == 0)
+        {
+          /* A worker must not outlive a parent killed outright. */
+          prctl (PR_SET_PDEATHSIG, SIGTERM);
+          close (ready[0]);
+          close (reserve);
+          worker_ready_fd = ready[1];
+          free (pids);
+          return;
+        }
+    }
+  close (ready[1]);
+  for (int i = 0; i < options->workers; i++)
+    if (read (ready[0], &byte, 1) != 1)
+      bench_die ("a worker did not start");
+  close (reserve);
+  sigaction (SIGTERM, &action, NULL);
+  sigaction (SIGINT, &action, NULL);
+  printf ("LISTENING %d\nWORKERS", options->port);
+  for (int i = 0; i < options->workers; i++)
+    printf (" %d", (int) pids[i]);
+  printf ("\n");
+  fflush (stdout);
+  /* Until stopped or a worker dies: then stop them all. */
+  while (!stop_workers)
+    {
+      int status;
+      pid_t pid = wait (&status);
+
+      if (pid > 0)
+        {
+          fprintf (stderr, "bench: worker %d ended (status %d)\n", (int) pid, status);
+          break;
+        }
+      if (errno != EINTR)
+        break;
+    }
+  for (int i = 0; i < options->workers; i++)
+    kill (pids[i], SIGTERM);
+  while (wait (NULL) > 0 || errno == EINTR)
+    ;
+  exit (stop_workers ? 0 : 1);
 }
 
 void
@@ -288,6 +480,15 @@ bench_result_end (void)
 void
 bench_announce_port (int port)
 {
+  if (worker_ready_fd >= 0)
+    {
+      /* The parent announces the port once every worker listens. */
+      if (write (worker_ready_fd, "R", 1) != 1)
+        bench_die ("cannot tell the parent: %s", strerror (errno));
+      close (worker_ready_fd);
+      worker_ready_fd = -2;  /* still a worker */
+      return;
+    }
   printf ("LISTENING %d\n", port);
   fflush (stdout);
 }

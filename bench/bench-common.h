@@ -20,8 +20,33 @@
  *   many        each client sends --req-size byte requests, the server
  *               answers each with --req-size bytes.
  *
+ *   echo        (server only) every byte read is written back; the server
+ *               never exits on its own (run-bench kills it).  The load
+ *               workloads below all run against an echo server.
+ *   scaling     (client only) holds --warmup connections, then for each
+ *               of --sizes opens idle connections up to that many (one byte
+ *               each way, then silent), and while they stay open makes --new
+ *               sequential new connections (one byte each way, close) and,
+ *               with --active-seconds, runs one connection doing --req-size
+ *               request/response.  Between phases it prints "SYNC {json}"
+ *               and waits for a line on stdin, so that run-bench can read
+ *               the server's CPU time and VmRSS from /proc.
+ *   latency     (client only) --count sequential handshakes (one byte each
+ *               way, close), --interval-ms apart, each bounded by
+ *               --timeout-ms, for at most --seconds: p50/p99 latency.
+ *
+ * The attacker role (`PROG attacker --silent K --drip D --port P`) keeps K
+ * TCP connections that send nothing and D that send a TLS ClientHello one
+ * byte every --drip-ms, reconnecting each one the server drops, until it
+ * gets SIGTERM.
+ *
+ * --workers N on a server forks N processes, each listening on the same
+ * port with SO_REUSEPORT; the parent prints "LISTENING <port>" once all of
+ * them listen, then "WORKERS <pid>...", and on SIGTERM stops them.
+ *
  * The server counts connections: it exits once it has seen --warmup +
- * --count of them (--clients for many; one for bulk) and all have closed.
+ * --count of them (--clients for many; one for bulk) and all have closed
+ * (never for echo).
  */
 
 #pragma once
@@ -37,11 +62,22 @@ typedef enum
   WORKLOAD_RESUMED,
   WORKLOAD_IDLE,
   WORKLOAD_MANY,
+  WORKLOAD_ECHO,
+  WORKLOAD_SCALING,
+  WORKLOAD_LATENCY,
 } Workload;
+
+typedef enum
+{
+  ROLE_CLIENT,
+  ROLE_SERVER,
+  ROLE_ATTACKER,
+} Role;
 
 typedef struct
 {
-  int         server;        /* 1: server role, 0: client */
+  int         server;        /* 1: server role, 0: client or attacker */
+  Role        role;
   Workload    workload;
   const char *host;          /* address to connect to / listen on */
   int         port;
@@ -55,7 +91,17 @@ typedef struct
   int         warmup;        /* handshakes, resumed, idle (not measured) */
   int         clients;       /* many */
   double      seconds;       /* many: measured time */
-  size_t      req_size;      /* many */
+  size_t      req_size;      /* many, scaling (active phase) */
+  int        *sizes;         /* scaling: idle connection counts, ascending */
+  int         n_sizes;
+  int         new_count;     /* scaling: new connections per size */
+  double      active_seconds;/* scaling: request/response time per size */
+  int         interval_ms;   /* latency */
+  int         timeout_ms;    /* latency: bound on one handshake */
+  int         workers;       /* server: processes sharing the port (0: none) */
+  int         silent;        /* attacker */
+  int         drip;          /* attacker */
+  int         drip_ms;       /* attacker */
 } BenchOptions;
 
 /* Parses argv; exits with a usage message on errors. */
@@ -69,6 +115,12 @@ double      bench_now                (void);   /* monotonic seconds */
 double      bench_cpu_seconds        (void);   /* user + system of this process */
 long        bench_vmrss_kib          (void);   /* VmRSS from /proc/self/status */
 void        bench_raise_fd_limit     (void);
+
+/* With --workers: forks the workers and returns in each of them (with
+ * options->port set to the shared port); the parent never returns. */
+void        bench_fork_workers       (BenchOptions *options);
+/* Whether listening sockets need SO_REUSEPORT (a worker). */
+int         bench_is_worker          (void);
 
 /* Latency samples (seconds) and their percentiles. */
 typedef struct

@@ -131,6 +131,11 @@ conn_got (GObject      *source,
   conn->received += n;
   switch (opt.workload)
     {
+    case WORKLOAD_ECHO:
+      conn->received = 0;
+      g_output_stream_write_all_async (g_io_stream_get_output_stream (conn->tls), conn->buffer, n,
+                                       G_PRIORITY_DEFAULT, NULL, conn_written, conn);
+      return;
     case WORKLOAD_BULK:
       if (conn->received == opt.bytes)
         {
@@ -210,7 +215,7 @@ on_incoming (GSocketService    *service,
   conn->tls = tls;
   /* A GNOME server keeps one read buffer per connection. */
   conn->size = opt.workload == WORKLOAD_BULK ? opt.chunk
-             : opt.workload == WORKLOAD_MANY ? opt.req_size : 1;
+             : opt.workload == WORKLOAD_MANY || opt.workload == WORKLOAD_ECHO ? opt.req_size : 1;
   conn->buffer = g_malloc (conn->size);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL, conn_handshaken, conn);
   return TRUE;
@@ -521,6 +526,10 @@ main (int   argc,
 
   bench_parse_options (&opt, argc, argv, "bench-gtls");
   bench_raise_fd_limit ();
+  if (opt.role == ROLE_ATTACKER || opt.workload == WORKLOAD_SCALING || opt.workload == WORKLOAD_LATENCY)
+    bench_die ("the load clients and the attacker are bench-openssl's");
+  if (opt.workers > 0)
+    bench_die ("--workers: only bench-openssl and bench-qssl");
   if (g_tls_backend_supports_tls (g_tls_backend_get_default ()) == FALSE)
     bench_die ("no GIO TLS backend (install glib-networking)");
   if (opt.server)
@@ -540,6 +549,7 @@ main (int   argc,
     case WORKLOAD_RESUMED: client_handshakes (); break;
     case WORKLOAD_IDLE: client_idle (); break;
     case WORKLOAD_MANY: client_many (); break;
+    default: break;
     }
   g_object_unref (socket_client);
   g_object_unref (identity);

@@ -5,13 +5,22 @@
  * Blocking sockets wherever one connection is served at a time (bulk,
  * handshakes, resumed, and every client but the "many" one); a poll() loop
  * over non-blocking sockets where one thread must hold many connections
- * (the idle and many servers, the many client).  One SSL_CTX per process.
+ * (the idle and many servers, the many client); an epoll loop for the echo
+ * server, whose cost per event must not grow with the connections it holds
+ * (the reference of the scaling, c10k, workers and hostile workloads).  One
+ * SSL_CTX per process.
+ *
+ * The load clients (scaling, latency) and the attacker live here too: the
+ * raw client costs least, so the numbers are the server's.
  */
+
+#define _GNU_SOURCE  /* accept4 */
 
 #include "bench-common.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,7 +29,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -69,6 +80,8 @@ make_context (void)
           SSL_CTX_use_PrivateKey_file (ctx, opt.key, SSL_FILETYPE_PEM) != 1)
         die_ssl ("cannot load the server certificate");
     }
+  else if (opt.role == ROLE_ATTACKER)
+    ; /* only writes a ClientHello */
   else
     {
       if (SSL_CTX_load_verify_locations (ctx, opt.ca, NULL) != 1)
@@ -88,6 +101,8 @@ listen_socket (void)
 
   inet_pton (AF_INET, opt.host, &address.sin_addr);
   setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bench_is_worker ())
+    setsockopt (fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   if (bind (fd, (struct sockaddr *) &address, sizeof address) < 0 || listen (fd, 1024) < 0)
     bench_die ("cannot listen: %s", strerror (errno));
   getsockname (fd, (struct sockaddr *) &address, &length);
@@ -102,8 +117,25 @@ connect_socket (void)
   int one = 1, fd = socket (AF_INET, SOCK_STREAM, 0);
 
   inet_pton (AF_INET, opt.host, &address.sin_addr);
+  if (opt.workload == WORKLOAD_SCALING || opt.workload == WORKLOAD_LATENCY)
+    {
+      /* A starved server must fail a load client, not hang it (connect
+       * honours SO_SNDTIMEO too). */
+      int ms = opt.workload == WORKLOAD_LATENCY ? opt.timeout_ms : 60000;
+      struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
+
+      setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    }
   if (connect (fd, (struct sockaddr *) &address, sizeof address) < 0)
-    bench_die ("cannot connect: %s", strerror (errno));
+    {
+      if (opt.workload == WORKLOAD_LATENCY)
+        {
+          close (fd);
+          return -1;
+        }
+      bench_die ("cannot connect: %s", strerror (errno));
+    }
   setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
 }
@@ -595,18 +627,494 @@ client_many (void)
   free (many_samples.values);
 }
 
+/* The echo server (scaling, c10k, workers, hostile): non-blocking sockets in
+ * one epoll set, level-triggered; a socket's interest changes only when
+ * OpenSSL wants the other direction.  It runs until it is killed. */
+
+typedef struct
+{
+  int       fd;
+  SSL      *ssl;
+  int       handshaking;
+  uint32_t  events;
+  char     *pending;      /* echo bytes the kernel has not taken yet */
+  size_t    pending_len;
+} EchoConn;
+
+static char echo_buffer[16384];
+
+static void
+echo_step (int       ep,
+           EchoConn *c)
+{
+  uint32_t want;
+  size_t n, written;
+  int r;
+
+  for (;;)
+    {
+      if (c->handshaking)
+        {
+          r = SSL_do_handshake (c->ssl);
+          if (r != 1)
+            break;
+          c->handshaking = 0;
+        }
+      if (c->pending_len > 0)
+        {
+          r = SSL_write_ex (c->ssl, c->pending, c->pending_len, &written);
+          if (r != 1)
+            break;
+          free (c->pending);
+          c->pending = NULL;
+          c->pending_len = 0;
+        }
+      r = SSL_read_ex (c->ssl, echo_buffer, sizeof echo_buffer, &n);
+      if (r != 1)
+        break;
+      r = SSL_write_ex (c->ssl, echo_buffer, n, &written);
+      if (r != 1)
+        {
+          /* Retried later from a copy: the context accepts a moved buffer. */
+          c->pending = malloc (n);
+          if (c->pending == NULL)
+            bench_die ("out of memory");
+          memcpy (c->pending, echo_buffer, n);
+          c->pending_len = n;
+          break;
+        }
+    }
+  switch (SSL_get_error (c->ssl, r))
+    {
+    case SSL_ERROR_WANT_READ:
+      want = EPOLLIN;
+      break;
+    case SSL_ERROR_WANT_WRITE:
+      want = EPOLLOUT;
+      break;
+    case SSL_ERROR_ZERO_RETURN:
+      SSL_shutdown (c->ssl);
+      /* fall through */
+    default:
+      /* close_notify, EOF or a failed handshake: the peer is done. */
+      ERR_clear_error ();
+      SSL_free (c->ssl);
+      close (c->fd);  /* also leaves the epoll set */
+      free (c->pending);
+      free (c);
+      return;
+    }
+  if (want != c->events)
+    {
+      struct epoll_event event = { .events = want, .data.ptr = c };
+
+      epoll_ctl (ep, EPOLL_CTL_MOD, c->fd, &event);
+      c->events = want;
+    }
+}
+
+static void
+serve_echo (int listener)
+{
+  struct epoll_event event = { .events = EPOLLIN, .data.ptr = NULL }, events[256];
+  int ep = epoll_create1 (EPOLL_CLOEXEC);
+
+  if (ep < 0)
+    bench_die ("epoll_create1: %s", strerror (errno));
+  SSL_CTX_set_mode (ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  fcntl (listener, F_SETFL, O_NONBLOCK);
+  epoll_ctl (ep, EPOLL_CTL_ADD, listener, &event);
+  for (;;)
+    {
+      int n = epoll_wait (ep, events, sizeof events / sizeof events[0], -1);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          bench_die ("epoll_wait: %s", strerror (errno));
+        }
+      for (int k = 0; k < n; k++)
+        {
+          EchoConn *c = events[k].data.ptr;
+          int fd, one = 1;
+
+          if (c != NULL)
+            {
+              echo_step (ep, c);
+              continue;
+            }
+          while ((fd = accept4 (listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+            {
+              setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+              c = calloc (1, sizeof *c);
+              if (c == NULL)
+                bench_die ("out of memory");
+              c->fd = fd;
+              c->ssl = SSL_new (ctx);
+              c->handshaking = 1;
+              c->events = EPOLLIN;
+              SSL_set_fd (c->ssl, fd);
+              SSL_set_accept_state (c->ssl);
+              event.events = EPOLLIN;
+              event.data.ptr = c;
+              epoll_ctl (ep, EPOLL_CTL_ADD, fd, &event);
+            }
+          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            {
+              /* Out of descriptors: the listener stays readable, so wait a
+               * little instead of spinning. */
+              fprintf (stderr, "bench-openssl: accept: %s\n", strerror (errno));
+              usleep (10000);
+            }
+        }
+    }
+}
+
+/* The scaling client: holds idle connections, measures new ones and one
+ * active one while they are open.  Each idle connection keeps only its fd:
+ * the SSL object is freed once its byte came back (nothing is sent on
+ * it again), so 10,000 of them cost the client little. */
+
+static void
+sync_point (const char *json)
+{
+  char line[64];
+
+  printf ("SYNC %s\n", json);
+  fflush (stdout);
+  if (fgets (line, sizeof line, stdin) == NULL)
+    exit (0);  /* run-bench went away */
+}
+
+static void
+exchange_one (SSL *ssl)
+{
+  char byte;
+  size_t n;
+
+  if (SSL_write_ex (ssl, "Q", 1, &n) != 1 || !read_exact (ssl, &byte, 1))
+    die_ssl ("exchange");
+}
+
+static int
+open_idle (void)
+{
+  int fd;
+  SSL *ssl = client_connect (&fd);
+
+  exchange_one (ssl);
+  SSL_free (ssl);
+  return fd;
+}
+
+static void
+client_scaling (void)
+{
+  int *fds = calloc (opt.warmup + opt.sizes[opt.n_sizes - 1], sizeof (int));
+  int open = 0;
+  char json[512];
+  char *request = calloc (1, opt.req_size), *reply = malloc (opt.req_size);
+
+  for (int i = 0; i < opt.warmup; i++)
+    fds[open++] = open_idle ();
+  snprintf (json, sizeof json, "{\"phase\": \"base\", \"size\": 0}");
+  sync_point (json);
+  for (int s = 0; s < opt.n_sizes; s++)
+    {
+      int size = opt.sizes[s];
+      double start;
+
+      start = bench_now ();
+      while (open < opt.warmup + size)
+        fds[open++] = open_idle ();
+      snprintf (json, sizeof json, "{\"phase\": \"idle\", \"size\": %d, \"open_seconds\": %.6f}",
+                size, bench_now () - start);
+      sync_point (json);
+      if (opt.new_count > 0)
+        {
+          double elapsed;
+
+          start = bench_now ();
+          for (int i = 0; i < opt.new_count; i++)
+            {
+              int fd;
+              SSL *ssl = client_connect (&fd);
+
+              exchange_one (ssl);
+              client_bye (ssl, fd);
+            }
+          elapsed = bench_now () - start;
+          snprintf (json, sizeof json, "{\"phase\": \"new\", \"size\": %d, \"count\": %d, \"hps\": %.6g}",
+                    size, opt.new_count, opt.new_count / elapsed);
+          sync_point (json);
+        }
+      if (opt.active_seconds > 0)
+        {
+          BenchSamples samples = { 0 };
+          long requests = 0;
+          double end;
+          int fd;
+          SSL *ssl = client_connect (&fd);
+
+          exchange_one (ssl);
+          snprintf (json, sizeof json, "{\"phase\": \"active-start\", \"size\": %d}", size);
+          sync_point (json);
+          start = bench_now ();
+          end = start + opt.active_seconds;
+          for (double now = start; now < end; requests++)
+            {
+              size_t n;
+              double sent = now;
+
+              if (SSL_write_ex (ssl, request, opt.req_size, &n) != 1 || !read_exact (ssl, reply, opt.req_size))
+                die_ssl ("request");
+              now = bench_now ();
+              bench_samples_add (&samples, now - sent);
+            }
+          snprintf (json, sizeof json,
+                    "{\"phase\": \"active\", \"size\": %d, \"requests\": %ld, \"rps\": %.6g, "
+                    "\"p50_ms\": %.6g, \"p99_ms\": %.6g, \"max_ms\": %.6g}",
+                    size, requests, requests / (bench_now () - start),
+                    bench_samples_percentile (&samples, 50) * 1e3,
+                    bench_samples_percentile (&samples, 99) * 1e3,
+                    bench_samples_percentile (&samples, 100) * 1e3);
+          client_bye (ssl, fd);
+          free (samples.values);
+          sync_point (json);
+        }
+    }
+  bench_result_begin ();
+  bench_result_num ("connections", open);
+  bench_result_end ();
+  /* The idle connections end with the process (FIN from the kernel). */
+  free (fds);
+  free (request);
+  free (reply);
+}
+
+/* The latency client: sequential handshakes, each bounded, for a healthy
+ * client's view of a loaded (or attacked) server.  A handshake that fails
+ * or times out counts at the time it took, and is counted as failed. */
+static void
+client_latency (void)
+{
+  BenchSamples samples = { 0 };
+  int ok = 0, failed = 0;
+  double end = bench_now () + opt.seconds;
+
+  for (int i = 0; i < opt.count && bench_now () < end; i++)
+    {
+      double start = bench_now ();
+      int fd = connect_socket (), done = 0;
+
+      if (fd >= 0)
+        {
+          SSL *ssl = SSL_new (ctx);
+          char byte;
+          size_t n;
+
+          SSL_set_fd (ssl, fd);
+          SSL_set_tlsext_host_name (ssl, opt.peer_name);
+          SSL_set1_host (ssl, opt.peer_name);
+          done = SSL_connect (ssl) == 1 && SSL_write_ex (ssl, "Q", 1, &n) == 1 && read_exact (ssl, &byte, 1);
+          if (done)
+            SSL_shutdown (ssl);
+          ERR_clear_error ();
+          SSL_free (ssl);
+          close (fd);
+        }
+      bench_samples_add (&samples, bench_now () - start);
+      if (done)
+        ok++;
+      else
+        failed++;
+      if (opt.interval_ms > 0)
+        usleep (opt.interval_ms * 1000);
+    }
+  bench_result_begin ();
+  bench_result_num ("attempts", ok + failed);
+  bench_result_num ("ok", ok);
+  bench_result_num ("failed", failed);
+  bench_result_num ("p50_ms", bench_samples_percentile (&samples, 50) * 1e3);
+  bench_result_num ("p99_ms", bench_samples_percentile (&samples, 99) * 1e3);
+  bench_result_num ("max_ms", bench_samples_percentile (&samples, 100) * 1e3);
+  bench_result_end ();
+  free (samples.values);
+}
+
+/* The attacker: silent and dripping TCP peers that reconnect once dropped
+ * (at the next tick, so a server that resets at once is not hammered in a
+ * busy loop). */
+
+typedef struct
+{
+  int    fd;      /* -1: to reconnect at the next tick */
+  int    drip;
+  size_t sent;
+} Peer;
+
+static volatile sig_atomic_t attacker_stop;
+static unsigned char *hello;
+static size_t hello_len;
+static long peer_connects, peer_drops, drip_bytes;
+
+static void
+on_attacker_stop (int signum)
+{
+  attacker_stop = 1;
+}
+
+/* A real ClientHello, as our client would send it. */
+static void
+make_hello (void)
+{
+  SSL *ssl = SSL_new (ctx);
+  BIO *in = BIO_new (BIO_s_mem ()), *out = BIO_new (BIO_s_mem ());
+  char *data;
+  long len;
+
+  SSL_set_bio (ssl, in, out);
+  SSL_set_tlsext_host_name (ssl, opt.peer_name);
+  SSL_set_connect_state (ssl);
+  SSL_do_handshake (ssl);
+  len = BIO_get_mem_data (out, &data);
+  if (len <= 0)
+    die_ssl ("no ClientHello");
+  hello = malloc (len);
+  memcpy (hello, data, len);
+  hello_len = len;
+  ERR_clear_error ();
+  SSL_free (ssl);
+}
+
+static void
+peer_connect (int   ep,
+              Peer *p)
+{
+  struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (opt.port) };
+  struct epoll_event event = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = p };
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return;
+  inet_pton (AF_INET, opt.host, &address.sin_addr);
+  if (connect (fd, (struct sockaddr *) &address, sizeof address) < 0 && errno != EINPROGRESS)
+    {
+      close (fd);
+      return;
+    }
+  p->fd = fd;
+  p->sent = 0;
+  peer_connects++;
+  epoll_ctl (ep, EPOLL_CTL_ADD, fd, &event);
+}
+
+static void
+peer_drop (Peer *p)
+{
+  close (p->fd);
+  p->fd = -1;
+  peer_drops++;
+}
+
+static void
+run_attacker (void)
+{
+  int n_peers = opt.silent + opt.drip, ep = epoll_create1 (EPOLL_CLOEXEC);
+  Peer *peers = calloc (n_peers ? n_peers : 1, sizeof (Peer));
+  struct epoll_event events[256];
+  struct sigaction action = { .sa_handler = on_attacker_stop };
+  double next_tick = 0;
+  int announced = 0;
+  char junk[4096];
+
+  sigaction (SIGTERM, &action, NULL);
+  sigaction (SIGINT, &action, NULL);
+  make_hello ();
+  for (int i = 0; i < n_peers; i++)
+    {
+      peers[i].fd = -1;
+      peers[i].drip = i >= opt.silent;
+    }
+  while (!attacker_stop)
+    {
+      double now = bench_now ();
+      int n, timeout;
+
+      if (now >= next_tick)
+        {
+          for (int i = 0; i < n_peers; i++)
+            {
+              Peer *p = &peers[i];
+
+              if (p->fd < 0)
+                peer_connect (ep, p);
+              else if (p->drip && p->sent < hello_len)
+                {
+                  ssize_t r = send (p->fd, hello + p->sent, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+                  if (r == 1)
+                    {
+                      p->sent++;
+                      drip_bytes++;
+                    }
+                  else if (errno != EAGAIN && errno != ENOTCONN)
+                    peer_drop (p);
+                }
+            }
+          next_tick = now + opt.drip_ms / 1e3;
+          if (!announced)
+            {
+              printf ("ATTACKING %d silent, %d dripping (ClientHello of %zu bytes)\n", opt.silent, opt.drip,
+                      hello_len);
+              fflush (stdout);
+              announced = 1;
+            }
+        }
+      timeout = (int) ((next_tick - bench_now ()) * 1e3) + 1;
+      n = epoll_wait (ep, events, sizeof events / sizeof events[0], timeout < 0 ? 0 : timeout);
+      for (int k = 0; k < n; k++)
+        {
+          Peer *p = events[k].data.ptr;
+          ssize_t r;
+
+          if (p->fd < 0)
+            continue;
+          /* Whatever the server sends is dropped; its close is a drop. */
+          while ((r = recv (p->fd, junk, sizeof junk, MSG_DONTWAIT)) > 0)
+            ;
+          if (r == 0 || (errno != EAGAIN && errno != EINTR))
+            peer_drop (p);
+        }
+    }
+  bench_result_begin ();
+  bench_result_num ("connects", peer_connects);
+  bench_result_num ("drops", peer_drops);
+  bench_result_num ("drip_bytes", drip_bytes);
+  bench_result_end ();
+  free (peers);
+  free (hello);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   bench_parse_options (&opt, argc, argv, "bench-openssl");
   bench_raise_fd_limit ();
-  make_context ();
   if (opt.server)
+    bench_fork_workers (&opt);   /* returns in each worker */
+  make_context ();
+  if (opt.role == ROLE_ATTACKER)
+    run_attacker ();
+  else if (opt.server)
     {
       int listener = listen_socket ();
 
-      if (opt.workload == WORKLOAD_IDLE || opt.workload == WORKLOAD_MANY)
+      if (opt.workload == WORKLOAD_ECHO)
+        serve_echo (listener);
+      else if (opt.workload == WORKLOAD_IDLE || opt.workload == WORKLOAD_MANY)
         serve_polling (listener);
       else
         serve_sequential (listener);
@@ -620,6 +1128,9 @@ main (int   argc,
       case WORKLOAD_RESUMED: client_handshakes (); break;
       case WORKLOAD_IDLE: client_idle (); break;
       case WORKLOAD_MANY: client_many (); break;
+      case WORKLOAD_SCALING: client_scaling (); break;
+      case WORKLOAD_LATENCY: client_latency (); break;
+      case WORKLOAD_ECHO: break;
       }
   SSL_CTX_free (ctx);
   return 0;

@@ -7,11 +7,22 @@
  * work done in ready-read handlers.  The clients block with wait_for_*()
  * (as QSslSocket::waitFor*() code does), except the many client, which runs
  * all its sockets on one GMainLoop.
+ *
+ * The echo server keeps QsslServer's defaults (max-pending, handshake
+ * timeout): the hostile workload measures them.  With --workers each worker
+ * is a QsslServer accepting on a listening socket it makes itself, with
+ * SO_REUSEPORT on the shared port (see add_shared_port_socket()).
  */
 
 #include "bench-common.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <libqssl/qssl.h>
 
@@ -108,6 +119,10 @@ on_ready_read (QsslSocket *socket,
 
   switch (opt.workload)
     {
+    case WORKLOAD_ECHO:
+      while ((n = qssl_socket_read (socket, buffer, buffer_size)) > 0)
+        qssl_socket_write (socket, buffer, n);
+      break;
     case WORKLOAD_BULK:
       while ((n = qssl_socket_read (socket, buffer, buffer_size)) > 0)
         {
@@ -195,6 +210,29 @@ on_connected (QsslSocket *socket,
   qssl_socket_set_socket_option (socket, QSSL_SOCKET_OPTION_LOW_DELAY, 1);
 }
 
+/* Workers share the port.  SO_REUSEPORT must be on before bind(), and
+ * g_socket_bind() turns it off for TCP, so the listening socket is made
+ * here and given to the server (a GSocketListener, which starts accepting
+ * on a socket added so).  A libqssl with qssl_server_set_reuse_port() would
+ * not need this. */
+static void
+add_shared_port_socket (QsslServer *server)
+{
+  struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (opt.port) };
+  g_autoptr(GSocket) listening = NULL;
+  g_autoptr(GError) error = NULL;
+  int one = 1, fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  inet_pton (AF_INET, opt.host, &address.sin_addr);
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt (fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (bind (fd, (struct sockaddr *) &address, sizeof address) < 0 || listen (fd, SOMAXCONN) < 0)
+    bench_die ("cannot listen on the shared port: %s", strerror (errno));
+  listening = g_socket_new_from_fd (fd, &error);
+  if (listening == NULL || !g_socket_listener_add_socket (G_SOCKET_LISTENER (server), listening, NULL, &error))
+    die_error ("shared port", error);
+}
+
 static void
 run_server (void)
 {
@@ -202,7 +240,7 @@ run_server (void)
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (opt.host);
   g_autoptr(GError) error = NULL;
 
-  buffer_size = MAX (opt.chunk, opt.req_size);
+  buffer_size = opt.workload == WORKLOAD_ECHO ? 16384 : MAX (opt.chunk, opt.req_size);
   buffer = g_malloc (buffer_size);
   answer = g_malloc0 (opt.req_size);
   rss_base = bench_vmrss_kib ();
@@ -211,9 +249,11 @@ run_server (void)
   qssl_server_set_ssl_configuration (server, configuration);
   g_signal_connect (server, "pending-connection-available", G_CALLBACK (on_pending_connection), NULL);
   g_signal_connect (server, "started-encryption-handshake", G_CALLBACK (on_started_handshake), NULL);
-  if (!qssl_server_listen (server, address, opt.port, &error))
+  if (bench_is_worker ())
+    add_shared_port_socket (server);
+  else if (!qssl_server_listen (server, address, opt.port, &error))
     die_error ("listen", error);
-  bench_announce_port (qssl_server_get_server_port (server));
+  bench_announce_port (bench_is_worker () ? opt.port : qssl_server_get_server_port (server));
   g_main_loop_run (loop);
 
   bench_result_begin ();
@@ -508,6 +548,12 @@ main (int   argc,
 {
   bench_parse_options (&opt, argc, argv, "bench-qssl");
   bench_raise_fd_limit ();
+  if (opt.role == ROLE_ATTACKER)
+    bench_die ("the attacker is bench-openssl's");
+  if (opt.server)
+    bench_fork_workers (&opt);   /* returns in each worker, before GLib starts anything */
+  else if (opt.workload == WORKLOAD_SCALING || opt.workload == WORKLOAD_LATENCY)
+    bench_die ("the load clients are bench-openssl's");
   make_configuration ();
   if (opt.server)
     run_server ();
@@ -519,6 +565,7 @@ main (int   argc,
       case WORKLOAD_RESUMED: client_handshakes (); break;
       case WORKLOAD_IDLE: client_idle (); break;
       case WORKLOAD_MANY: client_many (); break;
+      default: break;
       }
   qssl_configuration_free (configuration);
   g_clear_pointer (&ticket, g_bytes_unref);

@@ -17,6 +17,19 @@ G_BEGIN_DECLS
 BIO *_qssl_bio_new (int     fd,
                     GBytes *prefix);
 
+/* Gathering the records of one application write (libqssl only): while
+ * corked, records are kept and sent several per send(); uncork() sends
+ * what is gathered. Records the kernel refused are kept (bounded), and
+ * unsent() says how many bytes wait: the socket then waits for the fd to
+ * become writable and calls flush(). FALSE with @error (an errno) when a
+ * send() failed; the BIO then fails every later write. */
+void     _qssl_bio_cork   (BIO *bio);
+gboolean _qssl_bio_uncork (BIO *bio,
+                           int *error);
+gboolean _qssl_bio_flush  (BIO *bio,
+                           int *error);
+gsize    _qssl_bio_unsent (BIO *bio);
+
 /* Makes every later read or write on @bio fail: for an SSL that outlives
  * its socket's fd while OpenSSL unwinds from a callback. */
 void _qssl_bio_detach (BIO *bio);

@@ -8,14 +8,27 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "qssl-bio-private.h"
+#include "qssl-buffer-private.h"
+
+/* While corked, records are gathered up to this much before they are sent:
+ * four full TLS records per send() instead of one. It also bounds what the
+ * BIO takes beyond what the kernel took (one more record at most). */
+#define GATHER_LIMIT (64 * 1024)
 
 typedef struct
 {
-  int     fd;
-  GBytes *prefix;
-  gsize   prefix_offset;
+  int         fd;
+  GBytes     *prefix;
+  gsize       prefix_offset;
+  /* Records OpenSSL has written that the kernel has not taken yet. */
+  QsslBuffer *out;
+  gboolean    corked;
+  /* A send() that failed outside OpenSSL (a flush): every later write
+   * fails with it, so that OpenSSL reports it like one of its own. */
+  int         error;
 } SocketBio;
 
 static gboolean
@@ -24,6 +37,87 @@ would_block (int error)
   return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
 }
 
+/* Sends out[] and then @data[0..size) with one sendmsg(); keeps in out
+ * what the kernel did not take. FALSE with errno on a failure other than a
+ * full socket. */
+static gboolean
+send_gathered (SocketBio    *self,
+               const guint8 *data,
+               gsize         size)
+{
+  struct iovec iov[2];
+  struct msghdr message = { 0 };
+  int count = 0;
+  ssize_t n;
+
+  if (self->out->len > 0)
+    iov[count++] = (struct iovec) { self->out->data, self->out->len };
+  if (size > 0)
+    iov[count++] = (struct iovec) { (void *) data, size };
+  if (count == 0)
+    return TRUE;
+  message.msg_iov = iov;
+  message.msg_iovlen = count;
+  do
+    n = sendmsg (self->fd, &message, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    {
+      if (!would_block (errno))
+        return FALSE;
+      n = 0;
+    }
+  else
+    {
+      gsize from_out = MIN ((gsize) n, self->out->len);
+
+      _qssl_buffer_consume (self->out, from_out);
+      data += n - from_out;
+      size -= n - from_out;
+    }
+  if (size > 0 && !_qssl_buffer_append (self->out, data, size, NULL))
+    {
+      errno = ENOMEM;
+      return FALSE;
+    }
+  /* An idle connection keeps no gathering buffer. */
+  if (self->out->len == 0 && !self->corked)
+    _qssl_buffer_clear (self->out, TRUE);
+  return TRUE;
+}
+
+/* Tries to send what is gathered: 1 once it is all gone, else 0 with a
+ * retry flag (the kernel is full) or without (it failed). */
+static int
+flush_out (BIO       *bio,
+           SocketBio *self)
+{
+  if (self->out->len == 0)
+    return 1;
+  if (self->fd < 0 || self->error != 0)
+    {
+      errno = self->error != 0 ? self->error : EBADF;
+      return 0;
+    }
+  if (!send_gathered (self, NULL, 0))
+    {
+      self->error = errno;
+      return 0;
+    }
+  if (self->out->len > 0)
+    {
+      BIO_set_retry_write (bio);
+      return 0;
+    }
+  return 1;
+}
+
+/* A record from OpenSSL. Uncorked and with nothing gathered, it goes
+ * straight to send() as before; corked, it is kept until GATHER_LIMIT
+ * bytes are there, then everything goes out in one sendmsg(). What the
+ * kernel refuses of a record it partly took is kept (OpenSSL counts the
+ * record as written), so the BIO holds at most GATHER_LIMIT plus one
+ * record; beyond that it asks OpenSSL to retry. */
 static int
 socket_bio_write (BIO        *bio,
                   const char *data,
@@ -36,6 +130,35 @@ socket_bio_write (BIO        *bio,
   BIO_clear_retry_flags (bio);
   if (self->fd < 0)
     return 0;
+  if (self->error != 0)
+    {
+      errno = self->error;
+      return 0;
+    }
+  if (self->out->len >= GATHER_LIMIT && flush_out (bio, self) == 0)
+    return 0;
+  if (self->out->len > 0 || (self->corked && size < GATHER_LIMIT))
+    {
+      if (self->corked && self->out->len + size < GATHER_LIMIT)
+        {
+          /* Room for a whole batch at once, rather than growing by
+           * doubling and copying. */
+          if (self->out->allocated == 0)
+            _qssl_buffer_reserve (self->out, GATHER_LIMIT, NULL);
+          if (!_qssl_buffer_append (self->out, (const guint8 *) data, size, NULL))
+            {
+              errno = ENOMEM;
+              return 0;
+            }
+        }
+      else if (!send_gathered (self, (const guint8 *) data, size))
+        {
+          self->error = errno;
+          return 0;
+        }
+      *written = size;
+      return 1;
+    }
   n = send (self->fd, data, size, MSG_NOSIGNAL);
   if (n < 0)
     {
@@ -43,7 +166,13 @@ socket_bio_write (BIO        *bio,
         BIO_set_retry_write (bio);
       return 0;
     }
-  *written = n;
+  if ((size_t) n < size && !_qssl_buffer_append (self->out, (const guint8 *) data + n, size - n, NULL))
+    {
+      /* Report the part that went, as a plain socket BIO does. */
+      *written = n;
+      return 1;
+    }
+  *written = size;
   return 1;
 }
 
@@ -96,7 +225,10 @@ socket_bio_ctrl (BIO  *bio,
   switch (command)
     {
     case BIO_CTRL_FLUSH:
-      return 1;
+      BIO_clear_retry_flags (bio);
+      return flush_out (bio, self);
+    case BIO_CTRL_WPENDING:
+      return (long) self->out->len;
     case BIO_CTRL_PENDING:
       return self->prefix ? (long) (g_bytes_get_size (self->prefix) - self->prefix_offset) : 0;
     case BIO_CTRL_EOF:
@@ -114,6 +246,7 @@ socket_bio_destroy (BIO *bio)
   if (self != NULL)
     {
       g_clear_pointer (&self->prefix, g_bytes_unref);
+      _qssl_buffer_free (self->out);
       g_free (self);
       BIO_set_data (bio, NULL);
     }
@@ -149,6 +282,7 @@ _qssl_bio_new (int     fd,
     return NULL;
   self = g_new0 (SocketBio, 1);
   self->fd = fd;
+  self->out = _qssl_buffer_new ();
   if (prefix != NULL && g_bytes_get_size (prefix) > 0)
     self->prefix = g_bytes_ref (prefix);
   BIO_set_data (bio, self);
@@ -163,4 +297,49 @@ _qssl_bio_detach (BIO *bio)
 
   if (self != NULL)
     self->fd = -1;
+}
+
+void
+_qssl_bio_cork (BIO *bio)
+{
+  SocketBio *self = BIO_get_data (bio);
+
+  self->corked = TRUE;
+}
+
+gboolean
+_qssl_bio_uncork (BIO *bio,
+                  int *error)
+{
+  SocketBio *self = BIO_get_data (bio);
+
+  self->corked = FALSE;
+  return _qssl_bio_flush (bio, error);
+}
+
+gboolean
+_qssl_bio_flush (BIO *bio,
+                 int *error)
+{
+  SocketBio *self = BIO_get_data (bio);
+
+  if (self->fd < 0)
+    return TRUE;
+  if (flush_out (bio, self) == 0 && !BIO_should_retry (bio))
+    {
+      *error = self->error;
+      return FALSE;
+    }
+  BIO_clear_retry_flags (bio);
+  if (self->out->len == 0 && !self->corked)
+    _qssl_buffer_clear (self->out, TRUE);
+  return TRUE;
+}
+
+gsize
+_qssl_bio_unsent (BIO *bio)
+{
+  SocketBio *self = bio != NULL ? BIO_get_data (bio) : NULL;
+
+  return self != NULL && self->fd >= 0 ? self->out->len : 0;
 }

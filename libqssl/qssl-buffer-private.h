@@ -13,7 +13,9 @@ G_BEGIN_DECLS
  * wraps at 4 GiB, which silently lost unread data. Growth checks for
  * overflow and for a failed allocation and reports either as an error,
  * leaving the contents as they were. Dropping bytes from the front is
- * O(1): the space is reclaimed when the buffer next has to grow. */
+ * O(1), and appending is amortised O(1) however the two interleave: the
+ * space at the front is reclaimed only once it is no smaller than the
+ * contents (see make_room()). */
 typedef struct
 {
   guint8 *data;       /* the contents, data[0..len) */
@@ -21,6 +23,7 @@ typedef struct
   /*< private >*/
   guint8 *storage;    /* start of the allocation, <= data */
   gsize   allocated;  /* bytes at storage */
+  guint64 moved;      /* bytes copied to make room, for the tests */
 } QsslBuffer;
 
 QsslBuffer *_qssl_buffer_new (void);

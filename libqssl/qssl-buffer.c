@@ -55,8 +55,13 @@ no_space (GError **error,
   return FALSE;
 }
 
-/* Room for @needed bytes from data on, moving the contents to the front of
- * the storage first when that is where the room is. */
+/* Room for @needed bytes from data on. Bytes dropped from the front leave a
+ * gap there; moving the contents down to reuse it costs len bytes, so it is
+ * done only when the gap is at least as large as the contents: every byte
+ * moved is then paid for by a byte consumed since the last move, and a
+ * large backlog that is sent a record at a time while more is appended is
+ * not moved once per append (that was O(n^2)). Otherwise the buffer grows
+ * and only the contents are copied. */
 static gboolean
 make_room (QsslBuffer *buffer,
            gsize       needed,
@@ -68,20 +73,35 @@ make_room (QsslBuffer *buffer,
 
   if (g_size_checked_add (&end, front, needed) && end <= buffer->allocated)
     return TRUE;
-  if (front > 0)
+  if (front > 0 && front >= buffer->len && needed <= buffer->allocated)
     {
       memmove (buffer->storage, buffer->data, buffer->len);
+      buffer->moved += buffer->len;
       buffer->data = buffer->storage;
-      if (needed <= buffer->allocated)
-        return TRUE;
+      return TRUE;
     }
   if (!_qssl_buffer_next_allocation (buffer->allocated, needed, &allocation))
     return TRUE;
-  storage = g_try_realloc (buffer->storage, allocation);
-  if (storage == NULL && allocation > needed)
-    storage = g_try_realloc (buffer->storage, allocation = needed);
-  if (storage == NULL)
-    return no_space (error, buffer->len, needed - buffer->len);
+  if (front == 0)
+    {
+      storage = g_try_realloc (buffer->storage, allocation);
+      if (storage == NULL && allocation > needed)
+        storage = g_try_realloc (buffer->storage, allocation = needed);
+      if (storage == NULL)
+        return no_space (error, buffer->len, needed - buffer->len);
+    }
+  else
+    {
+      /* realloc() would copy the dead front too. */
+      storage = g_try_malloc (allocation);
+      if (storage == NULL && allocation > needed)
+        storage = g_try_malloc (allocation = needed);
+      if (storage == NULL)
+        return no_space (error, buffer->len, needed - buffer->len);
+      memcpy (storage, buffer->data, buffer->len);
+      buffer->moved += buffer->len;
+      g_free (buffer->storage);
+    }
   buffer->storage = buffer->data = storage;
   buffer->allocated = allocation;
   return TRUE;

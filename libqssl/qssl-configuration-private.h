@@ -36,6 +36,7 @@ struct _QsslConfiguration
   gboolean             ocsp_stapling_enabled;
   GBytes              *ocsp_response;             /* nullable: DER staple a server sends */
   GBytes              *pre_shared_key_identity_hint; /* nullable */
+  GBytes              *session_ticket_keys;       /* nullable: nginx-format keys, a wiped secret */
   gboolean             missing_certificate_is_fatal;
   gboolean             handshake_must_interrupt_on_error;
   int                  session_cache_size;        /* server's stateful sessions; 0 = none */

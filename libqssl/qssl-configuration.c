@@ -249,6 +249,7 @@ qssl_configuration_copy (const QsslConfiguration *self)
   copy->ocsp_response = self->ocsp_response ? g_bytes_ref (self->ocsp_response) : NULL;
   copy->pre_shared_key_identity_hint =
     self->pre_shared_key_identity_hint ? g_bytes_ref (self->pre_shared_key_identity_hint) : NULL;
+  copy->session_ticket_keys = self->session_ticket_keys ? g_bytes_ref (self->session_ticket_keys) : NULL;
   copy->peer_certificate_chain = object_list_copy (self->peer_certificate_chain);
   copy->session_cipher = self->session_cipher ? g_object_ref (self->session_cipher) : NULL;
   copy->ephemeral_server_key = self->ephemeral_server_key ? g_object_ref (self->ephemeral_server_key) : NULL;
@@ -284,6 +285,7 @@ qssl_configuration_free (QsslConfiguration *self)
   g_clear_pointer (&self->allowed_next_protocols, g_strfreev);
   g_clear_pointer (&self->ocsp_response, g_bytes_unref);
   g_clear_pointer (&self->pre_shared_key_identity_hint, g_bytes_unref);
+  g_clear_pointer (&self->session_ticket_keys, g_bytes_unref);
   g_clear_pointer (&self->peer_certificate_chain, g_ptr_array_unref);
   g_free (self);
 }
@@ -379,6 +381,22 @@ bytes_equal0 (GBytes *a,
   return g_bytes_equal (a, b);
 }
 
+/* Secrets compare in constant time: an equality test must not become an
+ * oracle for their bytes. */
+static gboolean
+secrets_equal0 (GBytes *a,
+                GBytes *b)
+{
+  gsize a_length, b_length;
+  const void *a_data, *b_data;
+
+  if (a == NULL || b == NULL)
+    return a == b;
+  a_data = g_bytes_get_data (a, &a_length);
+  b_data = g_bytes_get_data (b, &b_length);
+  return a_length == b_length && CRYPTO_memcmp (a_data, b_data, a_length) == 0;
+}
+
 /* The fields an SSL_CTX is built from: equal settings can share one. */
 static gboolean
 context_settings_equal (const QsslConfiguration *a,
@@ -398,6 +416,7 @@ context_settings_equal (const QsslConfiguration *a,
          a->ocsp_stapling_enabled == b->ocsp_stapling_enabled &&
          bytes_equal0 (a->ocsp_response, b->ocsp_response) &&
          bytes_equal0 (a->pre_shared_key_identity_hint, b->pre_shared_key_identity_hint) &&
+         secrets_equal0 (a->session_ticket_keys, b->session_ticket_keys) &&
          a->missing_certificate_is_fatal == b->missing_certificate_is_fatal &&
          a->handshake_must_interrupt_on_error == b->handshake_must_interrupt_on_error &&
          a->session_cache_size == b->session_cache_size;
@@ -574,6 +593,7 @@ context_settings_fill (const QsslConfiguration *self,
     .ca_certificates = self->ca_certificates,
     .pre_shared_key_identity_hint = self->pre_shared_key_identity_hint,
     .session_cache_size = self->session_cache_size,
+    .session_ticket_keys = self->session_ticket_keys,
   };
 }
 
@@ -1783,6 +1803,85 @@ qssl_configuration_set_session_ticket (QsslConfiguration *self,
   /* Per connection, so the cached contexts stay valid. */
   g_clear_pointer (&self->session_ticket, g_bytes_unref);
   self->session_ticket = bytes_ref_or_null (ticket);
+}
+
+/**
+ * qssl_configuration_set_session_ticket_keys:
+ * @self: a #QsslConfiguration
+ * @keys: (nullable): one or more session-ticket keys in the format of
+ *   nginx's `ssl_session_ticket_key` files, concatenated, or %NULL for the
+ *   server's own rotating key
+ * @error: return location for a #GError
+ *
+ * Sets the keys a server encrypts and decrypts its session tickets with,
+ * so that servers sharing them (worker processes, the nodes behind a load
+ * balancer) resume each other's sessions.
+ *
+ * Each key is 80 bytes (a 16-byte name, a 32-byte HMAC-SHA256 secret and a
+ * 32-byte AES-256-CBC key, in this order) or 48 bytes (a 16-byte name, a
+ * 16-byte AES-128-CBC key and a 16-byte HMAC-SHA256 secret, in this order),
+ * exactly as nginx reads them; all keys are of one size. A length that is a
+ * multiple of both (240, 480, ...) is read as 80-byte keys. Keys of
+ * `openssl rand 80` are fine.
+ *
+ * The first key encrypts new tickets; every key decrypts. A client whose
+ * ticket was decrypted with another key than the first gets a new ticket
+ * under the first, so the keys can be rotated by putting a new key first
+ * and dropping the last one later. A ticket under a key that is not in the
+ * list (or that fails its integrity check) is not an error: that client
+ * gets a full handshake and a new ticket.
+ *
+ * With %NULL (the default) each server configuration encrypts with a
+ * random key of its own that it replaces every 12 hours; tickets made
+ * under the previous key still resume for another 12 hours. Sessions
+ * themselves expire earlier (OpenSSL's two hours), so rotation never cuts
+ * one short.
+ *
+ * The resumption policy does not change with shared keys: a ticket only
+ * resumes where its peer would be accepted again (see
+ * [method@Qssl.Configuration.set_peer_verify_mode]). The keys are a secret:
+ * libqssl copies them into memory that it wipes when freed, never logs
+ * them and has no getter for them; [method@Qssl.Configuration.equal]
+ * compares them. Only servers use them, and a server with virtual hosts
+ * uses those of its own configuration for every host (see
+ * [method@Qssl.Server.set_host_configuration]).
+ *
+ * libqssl only.
+ *
+ * Returns: %TRUE when the keys were taken; %FALSE with
+ *   %QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA when @keys is empty or its
+ *   length is not a multiple of 48 or 80 bytes (the configuration is then
+ *   unchanged)
+ *
+ * Since: 1.0
+ */
+gboolean
+qssl_configuration_set_session_ticket_keys (QsslConfiguration  *self,
+                                            GBytes             *keys,
+                                            GError            **error)
+{
+  gsize length = 0;
+  const void *data = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (keys != NULL)
+    {
+      data = g_bytes_get_data (keys, &length);
+      if (length == 0 || (length % 80 != 0 && length % 48 != 0))
+        {
+          g_set_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA,
+                       _("Session ticket keys must be one or more keys of 48 or 80 bytes each, not %lu bytes"),
+                       (unsigned long) length);
+          return FALSE;
+        }
+    }
+  g_clear_pointer (&self->session_ticket_keys, g_bytes_unref);
+  if (keys != NULL)
+    self->session_ticket_keys = _qssl_secret_bytes_new (data, length);
+  _qssl_configuration_invalidate (self);
+  return TRUE;
 }
 
 /**

@@ -147,6 +147,10 @@ void                qssl_configuration_set_session_ticket       (QsslConfigurati
                                                                  GBytes                  *ticket);
 QSSL_AVAILABLE_IN_1_0
 int                 qssl_configuration_get_session_ticket_lifetime_hint (const QsslConfiguration *self);
+QSSL_AVAILABLE_IN_1_0
+gboolean            qssl_configuration_set_session_ticket_keys  (QsslConfiguration       *self,
+                                                                 GBytes                  *keys,
+                                                                 GError                 **error);
 
 QSSL_AVAILABLE_IN_1_0
 char              **qssl_configuration_get_allowed_next_protocols (const QsslConfiguration *self);

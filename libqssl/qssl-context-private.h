@@ -42,6 +42,9 @@ typedef struct
   GPtrArray            *ca_certificates;         /* QsslCertificate, never NULL */
   GBytes               *pre_shared_key_identity_hint; /* nullable */
   int                   session_cache_size;      /* server: stateful sessions kept; 0 = none */
+  /* Server: nginx-format session-ticket keys, validated by the
+   * configuration; NULL: the context's own rotating key. */
+  GBytes               *session_ticket_keys;
   QsslContextSetupFunc  setup;                   /* nullable */
 } QsslContextSettings;
 
@@ -60,6 +63,16 @@ QsslContext *_qssl_context_new_dtls (const QsslContextSettings *settings,
 QsslContext *_qssl_context_ref      (QsslContext             *self);
 void         _qssl_context_unref    (QsslContext             *self);
 SSL_CTX     *_qssl_context_get_ctx  (QsslContext             *self);
+
+/* Server: moves @ssl, from its ClientHello callback, to @self, the
+ * context of the virtual host @host (its normalised name or pattern):
+ * certificate, key and chain, CA store, verify depth, options, protocol
+ * range, suites, groups (when set) and a session ID context bound to
+ * @host. The verify mode is the caller's (it owns the verify callback).
+ * FALSE when OpenSSL refuses. */
+gboolean     _qssl_context_switch_server_ssl (QsslContext *self,
+                                              SSL         *ssl,
+                                              const char  *host);
 
 /* The client session cache shared by the sockets of one configuration,
  * keyed by "name:port". lookup returns a new reference or NULL; store

@@ -12,8 +12,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -34,6 +36,14 @@ struct _QsslContext
   gatomicrefcount  ref_count;
   SSL_CTX         *ctx;
   QsslMode         mode;
+
+  /* Server: what a virtual host's context gives an SSL that started in
+   * another context, which SSL_set_SSL_CTX() leaves as they were (see
+   * _qssl_context_switch_server_ssl()). */
+  char            *cipher_list;       /* TLS 1.2 */
+  char            *ciphersuites;      /* TLS 1.3 */
+  char            *groups;            /* NULL: the configuration left them alone */
+  guint8           sid_ctx[32];
 
   /* Client mode: "name:port" -> SSL_SESSION, for sockets sharing this
    * context (Qt's session sharing). Contexts are shared across threads. */
@@ -173,15 +183,22 @@ restrict_range_to_ciphers (const QsslContextSettings *settings,
     *min_version = TLS1_3_VERSION;
 }
 
+/* Sets the suites; *cipher_list and *ciphersuites get the strings used. */
 static gboolean
 apply_ciphers (SSL_CTX                   *ctx,
-               const QsslContextSettings *settings)
+               const QsslContextSettings *settings,
+               char                     **cipher_list,
+               char                     **ciphersuites)
 {
   g_autoptr(GString) tls13 = g_string_new (NULL);
   g_autoptr(GString) tls12 = g_string_new (NULL);
 
   if (settings->ciphers == NULL)
-    return SSL_CTX_set_cipher_list (ctx, QSSL_DEFAULT_TLS12_CIPHERS) == 1;
+    {
+      *cipher_list = g_strdup (QSSL_DEFAULT_TLS12_CIPHERS);
+      *ciphersuites = g_strdup (OSSL_default_ciphersuites ());
+      return SSL_CTX_set_cipher_list (ctx, QSSL_DEFAULT_TLS12_CIPHERS) == 1;
+    }
 
   for (guint i = 0; i < settings->ciphers->len; i++)
     {
@@ -195,8 +212,16 @@ apply_ciphers (SSL_CTX                   *ctx,
   if (SSL_CTX_set_ciphersuites (ctx, tls13->str) != 1)
     return FALSE;
   /* OpenSSL refuses an empty TLS 1.2 list; "no TLS 1.2 suite" is spelled this way. */
-  if (SSL_CTX_set_cipher_list (ctx, tls12->len > 0 ? tls12->str : "-ALL") != 1 && tls12->len > 0)
-    return FALSE;
+  if (SSL_CTX_set_cipher_list (ctx, tls12->len > 0 ? tls12->str : "-ALL") != 1)
+    {
+      if (tls12->len > 0)
+        return FALSE;
+      /* Refused as expected: leave no error for a handshake running now
+       * (a virtual host's context is built in its ClientHello). */
+      ERR_clear_error ();
+    }
+  *cipher_list = g_strdup (tls12->len > 0 ? tls12->str : "-ALL");
+  *ciphersuites = g_strdup (tls13->str);
   return TRUE;
 }
 
@@ -264,7 +289,12 @@ apply_local_certificate (SSL_CTX                   *ctx,
 
 static int verify_mode_index = -1;
 static int used_pre_shared_key_index = -1;
+static int ticket_keys_index = -1;
+static int session_ctx_index = -1;
 static gsize ex_data_indexes_set = 0;
+
+static void ticket_keys_free_ex_data (void *parent, void *pointer, CRYPTO_EX_DATA *data, int index,
+                                      long argl, void *argp);
 
 static void
 init_ex_data_indexes (void)
@@ -273,6 +303,8 @@ init_ex_data_indexes (void)
     {
       verify_mode_index = SSL_CTX_get_ex_new_index (0, NULL, NULL, NULL, NULL);
       used_pre_shared_key_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
+      ticket_keys_index = SSL_CTX_get_ex_new_index (0, NULL, NULL, NULL, ticket_keys_free_ex_data);
+      session_ctx_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
       g_once_init_leave (&ex_data_indexes_set, 1);
     }
 }
@@ -292,6 +324,17 @@ _qssl_context_get_used_pre_shared_key (const SSL *ssl)
 {
   init_ex_data_indexes ();
   return SSL_get_ex_data (ssl, used_pre_shared_key_index) != NULL;
+}
+
+/* The context OpenSSL keeps the server's session cache and ticket
+ * callbacks in: the one the SSL was made with (its session_ctx), which a
+ * virtual host does not change. SSL_get_SSL_CTX() is the host's. */
+static SSL_CTX *
+session_context (const SSL *ssl)
+{
+  SSL_CTX *ctx = SSL_get_ex_data (ssl, session_ctx_index);
+
+  return ctx != NULL ? ctx : SSL_get_SSL_CTX (ssl);
 }
 
 /* The verify mode the sockets of @ctx apply (AUTO resolved). */
@@ -386,8 +429,246 @@ server_session_cached (SSL         *ssl,
                        SSL_SESSION *session)
 {
   if (!peer_class_may_resume (peer_class (ssl), context_verify_mode (SSL_get_SSL_CTX (ssl))))
-    SSL_CTX_remove_session (SSL_get_SSL_CTX (ssl), session);
+    SSL_CTX_remove_session (session_context (ssl), session);
   return 0; /* no reference kept */
+}
+
+/* Session-ticket keys.
+ *
+ * Every server context encrypts its tickets through ticket_key_callback()
+ * with keys kept on the SSL_CTX (freed, wiped, with it): the application's
+ * (qssl_configuration_set_session_ticket_keys(), nginx's format, so a fleet
+ * can share them) or, without those, a random key of the context's own that
+ * rotates. Either way OpenSSL's ticket format and the resumption policy
+ * above (the peer class in the ticket's application data) stay as they are:
+ * the callback only chooses the key. */
+
+/* The context's own key is replaced after this long; the one before it
+ * still decrypts for another period. */
+#define OWN_TICKET_KEY_PERIOD_US (G_GINT64_CONSTANT (12) * 60 * 60 * G_USEC_PER_SEC)
+
+#define TICKET_KEY_NAME_LENGTH 16
+
+typedef struct
+{
+  guint8 name[TICKET_KEY_NAME_LENGTH];
+  guint8 hmac_secret[32];
+  guint8 aes_key[32];
+  gsize  length;                      /* of each secret: 16 (48-byte keys) or 32 */
+} TicketKey;
+
+typedef struct
+{
+  GMutex    lock;                     /* contexts are shared by threads; own keys change */
+  gboolean  own;                      /* random and rotating, not the application's */
+  gint64    rotated_at;               /* own keys: monotonic time of the current key */
+  guint     n_keys;
+  guint     n_allocated;
+  TicketKey keys[];                   /* the first encrypts */
+} TicketKeys;
+
+static gsize
+ticket_keys_size (guint n_keys)
+{
+  return sizeof (TicketKeys) + n_keys * sizeof (TicketKey);
+}
+
+static void
+ticket_keys_free (TicketKeys *keys)
+{
+  if (keys == NULL)
+    return;
+  g_mutex_clear (&keys->lock);
+  _qssl_wipe (keys, ticket_keys_size (keys->n_allocated));
+  g_free (keys);
+}
+
+static void
+ticket_keys_free_ex_data (void           *parent,
+                          void           *pointer,
+                          CRYPTO_EX_DATA *data,
+                          int             index,
+                          long            argl,
+                          void           *argp)
+{
+  ticket_keys_free (pointer);
+}
+
+static TicketKeys *
+ticket_keys_new (guint n_keys)
+{
+  TicketKeys *keys = g_malloc0 (ticket_keys_size (n_keys));
+
+  g_mutex_init (&keys->lock);
+  keys->n_allocated = n_keys;
+  return keys;
+}
+
+/* nginx's layouts: 48 bytes are name, AES-128 key, HMAC secret; 80 bytes
+ * are name, HMAC secret, AES-256 key. The configuration checked the length. */
+static TicketKeys *
+ticket_keys_new_from_bytes (GBytes *bytes)
+{
+  gsize length;
+  const guint8 *data = g_bytes_get_data (bytes, &length);
+  gsize size = length % 80 == 0 ? 80 : 48;
+  TicketKeys *keys;
+
+  g_return_val_if_fail (length > 0 && length % size == 0, NULL);
+  keys = ticket_keys_new (length / size);
+  keys->n_keys = length / size;
+  for (guint i = 0; i < keys->n_keys; i++, data += size)
+    {
+      TicketKey *key = &keys->keys[i];
+
+      memcpy (key->name, data, TICKET_KEY_NAME_LENGTH);
+      if (size == 80)
+        {
+          key->length = 32;
+          memcpy (key->hmac_secret, data + 16, 32);
+          memcpy (key->aes_key, data + 48, 32);
+        }
+      else
+        {
+          key->length = 16;
+          memcpy (key->aes_key, data + 16, 16);
+          memcpy (key->hmac_secret, data + 32, 16);
+        }
+    }
+  return keys;
+}
+
+static gboolean
+random_ticket_key (TicketKey *key)
+{
+  key->length = 32;
+  return RAND_bytes (key->name, sizeof key->name) == 1 &&
+         RAND_priv_bytes (key->hmac_secret, sizeof key->hmac_secret) == 1 &&
+         RAND_priv_bytes (key->aes_key, sizeof key->aes_key) == 1;
+}
+
+static TicketKeys *
+own_ticket_keys_new (void)
+{
+  TicketKeys *keys = ticket_keys_new (2);
+
+  keys->own = TRUE;
+  keys->n_keys = 1;
+  keys->rotated_at = g_get_monotonic_time ();
+  if (!random_ticket_key (&keys->keys[0]))
+    {
+      ticket_keys_free (keys);
+      return NULL;
+    }
+  return keys;
+}
+
+/* Own keys: a new current key once a period is over; the old one stays for
+ * decryption during the next period only. Called with the lock held. */
+static gboolean
+rotate_own_ticket_key (TicketKeys *keys)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 age = now - keys->rotated_at;
+  TicketKey fresh;
+  gboolean ok;
+
+  if (!keys->own || age < OWN_TICKET_KEY_PERIOD_US)
+    return TRUE;
+  ok = random_ticket_key (&fresh);
+  if (ok)
+    {
+      if (age < 2 * OWN_TICKET_KEY_PERIOD_US)
+        {
+          keys->keys[1] = keys->keys[0];
+          keys->n_keys = 2;
+        }
+      else
+        keys->n_keys = 1;
+      keys->keys[0] = fresh;
+      keys->rotated_at = now;
+    }
+  _qssl_wipe (&fresh, sizeof fresh);
+  return ok;
+}
+
+/* OpenSSL's ticket key callback: 1 to use the key set up, 2 (decryption)
+ * to use it and issue a new ticket under the first key, 0 (decryption)
+ * for a key we do not have (a full handshake), -1 to fail. */
+static int
+ticket_key_callback (SSL            *ssl,
+                     unsigned char  *key_name,
+                     unsigned char  *iv,
+                     EVP_CIPHER_CTX *cipher_ctx,
+                     EVP_MAC_CTX    *mac_ctx,
+                     int             encrypt)
+{
+  /* The server's own configuration's keys, for its virtual hosts too (as
+   * nginx does): one set of keys to share across a fleet. The session ID
+   * context keeps the hosts' sessions apart. */
+  TicketKeys *keys = SSL_CTX_get_ex_data (session_context (ssl), ticket_keys_index);
+  TicketKey key;
+  gboolean found = FALSE, first = FALSE, ok;
+  const EVP_CIPHER *cipher;
+  OSSL_PARAM params[2];
+  int result = -1;
+
+  if (keys == NULL)
+    return encrypt ? -1 : 0;
+  g_mutex_lock (&keys->lock);
+  ok = rotate_own_ticket_key (keys);
+  for (guint i = 0; ok && i < keys->n_keys && !found; i++)
+    {
+      if (encrypt || CRYPTO_memcmp (key_name, keys->keys[i].name, TICKET_KEY_NAME_LENGTH) == 0)
+        {
+          key = keys->keys[i];
+          found = TRUE;
+          first = i == 0;
+        }
+    }
+  g_mutex_unlock (&keys->lock);
+  if (!ok)
+    return -1;
+  if (!found)
+    return 0;
+
+  cipher = key.length == 32 ? EVP_aes_256_cbc () : EVP_aes_128_cbc ();
+  params[0] = OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0);
+  params[1] = OSSL_PARAM_construct_end ();
+  if (encrypt)
+    {
+      memcpy (key_name, key.name, TICKET_KEY_NAME_LENGTH);
+      if (RAND_bytes (iv, EVP_CIPHER_get_iv_length (cipher)) == 1 &&
+          EVP_EncryptInit_ex (cipher_ctx, cipher, NULL, key.aes_key, iv) == 1 &&
+          EVP_MAC_init (mac_ctx, key.hmac_secret, key.length, params) == 1)
+        result = 1;
+    }
+  else if (EVP_MAC_init (mac_ctx, key.hmac_secret, key.length, params) == 1 &&
+           EVP_DecryptInit_ex (cipher_ctx, cipher, NULL, key.aes_key, iv) == 1)
+    /* TLS 1.3 replaces a ticket at each resumption (OpenSSL's own keys do
+     * too: one new ticket); TLS 1.2 only when an older key decrypted it. */
+    result = first && SSL_version (ssl) != TLS1_3_VERSION ? 1 : 2;
+  _qssl_wipe (&key, sizeof key);
+  return result;
+}
+
+/* Installs @settings' ticket keys, or an own rotating key, on a server @ctx. */
+static gboolean
+set_ticket_keys (SSL_CTX                   *ctx,
+                 const QsslContextSettings *settings)
+{
+  TicketKeys *keys = settings->session_ticket_keys != NULL
+                       ? ticket_keys_new_from_bytes (settings->session_ticket_keys)
+                       : own_ticket_keys_new ();
+
+  if (keys == NULL)
+    return FALSE;
+  if (SSL_CTX_set_ex_data (ctx, ticket_keys_index, keys) != 1)
+    {
+      ticket_keys_free (keys);
+      return FALSE;
+    }
+  return SSL_CTX_set_tlsext_ticket_key_evp_cb (ctx, ticket_key_callback) == 1;
 }
 
 /* The session ID context names everything that decides who may resume:
@@ -395,11 +676,11 @@ server_session_cached (SSL         *ssl,
 static gboolean
 set_session_id_context (SSL_CTX                   *ctx,
                         const QsslContextSettings *settings,
-                        QsslPeerVerifyMode         verify)
+                        QsslPeerVerifyMode         verify,
+                        guint8                     digest[32])
 {
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize length = sizeof digest;
+  gsize length = 32;
   gint32 numbers[4] = {
     verify, settings->missing_certificate_is_fatal, settings->allow_system_ca_certificates,
     settings->peer_verify_depth,
@@ -426,7 +707,7 @@ set_session_id_context (SSL_CTX                   *ctx,
       g_checksum_update (checksum, hint, hint_length);
     }
   g_checksum_get_digest (checksum, digest, &length);
-  G_STATIC_ASSERT (sizeof digest <= SSL_MAX_SID_CTX_LENGTH);
+  G_STATIC_ASSERT (32 <= SSL_MAX_SID_CTX_LENGTH);
   return SSL_CTX_set_session_id_context (ctx, digest, length) == 1;
 }
 
@@ -466,6 +747,9 @@ context_new (const QsslContextSettings *settings,
   SSL_CTX *ctx;
   int min_version, max_version;
   uint64_t options;
+  g_autofree char *cipher_list = NULL;
+  g_autofree char *ciphersuites = NULL;
+  guint8 sid_ctx[32] = { 0 };
 
   _qssl_init ();
   init_ex_data_indexes ();
@@ -531,7 +815,7 @@ context_new (const QsslContextSettings *settings,
     restrict_range_to_ciphers (settings, &min_version, &max_version);
   if (!SSL_CTX_set_min_proto_version (ctx, min_version) ||
       !SSL_CTX_set_max_proto_version (ctx, max_version) ||
-      !apply_ciphers (ctx, settings))
+      !apply_ciphers (ctx, settings, &cipher_list, &ciphersuites))
     goto invalid;
   if (settings->elliptic_curves != NULL)
     {
@@ -549,7 +833,7 @@ context_new (const QsslContextSettings *settings,
 
       if (verify == QSSL_PEER_VERIFY_MODE_AUTO_VERIFY_PEER)
         verify = QSSL_PEER_VERIFY_MODE_QUERY_PEER;
-      if (!set_session_id_context (ctx, settings, verify))
+      if (!set_session_id_context (ctx, settings, verify, sid_ctx))
         goto invalid;
       SSL_CTX_set_ex_data (ctx, verify_mode_index, GINT_TO_POINTER (verify + 1));
       SSL_CTX_set_session_ticket_cb (ctx, generate_ticket_callback, decrypt_ticket_callback, NULL);
@@ -562,6 +846,8 @@ context_new (const QsslContextSettings *settings,
         SSL_CTX_sess_set_cache_size (ctx, settings->session_cache_size);
       else
         SSL_CTX_set_session_cache_mode (ctx, SSL_SESS_CACHE_OFF);
+      if (!set_ticket_keys (ctx, settings))
+        goto invalid;
     }
 
   SSL_CTX_set1_cert_store (ctx, settings->ca_store);
@@ -575,6 +861,10 @@ context_new (const QsslContextSettings *settings,
   g_atomic_ref_count_init (&self->ref_count);
   self->ctx = ctx;
   self->mode = mode;
+  self->cipher_list = g_steal_pointer (&cipher_list);
+  self->ciphersuites = g_steal_pointer (&ciphersuites);
+  self->groups = settings->elliptic_curves != NULL ? g_strjoinv (":", settings->elliptic_curves) : NULL;
+  memcpy (self->sid_ctx, sid_ctx, sizeof sid_ctx);
   g_mutex_init (&self->sessions_lock);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) SSL_SESSION_free);
   return self;
@@ -615,6 +905,9 @@ _qssl_context_unref (QsslContext *self)
   if (g_atomic_ref_count_dec (&self->ref_count))
     {
       SSL_CTX_free (self->ctx);
+      g_free (self->cipher_list);
+      g_free (self->ciphersuites);
+      g_free (self->groups);
       g_hash_table_unref (self->sessions);
       g_mutex_clear (&self->sessions_lock);
       g_free (self);
@@ -625,6 +918,56 @@ SSL_CTX *
 _qssl_context_get_ctx (QsslContext *self)
 {
   return self->ctx;
+}
+
+/* Virtual hosts. OpenSSL's SSL_set_SSL_CTX() only swaps the certificate,
+ * key and chain (and, with the context, the CA store, the ALPN, OCSP and
+ * ClientHello callbacks); what SSL_new() copied from the first context is
+ * copied again here. Called from the ClientHello callback, before OpenSSL
+ * chooses the version, the suites and the key share, so all of these
+ * follow the host. The session cache and the ticket keys stay the first
+ * context's (OpenSSL's session_ctx), and so does the group list when the
+ * host's configuration does not set one. */
+gboolean
+_qssl_context_switch_server_ssl (QsslContext *self,
+                                 SSL         *ssl,
+                                 const char  *host)
+{
+  SSL_CTX *ctx = self->ctx;
+  g_autoptr(GChecksum) checksum = NULL;
+  guint8 sid_ctx[32];
+  gsize length = sizeof sid_ctx;
+  uint64_t options;
+
+  g_return_val_if_fail (self->mode == QSSL_MODE_SSL_SERVER, FALSE);
+
+  init_ex_data_indexes ();
+  if (SSL_get_ex_data (ssl, session_ctx_index) == NULL)
+    SSL_set_ex_data (ssl, session_ctx_index, SSL_get_SSL_CTX (ssl));
+  if (SSL_set_SSL_CTX (ssl, ctx) == NULL)
+    return FALSE;
+  options = SSL_CTX_get_options (ctx);
+  SSL_clear_options (ssl, SSL_get_options (ssl) & ~options);
+  SSL_set_options (ssl, options);
+  SSL_set_verify_depth (ssl, SSL_CTX_get_verify_depth (ctx));
+  if (!SSL_set_min_proto_version (ssl, SSL_CTX_get_min_proto_version (ctx)) ||
+      !SSL_set_max_proto_version (ssl, SSL_CTX_get_max_proto_version (ctx)) ||
+      !SSL_set_ciphersuites (ssl, self->ciphersuites) ||
+      /* "-ALL" (no TLS 1.2 suite) is refused, as in apply_ciphers(); the
+       * range is TLS 1.3 then. An error left queued would turn the next
+       * SSL_get_error() into a failure. */
+      (strcmp (self->cipher_list, "-ALL") != 0 && SSL_set_cipher_list (ssl, self->cipher_list) != 1) ||
+      (self->groups != NULL && SSL_set1_groups_list (ssl, self->groups) != 1))
+    return FALSE;
+  /* A session ID context of the host's own: a session made for one host
+   * never resumes on another, even when both have equal settings (and so
+   * one context). */
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (checksum, (const guchar *) "libqssl virtual host", strlen ("libqssl virtual host") + 1);
+  g_checksum_update (checksum, self->sid_ctx, sizeof self->sid_ctx);
+  g_checksum_update (checksum, (const guchar *) host, strlen (host) + 1);
+  g_checksum_get_digest (checksum, sid_ctx, &length);
+  return SSL_set_session_id_context (ssl, sid_ctx, length) == 1;
 }
 
 /* Transfer full; NULL when nothing is kept for @peer. */

@@ -42,8 +42,10 @@ void     _qssl_engine_flush_alerts           (QsslSocket *self);
 /* A session the server sent: shared and persisted as Qt does. */
 void     _qssl_engine_handle_received_session (QsslSocket *self);
 
-/* close_notify to the peer, when encrypted. */
-void     _qssl_engine_send_close_notify      (QsslSocket *self);
+/* close_notify to the peer, when encrypted. FALSE: the kernel has no room
+ * for it yet; call again once the fd is writable. A failure is traced and
+ * counts as done: the connection closes all the same. */
+gboolean _qssl_engine_send_close_notify      (QsslSocket *self);
 /* Drops the SSL of the connection that ends (retired while OpenSSL runs). */
 void     _qssl_engine_reset                  (QsslSocket *self);
 

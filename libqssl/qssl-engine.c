@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -28,6 +29,7 @@
 #include "qssl-psk-authenticator-private.h"
 #include "qssl-socket-io-private.h"
 #include "qssl-socket-private.h"
+#include "qssl-virtual-host-private.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SSL_SESSION, SSL_SESSION_free)
 
@@ -453,6 +455,115 @@ ocsp_status_callback (SSL  *ssl,
   return SSL_TLSEXT_ERR_OK;
 }
 
+/* OpenSSL's verification settings for the socket's configuration (the
+ * server's own, or a virtual host's). */
+static void
+apply_verify_mode (QsslSocket *self)
+{
+  QsslPeerVerifyMode verify = effective_verify_mode (self);
+  int flags = SSL_VERIFY_NONE;
+
+  if (verify != QSSL_PEER_VERIFY_MODE_NONE)
+    {
+      flags = SSL_VERIFY_PEER;
+      if (self->mode == QSSL_MODE_SSL_SERVER && verify == QSSL_PEER_VERIFY_MODE_VERIFY_PEER &&
+          qssl_configuration_get_missing_certificate_is_fatal (self->configuration))
+        flags |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    }
+  SSL_set_verify (self->ssl, flags, verify != QSSL_PEER_VERIFY_MODE_NONE ? verify_callback : NULL);
+}
+
+static void
+apply_identity_hint (QsslSocket *self)
+{
+  g_autoptr(GBytes) hint = qssl_configuration_get_pre_shared_key_identity_hint (self->configuration);
+  g_autofree char *text = hint != NULL ? g_strndup (g_bytes_get_data (hint, NULL), g_bytes_get_size (hint)) : NULL;
+
+  SSL_use_psk_identity_hint (self->ssl, text);
+}
+
+/* The host name of a ClientHello's server_name extension (RFC 6066: a
+ * list of one host_name entry); NULL when there is none or it is not a
+ * name OpenSSL would accept, which then fails the handshake itself. */
+static char *
+parse_server_name (const unsigned char *data,
+                   size_t               length)
+{
+  size_t list_length, name_length;
+
+  if (length < 5)
+    return NULL;
+  list_length = ((size_t) data[0] << 8) | data[1];
+  if (list_length != length - 2 || data[2] != TLSEXT_NAMETYPE_host_name)
+    return NULL;
+  name_length = ((size_t) data[3] << 8) | data[4];
+  if (name_length == 0 || name_length > TLSEXT_MAXLEN_host_name || name_length > length - 5 ||
+      memchr (data + 5, '\0', name_length) != NULL)
+    return NULL;
+  return g_strndup ((const char *) data + 5, name_length);
+}
+
+/* Server, before OpenSSL looks at the ClientHello: the virtual host. Its
+ * configuration becomes the socket's for this connection (what
+ * get_ssl_configuration() returns, and what the ALPN, OCSP, PSK and
+ * verification callbacks read), and its context the SSL's. */
+static int
+client_hello_callback (SSL  *ssl,
+                       int  *alert,
+                       void *data)
+{
+  QsslSocket *self = SSL_get_ex_data (ssl, ssl_socket_index);
+  g_autoptr(GError) error = NULL;
+  const unsigned char *extension = NULL;
+  size_t length = 0;
+  QsslConfiguration *host;
+  QsslConfiguration *copy;
+  QsslContext *context;
+  const char *pattern = NULL;
+
+  if (self == NULL || ssl != self->ssl || self->mode != QSSL_MODE_SSL_SERVER)
+    return SSL_CLIENT_HELLO_SUCCESS;
+  g_clear_pointer (&self->requested_server_name, g_free);
+  if (SSL_client_hello_get0_ext (ssl, TLSEXT_TYPE_server_name, &extension, &length) == 1)
+    self->requested_server_name = parse_server_name (extension, length);
+  host = _qssl_host_table_lookup (self->host_table, self->requested_server_name, &pattern);
+  if (host == NULL)
+    return SSL_CLIENT_HELLO_SUCCESS;
+  _qssl_socket_trace (self, "virtual host %s for %s", pattern, self->requested_server_name);
+
+  context = _qssl_configuration_get_context (host, QSSL_MODE_SSL_SERVER, setup_context, &error);
+  if (context == NULL || !_qssl_context_switch_server_ssl (context, ssl, pattern))
+    {
+      g_clear_error (&self->host_error);
+      if (error == NULL)
+        g_set_error (&error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_SSL_INVALID_USER_DATA,
+                     _("The configuration of the virtual host %s is not usable"), pattern);
+      self->host_error = g_steal_pointer (&error);
+      *alert = SSL_AD_INTERNAL_ERROR;
+      return SSL_CLIENT_HELLO_ERROR;
+    }
+  /* Building the host's context may have queued errors OpenSSL then
+   * ignored; a queued error fails the next SSL_get_error(). */
+  ERR_clear_error ();
+  copy = qssl_configuration_copy (host);
+  /* Kept for the next handshake (a second ClientHello, after a
+   * HelloRetryRequest, finds it kept already). */
+  if (self->own_configuration == NULL)
+    self->own_configuration = self->configuration;
+  else
+    qssl_configuration_free (self->configuration);
+  self->configuration = copy;
+  apply_verify_mode (self);
+  apply_identity_hint (self);
+  /* The host's ticket rule, not the first context's: held back until the
+   * peer is accepted when the host verifies peers (see start), none when
+   * the host issues none. */
+  if (effective_verify_mode (self) != QSSL_PEER_VERIFY_MODE_NONE ||
+      SSL_CTX_get_num_tickets (SSL_get_SSL_CTX (ssl)) == 0)
+    SSL_set_num_tickets (ssl, 0);
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 /* Given down to the context, which installs it on every SSL_CTX built
  * for the engine. */
 static void
@@ -465,6 +576,7 @@ setup_context (SSL_CTX  *ctx,
     {
       SSL_CTX_set_alpn_select_cb (ctx, alpn_select_callback, NULL);
       SSL_CTX_set_tlsext_status_cb (ctx, ocsp_status_callback);
+      SSL_CTX_set_client_hello_cb (ctx, client_hello_callback, NULL);
     }
 }
 
@@ -663,14 +775,19 @@ _qssl_engine_start (QsslSocket *self,
 {
   g_autoptr(GError) error = NULL;
   QsslContext *context;
-  QsslPeerVerifyMode verify;
-  int verify_flags;
   guint connection;
 
   if (self->state != QSSL_SOCKET_STATE_CONNECTED || self->mode != QSSL_MODE_UNENCRYPTED)
     {
       _qssl_socket_trace (self, "cannot start a handshake when not connected or already encrypting");
       return;
+    }
+  /* The last connection was a virtual host's: this one starts from the
+   * socket's own configuration again. */
+  if (self->own_configuration != NULL)
+    {
+      qssl_configuration_free (self->configuration);
+      self->configuration = g_steal_pointer (&self->own_configuration);
     }
   if (_qssl_engine_unsupported_protocol (self))
     {
@@ -698,6 +815,9 @@ _qssl_engine_start (QsslSocket *self,
       return;
     }
   SSL_set_ex_data (self->ssl, ssl_socket_index, self);
+  /* Server: set again by this handshake's ClientHello. */
+  g_clear_pointer (&self->requested_server_name, g_free);
+  g_clear_error (&self->host_error);
   SSL_set_info_callback (self->ssl, info_callback);
   {
     /* Bytes read in plain mode and not consumed belong to the TLS stream
@@ -721,16 +841,7 @@ _qssl_engine_start (QsslSocket *self,
     SSL_set_bio (self->ssl, bio, bio);
   }
 
-  verify = effective_verify_mode (self);
-  verify_flags = SSL_VERIFY_NONE;
-  if (verify != QSSL_PEER_VERIFY_MODE_NONE)
-    {
-      verify_flags = SSL_VERIFY_PEER;
-      if (mode == QSSL_MODE_SSL_SERVER && verify == QSSL_PEER_VERIFY_MODE_VERIFY_PEER &&
-          qssl_configuration_get_missing_certificate_is_fatal (self->configuration))
-        verify_flags |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-    }
-  SSL_set_verify (self->ssl, verify_flags, verify != QSSL_PEER_VERIFY_MODE_NONE ? verify_callback : NULL);
+  apply_verify_mode (self);
 
   /* PSK suites are only offered or accepted when someone can supply a key. */
   if (g_signal_has_handler_pending (self, _qssl_socket_signals[SIGNAL_PRE_SHARED_KEY_AUTHENTICATION_REQUIRED], 0, TRUE))
@@ -785,19 +896,15 @@ _qssl_engine_start (QsslSocket *self,
     }
   else
     {
-      g_autoptr(GBytes) hint = qssl_configuration_get_pre_shared_key_identity_hint (self->configuration);
-
-      if (hint != NULL)
-        {
-          g_autofree char *text = g_strndup (g_bytes_get_data (hint, NULL), g_bytes_get_size (hint));
-
-          SSL_use_psk_identity_hint (self->ssl, text);
-        }
+      if (qssl_configuration_get_pre_shared_key_identity_hint (self->configuration) != NULL)
+        apply_identity_hint (self);
       /* TLS 1.3 tickets wait until the peer is accepted (become_encrypted()).
        * A server that verifies nobody has nothing to refuse a peer for:
        * OpenSSL sends them inside the handshake, without a second pass
-       * through its state machine (and its 16 KiB message buffer). */
-      if (verify != QSSL_PEER_VERIFY_MODE_NONE)
+       * through its state machine (and its 16 KiB message buffer). A virtual
+       * host that verifies peers holds them back again (see the ClientHello
+       * callback). */
+      if (effective_verify_mode (self) != QSSL_PEER_VERIFY_MODE_NONE)
         SSL_set_num_tickets (self->ssl, 0);
       SSL_set_accept_state (self->ssl);
     }
@@ -1109,6 +1216,13 @@ handshake_step_done (QsslSocket *self,
     _qssl_socket_watch (self, G_IO_IN);
   else if (ssl_error == SSL_ERROR_WANT_WRITE)
     _qssl_socket_watch (self, G_IO_OUT);
+  else if (self->host_error != NULL)
+    {
+      g_autoptr(GError) error = g_steal_pointer (&self->host_error);
+
+      ERR_clear_error ();
+      fail_handshake (self, error->code, error->message);
+    }
   else
     {
       gboolean no_protocol = ERR_GET_LIB (ERR_peek_error ()) == ERR_LIB_SSL &&
@@ -1141,14 +1255,48 @@ handshake_step_done (QsslSocket *self,
 
 /* The end of a connection */
 
-void
+gboolean
 _qssl_engine_send_close_notify (QsslSocket *self)
 {
+  unsigned long reason;
+  int result;
+  int code;
+  int saved_errno;
+
   if (self->ssl == NULL || !self->encrypted)
-    return;
+    return TRUE;
+  /* Sent already. Called again, SSL_shutdown() would read from the peer,
+   * waiting for its close_notify; only a send that found no room is
+   * repeated, which just writes the pending alert. */
+  if ((SSL_get_shutdown (self->ssl) & SSL_SENT_SHUTDOWN) && !self->close_notify_pending)
+    return TRUE;
   ERR_clear_error ();
-  SSL_shutdown (self->ssl);
+  enter_openssl (self);
+  result = SSL_shutdown (self->ssl);
+  saved_errno = errno;
+  code = result < 0 ? SSL_get_error (self->ssl, result) : SSL_ERROR_NONE;
+  reason = ERR_peek_error ();
+  leave_openssl (self);
   ERR_clear_error ();
+  self->close_notify_pending = FALSE;
+  if (result >= 0)
+    {
+      _qssl_socket_trace (self, "close_notify sent");
+      return TRUE;
+    }
+  if (code == SSL_ERROR_WANT_WRITE)
+    {
+      _qssl_socket_trace (self, "close_notify waits for room in the send buffer");
+      self->close_notify_pending = TRUE;
+      return FALSE;
+    }
+  if (code == SSL_ERROR_SYSCALL)
+    _qssl_socket_trace (self, "close_notify not sent: %s",
+                        saved_errno != 0 ? g_strerror (saved_errno) : "the connection is gone");
+  else
+    _qssl_socket_trace (self, "close_notify not sent: %s",
+                        reason != 0 ? ERR_reason_error_string (reason) : "OpenSSL error");
+  return TRUE;
 }
 
 void

@@ -7,31 +7,41 @@
 
 #include "qssl-main-context-private.h"
 
-/* Only there to end a blocking iteration at the deadline. */
-static gboolean
-wake_up (gpointer user_data)
-{
-  return G_SOURCE_REMOVE;
-}
-
+/* g_main_context_iteration() with the poll's timeout capped at the
+ * deadline: GLib's own steps, so that no timer source is attached and
+ * destroyed (each a write to the wakeup fd) for every blocking iteration. */
 void
 _qssl_main_context_iterate (GMainContext *context,
                             gint64        remaining_us)
 {
-  GSource *timer = NULL;
+  GPollFD stack_fds[16];
+  GPollFD *fds = stack_fds;
+  gint n_fds = G_N_ELEMENTS (stack_fds);
+  gint max_priority, timeout, needed;
+  GPollFunc poll_func;
 
+  g_main_context_prepare (context, &max_priority);
+  while ((needed = g_main_context_query (context, max_priority, &timeout, fds, n_fds)) > n_fds)
+    {
+      if (fds != stack_fds)
+        g_free (fds);
+      n_fds = needed;
+      fds = g_new (GPollFD, n_fds);
+    }
   if (remaining_us >= 0)
     {
-      timer = g_timeout_source_new ((remaining_us + 999) / 1000);
-      g_source_set_callback (timer, wake_up, NULL, NULL);
-      g_source_attach (timer, context);
+      gint64 remaining_ms = (remaining_us + 999) / 1000;
+
+      if (timeout < 0 || timeout > remaining_ms)
+        timeout = (gint) MIN (remaining_ms, G_MAXINT);
     }
-  g_main_context_iteration (context, TRUE);
-  if (timer != NULL)
-    {
-      g_source_destroy (timer);
-      g_source_unref (timer);
-    }
+  poll_func = g_main_context_get_poll_func (context);
+  if (needed > 0 || timeout != 0)
+    (void) poll_func (fds, needed, timeout);
+  g_main_context_check (context, max_priority, fds, needed);
+  g_main_context_dispatch (context);
+  if (fds != stack_fds)
+    g_free (fds);
 }
 
 void

@@ -42,4 +42,12 @@ GBytes *_qssl_secret_bytes_new_take  (gpointer       data,
 GBytes *_qssl_secret_bytes_new       (gconstpointer  data,
                                       gsize          size);
 
+/* For QsslServer (qssl-socket-io.c): puts bytes read from the fd before
+ * the socket was made (the client's first record) in the socket's buffer,
+ * as if it had read them: the handshake started next takes them first. */
+struct _QsslSocket;
+void    _qssl_socket_unread          (struct _QsslSocket *socket,
+                                      const guint8       *data,
+                                      gsize               length);
+
 G_END_DECLS

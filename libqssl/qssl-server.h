@@ -43,6 +43,13 @@ QSSL_AVAILABLE_IN_1_0
 void               qssl_server_set_ssl_configuration    (QsslServer              *self,
                                                          const QsslConfiguration *configuration);
 QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_host_configuration   (QsslServer              *self,
+                                                         const char              *host_name,
+                                                         const QsslConfiguration *configuration);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_remove_host_configuration (QsslServer             *self,
+                                                         const char              *host_name);
+QSSL_AVAILABLE_IN_1_0
 int                qssl_server_get_handshake_timeout    (QsslServer              *self);
 QSSL_AVAILABLE_IN_1_0
 void               qssl_server_set_handshake_timeout    (QsslServer              *self,
@@ -73,6 +80,35 @@ void               qssl_server_accept_async             (QsslServer             
 QSSL_AVAILABLE_IN_1_0
 QsslSocket        *qssl_server_accept_finish            (QsslServer              *self,
                                                          GAsyncResult            *result,
+                                                         GError                 **error);
+QSSL_AVAILABLE_IN_1_0
+int                qssl_server_get_max_handshakes       (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_max_handshakes       (QsslServer              *self,
+                                                         int                      max);
+QSSL_AVAILABLE_IN_1_0
+int                qssl_server_get_max_handshakes_per_address (QsslServer        *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_max_handshakes_per_address (QsslServer        *self,
+                                                         int                      max);
+QSSL_AVAILABLE_IN_1_0
+int                qssl_server_get_idle_timeout         (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_idle_timeout         (QsslServer              *self,
+                                                         int                      msecs);
+
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_reuse_port           (QsslServer              *self,
+                                                         gboolean                 reuse_port);
+QSSL_AVAILABLE_IN_1_0
+gboolean           qssl_server_get_reuse_port           (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+void               qssl_server_set_proxy_protocol       (QsslServer              *self,
+                                                         gboolean                 proxy_protocol);
+QSSL_AVAILABLE_IN_1_0
+gboolean           qssl_server_get_proxy_protocol       (QsslServer              *self);
+QSSL_AVAILABLE_IN_1_0
+gboolean           qssl_server_listen_activated         (QsslServer              *self,
                                                          GError                 **error);
 
 G_END_DECLS

@@ -107,6 +107,7 @@ static void
 try_next_address (QsslSocket *self)
 {
   gboolean out_of_resources = FALSE;
+  guint connection;
 
   while (self->next_address != NULL)
     {
@@ -129,7 +130,11 @@ try_next_address (QsslSocket *self)
        * request written after the handshake would otherwise wait for the
        * ACK of the last flight. LOW_DELAY 0 turns it back on. */
       g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+      connection = _qssl_socket_connection (self);
       _qssl_socket_replace_gsocket (self, socket);
+      /* A notify::socket handler may have ended the attempt. */
+      if (!_qssl_socket_same_connection (self, connection))
+        return;
       if (g_socket_connect (socket, socket_address, NULL, &error))
         {
           on_connected (self);

@@ -50,6 +50,16 @@ gssize   _qssl_socket_send_now              (QsslSocket   *self,
                                              const guint8 *data,
                                              gsize         size,
                                              gboolean     *would_block);
+/* Around a run of send_now() calls for @size bytes: the records they make
+ * are gathered and sent several per send() (see _qssl_bio_cork()). end()
+ * sends them; FALSE when that failed, and the connection was closed. */
+void     _qssl_socket_send_begin            (QsslSocket   *self,
+                                             gsize         size);
+gboolean _qssl_socket_send_end              (QsslSocket   *self);
+/* Encrypted bytes OpenSSL has written that the kernel has not taken. */
+gsize    _qssl_socket_unsent_ciphertext     (QsslSocket   *self);
+/* What is still to go out: buffered plaintext and unsent ciphertext. */
+gsize    _qssl_socket_write_pending         (QsslSocket   *self);
 void     _qssl_socket_pump_write            (QsslSocket   *self);
 void     _qssl_socket_pump_read             (QsslSocket   *self);
 /* read() past the socket's buffer, straight from OpenSSL. */

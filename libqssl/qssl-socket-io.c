@@ -17,6 +17,7 @@
 #include <openssl/ssl.h>
 
 #include "qssl.h"
+#include "qssl-bio-private.h"
 #include "qssl-buffer-private.h"
 #include "qssl-engine-private.h"
 #include "qssl-main-context-private.h"
@@ -29,8 +30,13 @@
 
 /* At most this much is read per readiness before ready-read: a peer that
  * sends as fast as we decrypt must not keep us in the loop, with the
- * buffer growing, until it stops. */
-#define PUMP_LIMIT (4 * READ_CHUNK)
+ * buffer growing, until it stops. Each return to the main loop costs a
+ * poll() and GLib's wakeup (about four system calls), so a pump takes
+ * sixteen records, not four. */
+#define PUMP_LIMIT (16 * READ_CHUNK)
+
+/* What an empty unbounded buffer is given at once. */
+#define PUMP_RESERVE (4 * READ_CHUNK)
 
 static void finish_pump (QsslSocket *self, gboolean got, gboolean finished, gboolean clean,
                          const char *protocol_error);
@@ -73,6 +79,16 @@ _qssl_socket_watch (QsslSocket   *self,
 }
 
 /* Buffers and pumps */
+
+void
+_qssl_socket_unread (QsslSocket   *self,
+                     const guint8 *data,
+                     gsize         length)
+{
+  /* One record at most; a buffer that cannot take it loses the handshake. */
+  if (!_qssl_buffer_append (self->read_buffer, data, length, NULL))
+    g_debug ("socket %p: cannot buffer %" G_GSIZE_FORMAT " bytes", self, length);
+}
 
 gsize
 _qssl_socket_buffered (QsslSocket *self)
@@ -163,8 +179,9 @@ _qssl_socket_emit_later (gpointer user_data)
   self->emission_due = FALSE;
   self->pending_bytes_written = 0;
   connection = _qssl_socket_enter (self);
+  /* What the kernel took, not what the BIO still holds. */
   if (self->ssl != NULL)
-    written = BIO_number_written (SSL_get_wbio (self->ssl));
+    written = BIO_number_written (SSL_get_wbio (self->ssl)) - _qssl_socket_unsent_ciphertext (self);
   if (plain > 0)
     g_signal_emit (self, _qssl_socket_signals[SIGNAL_BYTES_WRITTEN], 0, plain);
   if (_qssl_socket_same_connection (self, connection) && self->encrypted &&
@@ -239,7 +256,10 @@ _qssl_socket_send_now (QsslSocket   *self,
       gssize written = g_socket_send (_qssl_socket_gsocket (self), (const char *) data, size, NULL, &error);
 
       if (written >= 0)
-        return written;
+        {
+          self->idle_plain_activity += written;
+          return written;
+        }
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
           *would_block = TRUE;
@@ -248,6 +268,43 @@ _qssl_socket_send_now (QsslSocket   *self,
       _qssl_socket_fail (self, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED, error->message);
       return -1;
     }
+}
+
+gsize
+_qssl_socket_unsent_ciphertext (QsslSocket *self)
+{
+  return self->ssl != NULL ? _qssl_bio_unsent (SSL_get_wbio (self->ssl)) : 0;
+}
+
+gsize
+_qssl_socket_write_pending (QsslSocket *self)
+{
+  return self->write_buffer->len + _qssl_socket_unsent_ciphertext (self);
+}
+
+void
+_qssl_socket_send_begin (QsslSocket *self,
+                         gsize       size)
+{
+  /* One record has nothing to be gathered with: it goes straight from
+   * OpenSSL's buffer, without a copy. */
+  if (self->encrypted && self->ssl != NULL && size > SSL3_RT_MAX_PLAIN_LENGTH)
+    _qssl_bio_cork (SSL_get_wbio (self->ssl));
+}
+
+gboolean
+_qssl_socket_send_end (QsslSocket *self)
+{
+  g_autofree char *message = NULL;
+  int error = 0;
+
+  /* A failure on the way has closed the connection, and freed its SSL. */
+  if (self->ssl == NULL || _qssl_bio_uncork (SSL_get_wbio (self->ssl), &error))
+    return TRUE;
+  /* As a send() that fails inside SSL_write_ex() reports it. */
+  message = g_strdup_printf (_("Unable to write data: %s"), g_strerror (error));
+  _qssl_socket_fail (self, QSSL_SOCKET_ERROR_SSL_INTERNAL, message);
+  return FALSE;
 }
 
 gboolean
@@ -308,7 +365,7 @@ _qssl_socket_update_watch (QsslSocket *self)
   if (!self->read_channel_finished &&
       (self->read_buffer_size == 0 || (gint64) _qssl_socket_buffered (self) < self->read_buffer_size))
     condition |= G_IO_IN;
-  if (self->write_buffer->len > 0)
+  if (_qssl_socket_write_pending (self) > 0 || self->close_notify_pending)
     condition |= G_IO_OUT;
   _qssl_socket_watch (self, condition);
   if (_qssl_socket_has_pending_plaintext (self) && self->pending_idle == NULL)
@@ -328,6 +385,7 @@ _qssl_socket_pump_write (QsslSocket *self)
 {
   gsize sent_total = 0;
 
+  _qssl_socket_send_begin (self, self->write_buffer->len);
   while (self->write_buffer->len > sent_total && _qssl_socket_can_send (self))
     {
       gboolean would_block;
@@ -341,13 +399,16 @@ _qssl_socket_pump_write (QsslSocket *self)
         break;
       sent_total += sent;
     }
+  /* Sends what was gathered, and what the kernel refused before. */
+  if (!_qssl_socket_send_end (self))
+    return;
   if (sent_total > 0)
     {
       _qssl_buffer_consume (self->write_buffer, sent_total);
       self->pending_bytes_written += sent_total;
       _qssl_socket_schedule_emission (self);
     }
-  if (self->write_buffer->len == 0 && self->pending_close)
+  if (_qssl_socket_write_pending (self) == 0 && self->pending_close)
     {
       _qssl_socket_maybe_finish_close (self);
       return;
@@ -477,12 +538,12 @@ _qssl_socket_pump_read (QsslSocket *self)
       pump_read_through (self);
       return;
     }
-  /* An empty buffer (given back when it was all read) gets the room for a
-   * whole pump at once, instead of growing by doubling and copying. */
+  /* An empty buffer (given back when it was all read) gets the room for
+   * several records at once, instead of growing by doubling and copying. */
   if (self->read_buffer->len == 0 && self->read_buffer_size == 0)
     {
       _qssl_buffer_clear (self->read_buffer, TRUE);
-      _qssl_buffer_reserve (self->read_buffer, PUMP_LIMIT, NULL);
+      _qssl_buffer_reserve (self->read_buffer, PUMP_RESERVE, NULL);
       self->read_offset = 0;
     }
 
@@ -535,6 +596,7 @@ _qssl_socket_pump_read (QsslSocket *self)
           if (n > 0)
             {
               got += n;
+              self->idle_plain_activity += n;
               continue;
             }
           if (n == 0)
@@ -604,6 +666,11 @@ _qssl_socket_drive (QsslSocket   *self,
       return;
     case QSSL_SOCKET_STATE_CONNECTED:
     case QSSL_SOCKET_STATE_CLOSING:
+      if (self->proxy_reader != NULL)
+        {
+          _qssl_socket_read_proxy_header (self);
+          return;
+        }
       if (self->handshaking)
         {
           if (!self->paused)

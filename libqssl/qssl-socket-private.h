@@ -22,6 +22,7 @@
 
 #include "qssl.h"
 #include "qssl-buffer-private.h"
+#include "qssl-proxy-protocol-private.h"
 #include "qssl-watch-private.h"
 
 G_BEGIN_DECLS
@@ -36,6 +37,11 @@ struct _QsslSocket
   /* The socket (qssl-socket.c) */
   guint               trace_id;     /* names the socket in the debug trace */
   GMainContext       *context;
+  /* The GSocket of the current connection (a placeholder without a file
+   * descriptor before the first one). Every layer uses this one; the copy
+   * GSocketConnection keeps for its own accessors follows it, see
+   * _qssl_socket_replace_gsocket(). */
+  GSocket            *socket;
   QsslConfiguration  *configuration;
   QsslSocketState     state;
   QsslMode            mode;
@@ -99,6 +105,14 @@ struct _QsslSocket
   gboolean            session_resumed;
   gboolean            used_pre_shared_key;  /* our PSK callback gave a key */
   GPtrArray          *ocsp_responses;
+  /* Server: the SNI virtual hosts (qssl-virtual-host.c), the name the
+   * client asked for, and why a host's configuration could not be used. */
+  struct _QsslHostTable *host_table;
+  char               *requested_server_name;
+  GError             *host_error;
+  /* While a host's configuration is the socket's: the socket's own, which
+   * the next handshake starts from again. */
+  QsslConfiguration  *own_configuration;
 
   /* Readiness (qssl-socket-io.c over qssl-watch.c). watch_condition is
    * what the socket waits for; the watch follows it, except while a
@@ -130,6 +144,9 @@ struct _QsslSocket
   QsslBuffer         *write_buffer;
   gboolean            read_channel_finished;
   gboolean            pending_close;
+  /* close_notify found the kernel's send buffer full: it goes out once the
+   * fd is writable, and the connection closes after it. */
+  gboolean            close_notify_pending;
   /* Signals emitted later from the main loop, never from inside write(). */
   GSource            *emit_idle;
   gint64              pending_bytes_written;
@@ -140,9 +157,28 @@ struct _QsslSocket
    * fd will not become readable for it, so it is pumped from an idle. */
   GSource            *pending_idle;
 
+  /* The PROXY protocol header that comes before the ClientHello when the
+   * server sits behind a balancer (qssl-socket-proxy.c): the reader while
+   * it is awaited, whether start_server_encryption() waits for it, and the
+   * original client it named, which peer_address()/peer_port() report. */
+  QsslProxyReader    *proxy_reader;
+  gboolean            proxy_start_pending;
+  GInetSocketAddress *proxy_peer;
+  char               *proxy_peer_name;
+
   /* The GIOStream view, made on first request (qssl-socket-stream.c) */
   GInputStream       *input_stream;
   GOutputStream      *output_stream;
+
+  /* Idle timeout (qssl-socket-idle.c): idle_plain_activity counts the
+   * bytes moved without TLS (the BIO counts them with it); idle_seen is
+   * the count at idle_since, when the connection last moved bytes. */
+  int                 idle_timeout;
+  int                 idle_source_timeout;
+  GSource            *idle_source;
+  guint64             idle_plain_activity;
+  guint64             idle_seen;
+  gint64              idle_since;
 };
 
 enum {
@@ -163,6 +199,7 @@ enum {
   PROP_READ_BUFFER_SIZE,
   PROP_PAUSE_MODE,
   PROP_CLOSE_TIMEOUT,
+  PROP_IDLE_TIMEOUT,
   N_PROPS
 };
 
@@ -274,6 +311,14 @@ void     _qssl_socket_connect                  (QsslSocket               *self,
 /* The fd became writable while connecting. */
 void     _qssl_socket_check_connect            (QsslSocket      *self);
 
+/* The PROXY protocol header (qssl-socket-proxy.c; expect() is declared in
+ * qssl-proxy-protocol-private.h): the fd is readable while the header is
+ * awaited; on a bad header the socket fails with
+ * %QSSL_SOCKET_ERROR_PROXY_PROTOCOL. */
+void     _qssl_socket_read_proxy_header        (QsslSocket      *self);
+/* Forgets the header and the client it named (reset_connection()). */
+void     _qssl_socket_clear_proxy              (QsslSocket      *self);
+
 /* Blocking waits (qssl-socket-wait.c) */
 typedef enum {
   WAIT_CONNECTED,
@@ -290,6 +335,9 @@ gboolean _qssl_socket_wait_for                 (QsslSocket      *self,
                                                 int              msecs,
                                                 gboolean        *timed_out,
                                                 GError         **error);
+
+/* Idle timeout (qssl-socket-idle.c): follows the state and the timeout. */
+void     _qssl_socket_idle_update              (QsslSocket      *self);
 
 /* The GIOStream view (qssl-socket-stream.c): GIOStream's vfuncs. */
 GInputStream  *_qssl_socket_get_input_stream   (GIOStream       *io_stream);

@@ -330,13 +330,13 @@ qssl_socket_output_stream_flush (GOutputStream  *output,
 
   if (self == NULL)
     return FALSE;
-  while (self->write_buffer->len > 0 && self->state != QSSL_SOCKET_STATE_UNCONNECTED)
+  while (_qssl_socket_write_pending (self) > 0 && self->state != QSSL_SOCKET_STATE_UNCONNECTED)
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
       _qssl_socket_wait_for (self, WAIT_BYTES_WRITTEN, 100, NULL, NULL);
     }
-  if (self->write_buffer->len > 0)
+  if (_qssl_socket_write_pending (self) > 0)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                            self->error_string ? self->error_string : _("The socket is not connected"));
@@ -916,7 +916,7 @@ output_flush_ready (GTask *task)
   QsslSocketOutputStream *stream = g_task_get_source_object (task);
   g_autoptr(QsslSocket) self = g_weak_ref_get (&stream->socket);
 
-  return self == NULL || self->state == QSSL_SOCKET_STATE_UNCONNECTED || self->write_buffer->len == 0;
+  return self == NULL || self->state == QSSL_SOCKET_STATE_UNCONNECTED || _qssl_socket_write_pending (self) == 0;
 }
 
 static gboolean
@@ -928,7 +928,7 @@ output_flush_step (GTask *task)
 
   if (self == NULL)
     g_task_return_error (task, error);
-  else if (self->write_buffer->len > 0)
+  else if (_qssl_socket_write_pending (self) > 0)
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "%s",
                              self->error_string ? self->error_string : _("The socket is not connected"));
   else

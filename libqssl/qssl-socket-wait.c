@@ -33,7 +33,7 @@ wait_done (QsslSocket *self,
     case WAIT_READY_READ:
       return self->ready_read_count != ready_reads || self->state == QSSL_SOCKET_STATE_UNCONNECTED;
     case WAIT_BYTES_WRITTEN:
-      return self->write_buffer->len == 0 || self->state == QSSL_SOCKET_STATE_UNCONNECTED;
+      return _qssl_socket_write_pending (self) == 0 || self->state == QSSL_SOCKET_STATE_UNCONNECTED;
     case WAIT_DISCONNECTED:
     default:
       return self->state == QSSL_SOCKET_STATE_UNCONNECTED;

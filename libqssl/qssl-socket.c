@@ -9,11 +9,13 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -26,8 +28,10 @@
 #include "qssl-error-private.h"
 #include "qssl-main-context-private.h"
 #include "qssl-private.h"
+#include "qssl-bio-private.h"
 #include "qssl-socket-io-private.h"
 #include "qssl-socket-private.h"
+#include "qssl-virtual-host-private.h"
 
 /**
  * QsslSocket:
@@ -56,6 +60,11 @@
  * After [method@Qssl.Socket.abort] or a disconnect the object can connect
  * again, and it then has a new #GSocket: do not keep the one
  * g_socket_connection_get_socket() returned across connections.
+ * g_socket_connection_get_socket(), get_local_address(),
+ * get_remote_address(), is_connected() and the #GSocketConnection:socket
+ * property always describe the current connection, and `notify::socket`
+ * is emitted each time a new #GSocket comes in (each connection attempt,
+ * set_socket_descriptor()); its handler may abort or connect anew, as any.
  *
  * Mirrors `QSslSocket`.
  *
@@ -81,6 +90,8 @@ qssl_socket_constructor (GType                  type,
                          guint                  n_properties,
                          GObjectConstructParam *construct_properties)
 {
+  GObject *object;
+
   for (guint i = 0; i < n_properties; i++)
     {
       if (g_str_equal (construct_properties[i].pspec->name, "socket") &&
@@ -95,30 +106,52 @@ qssl_socket_constructor (GType                  type,
         }
     }
 
-  return G_OBJECT_CLASS (qssl_socket_parent_class)->constructor (type, n_properties, construct_properties);
+  object = G_OBJECT_CLASS (qssl_socket_parent_class)->constructor (type, n_properties, construct_properties);
+  QSSL_SOCKET (object)->socket = g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (object)));
+  return object;
 }
 
-/* Installs @socket as the connection's GSocket. GSocketConnection's
- * "socket" property is construct-only and has no setter, and a GSocket
- * cannot be reopened or change address family; so the owner class's setter
- * is called directly. That setter takes a reference on the new socket and
- * does not release the old one, which is done here. */
+/* Makes @socket the connection's GSocket.
+ *
+ * libqssl itself only uses self->socket. GSocketConnection keeps a GSocket
+ * of its own, given at construction, and its accessors read that one
+ * directly: g_socket_connection_get_socket(), get_local_address(),
+ * get_remote_address(), is_connected(), connect() and the "socket" property
+ * (gio/gsocketconnection.c; none is a virtual method, so a subclass cannot
+ * override them). A QsslSocket outlives its connections, and each
+ * connection needs a new GSocket (a TCP socket connects once and cannot
+ * change address family), while GObject lets nobody set the construct-only
+ * "socket" after construction. For those accessors to describe the live
+ * connection, the copy is updated through GSocketConnection's own
+ * set_property, the one step that depends on how GLib implements it: it
+ * stores a new reference and does not drop the old one (GLib 2.32 to
+ * 2.89), so the old one is dropped here. /socket/gsocket-follows-
+ * connection checks exactly that, so that a GLib that changes it fails the
+ * tests rather than leaking or crashing; nothing in libqssl's own I/O
+ * depends on it. "socket" is notified, as for any property that changes. */
 void
 _qssl_socket_replace_gsocket (QsslSocket *self,
                               GSocket    *socket)
 {
   GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), "socket");
   GObjectClass *owner = g_type_class_peek (pspec->owner_type);
-  GSocket *old = g_socket_connection_get_socket (G_SOCKET_CONNECTION (self));
+  GSocket *old = self->socket;
   GValue value = G_VALUE_INIT;
 
   if (old == socket)
     return;
+  self->socket = g_object_ref (socket);
   g_value_init (&value, G_TYPE_SOCKET);
   g_value_set_object (&value, socket);
   owner->set_property (G_OBJECT (self), pspec->param_id, &value, pspec);
   g_value_unset (&value);
-  g_object_unref (old);
+  if (g_socket_connection_get_socket (G_SOCKET_CONNECTION (self)) == socket)
+    g_object_unref (old);   /* GSocketConnection's reference */
+  else
+    g_warning ("GSocketConnection did not take the new GSocket: its accessors describe an old connection");
+  g_object_unref (old);     /* ours */
+  if (!self->disposing)
+    g_object_notify_by_pspec (G_OBJECT (self), pspec);
 }
 
 /* Tracing */
@@ -167,7 +200,7 @@ enum_nick (GType type,
 GSocket *
 _qssl_socket_gsocket (QsslSocket *self)
 {
-  return g_socket_connection_get_socket (G_SOCKET_CONNECTION (self));
+  return self->socket;
 }
 
 /* Reentrancy: see qssl-socket-private.h. */
@@ -216,6 +249,7 @@ _qssl_socket_set_state (QsslSocket      *self,
   if (self->state == state)
     return;
   self->state = state;
+  _qssl_socket_idle_update (self);
   if (G_UNLIKELY (_qssl_trace_enabled ()))
     {
       const char *nick = enum_nick (QSSL_TYPE_SOCKET_STATE, state);
@@ -387,6 +421,7 @@ _qssl_socket_reset_connection (QsslSocket *self)
   self->paused = FALSE;
   self->encrypted = FALSE;
   self->pending_close = FALSE;
+  self->close_notify_pending = FALSE;
   self->read_channel_finished = FALSE;
   self->held_announced = FALSE;
   self->direct_budget = 0;
@@ -398,6 +433,7 @@ _qssl_socket_reset_connection (QsslSocket *self)
   _qssl_clear_source (&self->pending_idle);
   self->pending_bytes_written = 0;
   self->encrypted_written_reported = 0;
+  _qssl_socket_clear_proxy (self);
 }
 
 /* The last reference is gone: in dispose, or inside a handler (then only
@@ -414,7 +450,9 @@ wind_down (QsslSocket *self)
   if (self->state == QSSL_SOCKET_STATE_CONNECTED || self->state == QSSL_SOCKET_STATE_CLOSING)
     {
       gsize sent = 0;
+      int error;
 
+      _qssl_socket_send_begin (self, self->write_buffer->len);
       while (sent < self->write_buffer->len && _qssl_socket_can_send (self))
         {
           gboolean would_block;
@@ -425,6 +463,9 @@ wind_down (QsslSocket *self)
             break;
           sent += n;
         }
+      /* Nothing is reported any more: a failure only drops the rest. */
+      if (self->ssl != NULL)
+        _qssl_bio_uncork (SSL_get_wbio (self->ssl), &error);
       if (self->write_buffer->len > sent)
         _qssl_socket_trace (self, "dropped with %u bytes unsent", (guint) (self->write_buffer->len - sent));
       _qssl_socket_close_connection (self, TRUE);
@@ -439,6 +480,7 @@ qssl_socket_dispose (GObject *object)
   QsslSocket *self = QSSL_SOCKET (object);
 
   wind_down (self);
+  _qssl_clear_source (&self->idle_source);
   if (!g_queue_is_empty (&self->handshake_tasks))
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "socket disposed");
@@ -459,6 +501,11 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->host_name, g_free);
   g_clear_pointer (&self->ssl_peer_name, g_free);
   g_clear_pointer (&self->peer_verify_name, g_free);
+  _qssl_socket_clear_proxy (self);
+  _qssl_socket_set_host_table (self, NULL);
+  g_clear_pointer (&self->requested_server_name, g_free);
+  g_clear_error (&self->host_error);
+  g_clear_pointer (&self->own_configuration, qssl_configuration_free);
   g_clear_pointer (&self->handshake_errors, g_ptr_array_unref);
   g_clear_pointer (&self->ignore_list, g_ptr_array_unref);
   g_clear_pointer (&self->ocsp_responses, g_ptr_array_unref);
@@ -471,6 +518,7 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->input_stream);
   g_clear_object (&self->output_stream);
+  g_clear_object (&self->socket);
 
   G_OBJECT_CLASS (qssl_socket_parent_class)->finalize (object);
 }
@@ -533,6 +581,9 @@ qssl_socket_get_property (GObject    *object,
     case PROP_CLOSE_TIMEOUT:
       g_value_set_int (value, self->close_timeout);
       break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_int (value, self->idle_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -578,6 +629,9 @@ qssl_socket_set_property (GObject      *object,
       break;
     case PROP_CLOSE_TIMEOUT:
       qssl_socket_set_close_timeout (self, g_value_get_int (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      qssl_socket_set_idle_timeout (self, g_value_get_int (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -754,6 +808,23 @@ qssl_socket_class_init (QsslSocketClass *klass)
    */
   properties[PROP_CLOSE_TIMEOUT] = g_param_spec_int ("close-timeout", NULL, NULL,
                                                      0, G_MAXINT, QSSL_SOCKET_DEFAULT_CLOSE_TIMEOUT, rw);
+  /**
+   * QsslSocket:idle-timeout:
+   *
+   * How long, in milliseconds, a connected socket may go without sending
+   * or receiving a byte; past it the connection is dropped with
+   * %QSSL_SOCKET_ERROR_SOCKET_TIMEOUT (error-occurred, then disconnected).
+   * It is checked four times per period, so the drop comes between the
+   * timeout and a quarter more after the last byte. A peer that stops
+   * reading while the socket has data to send is idle too. 0 (the
+   * default) for none. #QsslServer:idle-timeout sets it on the sockets a
+   * server hands out.
+   *
+   * libqssl only.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_IDLE_TIMEOUT] = g_param_spec_int ("idle-timeout", NULL, NULL, 0, G_MAXINT, 0, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1053,6 +1124,7 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
                                    GError          **error)
 {
   g_autoptr(GSocket) socket = NULL;
+  guint connection;
 
   g_return_val_if_fail (QSSL_IS_SOCKET (self), FALSE);
 
@@ -1062,11 +1134,16 @@ qssl_socket_set_socket_descriptor (QsslSocket       *self,
   _qssl_socket_enter (self);
   _qssl_socket_reset_connection (self);
   g_socket_set_blocking (socket, FALSE);
+  connection = _qssl_socket_connection (self);
   _qssl_socket_replace_gsocket (self, socket);
-  _qssl_socket_set_mode (self, QSSL_MODE_UNENCRYPTED);
-  _qssl_socket_set_state (self, state);
-  if (state == QSSL_SOCKET_STATE_CONNECTED && self->state == QSSL_SOCKET_STATE_CONNECTED)
-    _qssl_socket_watch (self, G_IO_IN);
+  /* A notify::socket handler may have moved on already. */
+  if (_qssl_socket_same_connection (self, connection))
+    {
+      _qssl_socket_set_mode (self, QSSL_MODE_UNENCRYPTED);
+      _qssl_socket_set_state (self, state);
+      if (state == QSSL_SOCKET_STATE_CONNECTED && self->state == QSSL_SOCKET_STATE_CONNECTED)
+        _qssl_socket_watch (self, G_IO_IN);
+    }
   _qssl_socket_leave (self);
   return TRUE;
 }
@@ -1119,7 +1196,12 @@ qssl_socket_start_server_encryption (QsslSocket *self)
   g_return_if_fail (QSSL_IS_SOCKET (self));
 
   _qssl_socket_enter (self);
-  if (can_start_encryption (self))
+  /* Behind a balancer, the handshake begins once its header is read. */
+  if (!can_start_encryption (self))
+    ;
+  else if (self->proxy_reader != NULL)
+    self->proxy_start_pending = TRUE;
+  else
     _qssl_engine_start (self, QSSL_MODE_SSL_SERVER);
   _qssl_socket_leave (self);
 }
@@ -1380,6 +1462,53 @@ qssl_socket_set_close_timeout (QsslSocket *self,
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_CLOSE_TIMEOUT]);
 }
 
+/**
+ * qssl_socket_get_idle_timeout:
+ * @self: a #QsslSocket
+ *
+ * See #QsslSocket:idle-timeout.
+ *
+ * libqssl only.
+ *
+ * Returns: the idle timeout in milliseconds, 0 for none
+ *
+ * Since: 1.0
+ */
+int
+qssl_socket_get_idle_timeout (QsslSocket *self)
+{
+  g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
+
+  return self->idle_timeout;
+}
+
+/**
+ * qssl_socket_set_idle_timeout:
+ * @self: a #QsslSocket
+ * @msecs: how long the connection may move no bytes before it is dropped
+ *   with %QSSL_SOCKET_ERROR_SOCKET_TIMEOUT, 0 for no limit
+ *
+ * See #QsslSocket:idle-timeout. On a connected socket the period starts
+ * now.
+ *
+ * libqssl only.
+ *
+ * Since: 1.0
+ */
+void
+qssl_socket_set_idle_timeout (QsslSocket *self,
+                              int         msecs)
+{
+  g_return_if_fail (QSSL_IS_SOCKET (self));
+  g_return_if_fail (msecs >= 0);
+
+  if (self->idle_timeout == msecs)
+    return;
+  self->idle_timeout = msecs;
+  _qssl_socket_idle_update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IDLE_TIMEOUT]);
+}
+
 /* Reading and writing (qssl-socket-io.c does the work) */
 
 /**
@@ -1434,7 +1563,9 @@ qssl_socket_write (QsslSocket   *self,
       _qssl_socket_enter (self);
       /* OpenSSL returns after each record (partial writes): keep going
        * while the kernel takes them, so that only what it refuses is
-       * copied into the write buffer. */
+       * copied into the write buffer. The records are gathered and sent
+       * several per send(). */
+      _qssl_socket_send_begin (self, size);
       while (sent < size)
         {
           gboolean would_block;
@@ -1449,6 +1580,8 @@ qssl_socket_write (QsslSocket   *self,
             break;
           sent += n;
         }
+      if (!failed && !_qssl_socket_send_end (self))
+        failed = TRUE;
       _qssl_socket_leave (self);
       if (failed)
         return -1;
@@ -1780,7 +1913,7 @@ qssl_socket_encrypted_bytes_to_write (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), 0);
 
-  return self->encrypted ? self->write_buffer->len : 0;
+  return self->encrypted ? _qssl_socket_write_pending (self) : 0;
 }
 
 /**
@@ -1881,7 +2014,42 @@ qssl_socket_set_read_buffer_size (QsslSocket *self,
 
 /* Closing */
 
-/* Drops the connection; with @send_close_notify, tells the peer first. */
+/* A graceful close reads at most this much that nobody will read. */
+#define DRAIN_LIMIT (1024 * 1024)
+
+/* close(2) on a TCP socket with unread bytes in its receive queue sends an
+ * RST instead of a FIN, and the kernel throws away what it had not sent
+ * yet: the peer could lose our last data and the close_notify, and sees a
+ * reset. Unread bytes are common: the session tickets a TLS 1.3 server
+ * sends after the handshake, or data the application did not read. A
+ * graceful close reads and discards them first (they could not be read
+ * once the connection is gone anyway). Bounded, so that a peer that keeps
+ * sending cannot hold the close; that peer gets the reset. */
+static void
+drain_received (QsslSocket *self)
+{
+  int fd = g_socket_get_fd (_qssl_socket_gsocket (self));
+  char scratch[16384];
+  gsize total = 0;
+
+  if (fd < 0)
+    return;
+  while (total < DRAIN_LIMIT)
+    {
+      ssize_t n = recv (fd, scratch, sizeof scratch, MSG_DONTWAIT);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      total += (gsize) n;
+    }
+  if (total > 0)
+    _qssl_socket_trace (self, "discarded %" G_GSIZE_FORMAT " unread bytes before closing", total);
+}
+
+/* Drops the connection; with @send_close_notify, tells the peer first (if
+ * the kernel has room for it) and closes with a FIN. */
 void
 _qssl_socket_close_connection (QsslSocket *self,
                                gboolean    send_close_notify)
@@ -1905,6 +2073,8 @@ _qssl_socket_close_connection (QsslSocket *self,
     }
   _qssl_socket_reset_connection (self);
   connection = _qssl_socket_connection (self);
+  if (send_close_notify)
+    drain_received (self);
   g_socket_close (_qssl_socket_gsocket (self), NULL);
   self->encrypted = FALSE;
   /* Everything below reports this connection's end: what a handler starts
@@ -1952,6 +2122,16 @@ _qssl_socket_maybe_finish_close (QsslSocket *self)
       if (!_qssl_socket_same_connection (self, connection))
         return;
     }
+  if (!_qssl_engine_send_close_notify (self))
+    {
+      /* No room for close_notify: wait for it as for buffered data. */
+      self->pending_close = TRUE;
+      if (self->state == QSSL_SOCKET_STATE_CONNECTED)
+        _qssl_socket_set_state (self, QSSL_SOCKET_STATE_CLOSING);
+      if (_qssl_socket_same_connection (self, connection))
+        _qssl_socket_update_watch (self);
+      return;
+    }
   _qssl_socket_close_connection (self, TRUE);
 }
 
@@ -1973,7 +2153,7 @@ disconnect (QsslSocket *self)
     default:
       break;
     }
-  if (self->write_buffer->len > 0 && _qssl_socket_can_send (self))
+  if (_qssl_socket_write_pending (self) > 0 && _qssl_socket_can_send (self))
     {
       connection = _qssl_socket_connection (self);
       self->pending_close = TRUE;
@@ -1990,7 +2170,10 @@ disconnect (QsslSocket *self)
  * @self: a #QsslSocket
  *
  * Closes gracefully: sends what is buffered (state CLOSING meanwhile), then
- * close_notify, then closes; #QsslSocket::disconnected follows.
+ * close_notify (waiting, still CLOSING, while the kernel has no room for
+ * it), then closes; #QsslSocket::disconnected follows. Bytes that arrived
+ * but were never decrypted (such as TLS 1.3 session tickets) are discarded
+ * first, so that the peer sees the end of the stream rather than a reset.
  *
  * Mirrors `QSslSocket::disconnectFromHost()`.
  *
@@ -2118,6 +2301,10 @@ qssl_socket_get_error_string (QsslSocket *self)
  *
  * The host name given to connect. Mirrors `QAbstractSocket::peerName()`.
  *
+ * A socket accepted by a [class@Qssl.Server] has none, unless the server
+ * reads a PROXY protocol header (see [property@Qssl.Server:proxy-protocol]):
+ * then it is the original client's address, as text.
+ *
  * Returns: (nullable): the name
  *
  * Since: 1.0
@@ -2127,7 +2314,7 @@ qssl_socket_get_peer_name (QsslSocket *self)
 {
   g_return_val_if_fail (QSSL_IS_SOCKET (self), NULL);
 
-  return self->host_name;
+  return self->host_name != NULL ? self->host_name : self->proxy_peer_name;
 }
 
 static GInetSocketAddress *
@@ -2138,6 +2325,8 @@ socket_address (QsslSocket *self,
 
   if (self->state != QSSL_SOCKET_STATE_CONNECTED && self->state != QSSL_SOCKET_STATE_CLOSING)
     return NULL;
+  if (remote && self->proxy_peer != NULL)
+    return g_object_ref (self->proxy_peer);
   address = remote ? g_socket_get_remote_address (_qssl_socket_gsocket (self), NULL)
                    : g_socket_get_local_address (_qssl_socket_gsocket (self), NULL);
   if (address != NULL && !G_IS_INET_SOCKET_ADDRESS (address))
@@ -2150,6 +2339,10 @@ socket_address (QsslSocket *self,
  * @self: a #QsslSocket
  *
  * The peer's port when connected. Mirrors `QAbstractSocket::peerPort()`.
+ *
+ * Behind a balancer that sends a PROXY protocol header (see
+ * [property@Qssl.Server:proxy-protocol]) it is the original client's;
+ * g_socket_connection_get_remote_address() still gives the balancer's.
  *
  * Returns: the port, or 0
  *
@@ -2171,6 +2364,10 @@ qssl_socket_get_peer_port (QsslSocket *self)
  * @self: a #QsslSocket
  *
  * The peer's address when connected. Mirrors `QAbstractSocket::peerAddress()`.
+ *
+ * Behind a balancer that sends a PROXY protocol header (see
+ * [property@Qssl.Server:proxy-protocol]) it is the original client's;
+ * g_socket_connection_get_remote_address() still gives the balancer's.
  *
  * Returns: (transfer full) (nullable): the address
  *
@@ -2722,6 +2919,8 @@ qssl_socket_set_ssl_configuration (QsslSocket              *self,
     }
   qssl_configuration_free (self->configuration);
   self->configuration = copy;
+  /* It replaces the socket's own configuration, not only a host's. */
+  g_clear_pointer (&self->own_configuration, qssl_configuration_free);
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_SSL_CONFIGURATION]);
 }
 

@@ -111,9 +111,23 @@ QSSL_AVAILABLE_IN_1_0
 void                qssl_socket_set_close_timeout         (QsslSocket               *self,
                                                            int                       msecs);
 QSSL_AVAILABLE_IN_1_0
+int                 qssl_socket_get_idle_timeout          (QsslSocket               *self);
+QSSL_AVAILABLE_IN_1_0
+void                qssl_socket_set_idle_timeout          (QsslSocket               *self,
+                                                           int                       msecs);
+QSSL_AVAILABLE_IN_1_0
 GPtrArray          *qssl_socket_get_ocsp_responses           (QsslSocket               *self);
 QSSL_AVAILABLE_IN_1_0
 gboolean            qssl_socket_is_session_resumed           (QsslSocket               *self);
+QSSL_AVAILABLE_IN_1_0
+const char         *qssl_socket_get_requested_server_name    (QsslSocket               *self);
+QSSL_AVAILABLE_IN_1_0
+void                qssl_socket_set_host_configuration       (QsslSocket               *self,
+                                                              const char               *host_name,
+                                                              const QsslConfiguration  *configuration);
+QSSL_AVAILABLE_IN_1_0
+void                qssl_socket_remove_host_configuration    (QsslSocket               *self,
+                                                              const char               *host_name);
 QSSL_AVAILABLE_IN_1_0
 GPtrArray          *qssl_socket_get_ssl_handshake_errors  (QsslSocket               *self);
 

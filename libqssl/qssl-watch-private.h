@@ -4,10 +4,10 @@
  *
  * What the socket's I/O layer asks of the main loop: "call me when this fd
  * is ready for these conditions", changed as often as the socket's needs
- * change, and "stop watching". A backend fills in QsslWatchBackend; the
- * one here gives each watch a GSource of its own, whose fd events change in
- * place. Another backend (one readiness source shared by the sockets of a
- * context) can fill the same table.
+ * change, and "stop watching". A backend fills in QsslWatchBackend
+ * (qssl-watch.c): on Linux the watches of a context share one epoll
+ * instance, elsewhere (or with QSSL_WATCH_BACKEND=gsource) each has a
+ * GSource of its own.
  */
 
 #pragma once
@@ -32,12 +32,15 @@ typedef struct
   void       (*set)     (QsslWatch     *watch,
                          int            fd,
                          GIOCondition   condition);
-  /* Stops watching and frees @watch. */
+  /* Stops watching and frees @watch. Events of the current wakeup that
+   * are still to be dispatched never reach a freed or changed watch. */
   void       (*destroy) (QsslWatch     *watch);
 } QsslWatchBackend;
 
-/* The backend in use. */
+/* The backend in use, chosen once. */
 const QsslWatchBackend *_qssl_watch_get_backend (void);
+/* "epoll" or "gsource". */
+const char             *_qssl_watch_backend_name (void);
 
 static inline QsslWatch *
 _qssl_watch_new (GMainContext  *context,

@@ -165,6 +165,57 @@ test_contents (void)
   g_assert_cmpuint (buffer->allocated, ==, 0);
 }
 
+/* A write buffer with a large backlog that is sent from the front, a record
+ * or less at a time, while the application keeps appending: the bytes
+ * moved to make room stay within a small multiple of the bytes appended.
+ * Moving the whole backlog to the front on every append that met the end
+ * of the allocation made draining a backlog of n bytes cost O(n^2). */
+static void
+test_backlog_not_moved (void)
+{
+  const gsize backlog = 4 * 1024 * 1024;
+  g_autoptr(QsslBuffer) buffer = _qssl_buffer_new ();
+  g_autofree guint8 *chunk = g_malloc (16 * 1024);
+  guint64 appended = 0, consumed = 0;
+  guint32 seed = 7;
+
+  /* The contents are a counter, so that the order can be checked. */
+  for (gsize i = 0; i < backlog; i += 4)
+    {
+      guint32 word = i / 4;
+      g_assert_true (_qssl_buffer_append (buffer, (const guint8 *) &word, 4, NULL));
+    }
+  appended = backlog;
+  buffer->moved = 0;
+
+  for (guint round = 0; round < 4096; round++)
+    {
+      gsize take, give;
+
+      seed = seed * 1103515245u + 12345u;
+      take = 1 + (seed >> 8) % (16 * 1024);
+      /* Send, as a partial send() would, then append the next write. */
+      take = MAX (take - take % 4, 4);
+      g_assert_cmpuint (*(const guint32 *) buffer->data, ==, (guint32) (consumed / 4));
+      _qssl_buffer_consume (buffer, take);
+      consumed += take;
+      give = take;
+      for (gsize i = 0; i < give; i += 4)
+        {
+          guint32 word = (appended + i) / 4;
+          memcpy (chunk + i, &word, 4);
+        }
+      g_assert_true (_qssl_buffer_append (buffer, chunk, give, NULL));
+      appended += give;
+    }
+  g_assert_cmpuint (buffer->len, ==, appended - consumed);
+  for (gsize i = 0; i < buffer->len; i += 4)
+    g_assert_cmpuint (*(const guint32 *) (buffer->data + i), ==, (guint32) ((consumed + i) / 4));
+  /* Amortised O(1): each byte moved was paid for by a byte consumed. */
+  g_assert_cmpuint (buffer->moved, <=, 2 * (appended - backlog) + 2 * backlog);
+  g_assert_cmpuint (buffer->allocated, <=, 4 * backlog + 64 * 1024);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -175,6 +226,7 @@ main (int   argc,
   g_test_add_func ("/qssl/buffer/extend-overflow", test_extend_overflow);
   g_test_add_func ("/qssl/buffer/extend-out-of-memory", test_extend_out_of_memory);
   g_test_add_func ("/qssl/buffer/contents", test_contents);
+  g_test_add_func ("/qssl/buffer/backlog-not-moved", test_backlog_not_moved);
 
   return g_test_run ();
 }

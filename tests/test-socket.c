@@ -3,11 +3,17 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE  /* RTLD_NEXT */
+#endif
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,6 +32,8 @@ typedef enum {
   SERVER_STARTTLS,        /* plain "hello\n" exchange, then TLS, then echo */
   SERVER_STARTTLS_QUIET,  /* reads the STARTTLS line and switches without a reply */
   SERVER_FLOOD,           /* sends flood_total bytes of flood_chunk() data, then close_notify */
+  SERVER_SINK,            /* reads and drops sink_total bytes, then answers one byte */
+  SERVER_RESET,           /* resets the TCP connection once it has read a MiB */
 } ServerBehaviour;
 
 typedef struct {
@@ -78,6 +86,47 @@ flood_written (QsslSocket *socket,
     flood_more (socket);
 }
 
+/* SERVER_SINK */
+static guint64 sink_total;
+static guint64 sink_received;
+
+static void
+sink_read (QsslSocket *socket,
+           gpointer    user_data)
+{
+  g_autofree guint8 *buffer = g_malloc (256 * 1024);
+  gssize n;
+
+  while ((n = qssl_socket_read (socket, buffer, 256 * 1024)) > 0)
+    {
+      sink_received += n;
+      if (sink_received == sink_total)
+        qssl_socket_write (socket, (const guint8 *) "A", 1);
+    }
+}
+
+static void
+reset_read (QsslSocket *socket,
+            gpointer    user_data)
+{
+  g_autofree guint8 *buffer = g_malloc (256 * 1024);
+  guint64 received = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (socket), "received"));
+  gssize n;
+
+  while ((n = qssl_socket_read (socket, buffer, 256 * 1024)) > 0)
+    received += n;
+  g_object_set_data (G_OBJECT (socket), "received", GSIZE_TO_POINTER (received));
+  if (received >= 1024 * 1024)
+    {
+      /* SO_LINGER 0: the close sends RST, not FIN. */
+      struct linger now = { 1, 0 };
+
+      setsockopt (g_socket_get_fd (g_socket_connection_get_socket (G_SOCKET_CONNECTION (socket))),
+                  SOL_SOCKET, SO_LINGER, &now, sizeof now);
+      qssl_socket_abort (socket);
+    }
+}
+
 static void
 server_encrypted (QsslSocket *socket,
                   Server     *server)
@@ -92,7 +141,8 @@ server_encrypted (QsslSocket *socket,
     }
 
   if (server->behaviour == SERVER_ECHO || server->behaviour == SERVER_STARTTLS ||
-      server->behaviour == SERVER_STARTTLS_QUIET)
+      server->behaviour == SERVER_STARTTLS_QUIET || server->behaviour == SERVER_SINK ||
+      server->behaviour == SERVER_RESET)
     return;
   qssl_socket_write (socket, (const guint8 *) greeting, strlen (greeting));
   if (server->behaviour == SERVER_CLOSE_NOTIFY)
@@ -170,6 +220,13 @@ server_thread (gpointer user_data)
       g_signal_connect (socket, "encrypted", G_CALLBACK (server_encrypted), server);
       if (server->behaviour == SERVER_STARTTLS || server->behaviour == SERVER_STARTTLS_QUIET)
         g_signal_connect (socket, "ready-read", G_CALLBACK (server_starttls_read), server);
+      else if (server->behaviour == SERVER_SINK || server->behaviour == SERVER_RESET)
+        {
+          g_signal_connect (socket, "ready-read",
+                            server->behaviour == SERVER_SINK ? G_CALLBACK (sink_read) : G_CALLBACK (reset_read),
+                            NULL);
+          qssl_socket_start_server_encryption (socket);
+        }
       else
         {
           g_signal_connect (socket, "ready-read", G_CALLBACK (qssl_test_echo), NULL);
@@ -1118,6 +1175,132 @@ test_bulk_sha256 (void)
   qssl_socket_abort (socket);
 }
 
+/* send(), sendto() and sendmsg() calls this thread has made: the library's
+ * calls resolve to these wrappers, which count and then make the real
+ * call. (/proc/thread-self/io does not count socket sends.) */
+static __thread gint64 socket_sends;
+
+#define REAL(name) \
+  static __typeof__ (name) *real; \
+  if (real == NULL) \
+    real = (__typeof__ (name) *) dlsym (RTLD_NEXT, #name); \
+  socket_sends++
+
+ssize_t
+send (int         fd,
+      const void *data,
+      size_t      size,
+      int         flags)
+{
+  REAL (send);
+  return real (fd, data, size, flags);
+}
+
+ssize_t
+sendto (int                    fd,
+        const void            *data,
+        size_t                 size,
+        int                    flags,
+        const struct sockaddr *address,
+        socklen_t              address_size)
+{
+  REAL (sendto);
+  return real (fd, data, size, flags, address, address_size);
+}
+
+ssize_t
+sendmsg (int                  fd,
+         const struct msghdr *message,
+         int                  flags)
+{
+  REAL (sendmsg);
+  return real (fd, message, flags);
+}
+
+/* A large write leaves several TLS records per send(): 8 MiB are 512 full
+ * records, which took 512 send() calls, one per record. Both ways out are
+ * counted: a backlog the write pump drains (written before the handshake
+ * ended), and a write the kernel takes at once. The bound leaves room for
+ * partial sends should the kernel's buffer fill. */
+static void
+test_records_per_send (void)
+{
+  const gsize total = 8 * 1024 * 1024;
+  const gint64 records = total / (16 * 1024);
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_SINK);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *data = g_malloc0 (total);
+  gint64 before, backlog_sends, direct_sends;
+
+  sink_total = 2 * total;
+  sink_received = 0;
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+
+  before = socket_sends;
+  g_assert_cmpint (qssl_socket_write (socket, data, total), ==, total);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 10000, &error));
+  while (qssl_socket_encrypted_bytes_to_write (socket) > 0)
+    g_assert_true (qssl_socket_wait_for_bytes_written (socket, 10000, &error));
+  /* Less the client's handshake flights. */
+  backlog_sends = socket_sends - before - 2;
+
+  before = socket_sends;
+  g_assert_cmpint (qssl_socket_write (socket, data, total), ==, total);
+  while (qssl_socket_encrypted_bytes_to_write (socket) > 0)
+    g_assert_true (qssl_socket_wait_for_bytes_written (socket, 10000, &error));
+  direct_sends = socket_sends - before;
+  g_test_message ("%" G_GINT64_FORMAT " and %" G_GINT64_FORMAT " send calls for %" G_GINT64_FORMAT " records",
+                  backlog_sends, direct_sends, records);
+
+  /* Everything arrived: the sink answers once it has it all. */
+  while (qssl_socket_bytes_available (socket) < 1)
+    g_assert_true (qssl_socket_wait_for_ready_read (socket, 10000, &error));
+  g_assert_cmpint (qssl_socket_read (socket, data, 1), ==, 1);
+  g_assert_cmpint (data[0], ==, 'A');
+
+  g_assert_cmpint (backlog_sends, <=, records / 2);
+  g_assert_cmpint (direct_sends, <=, records / 2);
+  qssl_socket_abort (socket);
+}
+
+/* A peer that resets the connection during a bulk write: however the
+ * failure shows (a send() of gathered records, a write, a read), the
+ * socket reports an error and closes, and the writer does not hang. */
+static void
+test_reset_during_bulk_write (void)
+{
+  const gsize chunk = 1024 * 1024;
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_RESET);
+  g_autoptr(QsslSocket) socket = qssl_socket_new ();
+  g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *data = g_malloc0 (chunk);
+  guint rounds = 0;
+
+  server_run (server);
+  qssl_socket_set_ssl_configuration (socket, configuration);
+  qssl_socket_connect_to_host_encrypted (socket, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  g_assert_true (qssl_socket_wait_for_encrypted (socket, 10000, &error));
+  while (qssl_socket_get_state (socket) != QSSL_SOCKET_STATE_UNCONNECTED && rounds++ < 1024)
+    {
+      if (qssl_socket_write (socket, data, chunk) < 0)
+        break;
+      while (qssl_socket_bytes_to_write (socket) > 0 &&
+             qssl_socket_wait_for_bytes_written (socket, 10000, NULL))
+        ;
+    }
+  g_assert_cmpint (qssl_socket_get_state (socket), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_assert_true (qssl_socket_get_error (socket) == QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED ||
+                 qssl_socket_get_error (socket) == QSSL_SOCKET_ERROR_SSL_INTERNAL);
+  g_assert_nonnull (qssl_socket_get_error_string (socket));
+  g_test_message ("after %u MiB: %s", rounds, qssl_socket_get_error_string (socket));
+  g_assert_cmpint (qssl_socket_bytes_to_write (socket), ==, 0);
+}
+
 /* More unread plaintext than a 32-bit length can count (the default read
  * buffer is unbounded): none of it may be lost. Needs about 11 GiB of memory
  * and a minute, so only with QSSL_TEST_HUGE=<GiB> (5 is a good value). */
@@ -2030,6 +2213,154 @@ test_peer_verify_depth (void)
   check_depth (1, FALSE);
 }
 
+/* GSocketConnection's own accessors (get_socket, the addresses,
+ * is_connected, the "socket" property) describe the live connection of a
+ * socket that connects, disconnects and connects again over the other
+ * address family, then adopts a descriptor; "socket" is notified each
+ * time; every GSocket it leaves behind is freed, the live one only with
+ * the socket. Run with fatal warnings: nothing GLib says is tolerated. */
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+static void
+assert_connection (QsslSocket    *client,
+                   GSocketFamily  family,
+                   guint16        port)
+{
+  GSocketConnection *connection = G_SOCKET_CONNECTION (client);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, &error);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocket) property = NULL;
+  GSocket *socket = g_socket_connection_get_socket (connection);
+
+  g_assert_no_error (error);
+  local = g_socket_connection_get_local_address (connection, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_connection_is_connected (connection));
+  g_assert_cmpint (g_socket_get_fd (socket), >=, 0);
+  g_assert_cmpint (g_socket_get_family (socket), ==, family);
+  g_assert_cmpint (g_socket_address_get_family (remote), ==, family);
+  g_assert_cmpint (g_socket_address_get_family (local), ==, family);
+  g_assert_cmpuint (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)), ==, port);
+  g_object_get (client, "socket", &property, NULL);
+  g_assert_true (property == socket);
+}
+
+static void
+test_gsocket_follows_connection (void)
+{
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  Recorder recorder = { 0 };
+  QsslSocket *client = client_new (&recorder);
+  GSocketConnection *connection = G_SOCKET_CONNECTION (client);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) none = NULL;
+  GSocket *first, *second, *placeholder;
+  guint notified = 0;
+  int fds[2];
+
+  server_run (server);
+  g_signal_connect (client, "notify::socket", G_CALLBACK (count_notify), &notified);
+
+  /* Before connecting: a GSocket without a descriptor. */
+  placeholder = g_socket_connection_get_socket (connection);
+  g_assert_nonnull (placeholder);
+  g_assert_cmpint (g_socket_get_fd (placeholder), ==, -1);
+  g_assert_false (g_socket_connection_is_connected (connection));
+  g_object_add_weak_pointer (G_OBJECT (placeholder), (gpointer *) &placeholder);
+
+  qssl_socket_connect_to_host_encrypted (client, "localhost", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 10000, NULL));
+  assert_connection (client, G_SOCKET_FAMILY_IPV4, server->port);
+  g_assert_null (placeholder);
+  g_assert_cmpuint (notified, ==, 1);
+  first = g_socket_connection_get_socket (connection);
+  g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &first);
+
+  qssl_socket_disconnect_from_host (client);
+  g_assert_true (qssl_socket_wait_for_disconnected (client, 10000, NULL));
+  g_assert_false (g_socket_connection_is_connected (connection));
+
+  qssl_socket_connect_to_host_encrypted (client, "::1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV6);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 10000, NULL));
+  assert_connection (client, G_SOCKET_FAMILY_IPV6, server->port);
+  g_assert_null (first);
+  g_assert_cmpuint (notified, ==, 2);
+  second = g_socket_connection_get_socket (connection);
+  g_object_add_weak_pointer (G_OBJECT (second), (gpointer *) &second);
+
+  /* Adopting a descriptor: an AF_UNIX pair is connected, with no
+   * remote address to cache. */
+  qssl_socket_abort (client);
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+  g_assert_true (qssl_socket_set_socket_descriptor (client, fds[0], QSSL_SOCKET_STATE_CONNECTED, &error));
+  g_assert_no_error (error);
+  g_assert_null (second);
+  g_assert_cmpuint (notified, ==, 3);
+  g_assert_cmpint (g_socket_get_fd (g_socket_connection_get_socket (connection)), ==, fds[0]);
+  g_assert_cmpint (g_socket_get_family (g_socket_connection_get_socket (connection)), ==, G_SOCKET_FAMILY_UNIX);
+  g_assert_true (g_socket_connection_is_connected (connection));
+  none = g_socket_connection_get_local_address (connection, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_socket_address_get_family (none), ==, G_SOCKET_FAMILY_UNIX);
+
+  /* The live one goes with the socket. */
+  second = g_socket_connection_get_socket (connection);
+  g_object_add_weak_pointer (G_OBJECT (second), (gpointer *) &second);
+  g_object_unref (client);
+  g_assert_null (second);
+  close (fds[1]);
+  g_string_free (recorder.events, TRUE);
+}
+
+/* notify::socket is an emission like any: a handler that aborts there ends
+ * the attempt (no connect follows on the GSocket it was told about), and
+ * the socket connects again afterwards. */
+static void
+abort_once (GObject    *object,
+            GParamSpec *pspec,
+            guint      *count)
+{
+  if ((*count)++ == 0)
+    qssl_socket_abort (QSSL_SOCKET (object));
+}
+
+static void
+test_abort_in_notify_socket (void)
+{
+  g_autoptr(Server) server = server_start ("server-ec", SERVER_ECHO);
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+  guint notified = 0;
+
+  server_run (server);
+  g_signal_connect (client, "notify::socket", G_CALLBACK (abort_once), &notified);
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  while (qssl_socket_get_state (client) != QSSL_SOCKET_STATE_UNCONNECTED)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_false (recorder.disconnected);
+  g_assert_false (g_socket_connection_is_connected (G_SOCKET_CONNECTION (client)));
+  /* Nothing of the attempt goes on from the main loop. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_assert_cmpint (recorder.error, ==, -2);
+
+  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (client, 10000, NULL));
+  g_assert_cmpuint (notified, ==, 2);
+  g_assert_true (g_socket_connection_is_connected (G_SOCKET_CONNECTION (client)));
+  qssl_socket_abort (client);
+  g_string_free (recorder.events, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2039,6 +2370,8 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/handshake/rsa-ipv4", test_handshake_rsa_ipv4);
   g_test_add_func ("/qssl/socket/handshake/ec-ipv6", test_handshake_ec_ipv6);
   g_test_add_func ("/qssl/socket/handshake/by-name", test_handshake_by_name);
+  g_test_add_func ("/qssl/socket/gsocket-follows-connection", test_gsocket_follows_connection);
+  g_test_add_func ("/qssl/socket/abort-in-notify-socket", test_abort_in_notify_socket);
   g_test_add_func ("/qssl/socket/verify/expired", test_verify_expired);
   g_test_add_func ("/qssl/socket/verify/not-yet-valid", test_verify_not_yet_valid);
   g_test_add_func ("/qssl/socket/verify/wrong-host", test_verify_wrong_host);
@@ -2066,6 +2399,8 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/blocking/connect-timeout", test_wait_connect_timeout);
   g_test_add_func ("/qssl/socket/io/bulk-sha256", test_bulk_sha256);
   g_test_add_func ("/qssl/socket/io/read-buffer-limit", test_read_buffer_limit);
+  g_test_add_func ("/qssl/socket/io/records-per-send", test_records_per_send);
+  g_test_add_func ("/qssl/socket/io/reset-during-bulk-write", test_reset_during_bulk_write);
   g_test_add_func ("/qssl/socket/io/huge-unread", test_huge_unread);
   g_test_add_func ("/qssl/socket/io/partial-read-announced-once", test_partial_read_announced_once);
   g_test_add_func ("/qssl/socket/io/lines-across-records", test_lines_across_records);

@@ -24,7 +24,7 @@ out=$(readlink -m "$3")
 work=$(mktemp -d "$(dirname "$out")/.corpus.new.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-mkdir certificate key pkcs12 path cipher socket-client socket-server
+mkdir certificate key pkcs12 path cipher socket-client socket-server proxy-header
 
 # seed TARGET NAME BYTE FILE: BYTE (two hex digits) followed by FILE
 seed() {
@@ -106,6 +106,19 @@ text cipher rules 05 'HIGH:!aNULL:!MD5:@STRENGTH'
 text cipher mixed 05 ' TLS_AES_256_GCM_SHA384 : DEFAULT:+RSA:-DHE '
 text cipher unknown 03 'NO-SUCH-CIPHER'
 text cipher empty 00 ''
+
+# PROXY protocol headers: the first byte is the size of the pieces they are
+# sent in (0: at once); a ClientHello's first bytes follow some of them.
+hello='\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03'
+v2='\x0d\x0a\x0d\x0a\x00\x0d\x0a\x51\x55\x49\x54\x0a'
+printf "\x00PROXY TCP4 203.0.113.7 192.0.2.1 40001 443\r\n$hello" > proxy-header/v1-tcp4
+printf '\x01PROXY TCP6 2001:db8::7 2001:db8::1 40002 443\r\n' > proxy-header/v1-tcp6-bytewise
+printf "\x05PROXY UNKNOWN\r\n$hello" > proxy-header/v1-unknown
+printf "\x00$v2\x21\x11\x00\x0c\xc6\x33\x64\x09\xc0\x00\x02\x01\x9c\x43\x01\xbb$hello" > proxy-header/v2-inet
+printf "\x03$v2\x21\x21\x00\x24\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x07\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x9c\x44\x01\xbb" > proxy-header/v2-inet6
+printf "\x07$v2\x21\x11\x00\x14\xc6\x33\x64\x09\xc0\x00\x02\x01\x9c\x43\x01\xbb\x01\x00\x02h2\x04\x00\x01\x00$hello" > proxy-header/v2-tlvs
+printf "\x00$v2\x20\x00\x00\x00$hello" > proxy-header/v2-local
+printf "\x00$hello" > proxy-header/no-header
 
 # Socket targets: recorded handshakes, plus an immediate EOF and an alert.
 "$capture" "$pki" "$work"

@@ -3,9 +3,9 @@
 #
 #   tests/fuzz/run-fuzzers.sh SECONDS [TARGET...]
 #
-# TARGET is certificate, key, pkcs12, path, cipher, socket-client or
-# socket-server (default: all, one after the other; QSSL_FUZZ_JOBS=2 runs two
-# at a time). The build is _build-fuzz (QSSL_FUZZ_BUILD to change it):
+# TARGET is certificate, key, pkcs12, path, cipher, socket-client,
+# socket-server or proxy-header (default: all, one after the other;
+# QSSL_FUZZ_JOBS=2 runs two at a time). The build is _build-fuzz (QSSL_FUZZ_BUILD to change it):
 # CC=clang, -Dfuzzing=true, the library instrumented for coverage
 # (-fsanitize=fuzzer-no-link), ASan and UBSan. Each target starts from the
 # seed corpus meson generates plus tests/fuzz/regressions/TARGET and keeps
@@ -23,7 +23,7 @@ if [ $# -lt 1 ] || ! [[ $1 =~ ^[0-9]+$ ]]; then
 fi
 seconds=$1
 shift
-all=(certificate key pkcs12 path cipher socket-client socket-server)
+all=(certificate key pkcs12 path cipher socket-client socket-server proxy-header)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 

@@ -82,7 +82,7 @@ bg() { # run in the background, with a log of its own
 for name in server-rsa client ocsp-responder; do bg rsa_key "$name.key"; done
 for name in ca intermediate other-ca server-ec expired not-yet-valid wrong-host self-signed \
   wildcard ip-only cn-only unknown-ca revoked client-ec client-expired client-untrusted \
-  deep-ca-1 deep-ca-2 deep nul-in-san nul-in-cn ip-in-cn; do
+  deep-ca-1 deep-ca-2 deep nul-in-san nul-in-cn ip-in-cn vhost-a vhost-b vhost-c; do
   bg ec_key "$name.key"
 done
 bg rsa_key keys/rsa-2048.key 2048
@@ -171,6 +171,8 @@ server_ext db/server-rsa.ext "$server_san" "digitalSignature,keyEncipherment"
 server_ext db/server-ec.ext "$server_san" "digitalSignature"
 server_ext db/wrong-host.ext "DNS:wrong.example.test" "digitalSignature"
 server_ext db/wildcard.ext "DNS:*.example.test" "digitalSignature"
+for host in a b; do server_ext "db/vhost-$host.ext" "DNS:$host.example.test" "digitalSignature"; done
+server_ext db/vhost-c.ext "DNS:c.example.org" "digitalSignature"
 server_ext db/ip-only.ext "IP:127.0.0.1,IP:::1" "digitalSignature"
 server_ext db/cn-only.ext "" "digitalSignature"
 server_ext db/client-rsa.ext "" "digitalSignature,keyEncipherment" clientAuth
@@ -206,6 +208,10 @@ leaf expired intermediate "$localhost" db/server-ec.ext "${past[@]}"
 leaf not-yet-valid intermediate "$localhost" db/server-ec.ext "${future[@]}"
 leaf wrong-host intermediate "$subject_base/CN=wrong.example.test" db/wrong-host.ext
 leaf wildcard intermediate "$subject_base/CN=*.example.test" db/wildcard.ext
+# Virtual hosts (SNI): one name each, beside the wildcard.
+leaf vhost-a intermediate "$subject_base/CN=a.example.test" db/vhost-a.ext
+leaf vhost-b intermediate "$subject_base/CN=b.example.test" db/vhost-b.ext
+leaf vhost-c intermediate "$subject_base/CN=c.example.org" db/vhost-c.ext
 leaf ip-only intermediate "/O=libqssl tests" db/ip-only.ext
 leaf cn-only intermediate "$localhost" db/cn-only.ext
 leaf unknown-ca other-ca "$localhost" db/server-ec.ext

@@ -409,3 +409,126 @@ def test_flush_async_and_close_async(pki):
     finally:
         start_reading.set()
         listener.close()
+
+
+def tls13_server_context(pki):
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(pki / "server-ec-chain.pem"), str(pki / "server-ec.key"))
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    return context
+
+
+def read_to_end(tls, result):
+    """What a peer sees of our close: clean when a close_notify and then a
+    FIN arrive, the exception otherwise (a reset, an EOF without
+    close_notify)."""
+    import ssl
+
+    total = 0
+    try:
+        while True:
+            data = tls.recv(65536)
+            if not data:
+                break
+            total += len(data)
+        result["total"] = total
+        # After the close_notify, the TCP stream must end with a FIN.
+        result["after"] = os.read(tls.fileno(), 1)
+        result["clean"] = True
+    except (ssl.SSLError, OSError) as error:
+        result["total"] = total
+        result["clean"] = repr(error)
+
+
+def test_disconnect_with_unread_data_sends_fin(pki):
+    # A TLS 1.3 server sends session tickets after the handshake, and here a
+    # line nobody reads: close(2) with unread bytes in the receive queue
+    # sends an RST, so the peer saw a reset instead of close_notify + FIN.
+    import threading
+
+    context = tls13_server_context(pki)
+    listener = pysocket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    result = {}
+    sent = threading.Event()
+
+    def serve():
+        conn, _ = listener.accept()
+        with context.wrap_socket(conn, server_side=True, suppress_ragged_eofs=False) as tls:
+            tls.sendall(b"nobody reads this\n")
+            sent.set()
+            read_to_end(tls, result)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        client = Qssl.Socket()
+        client.set_ssl_configuration(client_configuration(pki))
+        client.connect_to_host_encrypted("localhost", port, Qssl.NetworkLayerProtocol.IPV4)
+        assert run_until(lambda: client.is_encrypted(), 20)
+        assert sent.wait(20)
+        # The line is in the kernel, unread (no main loop runs meanwhile).
+        deadline = time.monotonic() + 20
+        while client.encrypted_bytes_available() == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert client.encrypted_bytes_available() > 0
+        client.disconnect_from_host()
+        assert client.get_state() == Qssl.SocketState.UNCONNECTED
+        thread.join(20)
+        assert result == {"total": 0, "after": b"", "clean": True}
+    finally:
+        listener.close()
+
+
+def test_disconnect_waits_for_room_for_close_notify(pki):
+    # Everything written has left the write buffer, but the kernel's send
+    # buffer is full (the peer reads nothing yet): close_notify finds no
+    # room. It used to be dropped, and the peer saw an EOF without
+    # close_notify; now the socket stays CLOSING until the kernel takes it.
+    # Over a Unix socket pair: there, unlike TCP (which appends a small
+    # send to the last unsent segment whatever SO_SNDBUF says), a send
+    # that exceeds the send buffer is refused.
+    import threading
+
+    size = 256 * 1024
+    context = tls13_server_context(pki)
+    ours, theirs = pysocket.socketpair()
+    result = {}
+    start_reading = threading.Event()
+
+    def serve():
+        with context.wrap_socket(theirs, server_side=True, suppress_ragged_eofs=False) as tls:
+            start_reading.wait(60)
+            read_to_end(tls, result)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        client = Qssl.Socket()
+        client.set_ssl_configuration(client_configuration(pki))
+        client.set_peer_verify_name("localhost")
+        ours.setsockopt(pysocket.SOL_SOCKET, pysocket.SO_SNDBUF, 4 * size)
+        assert client.set_socket_descriptor(ours.detach(), Qssl.SocketState.CONNECTED)
+        client.start_client_encryption()
+        assert run_until(lambda: client.is_encrypted(), 20)
+        # Room for all of it now...
+        payload = bytes(range(256)) * (size // 256)
+        assert client.write(payload) == size
+        assert run_until(lambda: client.bytes_to_write() == 0, 20)
+        # ...and none once the buffer is smaller than what it holds.
+        client.get_socket().set_option(pysocket.SOL_SOCKET, pysocket.SO_SNDBUF, 4096)
+        states = []
+        disconnected = []
+        client.connect("state-changed", lambda s, state: states.append(state))
+        client.connect("disconnected", lambda s: disconnected.append(True))
+        client.disconnect_from_host()
+        assert client.get_state() == Qssl.SocketState.CLOSING
+        start_reading.set()
+        assert run_until(lambda: disconnected, 60)
+        assert states == [Qssl.SocketState.CLOSING, Qssl.SocketState.UNCONNECTED]
+        thread.join(60)
+        assert result == {"total": size, "after": b"", "clean": True}
+    finally:
+        start_reading.set()

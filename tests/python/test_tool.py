@@ -3,10 +3,12 @@
 # openssl s_server, a STARTTLS SMTP server written with Python's ssl).
 import os
 import pathlib
+import select
 import socket as pysocket
 import ssl
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -23,10 +25,10 @@ def qssl(*args, stdin=b"", env=None, timeout=30):
 class Serve:
     """`qssl serve` in the background; the port comes from its first line."""
 
-    def __init__(self, pki, *args, name="server-ec"):
+    def __init__(self, pki, *args, name="server-ec", preexec_fn=None):
         self.proc = subprocess.Popen([str(QSSL), "serve", "--cert", str(pki / f"{name}-chain.pem"),
                                       "--key", str(pki / f"{name}.key"), *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=preexec_fn)
         line = self.proc.stdout.readline().decode()
         assert line.startswith("Listening on "), line
         self.port = int(line.split()[2].rsplit(":", 1)[1])
@@ -220,3 +222,60 @@ def test_usage():
     assert qssl("frobnicate").returncode == 2
     top = qssl("--help")
     assert top.returncode == 0 and "connect" in top.stdout.decode()
+
+
+def tls_client(pki, port, timeout=10):
+    context = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+    raw = pysocket.create_connection(("127.0.0.1", port), timeout=timeout)
+    return context.wrap_socket(raw, server_hostname="localhost")
+
+
+def test_serve_idle_timeout(pki):
+    """--idle-timeout: a client that goes quiet after its handshake is
+    dropped by the server, not kept for ever."""
+    server = Serve(pki, "--echo", "--idle-timeout", "300")
+    try:
+        with tls_client(pki, server.port) as tls:
+            tls.sendall(b"ping\n")
+            assert tls.recv(5) == b"ping\n"
+            # Quiet now: the server's end comes (EOF or reset), well before
+            # the socket's own 10 s timeout.
+            try:
+                assert tls.recv(1) == b""
+            except (ConnectionResetError, ssl.SSLError):
+                pass
+    finally:
+        server.stop()
+
+
+def test_serve_comes_back_after_emfile(pki):
+    """`ulimit -n 64`: silent clients take every descriptor and accept()
+    fails; once they are gone, the server serves again by itself."""
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    server = Serve(pki, "--echo", "--max-handshakes", "0", preexec_fn=limit)
+    silent = []
+    try:
+        for _ in range(80):
+            silent.append(pysocket.create_connection(("127.0.0.1", server.port), timeout=10))
+        # Give it the time to run out: accept() fails and is retried.
+        deadline = time.monotonic() + 10
+        seen = b""
+        while b"Cannot accept a connection" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([server.proc.stderr], [], [], 0.1)
+            if ready:
+                seen += os.read(server.proc.stderr.fileno(), 65536)
+        assert b"Cannot accept a connection" in seen, seen
+        for peer in silent:
+            peer.close()
+        silent = []
+        with tls_client(pki, server.port, timeout=20) as tls:
+            tls.sendall(b"back\n")
+            assert tls.recv(5) == b"back\n"
+    finally:
+        for peer in silent:
+            peer.close()
+        server.stop()

@@ -1,0 +1,273 @@
+/* qssl-timer.c: deadlines on a GMainContext, one source for all
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A GSource each, as g_timeout_source_new() gives, costs an attach and a
+ * destroy (each a write to the context's wakeup fd) per deadline, and the
+ * context prepares every one of them on every iteration. Here the timers
+ * of a context sit in a binary heap behind one source whose ready time is
+ * at or before the earliest deadline; it is set again only when a deadline
+ * comes earlier than it, or when it has passed.
+ */
+
+#include "config.h"
+
+#include "qssl-timer-private.h"
+
+typedef struct _TimerQueue TimerQueue;
+
+struct _QsslTimer
+{
+  TimerQueue    *queue;
+  QsslTimerFunc  func;
+  gpointer       user_data;
+  gboolean       running;   /* in queue->heap, at index */
+  guint          index;
+  gint64         deadline;  /* monotonic, µs */
+};
+
+struct _TimerQueue
+{
+  GSource       source;
+  GMainContext *context;
+  GPtrArray    *heap;       /* QsslTimer, earliest first */
+  gint64        ready_time; /* as last set on the source */
+  guint         n_timers;   /* that exist, running or not */
+};
+
+/* GMainContext -> TimerQueue, while timers of it exist. */
+static GMutex registry_lock;
+static GHashTable *registry;
+
+static gboolean
+earlier (QsslTimer *a,
+         QsslTimer *b)
+{
+  return a->deadline < b->deadline;
+}
+
+static void
+heap_place (TimerQueue *queue,
+            guint       index,
+            QsslTimer  *timer)
+{
+  queue->heap->pdata[index] = timer;
+  timer->index = index;
+}
+
+static void
+heap_up (TimerQueue *queue,
+         guint       index)
+{
+  QsslTimer *timer = g_ptr_array_index (queue->heap, index);
+
+  while (index > 0)
+    {
+      guint parent = (index - 1) / 2;
+      QsslTimer *above = g_ptr_array_index (queue->heap, parent);
+
+      if (!earlier (timer, above))
+        break;
+      heap_place (queue, index, above);
+      index = parent;
+    }
+  heap_place (queue, index, timer);
+}
+
+static void
+heap_down (TimerQueue *queue,
+           guint       index)
+{
+  QsslTimer *timer = g_ptr_array_index (queue->heap, index);
+  guint len = queue->heap->len;
+
+  for (;;)
+    {
+      guint child = 2 * index + 1;
+      QsslTimer *below;
+
+      if (child >= len)
+        break;
+      if (child + 1 < len &&
+          earlier (g_ptr_array_index (queue->heap, child + 1), g_ptr_array_index (queue->heap, child)))
+        child++;
+      below = g_ptr_array_index (queue->heap, child);
+      if (!earlier (below, timer))
+        break;
+      heap_place (queue, index, below);
+      index = child;
+    }
+  heap_place (queue, index, timer);
+}
+
+static void
+heap_remove (TimerQueue *queue,
+             QsslTimer  *timer)
+{
+  guint index = timer->index;
+  QsslTimer *last = g_ptr_array_steal_index (queue->heap, queue->heap->len - 1);
+
+  timer->running = FALSE;
+  if (last == timer)
+    return;
+  heap_place (queue, index, last);
+  heap_down (queue, index);
+  heap_up (queue, last->index);
+}
+
+/* The source wakes at the earliest deadline. Setting its ready time
+ * writes to the context's wakeup fd, so it is moved only earlier: a timer
+ * stopped (a handshake done) leaves it as it is, and the source wakes at
+ * the old time once, finds nothing due, and looks again (queue_dispatch()).
+ * A server's handshakes, each starting a timer later than the last, then
+ * cost no wakeup. */
+static void
+queue_arm (TimerQueue *queue,
+           gint64      deadline)
+{
+  if (queue->ready_time < 0 || deadline < queue->ready_time)
+    {
+      queue->ready_time = deadline;
+      g_source_set_ready_time (&queue->source, deadline);
+    }
+}
+
+/* After a dispatch: the earliest deadline left, or none. */
+static void
+queue_rearm (TimerQueue *queue)
+{
+  gint64 ready = queue->heap->len > 0 ? ((QsslTimer *) g_ptr_array_index (queue->heap, 0))->deadline : -1;
+
+  if (ready != queue->ready_time)
+    {
+      queue->ready_time = ready;
+      g_source_set_ready_time (&queue->source, ready);
+    }
+}
+
+static gboolean
+queue_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  TimerQueue *queue = (TimerQueue *) source;
+  gint64 now = g_source_get_time (source);
+  QsslTimer *timer;
+
+  /* Each expired timer leaves the heap before its callback, which may
+   * start, stop or free any timer (itself too). */
+  while (!g_source_is_destroyed (source) && queue->heap->len > 0 &&
+         (timer = g_ptr_array_index (queue->heap, 0))->deadline <= now)
+    {
+      heap_remove (queue, timer);
+      timer->func (timer->user_data);
+    }
+  if (!g_source_is_destroyed (source))
+    queue_rearm (queue);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+queue_finalize (GSource *source)
+{
+  TimerQueue *queue = (TimerQueue *) source;
+
+  g_ptr_array_unref (queue->heap);
+}
+
+static GSourceFuncs queue_funcs = {
+  NULL, NULL, queue_dispatch, queue_finalize, NULL, NULL,
+};
+
+/* The context's queue, with a reference for one more timer: it lives
+ * while timers of the context exist (running or not). */
+static TimerQueue *
+queue_get (GMainContext *context)
+{
+  TimerQueue *queue;
+
+  g_mutex_lock (&registry_lock);
+  if (registry == NULL)
+    registry = g_hash_table_new (NULL, NULL);
+  queue = g_hash_table_lookup (registry, context);
+  if (queue == NULL)
+    {
+      queue = (TimerQueue *) g_source_new (&queue_funcs, sizeof (TimerQueue));
+      queue->context = g_main_context_ref (context);
+      queue->heap = g_ptr_array_new ();
+      queue->ready_time = -1;
+      g_source_set_static_name (&queue->source, "[qssl] timers");
+      g_source_attach (&queue->source, context);
+      g_hash_table_insert (registry, context, queue);
+    }
+  queue->n_timers++;
+  g_mutex_unlock (&registry_lock);
+  return queue;
+}
+
+static void
+queue_put (TimerQueue *queue)
+{
+  g_mutex_lock (&registry_lock);
+  if (--queue->n_timers == 0)
+    {
+      /* A dispatch running now keeps the memory until it returns. */
+      g_hash_table_remove (registry, queue->context);
+      g_source_destroy (&queue->source);
+      g_main_context_unref (queue->context);
+      g_source_unref (&queue->source);
+    }
+  g_mutex_unlock (&registry_lock);
+}
+
+QsslTimer *
+_qssl_timer_new (GMainContext  *context,
+                 QsslTimerFunc  func,
+                 gpointer       user_data)
+{
+  QsslTimer *timer = g_new0 (QsslTimer, 1);
+
+  timer->queue = queue_get (context);
+  timer->func = func;
+  timer->user_data = user_data;
+  return timer;
+}
+
+void
+_qssl_timer_start (QsslTimer *timer,
+                   guint      msecs)
+{
+  TimerQueue *queue = timer->queue;
+
+  if (timer->running)
+    heap_remove (queue, timer);
+  timer->deadline = g_get_monotonic_time () + (gint64) msecs * 1000;
+  timer->running = TRUE;
+  g_ptr_array_add (queue->heap, timer);
+  heap_up (queue, queue->heap->len - 1);
+  queue_arm (queue, timer->deadline);
+}
+
+void
+_qssl_timer_stop (QsslTimer *timer)
+{
+  if (!timer->running)
+    return;
+  heap_remove (timer->queue, timer);
+}
+
+gboolean
+_qssl_timer_is_running (QsslTimer *timer)
+{
+  return timer->running;
+}
+
+void
+_qssl_timer_free (QsslTimer *timer)
+{
+  if (timer == NULL)
+    return;
+  _qssl_timer_stop (timer);
+  queue_put (timer->queue);
+  g_free (timer);
+}
