@@ -190,6 +190,12 @@ run_server (QCoreApplication &app)
           if (++closed == bench_expected_connections (&opt))
             app.quit ();
         });
+        /* A close_notify only raises RemoteHostClosedError: Qt keeps the
+         * TCP connection until the application closes it, and a peer that
+         * waits for the answering close_notify (asyncio) would wait. */
+        QObject::connect (socket, &QAbstractSocket::errorOccurred, [socket] (QAbstractSocket::SocketError) {
+          socket->disconnectFromHost ();
+        });
         if (socket->bytesAvailable () > 0)
           on_ready_read (socket, conn);
       }
