@@ -20,6 +20,7 @@ packages=(
   gnutls-bin glib-networking curl valgrind testssl.sh
   gnome-desktop-testing abigail-tools
   haproxy systemd python3-cryptography
+  qt6-base-dev
 )
 
 install_missing() {
