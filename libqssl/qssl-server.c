@@ -100,6 +100,11 @@ struct _QsslServer
   GHashTable         *per_address;                /* address text -> handshakes from it */
   guint               accept_backoff;             /* msecs; 0: the last accept worked */
   QsslTimer          *accept_retry;               /* running: the accept waits for it */
+
+  /* Sockets whose handshake failed, released on the next iteration (see
+   * on_error()) by one deferred call made with the server. */
+  GPtrArray          *dropped;                    /* QsslSocket, owned */
+  QsslDeferred       *drop_call;
 };
 
 /* A handshake in flight, owned by handshake_order: its deadline, its place
@@ -672,10 +677,14 @@ on_peer_verify_error (QsslSocket *socket,
   g_signal_emit (self, signals[SIGNAL_PEER_VERIFY_ERROR], 0, socket, error);
 }
 
-static gboolean
-drop_later (gpointer user_data)
+static void
+release_dropped (gpointer user_data)
 {
-  return G_SOURCE_REMOVE;
+  g_autoptr(QsslServer) self = g_object_ref (user_data);
+
+  /* A socket's last unref may run code that drops more: they go too. */
+  while (self->dropped->len > 0)
+    g_object_unref (g_ptr_array_steal_index_fast (self->dropped, self->dropped->len - 1));
 }
 
 static void
@@ -689,14 +698,10 @@ on_error (QsslSocket      *socket,
   forget_handshake (self, socket);
   qssl_socket_abort (socket);
   update_accepting (self);
-  /* Released from an idle: we are inside one of the socket's own emissions. */
-  {
-    GSource *source = g_idle_source_new ();
-
-    g_source_set_callback (source, drop_later, socket, g_object_unref);
-    g_source_attach (source, self->context);
-    g_source_unref (source);
-  }
+  /* Released on the next iteration: we are inside one of the socket's
+   * own emissions. */
+  g_ptr_array_add (self->dropped, socket);
+  _qssl_deferred_queue (self->drop_call);
 }
 
 /* Ends a handshake the server gives up on (its deadline passed, or it
@@ -1041,6 +1046,8 @@ qssl_server_finalize (GObject *object)
 
   g_clear_pointer (&self->configuration, qssl_configuration_free);
   g_clear_pointer (&self->accept_retry, _qssl_timer_free);
+  g_clear_pointer (&self->drop_call, _qssl_deferred_free);
+  g_clear_pointer (&self->dropped, g_ptr_array_unref);
   g_clear_pointer (&self->hosts, _qssl_host_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->address);
@@ -1385,6 +1392,8 @@ qssl_server_init (QsslServer *self)
    * source between handshakes, which would otherwise go and come back with
    * each one. */
   self->accept_retry = _qssl_timer_new (self->context, on_accept_retry, self);
+  self->dropped = g_ptr_array_new_with_free_func (g_object_unref);
+  self->drop_call = _qssl_deferred_new (self->context, release_dropped, self);
   self->own_listeners = g_ptr_array_new_with_free_func (listener_free);
 #ifdef __linux__
   self->own_accept = TRUE;
