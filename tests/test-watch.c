@@ -689,7 +689,9 @@ test_round_trips_plain (void)
 
 /* TLS on both ends, on one context: requests, answers, bytes-written and
  * encrypted-bytes-written on both sides and a server that reads one byte at a
- * time (its read buffer holds one) attach nothing after the first round. */
+ * time (its read buffer holds one) attach nothing after the first round.
+ * The idle-timeout checks of both sockets are timers of the context's shared
+ * source, not a source each. */
 static void
 test_round_trips_tls (void)
 {
@@ -701,10 +703,13 @@ test_round_trips_tls (void)
   g_autoptr(QsslSocket) accepted = NULL;
   g_autoptr(GError) error = NULL;
   Trips client_trips = { 0 }, server_trips = { .echo = TRUE };
-  guint encrypted = 0, from = 0, to;
+  guint encrypted = 0, from = 0, to, start, named;
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
+  start = source_id_mark (context);
   qssl_server_set_ssl_configuration (server, server_configuration);
+  qssl_server_set_idle_timeout (server, 60000);
+  qssl_socket_set_idle_timeout (client, 60000);
   g_assert_true (qssl_server_listen (server, NULL, 0, &error));
   g_assert_no_error (error);
   qssl_socket_set_ssl_configuration (client, client_configuration);
@@ -738,6 +743,8 @@ test_round_trips_tls (void)
   g_assert_cmpuint (server_trips.encrypted_written, >=, 1);
   if (backend_is_epoll ())
     g_assert_cmpuint (to, ==, from + 1);
+  (void) count_sources (context, start, to, "[qssl] idle timeout", &named);
+  g_assert_cmpuint (named, ==, 0);
 
   qssl_socket_abort (client);
   qssl_socket_abort (accepted);
