@@ -34,7 +34,7 @@ network_activity (QsslSocket *self)
   return activity;
 }
 
-static gboolean
+static void
 on_idle_check (gpointer user_data)
 {
   QsslSocket *self = user_data;
@@ -45,46 +45,48 @@ on_idle_check (gpointer user_data)
     {
       self->idle_seen = activity;
       self->idle_since = now;
-      return G_SOURCE_CONTINUE;
+      _qssl_timer_start (self->idle_check, MAX (self->idle_check_timeout / 4, 1));
+      return;
     }
   if (now - self->idle_since < (gint64) self->idle_timeout * 1000)
-    return G_SOURCE_CONTINUE;
+    {
+      _qssl_timer_start (self->idle_check, MAX (self->idle_check_timeout / 4, 1));
+      return;
+    }
 
   _qssl_socket_enter (self);
   _qssl_socket_trace (self, "idle for %d ms: dropping the connection", self->idle_timeout);
-  _qssl_clear_source (&self->idle_source);
   _qssl_socket_fail (self, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT, _("The connection was idle for too long"));
   _qssl_socket_leave (self);
-  return G_SOURCE_REMOVE;
+}
+
+void
+_qssl_socket_idle_stop (QsslSocket *self)
+{
+  if (self->idle_check != NULL)
+    _qssl_timer_stop (self->idle_check);
 }
 
 /* Starts or stops the check to follow the state and the timeout: it runs
- * while the socket is connected and has a timeout. */
+ * while the socket is connected and has a timeout, on the context's
+ * shared timers (made once, freed in finalize). */
 void
 _qssl_socket_idle_update (QsslSocket *self)
 {
   gboolean wanted = self->idle_timeout > 0 && self->state == QSSL_SOCKET_STATE_CONNECTED && !self->disposing;
-  guint interval;
 
   if (!wanted)
     {
-      _qssl_clear_source (&self->idle_source);
+      _qssl_socket_idle_stop (self);
       return;
     }
-  if (self->idle_source != NULL && self->idle_source_timeout == self->idle_timeout)
+  if (self->idle_check != NULL && _qssl_timer_is_running (self->idle_check) &&
+      self->idle_check_timeout == self->idle_timeout)
     return;
-  _qssl_clear_source (&self->idle_source);
-  self->idle_source_timeout = self->idle_timeout;
+  if (self->idle_check == NULL)
+    self->idle_check = _qssl_timer_new (self->context, on_idle_check, self);
+  self->idle_check_timeout = self->idle_timeout;
   self->idle_seen = network_activity (self);
   self->idle_since = g_get_monotonic_time ();
-  interval = MAX (self->idle_timeout / 4, 1);
-  /* Whole seconds let GLib wake many sockets' checks together. */
-  if (interval >= 1000)
-    self->idle_source = g_timeout_source_new_seconds (interval / 1000);
-  else
-    self->idle_source = g_timeout_source_new (interval);
-  /* The socket clears the source before it goes (dispose). */
-  g_source_set_callback (self->idle_source, on_idle_check, self, NULL);
-  g_source_set_static_name (self->idle_source, "[qssl] idle timeout");
-  g_source_attach (self->idle_source, self->context);
+  _qssl_timer_start (self->idle_check, MAX (self->idle_timeout / 4, 1));
 }

@@ -69,6 +69,10 @@ gsize    _qssl_socket_read_directly         (QsslSocket   *self,
 
 /* bytes-written and encrypted-bytes-written, from the main loop. */
 void     _qssl_socket_schedule_emission     (QsslSocket   *self);
-gboolean _qssl_socket_emit_later            (gpointer      user_data);
+gboolean _qssl_socket_emission_scheduled    (QsslSocket   *self);
+/* Emits them now (and drops the scheduled call). */
+void     _qssl_socket_emit_later            (QsslSocket   *self);
+/* Drops the scheduled emission and pump (a connection that ends). */
+void     _qssl_socket_cancel_deferred       (QsslSocket   *self);
 
 G_END_DECLS

@@ -167,15 +167,14 @@ fail_buffer (QsslSocket *self,
     _qssl_socket_close_connection (self, FALSE);
 }
 
-gboolean
-_qssl_socket_emit_later (gpointer user_data)
+void
+_qssl_socket_emit_later (QsslSocket *self)
 {
-  QsslSocket *self = user_data;
   gint64 plain = self->pending_bytes_written;
   guint64 written = 0;
   guint connection;
 
-  _qssl_clear_source (&self->emit_idle);
+  _qssl_deferred_cancel (self->emit_call);
   self->emission_due = FALSE;
   self->pending_bytes_written = 0;
   connection = _qssl_socket_enter (self);
@@ -193,15 +192,31 @@ _qssl_socket_emit_later (gpointer user_data)
       g_signal_emit (self, _qssl_socket_signals[SIGNAL_ENCRYPTED_BYTES_WRITTEN], 0, delta);
     }
   _qssl_socket_leave (self);
-  return G_SOURCE_REMOVE;
+}
+
+static void
+emit_deferred (gpointer user_data)
+{
+  _qssl_socket_emit_later (user_data);
+}
+
+gboolean
+_qssl_socket_emission_scheduled (QsslSocket *self)
+{
+  return _qssl_deferred_is_queued (self->emit_call);
+}
+
+void
+_qssl_socket_cancel_deferred (QsslSocket *self)
+{
+  _qssl_deferred_cancel (self->emit_call);
+  _qssl_deferred_cancel (self->pending_call);
 }
 
 void
 _qssl_socket_schedule_emission (QsslSocket *self)
 {
-  GSource *source;
-
-  if (self->emit_idle != NULL)
+  if (_qssl_socket_emission_scheduled (self))
     return;
   /* A blocking wait emits it itself, without a source to attach and drop. */
   if (self->waiting > 0)
@@ -209,12 +224,11 @@ _qssl_socket_schedule_emission (QsslSocket *self)
       self->emission_due = TRUE;
       return;
     }
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, _qssl_socket_emit_later, self, NULL);
-  g_source_set_static_name (source, "[qssl] bytes-written");
-  g_source_attach (source, self->context);
-  self->emit_idle = source;
+  /* The socket cancels it whenever its connection ends, and frees it in
+   * finalize. */
+  if (self->emit_call == NULL)
+    self->emit_call = _qssl_deferred_new (self->context, emit_deferred, self);
+  _qssl_deferred_queue (self->emit_call);
 }
 
 /* Writes from @data; returns how much went out (never blocks). */
@@ -340,17 +354,15 @@ _qssl_socket_has_pending_plaintext (QsslSocket *self)
   return SSL_pending (self->ssl) > 0 || (!self->read_starved && SSL_has_pending (self->ssl));
 }
 
-static gboolean
+static void
 pump_pending (gpointer user_data)
 {
   QsslSocket *self = user_data;
 
-  _qssl_clear_source (&self->pending_idle);
   _qssl_socket_enter (self);
   if (_qssl_socket_has_pending_plaintext (self))
     _qssl_socket_pump_read (self);
   _qssl_socket_leave (self);
-  return G_SOURCE_REMOVE;
 }
 
 void
@@ -368,15 +380,11 @@ _qssl_socket_update_watch (QsslSocket *self)
   if (_qssl_socket_write_pending (self) > 0 || self->close_notify_pending)
     condition |= G_IO_OUT;
   _qssl_socket_watch (self, condition);
-  if (_qssl_socket_has_pending_plaintext (self) && self->pending_idle == NULL)
+  if (_qssl_socket_has_pending_plaintext (self))
     {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, pump_pending, self, NULL);
-      g_source_set_static_name (source, "[qssl] pending plaintext");
-      g_source_attach (source, self->context);
-      self->pending_idle = source;
+      if (self->pending_call == NULL)
+        self->pending_call = _qssl_deferred_new (self->context, pump_pending, self);
+      _qssl_deferred_queue (self->pending_call);
     }
 }
 

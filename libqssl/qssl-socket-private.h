@@ -24,6 +24,7 @@
 #include "qssl-buffer-private.h"
 #include "qssl-proxy-protocol-private.h"
 #include "qssl-watch-private.h"
+#include "qssl-timer-private.h"
 
 G_BEGIN_DECLS
 
@@ -147,15 +148,18 @@ struct _QsslSocket
   /* close_notify found the kernel's send buffer full: it goes out once the
    * fd is writable, and the connection closes after it. */
   gboolean            close_notify_pending;
-  /* Signals emitted later from the main loop, never from inside write(). */
-  GSource            *emit_idle;
+  /* Signals emitted later from the main loop, never from inside write():
+   * a deferred call on the context's shared source (qssl-timer.c), made
+   * on first use and kept until finalize. */
+  QsslDeferred       *emit_call;
   gint64              pending_bytes_written;
   guint64             encrypted_written_reported;
   /* For wait_for_ready_read(). */
   guint               ready_read_count;
   /* Decrypted data OpenSSL still holds once the buffer has room again: the
-   * fd will not become readable for it, so it is pumped from an idle. */
-  GSource            *pending_idle;
+   * fd will not become readable for it, so it is pumped from a deferred
+   * call (as emit_call). */
+  QsslDeferred       *pending_call;
 
   /* The PROXY protocol header that comes before the ClientHello when the
    * server sits behind a balancer (qssl-socket-proxy.c): the reader while
@@ -174,8 +178,8 @@ struct _QsslSocket
    * bytes moved without TLS (the BIO counts them with it); idle_seen is
    * the count at idle_since, when the connection last moved bytes. */
   int                 idle_timeout;
-  int                 idle_source_timeout;
-  GSource            *idle_source;
+  int                 idle_check_timeout; /* idle_timeout when the check started */
+  QsslTimer          *idle_check;         /* on the context's shared timers */
   guint64             idle_plain_activity;
   guint64             idle_seen;
   gint64              idle_since;
@@ -338,6 +342,7 @@ gboolean _qssl_socket_wait_for                 (QsslSocket      *self,
 
 /* Idle timeout (qssl-socket-idle.c): follows the state and the timeout. */
 void     _qssl_socket_idle_update              (QsslSocket      *self);
+void     _qssl_socket_idle_stop                (QsslSocket      *self);
 
 /* The GIOStream view (qssl-socket-stream.c): GIOStream's vfuncs. */
 GInputStream  *_qssl_socket_get_input_stream   (GIOStream       *io_stream);

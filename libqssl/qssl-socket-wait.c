@@ -164,15 +164,14 @@ wait_for_inner (QsslSocket  *self,
             }
           continue;
         }
-      if (self->emit_idle != NULL || self->emission_due)
+      if (_qssl_socket_emission_scheduled (self) || self->emission_due)
         {
-          _qssl_clear_source (&self->emit_idle);
           _qssl_socket_emit_later (self);
           continue;
         }
       if (_qssl_socket_has_pending_plaintext (self))
         {
-          _qssl_clear_source (&self->pending_idle);
+          _qssl_deferred_cancel (self->pending_call);
           _qssl_socket_pump_read (self);
           continue;
         }
@@ -189,11 +188,8 @@ wait_for_inner (QsslSocket  *self,
     }
 
   /* Deliver the pending bytes-written now, as Qt's waits do. */
-  if (self->emit_idle != NULL || self->emission_due)
-    {
-      _qssl_clear_source (&self->emit_idle);
-      _qssl_socket_emit_later (self);
-    }
+  if (_qssl_socket_emission_scheduled (self) || self->emission_due)
+    _qssl_socket_emit_later (self);
   if (!wait_success (self, what, ready_reads))
     {
       g_set_error_literal (error, QSSL_SOCKET_ERROR, self->error,

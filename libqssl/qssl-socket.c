@@ -429,8 +429,7 @@ _qssl_socket_reset_connection (QsslSocket *self)
   self->deferred_finish = FALSE;
   g_clear_pointer (&self->deferred_protocol_error, g_free);
   _qssl_buffer_clear (self->write_buffer, TRUE);
-  _qssl_clear_source (&self->emit_idle);
-  _qssl_clear_source (&self->pending_idle);
+  _qssl_socket_cancel_deferred (self);
   self->pending_bytes_written = 0;
   self->encrypted_written_reported = 0;
   _qssl_socket_clear_proxy (self);
@@ -480,7 +479,7 @@ qssl_socket_dispose (GObject *object)
   QsslSocket *self = QSSL_SOCKET (object);
 
   wind_down (self);
-  _qssl_clear_source (&self->idle_source);
+  _qssl_socket_idle_stop (self);
   if (!g_queue_is_empty (&self->handshake_tasks))
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "socket disposed");
@@ -512,6 +511,9 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->pending_alerts, g_array_unref);
   g_clear_pointer (&self->retired_ssl, SSL_free);
   g_clear_pointer (&self->watch, _qssl_watch_free);
+  g_clear_pointer (&self->emit_call, _qssl_deferred_free);
+  g_clear_pointer (&self->pending_call, _qssl_deferred_free);
+  g_clear_pointer (&self->idle_check, _qssl_timer_free);
   g_clear_pointer (&self->read_buffer, _qssl_buffer_free);
   g_free (self->deferred_protocol_error);
   g_clear_pointer (&self->write_buffer, _qssl_buffer_free);
@@ -2115,9 +2117,8 @@ _qssl_socket_maybe_finish_close (QsslSocket *self)
 
   self->pending_close = FALSE;
   /* Emit the last bytes-written before the socket goes away. */
-  if (self->emit_idle != NULL)
+  if (_qssl_socket_emission_scheduled (self))
     {
-      _qssl_clear_source (&self->emit_idle);
       _qssl_socket_emit_later (self);
       if (!_qssl_socket_same_connection (self, connection))
         return;

@@ -8,6 +8,13 @@
  * the earliest deadline (a binary heap): starting or stopping a timer
  * attaches, destroys or wakes nothing unless a deadline comes earlier
  * than all others.
+ *
+ * The same source runs deferred calls: work a caller must not do inside
+ * its own call (a signal emitted from write(), a pump of what OpenSSL
+ * already decrypted), run on the context's next iteration at
+ * G_PRIORITY_DEFAULT. A QsslDeferred is made once per object and queued
+ * or cancelled in O(1), without a source of its own: no attach, destroy
+ * or wakeup per call.
  */
 
 #pragma once
@@ -31,5 +38,21 @@ void       _qssl_timer_stop  (QsslTimer     *timer);
 gboolean   _qssl_timer_is_running (QsslTimer *timer);
 /* Stops and frees @timer; allowed from its own callback. */
 void       _qssl_timer_free  (QsslTimer     *timer);
+
+typedef struct _QsslDeferred QsslDeferred;
+
+QsslDeferred *_qssl_deferred_new    (GMainContext  *context,
+                                     QsslTimerFunc  func,
+                                     gpointer       user_data);
+/* Runs @func once on the next iteration of the context (from the
+ * context's thread; queued twice, it still runs once). Calls queued while
+ * the deferred calls run wait for the next iteration, as an idle source
+ * attached then would. */
+void          _qssl_deferred_queue  (QsslDeferred  *deferred);
+/* Cancel and is_queued take NULL (a call not made yet). */
+void          _qssl_deferred_cancel (QsslDeferred  *deferred);
+gboolean      _qssl_deferred_is_queued (QsslDeferred *deferred);
+/* Cancels and frees @deferred; allowed from its own callback. */
+void          _qssl_deferred_free   (QsslDeferred  *deferred);
 
 G_END_DECLS

@@ -8,6 +8,12 @@
  * of a context sit in a binary heap behind one source whose ready time is
  * at or before the earliest deadline; it is set again only when a deadline
  * comes earlier than it, or when it has passed.
+ *
+ * Deferred calls wait in a FIFO list on the same source, which its
+ * prepare() reports ready while the list is not empty: queueing one
+ * changes no ready time, so it writes nothing to the wakeup fd either
+ * (it is only ever queued from the context's own thread, which looks at
+ * prepare() before it polls again).
  */
 
 #include "config.h"
@@ -26,13 +32,25 @@ struct _QsslTimer
   gint64         deadline;  /* monotonic, µs */
 };
 
+struct _QsslDeferred
+{
+  TimerQueue    *queue;
+  QsslTimerFunc  func;
+  gpointer       user_data;
+  GList          link;      /* in queue->deferred while queued */
+  gboolean       queued;
+  guint64        serial;    /* queue->serial when queued */
+};
+
 struct _TimerQueue
 {
   GSource       source;
   GMainContext *context;
   GPtrArray    *heap;       /* QsslTimer, earliest first */
   gint64        ready_time; /* as last set on the source */
-  guint         n_timers;   /* that exist, running or not */
+  guint         n_timers;   /* timers and deferred calls that exist */
+  GQueue        deferred;   /* QsslDeferred, oldest first */
+  guint64       serial;     /* of the last deferred call queued */
 };
 
 /* GMainContext -> TimerQueue, while timers of it exist. */
@@ -146,12 +164,34 @@ queue_rearm (TimerQueue *queue)
 }
 
 static gboolean
+queue_prepare (GSource *source,
+               gint    *timeout)
+{
+  TimerQueue *queue = (TimerQueue *) source;
+
+  *timeout = -1;
+  return !g_queue_is_empty (&queue->deferred);
+}
+
+static gboolean
+queue_check (GSource *source)
+{
+  TimerQueue *queue = (TimerQueue *) source;
+
+  return !g_queue_is_empty (&queue->deferred);
+}
+
+static gboolean
 queue_dispatch (GSource     *source,
                 GSourceFunc  callback,
                 gpointer     user_data)
 {
   TimerQueue *queue = (TimerQueue *) source;
   gint64 now = g_source_get_time (source);
+  /* Only the calls queued before this dispatch: one a callback queues
+   * waits for the next iteration (as a new idle source would), so a call
+   * that queues itself again cannot keep the loop here. */
+  guint64 last = queue->serial;
   QsslTimer *timer;
 
   /* Each expired timer leaves the heap before its callback, which may
@@ -162,7 +202,23 @@ queue_dispatch (GSource     *source,
       heap_remove (queue, timer);
       timer->func (timer->user_data);
     }
-  if (!g_source_is_destroyed (source))
+  /* A callback may queue, cancel or free any deferred call, and a nested
+   * iteration of the context (the source may recurse) runs the older
+   * ones itself: the head is looked at again each time. */
+  while (!g_source_is_destroyed (source) && !g_queue_is_empty (&queue->deferred))
+    {
+      QsslDeferred *deferred = g_queue_peek_head (&queue->deferred);
+
+      if (deferred->serial > last)
+        break;
+      g_queue_unlink (&queue->deferred, &deferred->link);
+      deferred->queued = FALSE;
+      deferred->func (deferred->user_data);
+    }
+  /* Woken for deferred calls only, it keeps its ready time: moving it
+   * later (to a deadline after a stopped one) would write to the wakeup
+   * fd, once per call. */
+  if (!g_source_is_destroyed (source) && queue->ready_time >= 0 && queue->ready_time <= now)
     queue_rearm (queue);
   return G_SOURCE_CONTINUE;
 }
@@ -176,7 +232,7 @@ queue_finalize (GSource *source)
 }
 
 static GSourceFuncs queue_funcs = {
-  NULL, NULL, queue_dispatch, queue_finalize, NULL, NULL,
+  queue_prepare, queue_check, queue_dispatch, queue_finalize, NULL, NULL,
 };
 
 /* The context's queue, with a reference for one more timer: it lives
@@ -196,7 +252,11 @@ queue_get (GMainContext *context)
       queue->context = g_main_context_ref (context);
       queue->heap = g_ptr_array_new ();
       queue->ready_time = -1;
+      g_queue_init (&queue->deferred);
       g_source_set_static_name (&queue->source, "[qssl] timers");
+      /* As separate sources would: a handler that iterates the context
+       * (a blocking wait) still sees the other timers and calls. */
+      g_source_set_can_recurse (&queue->source, TRUE);
       g_source_attach (&queue->source, context);
       g_hash_table_insert (registry, context, queue);
     }
@@ -270,4 +330,57 @@ _qssl_timer_free (QsslTimer *timer)
   _qssl_timer_stop (timer);
   queue_put (timer->queue);
   g_free (timer);
+}
+
+/* Deferred calls */
+
+QsslDeferred *
+_qssl_deferred_new (GMainContext  *context,
+                    QsslTimerFunc  func,
+                    gpointer       user_data)
+{
+  QsslDeferred *deferred = g_new0 (QsslDeferred, 1);
+
+  deferred->queue = queue_get (context);
+  deferred->func = func;
+  deferred->user_data = user_data;
+  deferred->link.data = deferred;
+  return deferred;
+}
+
+void
+_qssl_deferred_queue (QsslDeferred *deferred)
+{
+  TimerQueue *queue = deferred->queue;
+
+  if (deferred->queued)
+    return;
+  deferred->queued = TRUE;
+  deferred->serial = ++queue->serial;
+  g_queue_push_tail_link (&queue->deferred, &deferred->link);
+}
+
+void
+_qssl_deferred_cancel (QsslDeferred *deferred)
+{
+  if (deferred == NULL || !deferred->queued)
+    return;
+  g_queue_unlink (&deferred->queue->deferred, &deferred->link);
+  deferred->queued = FALSE;
+}
+
+gboolean
+_qssl_deferred_is_queued (QsslDeferred *deferred)
+{
+  return deferred != NULL && deferred->queued;
+}
+
+void
+_qssl_deferred_free (QsslDeferred *deferred)
+{
+  if (deferred == NULL)
+    return;
+  _qssl_deferred_cancel (deferred);
+  queue_put (deferred->queue);
+  g_free (deferred);
 }

@@ -589,6 +589,171 @@ count_sources (GMainContext *context,
   return count;
 }
 
+/* Round trips on sockets that stay open */
+
+static void
+count_signal_uint (guint      *count,
+                   QsslSocket *socket)
+{
+  (*count)++;
+}
+
+typedef struct {
+  guint reads;     /* bytes the socket read */
+  guint written;   /* bytes-written emissions */
+  guint encrypted_written;
+  gboolean echo;   /* answers each 4 bytes with 4 */
+} Trips;
+
+static void
+trips_ready_read (QsslSocket *socket,
+                  Trips      *trips)
+{
+  char byte;
+
+  /* One byte at a time: what OpenSSL decrypted beyond it is delivered by
+   * the socket's pending-plaintext pump, not by the fd. */
+  while (qssl_socket_read (socket, (guint8 *) &byte, 1) == 1)
+    {
+      trips->reads++;
+      if (trips->echo && trips->reads % 4 == 0)
+        g_assert_cmpint (qssl_socket_write (socket, (const guint8 *) "pong", 4), ==, 4);
+      if (qssl_socket_get_read_buffer_size (socket) > 0)
+        break;
+    }
+}
+
+static void
+trips_bytes_written (QsslSocket *socket,
+                     gint64      bytes,
+                     Trips      *trips)
+{
+  trips->written++;
+}
+
+static void
+trips_encrypted_bytes_written (QsslSocket *socket,
+                               gint64      bytes,
+                               Trips      *trips)
+{
+  trips->encrypted_written++;
+}
+
+static void
+trips_watch (QsslSocket *socket,
+             Trips      *trips)
+{
+  g_signal_connect (socket, "ready-read", G_CALLBACK (trips_ready_read), trips);
+  g_signal_connect (socket, "bytes-written", G_CALLBACK (trips_bytes_written), trips);
+  g_signal_connect (socket, "encrypted-bytes-written", G_CALLBACK (trips_encrypted_bytes_written), trips);
+}
+
+#define N_TRIPS 20
+
+/* A plain socket: each write's bytes-written comes from the main loop,
+ * through a call the socket made once, not a source per write. */
+static void
+test_round_trips_plain (void)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  Trips trips = { 0 };
+  int peer;
+  QsslSocket *socket = adopt_pair (&peer);
+  guint from = 0, to;
+
+  trips_watch (socket, &trips);
+  for (guint round = 1; round <= N_TRIPS; round++)
+    {
+      char request[4];
+
+      /* The first round may make what the context's sockets share. */
+      if (round == 2)
+        from = source_id_mark (context);
+      g_assert_cmpint (qssl_socket_write (socket, (const guint8 *) "ping", 4), ==, 4);
+      g_assert_true (iterate_until (context, &trips.written, round));
+      g_assert_cmpint (read (peer, request, sizeof request), ==, 4);
+      g_assert_cmpint (write (peer, "pong", 4), ==, 4);
+      g_assert_true (iterate_until (context, &trips.reads, round * 4));
+    }
+  to = source_id_mark (context);
+  g_assert_cmpuint (trips.written, ==, N_TRIPS);
+  if (backend_is_epoll ())
+    g_assert_cmpuint (to, ==, from + 1);
+
+  g_object_unref (socket);
+  close (peer);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_unref (context);
+}
+
+/* TLS on both ends, on one context: requests, answers, bytes-written and
+ * encrypted-bytes-written on both sides and a server that reads one byte at a
+ * time (its read buffer holds one) attach nothing after the first round.
+ * The idle-timeout checks of both sockets are timers of the context's shared
+ * source, not a source each. */
+static void
+test_round_trips_tls (void)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  g_autoptr(QsslConfiguration) server_configuration = qssl_test_server_configuration ("server-ec");
+  g_autoptr(QsslConfiguration) client_configuration = qssl_test_client_configuration ();
+  g_autoptr(QsslServer) server = qssl_server_new ();
+  g_autoptr(QsslSocket) client = qssl_socket_new ();
+  g_autoptr(QsslSocket) accepted = NULL;
+  g_autoptr(GError) error = NULL;
+  Trips client_trips = { 0 }, server_trips = { .echo = TRUE };
+  guint encrypted = 0, from = 0, to, start, named;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  start = source_id_mark (context);
+  qssl_server_set_ssl_configuration (server, server_configuration);
+  qssl_server_set_idle_timeout (server, 60000);
+  qssl_socket_set_idle_timeout (client, 60000);
+  g_assert_true (qssl_server_listen (server, NULL, 0, &error));
+  g_assert_no_error (error);
+  qssl_socket_set_ssl_configuration (client, client_configuration);
+  g_signal_connect_swapped (client, "encrypted", G_CALLBACK (count_signal_uint), &encrypted);
+  qssl_socket_connect_to_host_encrypted (client, "localhost", qssl_server_get_server_port (server),
+                                         QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  while ((accepted == NULL || encrypted == 0) && g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (context, FALSE) || (g_usleep (1000), TRUE);
+      if (accepted == NULL)
+        accepted = qssl_server_next_pending_connection (server);
+    }
+  g_assert_nonnull (accepted);
+  g_assert_cmpuint (encrypted, ==, 1);
+  qssl_socket_set_read_buffer_size (accepted, 1);
+  trips_watch (accepted, &server_trips);
+  trips_watch (client, &client_trips);
+
+  for (guint round = 1; round <= N_TRIPS; round++)
+    {
+      if (round == 2)
+        from = source_id_mark (context);
+      g_assert_cmpint (qssl_socket_write (client, (const guint8 *) "ping", 4), ==, 4);
+      g_assert_true (iterate_until (context, &client_trips.reads, round * 4));
+      g_assert_true (iterate_until (context, &server_trips.written, round));
+    }
+  to = source_id_mark (context);
+  g_assert_cmpuint (server_trips.reads, ==, 4 * N_TRIPS);
+  g_assert_cmpuint (client_trips.written, >=, N_TRIPS / 2);
+  g_assert_cmpuint (client_trips.encrypted_written, >=, 1);
+  g_assert_cmpuint (server_trips.encrypted_written, >=, 1);
+  if (backend_is_epoll ())
+    g_assert_cmpuint (to, ==, from + 1);
+  (void) count_sources (context, start, to, "[qssl] idle timeout", &named);
+  g_assert_cmpuint (named, ==, 0);
+
+  qssl_socket_abort (client);
+  qssl_socket_abort (accepted);
+  qssl_server_close (server);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_unref (context);
+}
+
 static void
 count_timeouts (QsslServer      *server,
                 QsslSocket      *socket,
@@ -726,6 +891,8 @@ main (int argc, char **argv)
   g_test_add_func ("/qssl/watch/nested-iteration", test_nested_iteration);
   g_test_add_func ("/qssl/watch/fork-child-drops-sockets", test_fork_child_drops_sockets);
   g_test_add_func ("/qssl/watch/two-contexts", test_two_contexts);
+  g_test_add_func ("/qssl/watch/round-trips/plain", test_round_trips_plain);
+  g_test_add_func ("/qssl/watch/round-trips/tls", test_round_trips_tls);
   g_test_add_func ("/qssl/watch/server-handshakes-in-flight", test_server_handshakes_in_flight);
   g_test_add_func ("/qssl/watch/server-listener-api", test_server_listener_api);
 
