@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 
 static const char *workload_names[] = { "bulk", "handshakes", "resumed", "idle", "many",
-                                        "echo", "scaling", "latency" };
+                                        "echo", "scaling", "latency", "download" };
 
 const char *
 bench_workload_name (Workload workload)
@@ -50,15 +50,15 @@ static void
 usage (const char *program, FILE *out)
 {
   fprintf (out,
-           "Usage: %s server|client --workload bulk|handshakes|resumed|idle|many|echo|scaling|latency [OPTION...]\n"
+           "Usage: %s server|client --workload bulk|download|handshakes|resumed|idle|many|echo|scaling|latency [OPTION...]\n"
            "       %s attacker --port N [--silent K] [--drip D] [--drip-ms MS]\n"
            "  --host ADDR       address to listen on / connect to (127.0.0.1)\n"
            "  --port N          TCP port (server: 0 picks one and prints it)\n"
            "  --peer-name NAME  name the client verifies and sends as SNI (localhost)\n"
            "  --cert FILE --key FILE   server certificate and key (PEM)\n"
            "  --ca FILE         CA the client verifies the server against (PEM)\n"
-           "  --bytes N         bulk: bytes to send (1073741824)\n"
-           "  --chunk N         bulk: write size (65536)\n"
+           "  --bytes N         bulk, download: bytes to send (1073741824)\n"
+           "  --chunk N         bulk, download: write size (65536)\n"
            "  --count N         handshakes/resumed/idle: measured connections (1000)\n"
            "  --warmup N        handshakes/resumed/idle: connections before measuring (20)\n"
            "  --clients N       many: concurrent clients (200)\n"
@@ -246,6 +246,7 @@ bench_expected_connections (const BenchOptions *options)
     case WORKLOAD_LATENCY:
       return -1; /* never reached: the echo server runs until stopped */
     case WORKLOAD_BULK:
+    case WORKLOAD_DOWNLOAD:
       return 1;
     case WORKLOAD_MANY:
       return options->clients;

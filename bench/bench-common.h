@@ -11,6 +11,9 @@
  * Wire protocol (plaintext inside TLS):
  *   bulk        client sends --bytes bytes; the server answers one byte
  *               once it has them all.
+ *   download    client sends one byte; the server answers with --bytes
+ *               bytes in --chunk-sized writes; the client reads them all,
+ *               then closes.  Both sides are given the same --bytes.
  *   handshakes, resumed
  *               per connection the client sends one byte, the server
  *               answers one byte, both close.
@@ -45,7 +48,7 @@
  * them listen, then "WORKERS <pid>...", and on SIGTERM stops them.
  *
  * The server counts connections: it exits once it has seen --warmup +
- * --count of them (--clients for many; one for bulk) and all have closed
+ * --count of them (--clients for many; one for bulk and download) and all have closed
  * (never for echo).
  */
 
@@ -65,6 +68,7 @@ typedef enum
   WORKLOAD_ECHO,
   WORKLOAD_SCALING,
   WORKLOAD_LATENCY,
+  WORKLOAD_DOWNLOAD,
 } Workload;
 
 typedef enum
@@ -85,8 +89,8 @@ typedef struct
   const char *cert;
   const char *key;
   const char *ca;
-  uint64_t    bytes;         /* bulk */
-  size_t      chunk;         /* bulk write size */
+  uint64_t    bytes;         /* bulk, download */
+  size_t      chunk;         /* bulk, download: write size */
   int         count;         /* handshakes, resumed, idle */
   int         warmup;        /* handshakes, resumed, idle (not measured) */
   int         clients;       /* many */

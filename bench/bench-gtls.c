@@ -59,6 +59,7 @@ typedef struct
   guint8    *buffer;
   gsize      size;
   guint64    received;
+  guint64    sent;       /* download */
 } Conn;
 
 static int accepted, closed, answered;
@@ -113,6 +114,32 @@ conn_answer (Conn  *conn,
                                    G_PRIORITY_DEFAULT, NULL, conn_written, conn);
 }
 
+/* download: one chunk at a time, the next once the last is written. */
+static void
+download_written (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Conn *conn = user_data;
+  g_autoptr(GError) error = NULL;
+  gsize size;
+
+  if (result != NULL && !g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      conn_finish (conn);
+      return;
+    }
+  if (conn->sent == opt.bytes)
+    {
+      conn_read (conn);   /* until the client closes */
+      return;
+    }
+  size = MIN (opt.bytes - conn->sent, conn->size);
+  conn->sent += size;
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (conn->tls), conn->buffer, size,
+                                   G_PRIORITY_DEFAULT, NULL, download_written, conn);
+}
+
 static void
 conn_got (GObject      *source,
           GAsyncResult *result,
@@ -140,6 +167,14 @@ conn_got (GObject      *source,
       if (conn->received == opt.bytes)
         {
           conn_answer (conn, 1);
+          return;
+        }
+      break;
+    case WORKLOAD_DOWNLOAD:
+      if (conn->received == 1)
+        {
+          memset (conn->buffer, 0, conn->size);
+          download_written (NULL, NULL, conn);
           return;
         }
       break;
@@ -205,7 +240,8 @@ on_incoming (GSocketService    *service,
   GIOStream *tls;
 
   accepted++;
-  if (accepted == (opt.workload == WORKLOAD_BULK || opt.workload == WORKLOAD_MANY ? 1 : opt.warmup + 1))
+  if (accepted == (opt.workload == WORKLOAD_BULK || opt.workload == WORKLOAD_DOWNLOAD ||
+                   opt.workload == WORKLOAD_MANY ? 1 : opt.warmup + 1))
     cpu_start = bench_cpu_seconds ();
   no_delay (connection);
   tls = g_tls_server_connection_new (G_IO_STREAM (connection), certificate, &error);
@@ -214,7 +250,7 @@ on_incoming (GSocketService    *service,
   conn = g_new0 (Conn, 1);
   conn->tls = tls;
   /* A GNOME server keeps one read buffer per connection. */
-  conn->size = opt.workload == WORKLOAD_BULK ? opt.chunk
+  conn->size = opt.workload == WORKLOAD_BULK || opt.workload == WORKLOAD_DOWNLOAD ? opt.chunk
              : opt.workload == WORKLOAD_MANY || opt.workload == WORKLOAD_ECHO ? opt.req_size : 1;
   conn->buffer = g_malloc (conn->size);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL, conn_handshaken, conn);
@@ -332,6 +368,38 @@ client_bulk (void)
   bench_result_end ();
   client_bye (tls);
   g_free (chunk);
+}
+
+/* Timed from the request to the last byte read. */
+static void
+client_download (void)
+{
+  GIOStream *tls = client_connect ();
+  GInputStream *in = g_io_stream_get_input_stream (tls);
+  g_autoptr(GError) error = NULL;
+  guint8 *buffer = g_malloc (opt.chunk);
+  guint64 got = 0;
+  double start, elapsed;
+
+  start = bench_now ();
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (tls), "D", 1, NULL, NULL, &error))
+    die_error ("request", error);
+  while (got < opt.bytes)
+    {
+      gssize n = g_input_stream_read (in, buffer, opt.chunk, NULL, &error);
+
+      if (n <= 0)
+        die_error ("download: short read", error);
+      got += n;
+    }
+  elapsed = bench_now () - start;
+  bench_result_begin ();
+  bench_result_num ("mbps", opt.bytes / 1e6 / elapsed);
+  bench_result_num ("seconds", elapsed);
+  report_negotiated (G_TLS_CONNECTION (tls));
+  bench_result_end ();
+  client_bye (tls);
+  g_free (buffer);
 }
 
 static void
@@ -545,6 +613,7 @@ main (int   argc,
   switch (opt.workload)
     {
     case WORKLOAD_BULK: client_bulk (); break;
+    case WORKLOAD_DOWNLOAD: client_download (); break;
     case WORKLOAD_HANDSHAKES:
     case WORKLOAD_RESUMED: client_handshakes (); break;
     case WORKLOAD_IDLE: client_idle (); break;

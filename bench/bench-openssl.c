@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Blocking sockets wherever one connection is served at a time (bulk,
- * handshakes, resumed, and every client but the "many" one); a poll() loop
+ * download, handshakes, resumed, and every client but the "many" one); a poll() loop
  * over non-blocking sockets where one thread must hold many connections
  * (the idle and many servers, the many client); an epoll loop for the echo
  * server, whose cost per event must not grow with the connections it holds
@@ -182,7 +182,7 @@ serve_sequential (int listener)
       SSL *ssl;
       size_t n;
 
-      if (i == (opt.workload == WORKLOAD_BULK ? 0 : opt.warmup))
+      if (i == (opt.workload == WORKLOAD_BULK || opt.workload == WORKLOAD_DOWNLOAD ? 0 : opt.warmup))
         cpu_start = bench_cpu_seconds ();
       setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       ssl = SSL_new (ctx);
@@ -202,7 +202,21 @@ serve_sequential (int listener)
         }
       else if (!read_exact (ssl, buffer, 1))
         die_ssl ("request");
-      if (SSL_write_ex (ssl, "A", 1, &n) != 1)
+      if (opt.workload == WORKLOAD_DOWNLOAD)
+        {
+          uint64_t sent = 0;
+
+          memset (buffer, 0, opt.chunk);
+          while (sent < opt.bytes)
+            {
+              size_t size = opt.bytes - sent < opt.chunk ? opt.bytes - sent : opt.chunk;
+
+              if (SSL_write_ex (ssl, buffer, size, &n) != 1)
+                die_ssl ("download: write");
+              sent += n;
+            }
+        }
+      else if (SSL_write_ex (ssl, "A", 1, &n) != 1)
         die_ssl ("answer");
       /* Wait for the client's close_notify, then answer it. */
       while (SSL_read_ex (ssl, buffer, opt.chunk, &n) == 1)
@@ -416,6 +430,36 @@ client_bulk (void)
     }
   if (!read_exact (ssl, &ack, 1))
     die_ssl ("no acknowledgement");
+  elapsed = bench_now () - start;
+  bench_result_begin ();
+  bench_result_num ("mbps", opt.bytes / 1e6 / elapsed);
+  bench_result_num ("seconds", elapsed);
+  report_negotiated (ssl);
+  bench_result_end ();
+  client_bye (ssl, fd);
+  free (buffer);
+}
+
+/* Timed from the request to the last byte read. */
+static void
+client_download (void)
+{
+  int fd;
+  SSL *ssl = client_connect (&fd);
+  char *buffer = malloc (opt.chunk);
+  uint64_t got = 0;
+  double start, elapsed;
+  size_t n;
+
+  start = bench_now ();
+  if (SSL_write_ex (ssl, "D", 1, &n) != 1)
+    die_ssl ("request");
+  while (got < opt.bytes)
+    {
+      if (SSL_read_ex (ssl, buffer, opt.chunk, &n) != 1)
+        die_ssl ("download: short read");
+      got += n;
+    }
   elapsed = bench_now () - start;
   bench_result_begin ();
   bench_result_num ("mbps", opt.bytes / 1e6 / elapsed);
@@ -1124,6 +1168,7 @@ main (int   argc,
     switch (opt.workload)
       {
       case WORKLOAD_BULK: client_bulk (); break;
+      case WORKLOAD_DOWNLOAD: client_download (); break;
       case WORKLOAD_HANDSHAKES:
       case WORKLOAD_RESUMED: client_handshakes (); break;
       case WORKLOAD_IDLE: client_idle (); break;

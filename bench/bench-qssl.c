@@ -102,6 +102,8 @@ typedef struct
 {
   QsslSocket *socket;
   guint64     received;
+  guint64     sent;       /* download */
+  gboolean    sending;    /* download: the request came */
 } Conn;
 
 static int accepted, closed, answered, resumed;
@@ -110,6 +112,30 @@ static double cpu_start;
 static guint8 *buffer;
 static gsize buffer_size;
 static guint8 *answer;
+
+/* download: keep about two chunks queued in the socket, topped up as the
+ * kernel takes them, so memory stays bounded as with bulk's client. */
+static void
+download_fill (QsslSocket *socket,
+               Conn       *conn)
+{
+  while (conn->sent < opt.bytes && qssl_socket_bytes_to_write (socket) < (gint64) opt.chunk)
+    {
+      gsize size = MIN (opt.bytes - conn->sent, opt.chunk);
+
+      if (qssl_socket_write (socket, buffer, size) < 0)
+        bench_die ("download: write failed");
+      conn->sent += size;
+    }
+}
+
+static void
+on_bytes_written (QsslSocket *socket,
+                  gint64      written,
+                  Conn       *conn)
+{
+  download_fill (socket, conn);
+}
 
 static void
 on_ready_read (QsslSocket *socket,
@@ -130,6 +156,14 @@ on_ready_read (QsslSocket *socket,
           if (conn->received == opt.bytes)
             qssl_socket_write (socket, (const guint8 *) "A", 1);
         }
+      break;
+    case WORKLOAD_DOWNLOAD:
+      while (qssl_socket_read (socket, answer, 1) == 1)
+        if (!conn->sending)
+          {
+            conn->sending = TRUE;
+            download_fill (socket, conn);
+          }
       break;
     case WORKLOAD_MANY:
       while (qssl_socket_bytes_available (socket) >= (gint64) opt.req_size)
@@ -183,12 +217,15 @@ on_pending_connection (QsslServer *server,
 
       conn->socket = socket;
       accepted++;
-      if (accepted == (opt.workload == WORKLOAD_BULK || opt.workload == WORKLOAD_MANY ? 1 : opt.warmup + 1))
+      if (accepted == (opt.workload == WORKLOAD_BULK || opt.workload == WORKLOAD_DOWNLOAD ||
+                       opt.workload == WORKLOAD_MANY ? 1 : opt.warmup + 1))
         cpu_start = bench_cpu_seconds ();
       if (accepted > opt.warmup && qssl_socket_is_session_resumed (socket))
         resumed++;
       g_signal_connect (socket, "ready-read", G_CALLBACK (on_ready_read), conn);
       g_signal_connect (socket, "disconnected", G_CALLBACK (on_disconnected), conn);
+      if (opt.workload == WORKLOAD_DOWNLOAD)
+        g_signal_connect (socket, "bytes-written", G_CALLBACK (on_bytes_written), conn);
       if (qssl_socket_bytes_available (socket) > 0)
         on_ready_read (socket, conn);
     }
@@ -241,7 +278,7 @@ run_server (void)
   g_autoptr(GError) error = NULL;
 
   buffer_size = opt.workload == WORKLOAD_ECHO ? 16384 : MAX (opt.chunk, opt.req_size);
-  buffer = g_malloc (buffer_size);
+  buffer = g_malloc0 (buffer_size);
   answer = g_malloc0 (opt.req_size);
   rss_base = bench_vmrss_kib ();
   cpu_start = bench_cpu_seconds ();
@@ -360,6 +397,38 @@ client_bulk (void)
   while (qssl_socket_bytes_available (socket) < 1)
     if (!qssl_socket_wait_for_ready_read (socket, 60000, &error))
       die_error ("no acknowledgement", error);
+  elapsed = bench_now () - start;
+  bench_result_begin ();
+  bench_result_num ("mbps", opt.bytes / 1e6 / elapsed);
+  bench_result_num ("seconds", elapsed);
+  report_negotiated (socket);
+  bench_result_end ();
+  client_bye (socket);
+  g_free (chunk);
+}
+
+/* Timed from the request to the last byte read. */
+static void
+client_download (void)
+{
+  QsslSocket *socket = client_connect ();
+  g_autoptr(GError) error = NULL;
+  guint8 *chunk = g_malloc (opt.chunk);
+  guint64 got = 0;
+  double start, elapsed;
+
+  start = bench_now ();
+  qssl_socket_write (socket, (const guint8 *) "D", 1);
+  while (got < opt.bytes)
+    {
+      gint64 n = qssl_socket_read (socket, chunk, opt.chunk);
+
+      if (n < 0)
+        die_error ("download: read", NULL);
+      if (n == 0 && !qssl_socket_wait_for_ready_read (socket, 60000, &error))
+        die_error ("download: short read", error);
+      got += n;
+    }
   elapsed = bench_now () - start;
   bench_result_begin ();
   bench_result_num ("mbps", opt.bytes / 1e6 / elapsed);
@@ -561,6 +630,7 @@ main (int   argc,
     switch (opt.workload)
       {
       case WORKLOAD_BULK: client_bulk (); break;
+      case WORKLOAD_DOWNLOAD: client_download (); break;
       case WORKLOAD_HANDSHAKES:
       case WORKLOAD_RESUMED: client_handshakes (); break;
       case WORKLOAD_IDLE: client_idle (); break;

@@ -110,7 +110,26 @@ static std::vector<char> buffer, answer;
 struct Conn
 {
   quint64 received = 0;
+  quint64 sent = 0;        // download
+  bool    sending = false; // download: the request came
 };
+
+/* download: keep about a chunk queued (plaintext and encrypted), topped up
+ * as the kernel takes it, so memory stays bounded. */
+static void
+download_fill (QSslSocket *socket,
+               Conn       *conn)
+{
+  while (conn->sent < opt.bytes &&
+         socket->bytesToWrite () + socket->encryptedBytesToWrite () < (qint64) opt.chunk)
+    {
+      qint64 size = (qint64) std::min<quint64> (opt.bytes - conn->sent, opt.chunk);
+
+      if (socket->write (buffer.data (), size) != size)
+        bench_die ("download: write: %s", text (socket->errorString ()).constData ());
+      conn->sent += size;
+    }
+}
 
 static void
 on_ready_read (QSslSocket *socket,
@@ -131,6 +150,14 @@ on_ready_read (QSslSocket *socket,
           if (conn->received == opt.bytes)
             socket->write ("A", 1);
         }
+      break;
+    case WORKLOAD_DOWNLOAD:
+      while (socket->read (answer.data (), 1) == 1)
+        if (!conn->sending)
+          {
+            conn->sending = true;
+            download_fill (socket, conn);
+          }
       break;
     case WORKLOAD_MANY:
       while (socket->bytesAvailable () >= (qint64) opt.req_size)
@@ -174,7 +201,8 @@ run_server (QCoreApplication &app)
   QObject::connect (&server, &QSslServer::startedEncryptionHandshake, [] (QSslSocket *socket) {
     socket->setSocketOption (QAbstractSocket::LowDelayOption, 1);
     accepted++;
-    if (accepted == (opt.workload == WORKLOAD_BULK || opt.workload == WORKLOAD_MANY ? 1 : opt.warmup + 1))
+    if (accepted == (opt.workload == WORKLOAD_BULK || opt.workload == WORKLOAD_DOWNLOAD ||
+                     opt.workload == WORKLOAD_MANY ? 1 : opt.warmup + 1))
       cpu_start = bench_cpu_seconds ();
   });
   QObject::connect (&server, &QTcpServer::pendingConnectionAvailable, [&server, &app] () {
@@ -184,6 +212,12 @@ run_server (QCoreApplication &app)
         Conn *conn = new Conn;
 
         QObject::connect (socket, &QIODevice::readyRead, [socket, conn] () { on_ready_read (socket, conn); });
+        if (opt.workload == WORKLOAD_DOWNLOAD)
+          {
+            QObject::connect (socket, &QIODevice::bytesWritten, [socket, conn] (qint64) { download_fill (socket, conn); });
+            QObject::connect (socket, &QSslSocket::encryptedBytesWritten,
+                              [socket, conn] (qint64) { download_fill (socket, conn); });
+          }
         QObject::connect (socket, &QAbstractSocket::disconnected, [socket, conn, &app] () {
           delete conn;
           socket->deleteLater ();
@@ -290,6 +324,36 @@ client_bulk ()
   while (socket->bytesAvailable () < 1)
     if (!socket->waitForReadyRead (60000))
       bench_die ("no acknowledgement: %s", text (socket->errorString ()).constData ());
+  elapsed = bench_now () - start;
+  bench_result_begin ();
+  bench_result_num ("mbps", opt.bytes / 1e6 / elapsed);
+  bench_result_num ("seconds", elapsed);
+  report_negotiated (socket);
+  bench_result_end ();
+  client_bye (socket);
+}
+
+/* Timed from the request to the last byte read. */
+static void
+client_download ()
+{
+  QSslSocket *socket = client_connect ();
+  std::vector<char> chunk (opt.chunk, 0);
+  quint64 got = 0;
+  double start, elapsed;
+
+  start = bench_now ();
+  socket->write ("D", 1);
+  while (got < opt.bytes)
+    {
+      qint64 n = socket->read (chunk.data (), chunk.size ());
+
+      if (n < 0)
+        bench_die ("download: read: %s", text (socket->errorString ()).constData ());
+      if (n == 0 && !socket->waitForReadyRead (60000))
+        bench_die ("download: short read: %s", text (socket->errorString ()).constData ());
+      got += n;
+    }
   elapsed = bench_now () - start;
   bench_result_begin ();
   bench_result_num ("mbps", opt.bytes / 1e6 / elapsed);
@@ -447,6 +511,7 @@ main (int   argc,
     switch (opt.workload)
       {
       case WORKLOAD_BULK: client_bulk (); break;
+      case WORKLOAD_DOWNLOAD: client_download (); break;
       case WORKLOAD_HANDSHAKES:
       case WORKLOAD_RESUMED: client_handshakes (); break;
       case WORKLOAD_IDLE: client_idle (); break;
