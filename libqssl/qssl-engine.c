@@ -896,7 +896,9 @@ _qssl_engine_start (QsslSocket *self,
     }
   else
     {
-      if (qssl_configuration_get_pre_shared_key_identity_hint (self->configuration) != NULL)
+      g_autoptr(GBytes) hint = qssl_configuration_get_pre_shared_key_identity_hint (self->configuration);
+
+      if (hint != NULL)
         apply_identity_hint (self);
       /* TLS 1.3 tickets wait until the peer is accepted (become_encrypted()).
        * A server that verifies nobody has nothing to refuse a peer for:

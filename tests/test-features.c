@@ -499,8 +499,9 @@ check_negotiated_group_against_s_server (const char   *group,
   g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
   g_autoptr(QsslSocket) client = NULL;
   guint64 port = 0;
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
 
-  if (g_find_program_in_path ("openssl") == NULL)
+  if (openssl == NULL)
     {
       g_test_skip ("openssl is not installed");
       return;

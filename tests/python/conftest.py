@@ -16,6 +16,18 @@ if "LD_PRELOAD" in os.environ:
         os.environ["QSSL_PYTHON_ASAN_OPTIONS"] = os.environ["ASAN_OPTIONS"]
         os.environ["ASAN_OPTIONS"] = os.environ["QSSL_C_ASAN_OPTIONS"]
 
+
+
+def python_child_env(env=None):
+    """The environment for a Python child that loads libqssl: under ASan it
+    gets the preloaded runtimes and the interpreter's options back."""
+    env = dict(os.environ if env is None else env)
+    if "QSSL_ASAN_PRELOAD" in env:
+        env["LD_PRELOAD"] = env["QSSL_ASAN_PRELOAD"]
+        env["ASAN_OPTIONS"] = env.get("QSSL_PYTHON_ASAN_OPTIONS", env.get("ASAN_OPTIONS", ""))
+    return env
+
+
 import gi
 
 gi.require_version("Qssl", "1.0")

@@ -16,7 +16,7 @@ import threading
 import pytest
 from gi.repository import GLib, Qssl
 
-from conftest import SERVER_HANDSHAKE_TIMEOUT_MS
+from conftest import SERVER_HANDSHAKE_TIMEOUT_MS, python_child_env
 from test_interop import TIMEOUT, Process, QsslClient, need, reverse_lines, run_until, wake_main_context
 from test_resumption import python_connect, python_context
 from test_socket import server_configuration
@@ -354,7 +354,7 @@ def read_during_handshake(pki, tmp_path, mode):
     bundle.write_bytes(ca * (4 * 1024 * 1024 // len(ca) + 1))
     empty = tmp_path / "certs"
     empty.mkdir()
-    env = dict(os.environ, SSL_CERT_FILE=str(bundle), SSL_CERT_DIR=str(empty))
+    env = python_child_env(dict(os.environ, SSL_CERT_FILE=str(bundle), SSL_CERT_DIR=str(empty)))
     out = subprocess.run([sys.executable, "-c", CHILD, str(pki), mode], env=env, capture_output=True,
                          timeout=120, text=True)
     assert out.returncode == 0, out.stderr

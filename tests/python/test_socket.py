@@ -452,11 +452,14 @@ def test_disconnect_with_unread_data_sends_fin(pki):
     listener = pysocket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     result = {}
+    go = threading.Event()
     sent = threading.Event()
 
     def serve():
         conn, _ = listener.accept()
         with context.wrap_socket(conn, server_side=True, suppress_ragged_eofs=False) as tls:
+            # Only once the client's main loop stopped: it must not read it.
+            go.wait(20)
             tls.sendall(b"nobody reads this\n")
             sent.set()
             read_to_end(tls, result)
@@ -468,6 +471,7 @@ def test_disconnect_with_unread_data_sends_fin(pki):
         client.set_ssl_configuration(client_configuration(pki))
         client.connect_to_host_encrypted("localhost", port, Qssl.NetworkLayerProtocol.IPV4)
         assert run_until(lambda: client.is_encrypted(), 20)
+        go.set()
         assert sent.wait(20)
         # The line is in the kernel, unread (no main loop runs meanwhile).
         deadline = time.monotonic() + 20

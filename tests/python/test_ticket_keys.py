@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from gi.repository import GLib, Qssl
 
+from conftest import python_child_env
 from test_interop import TIMEOUT, need, run_until
 from test_resumption import python_connect, python_context, s_client
 
@@ -37,10 +38,7 @@ class ServerProcess:
         else:
             argv.append("-")
         argv.append(mode)
-        env = dict(os.environ)
-        if "QSSL_ASAN_PRELOAD" in env:  # it loads libqssl: see conftest.py
-            env["LD_PRELOAD"] = env["QSSL_ASAN_PRELOAD"]
-            env["ASAN_OPTIONS"] = env.get("QSSL_PYTHON_ASAN_OPTIONS", env.get("ASAN_OPTIONS", ""))
+        env = python_child_env()
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
         self.out = bytearray()
         fd = self.proc.stdout.fileno()
