@@ -371,12 +371,10 @@ early_missing (GByteArray *bytes)
  * SSL object, no OpenSSL buffers (some 45 KiB together). A peer that
  * connects and stays silent, or drips its hello, holds no more than that
  * until its deadline. The bytes read are handed to the socket's TLS
- * stream. */
-static void
-early_read (gpointer     user_data,
-            GIOCondition condition)
+ * stream. FALSE while the record is still coming. */
+static gboolean
+early_read (Handshake *handshake)
 {
-  Handshake *handshake = user_data;
   QsslServer *self = handshake->server;
   GSocket *gsocket = g_socket_connection_get_socket (handshake->connection);
   g_autoptr(GByteArray) prefix = NULL;
@@ -393,7 +391,7 @@ early_read (gpointer     user_data,
       n = g_socket_receive (gsocket, (char *) handshake->early_bytes->data + old_length, missing, NULL, &error);
       g_byte_array_set_size (handshake->early_bytes, old_length + MAX (n, 0));
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        return;
+        return FALSE;
       /* An end or an error is the socket's to report, as a complete
        * record is its to handle. */
       if (n <= 0)
@@ -405,6 +403,14 @@ early_read (gpointer     user_data,
   prefix = g_steal_pointer (&handshake->early_bytes);
   begin_handshake (self, handshake, prefix);
   _qssl_server_update_accepting (self);
+  return TRUE;
+}
+
+static void
+on_early_readable (gpointer     user_data,
+                   GIOCondition condition)
+{
+  early_read (user_data);
 }
 
 static void
@@ -440,10 +446,12 @@ track_handshake (QsslServer        *self,
       return;
     }
   g_socket_set_blocking (gsocket, FALSE);
-  handshake->early_watch = _qssl_watch_new (self->context, early_read, handshake);
+  /* The hello is often there already: no watch to register and remove, no
+   * main loop iteration lost. */
+  if (early_read (handshake))
+    return;
+  handshake->early_watch = _qssl_watch_new (self->context, on_early_readable, handshake);
   _qssl_watch_set (handshake->early_watch, g_socket_get_fd (gsocket), G_IO_IN);
-  /* The hello is often there already: no main loop iteration lost. */
-  early_read (handshake, G_IO_IN);
 }
 
 gboolean
