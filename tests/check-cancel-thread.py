@@ -31,7 +31,7 @@ def races_in_cancelling_thread(log):
 
 def main():
     valgrind, test = sys.argv[1], sys.argv[2]
-    env = dict(os.environ, QSSL_TEST_RACE_TASKS="300")
+    env = dict(os.environ, QSSL_TEST_RACE_TASKS="300", QSSL_TEST_RACE_CLIENTS="2")
     with tempfile.NamedTemporaryFile("r", suffix=".log") as log:
         result = subprocess.run(
             [valgrind, "--tool=helgrind", "--error-limit=no", "--num-callers=12",
