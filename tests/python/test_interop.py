@@ -2,7 +2,7 @@
 #
 # Client cells: a QsslSocket against `openssl s_server`, `gnutls-serv`, a
 # Python `ssl` server (in a thread) and a GTlsServerConnection (GnuTLS,
-# through glib-networking, on this thread's main context). Server cells: a
+# through glib-networking, in a process of its own). Server cells: a
 # QsslServer against `openssl s_client`, `gnutls-cli`, a Python `ssl` client
 # (in a thread), `curl` and a GTlsClientConnection. Each cell runs TLS 1.2
 # or 1.3 with an RSA or an ECDSA server certificate, with or without a
@@ -297,77 +297,35 @@ class PythonServer:
 
 
 class GtlsServer:
-    """GTlsServerConnection (glib-networking) on this thread's main context."""
+    """GTlsServerConnection (glib-networking) in a process of its own
+    (gtls_server.py): it reverses each line and reports each peer."""
     name = "gtls"
     transform = staticmethod(reverse_lines)
 
     def __init__(self, pki, cert, version, client_cert):
-        self.certificate = Gio.TlsCertificate.new_from_files(str(pki / f"{cert}-chain.pem"),
-                                                             str(pki / f"{cert}.key"))
-        self.database = Gio.TlsFileDatabase.new(str(pki / "ca.pem"))
-        self.client_cert = client_cert
-        self.service = Gio.SocketService()
-        self.port = self.service.add_any_inet_port(None)
-        self.service.connect("incoming", self.on_incoming)
-        self.connections = []
-        self.peers = []
-        self.failures = []
-        self.service.start()
+        argv = [sys.executable, str(Path(__file__).with_name("gtls_server.py")),
+                str(pki / f"{cert}-chain.pem"), str(pki / f"{cert}.key"), str(pki / "ca.pem"),
+                "1" if client_cert else "0"]
+        # Its stdin stays open: the server stops when it closes.
+        self.process = Process(argv, stdin=subprocess.PIPE)
+        assert run_until(lambda: b"\n" in self.process.out or self.process.eof)
+        line = bytes(self.process.out).split(b"\n", 1)[0]
+        assert line.startswith(b"PORT "), self.process.stop()
+        self.port = int(line.split()[1])
 
-    def on_incoming(self, service, connection, source):
-        tls = Gio.TlsServerConnection.new(connection, self.certificate)
-        tls.set_database(self.database)
-        tls.set_property("authentication-mode",
-                         Gio.TlsAuthenticationMode.REQUIRED if self.client_cert else Gio.TlsAuthenticationMode.NONE)
-        # glib-networking leaves a server's decision to this signal even
-        # for a chain that verified: accept exactly those.
-        tls.connect("accept-certificate", lambda conn, cert, errors: errors == 0)
-        entry = {"tls": tls, "connection": connection, "buffer": bytearray()}
-        self.connections.append(entry)
-        tls.handshake_async(GLib.PRIORITY_DEFAULT, None, self.on_handshake, entry)
-        return True
-
-    def on_handshake(self, tls, result, entry):
-        try:
-            tls.handshake_finish(result)
-        except GLib.Error as error:
-            self.failures.append(error.message)
-            entry["connection"].close()
-            return
-        peer = tls.get_peer_certificate()
-        entry["peer"] = peer.get_property("subject-name") if peer is not None else None
-        self.read_more(entry)
-
-    def read_more(self, entry):
-        entry["tls"].get_input_stream().read_bytes_async(4096, GLib.PRIORITY_DEFAULT, None, self.on_read, entry)
-
-    def on_read(self, stream, result, entry):
-        try:
-            data = stream.read_bytes_finish(result).get_data()
-        except GLib.Error:
-            return  # the client went away
-        if not data:
-            return
-        entry["buffer"].extend(data)
-        if entry["buffer"].endswith(b"\n"):
-            out = reverse_lines(bytes(entry["buffer"]))
-            entry["buffer"].clear()
-            entry["tls"].get_output_stream().write_bytes_async(GLib.Bytes.new(out), GLib.PRIORITY_DEFAULT,
-                                                               None, None)
-            self.peers.append(entry["peer"])
-        self.read_more(entry)
+    def lines(self, kind):
+        prefix = kind + b" "
+        return [line[len(prefix):].decode() for line in bytes(self.process.out).split(b"\n")
+                if line.startswith(prefix)]
 
     def check(self, client_cert, resumed=None, connections=1):
-        assert not self.failures
+        assert run_until(lambda: self.lines(b"PEER") or self.lines(b"FAIL"))
+        assert not self.lines(b"FAIL")
         if client_cert:
-            assert run_until(lambda: self.peers)
-            assert f"CN={CLIENT_CN}" in self.peers[-1]
+            assert f"CN={CLIENT_CN}" in self.lines(b"PEER")[-1]
 
     def stop(self):
-        self.service.stop()
-        self.service.close()
-        for entry in self.connections:
-            entry["connection"].close()
+        self.process.stop()
 
 
 SERVERS = [OpensslServer, GnutlsServer, PythonServer, GtlsServer]
