@@ -349,6 +349,10 @@ begin_handshake (QsslServer *self,
 #define RECORD_HEADER_LENGTH       5
 #define RECORD_TYPE_HANDSHAKE      22
 #define RECORD_MAX_PLAINTEXT       16384
+/* The first read takes up to this much, which holds a whole ClientHello
+ * as browsers and TLS libraries send it (a few hundred bytes; some 1,800
+ * with a post-quantum key share): the header and the body in one call. */
+#define FIRST_READ_LENGTH          2048
 
 /* How many bytes of the first record are still to come; 0 when it is
  * complete, or when what came is not the start of a TLS handshake (the
@@ -380,16 +384,29 @@ early_read (Handshake *handshake)
   g_autoptr(GByteArray) prefix = NULL;
   gsize missing;
 
-  /* The header, then (in the same call, when it is there) the body. */
+  /* Whatever is there first (often the whole record), then what the
+   * record's header says is missing. Bytes past the record, if a client
+   * sent any, go to the socket with the rest. */
   while ((missing = early_missing (handshake->early_bytes)) > 0)
     {
       g_autoptr(GError) error = NULL;
       gsize old_length = handshake->early_bytes->len;
       gssize n;
 
-      g_byte_array_set_size (handshake->early_bytes, old_length + missing);
-      n = g_socket_receive (gsocket, (char *) handshake->early_bytes->data + old_length, missing, NULL, &error);
-      g_byte_array_set_size (handshake->early_bytes, old_length + MAX (n, 0));
+      if (old_length == 0)
+        {
+          guint8 first[FIRST_READ_LENGTH];
+
+          n = g_socket_receive (gsocket, (char *) first, sizeof first, NULL, &error);
+          if (n > 0)
+            g_byte_array_append (handshake->early_bytes, first, n);
+        }
+      else
+        {
+          g_byte_array_set_size (handshake->early_bytes, old_length + missing);
+          n = g_socket_receive (gsocket, (char *) handshake->early_bytes->data + old_length, missing, NULL, &error);
+          g_byte_array_set_size (handshake->early_bytes, old_length + MAX (n, 0));
+        }
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         return FALSE;
       /* An end or an error is the socket's to report, as a complete
