@@ -231,21 +231,9 @@ on_pending_connection (QsslServer *server,
     }
 }
 
-/* Every program turns Nagle off, before the handshake. */
-static void
-on_started_handshake (QsslServer *server,
-                      QsslSocket *socket,
-                      gpointer    user_data)
-{
-  qssl_socket_set_socket_option (socket, QSSL_SOCKET_OPTION_LOW_DELAY, 1);
-}
-
-static void
-on_connected (QsslSocket *socket,
-              gpointer    user_data)
-{
-  qssl_socket_set_socket_option (socket, QSSL_SOCKET_OPTION_LOW_DELAY, 1);
-}
+/* Every program turns Nagle off before the handshake: libqssl does by
+ * default, on accepted sockets and on those that connect_to_host() made,
+ * so this one sets no option (and connects no handler for it). */
 
 /* Workers share the port.  SO_REUSEPORT must be on before bind(), and
  * g_socket_bind() turns it off for TCP, so the listening socket is made
@@ -285,7 +273,6 @@ run_server (void)
   loop = g_main_loop_new (NULL, FALSE);
   qssl_server_set_ssl_configuration (server, configuration);
   g_signal_connect (server, "pending-connection-available", G_CALLBACK (on_pending_connection), NULL);
-  g_signal_connect (server, "started-encryption-handshake", G_CALLBACK (on_started_handshake), NULL);
   if (bench_is_worker ())
     add_shared_port_socket (server);
   else if (!qssl_server_listen (server, address, opt.port, &error))
@@ -341,7 +328,6 @@ client_connect (void)
     }
   else
     qssl_socket_set_ssl_configuration (socket, configuration);
-  g_signal_connect (socket, "connected", G_CALLBACK (on_connected), NULL);
   qssl_socket_connect_to_host_encrypted_with_peer_name (socket, opt.host, opt.port, opt.peer_name,
                                                         QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
   if (!qssl_socket_wait_for_encrypted (socket, 30000, &error))
@@ -586,8 +572,7 @@ client_many (void)
       g_signal_connect (socket, "encrypted", G_CALLBACK (on_many_encrypted), &clients[i]);
       g_signal_connect (socket, "ready-read", G_CALLBACK (on_many_ready_read), &clients[i]);
       g_signal_connect (socket, "error-occurred", G_CALLBACK (on_many_error), &clients[i]);
-      g_signal_connect (socket, "connected", G_CALLBACK (on_connected), NULL);
-      qssl_socket_connect_to_host_encrypted_with_peer_name (socket, opt.host, opt.port, opt.peer_name,
+          qssl_socket_connect_to_host_encrypted_with_peer_name (socket, opt.host, opt.port, opt.peer_name,
                                                             QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
     }
   g_main_loop_run (loop);
