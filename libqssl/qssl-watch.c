@@ -182,7 +182,11 @@ struct _Poller
   GMutex        lock;
 };
 
-/* GMainContext -> Poller: the instance lives while watches use it. */
+/* GMainContext -> Poller. An instance lives as long as its context (the
+ * context holds the only reference): a program that connects one socket
+ * after another would otherwise create and close an epoll instance, and
+ * attach and destroy a source, for each. Every watch holds its context, so
+ * the context (and the poller) cannot go while a watch uses it. */
 static GMutex registry_lock;
 static GHashTable *registry;
 static volatile guint fork_generation;
@@ -336,6 +340,8 @@ poller_update (Poller    *poller,
   watch->kernel_events = wanted;
 }
 
+static void poller_check_fork (Poller *poller);
+
 static gboolean
 poller_dispatch (GSource     *source,
                  GSourceFunc  callback,
@@ -346,6 +352,11 @@ poller_dispatch (GSource     *source,
   guint64 round;
   int n;
 
+  /* A forked child that iterates the parent's context: its own instance
+   * first, so that it reads no event of the parent's sockets. */
+  g_mutex_lock (&poller->lock);
+  poller_check_fork (poller);
+  g_mutex_unlock (&poller->lock);
   do
     n = epoll_wait (poller->epfd, events, EPOLL_BATCH, 0);
   while (n < 0 && errno == EINTR);
@@ -415,8 +426,7 @@ poller_dispatch (GSource     *source,
           poller_update (poller, watch);
         }
       g_mutex_unlock (&poller->lock);
-      /* The handler freed the last watch: the poller is gone with the
-       * context's reference, only this dispatch holds it. */
+      /* The context went with a handler's last reference to it. */
       if (g_source_is_destroyed (source))
         break;
     }
@@ -428,6 +438,11 @@ poller_finalize (GSource *source)
 {
   Poller *poller = (Poller *) source;
 
+  /* The context is being finalized (GLib calls this without its lock). */
+  g_mutex_lock (&registry_lock);
+  if (registry != NULL && g_hash_table_lookup (registry, poller->context) == poller)
+    g_hash_table_remove (registry, poller->context);
+  g_mutex_unlock (&registry_lock);
   if (poller->epfd >= 0)
     close (poller->epfd);
   g_ptr_array_unref (poller->slots);
@@ -515,6 +530,7 @@ poller_acquire (QsslWatch *watch)
       g_source_set_can_recurse (&poller->source, TRUE);
       g_source_set_static_name (&poller->source, "[qssl] sockets (epoll)");
       g_source_attach (&poller->source, watch->context);
+      g_source_unref (&poller->source);
       g_hash_table_insert (registry, watch->context, poller);
     }
   poller->n_watches++;
@@ -548,15 +564,10 @@ poller_release (QsslWatch *watch)
   g_mutex_unlock (&poller->lock);
   watch->poller = NULL;
 
+  /* The last watch leaves the instance idle, with nothing registered,
+   * for the next socket of this context. */
   g_mutex_lock (&registry_lock);
-  if (--poller->n_watches == 0)
-    {
-      /* The last watch: the instance and its fd go (a dispatch running
-       * now keeps the memory until it returns). */
-      g_hash_table_remove (registry, poller->context);
-      g_source_destroy (&poller->source);
-      g_source_unref (&poller->source);
-    }
+  poller->n_watches--;
   g_mutex_unlock (&registry_lock);
 }
 

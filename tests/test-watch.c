@@ -209,7 +209,8 @@ test_table_kill_others (void)
     }
   g_main_context_pop_thread_default (context);
   g_free (table);
-  /* The shared instance went with its last watch. */
+  /* No fd more than after the first socket: the context's one instance
+   * served every round. */
   g_assert_cmpuint (count_fds (&n_epoll), ==, base_fds);
   g_assert_cmpuint (n_epoll, ==, base_epoll);
 }
@@ -233,7 +234,7 @@ context_poll_fds (GMainContext *context)
 static void
 test_shared_poll (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  GMainContext *context = g_main_context_new ();
   QsslSocket *sockets[N_SOCKETS];
   int peers[N_SOCKETS];
   guint one, all, n_epoll, base_epoll;
@@ -258,7 +259,20 @@ test_shared_poll (void)
       g_object_unref (sockets[i]);
       close (peers[i]);
     }
+  /* Idle with its context, for the next socket: the same instance. */
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  (void) count_fds (&n_epoll);
+  g_assert_cmpuint (n_epoll, ==, base_epoll + 1);
+  sockets[0] = adopt_pair (&peers[0]);
+  g_assert_cmpuint (context_poll_fds (context), ==, one);
+  (void) count_fds (&n_epoll);
+  g_assert_cmpuint (n_epoll, ==, base_epoll + 1);
+  g_object_unref (sockets[0]);
+  close (peers[0]);
   g_main_context_pop_thread_default (context);
+  /* It goes with the context. */
+  g_main_context_unref (context);
   (void) count_fds (&n_epoll);
   g_assert_cmpuint (n_epoll, ==, base_epoll);
 }
