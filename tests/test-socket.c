@@ -180,8 +180,13 @@ static gpointer
 server_thread (gpointer user_data)
 {
   Server *server = user_data;
+  GPollFD cancel_fd;
 
   g_main_context_push_thread_default (server->context);
+  /* An accept with a cancellable makes the cancellable's wakeup fd, and
+   * frees it after, unless it is held: held, the server needs no new
+   * descriptor between connections (the fd-exhaustion test leaves none). */
+  g_cancellable_make_pollfd (server->cancellable, &cancel_fd);
   for (;;)
     {
       g_autoptr(GError) error = NULL;
@@ -236,6 +241,7 @@ server_thread (gpointer user_data)
              !g_cancellable_is_cancelled (server->cancellable))
         g_main_context_iteration (server->context, TRUE);
     }
+  g_cancellable_release_fd (server->cancellable);
   g_main_context_pop_thread_default (server->context);
   return NULL;
 }
