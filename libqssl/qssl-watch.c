@@ -165,6 +165,11 @@ struct _Poller
   guint         n_watches;
   /* Which fork this instance belongs to (see poller_after_fork()). */
   guint         fork_generation;
+  /* The kernel may hold a registration no watch can remove: a file whose
+   * fd was closed behind its watch's back while it stays open elsewhere (a
+   * dup, a forked child). Its events would come on every wakeup; the
+   * instance is rebuilt when one does (see poller_rebuild()). */
+  gboolean      maybe_stale;
   /* Watches by slot (NULL: free) and, for each fd number, the watch whose
    * registration it is: a socket that closed its fd without saying so
    * must not take the registration of the next one that gets the number. */
@@ -271,9 +276,12 @@ poller_unregister (Poller    *poller,
    * EBADF mean the same. */
   if (poller_fd_owner (poller, watch->fd) == watch)
     {
-      (void) poller_ctl (poller, EPOLL_CTL_DEL, watch, 0);
+      if (poller_ctl (poller, EPOLL_CTL_DEL, watch, 0) < 0)
+        poller->maybe_stale = TRUE;
       poller_set_fd_owner (poller, watch->fd, NULL);
     }
+  else
+    poller->maybe_stale = TRUE;
 }
 
 /* Registers @watch->fd for @events, with the lock held. */
@@ -287,7 +295,10 @@ poller_register (Poller    *poller,
   /* Another watch still holds the number: its fd was closed without a
    * word, and this is a new file with the same number. */
   if (owner != NULL && owner != watch)
-    owner->registered = FALSE;
+    {
+      owner->registered = FALSE;
+      poller->maybe_stale = TRUE;
+    }
   watch->generation = ++poller->next_generation;
   if (poller_ctl (poller, EPOLL_CTL_ADD, watch, events) < 0 &&
       (errno != EEXIST || poller_ctl (poller, EPOLL_CTL_MOD, watch, events) < 0))
@@ -341,6 +352,7 @@ poller_update (Poller    *poller,
 }
 
 static void poller_check_fork (Poller *poller);
+static void poller_rebuild (Poller *poller);
 
 static gboolean
 poller_dispatch (GSource     *source,
@@ -350,6 +362,7 @@ poller_dispatch (GSource     *source,
   Poller *poller = (Poller *) source;
   struct epoll_event events[EPOLL_BATCH];
   guint64 round;
+  guint n_stale = 0;
   int n;
 
   /* A forked child that iterates the parent's context: its own instance
@@ -379,6 +392,8 @@ poller_dispatch (GSource     *source,
       if (watch == NULL || watch->generation != generation || !watch->registered ||
           watch->delivered_round > round)
         {
+          if (watch == NULL || watch->generation != generation)
+            n_stale++;
           g_mutex_unlock (&poller->lock);
           continue;
         }
@@ -428,8 +443,14 @@ poller_dispatch (GSource     *source,
       g_mutex_unlock (&poller->lock);
       /* The context went with a handler's last reference to it. */
       if (g_source_is_destroyed (source))
-        break;
+        return G_SOURCE_CONTINUE;
     }
+  /* An event for no watch is usually one whose watch went earlier in this
+   * batch; with a registration nobody can remove, it is that one. */
+  g_mutex_lock (&poller->lock);
+  if (n_stale > 0 && poller->maybe_stale)
+    poller_rebuild (poller);
+  g_mutex_unlock (&poller->lock);
   return G_SOURCE_CONTINUE;
 }
 
@@ -463,23 +484,24 @@ poller_after_fork (void)
   fork_generation++;
 }
 
-/* A forked child shares the parent's epoll instance: what it registered
- * or dropped there would change the parent's. It gets an instance of its
- * own with the same registrations. */
+/* A new instance with the current watches' registrations, with the lock
+ * held: for a forked child, and to shed registrations that no watch owns. */
 static void
-poller_check_fork (Poller *poller)
+poller_rebuild (Poller *poller)
 {
-  if (G_LIKELY (poller->fork_generation == fork_generation))
-    return;
-  poller->fork_generation = fork_generation;
-  g_source_remove_unix_fd (&poller->source, poller->tag);
-  close (poller->epfd);
-  poller->epfd = epoll_create1 (EPOLL_CLOEXEC);
-  if (poller->epfd < 0)
+  int epfd = epoll_create1 (EPOLL_CLOEXEC);
+
+  /* Out of descriptors: the old instance goes on serving, and a later
+   * call tries again. */
+  if (epfd < 0)
     {
-      g_critical ("qssl: epoll_create1() after fork: %s", g_strerror (errno));
+      g_debug ("qssl: cannot renew the epoll instance: %s", g_strerror (errno));
       return;
     }
+  poller->maybe_stale = FALSE;
+  g_source_remove_unix_fd (&poller->source, poller->tag);
+  close (poller->epfd);
+  poller->epfd = epfd;
   poller->tag = g_source_add_unix_fd (&poller->source, poller->epfd, G_IO_IN);
   for (guint i = 0; i < poller->slots->len; i++)
     {
@@ -491,6 +513,18 @@ poller_check_fork (Poller *poller)
           poller_register (poller, watch, watch->kernel_events);
         }
     }
+}
+
+/* A forked child shares the parent's epoll instance: what it registered
+ * or dropped there would change the parent's. It gets an instance of its
+ * own with the same registrations. */
+static void
+poller_check_fork (Poller *poller)
+{
+  if (G_LIKELY (poller->fork_generation == fork_generation))
+    return;
+  poller->fork_generation = fork_generation;
+  poller_rebuild (poller);
 }
 
 /* The context's poller, made if needed, with @watch in a slot of it. */
@@ -506,7 +540,9 @@ poller_acquire (QsslWatch *watch)
       pthread_atfork (NULL, NULL, poller_after_fork);
     }
   poller = g_hash_table_lookup (registry, watch->context);
-  if (poller == NULL)
+  /* A destroyed one belongs to a context that is being finalized, and this
+   * context is a new one at the same address. */
+  if (poller == NULL || g_source_is_destroyed (&poller->source))
     {
       int epfd = epoll_create1 (EPOLL_CLOEXEC);
 
@@ -531,7 +567,7 @@ poller_acquire (QsslWatch *watch)
       g_source_set_static_name (&poller->source, "[qssl] sockets (epoll)");
       g_source_attach (&poller->source, watch->context);
       g_source_unref (&poller->source);
-      g_hash_table_insert (registry, watch->context, poller);
+      g_hash_table_replace (registry, watch->context, poller);
     }
   poller->n_watches++;
   g_mutex_unlock (&registry_lock);
@@ -564,8 +600,10 @@ poller_release (QsslWatch *watch)
   g_mutex_unlock (&poller->lock);
   watch->poller = NULL;
 
-  /* The last watch leaves the instance idle, with nothing registered,
-   * for the next socket of this context. */
+  /* The last watch leaves the instance idle for the next socket of this
+   * context. (A registration nobody could remove is shed when its event
+   * comes, see poller_dispatch(); not here, where the socket that goes may
+   * still close an fd number that is no longer its own.) */
   g_mutex_lock (&registry_lock);
   poller->n_watches--;
   g_mutex_unlock (&registry_lock);

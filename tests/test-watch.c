@@ -164,8 +164,8 @@ test_table_kill_others (void)
   gint64 deadline;
 
   g_main_context_push_thread_default (context);
-  /* After the context's own wakeup fd and what a first socket opens once
-   * for the process (GLib's and OpenSSL's). */
+  /* After the context's own wakeup fd, its epoll instance and what a
+   * first socket opens once for the process (GLib's and OpenSSL's). */
   {
     int peer;
     QsslSocket *first = adopt_pair (&peer);
@@ -234,7 +234,7 @@ context_poll_fds (GMainContext *context)
 static void
 test_shared_poll (void)
 {
-  GMainContext *context = g_main_context_new ();
+  GMainContext *context;
   QsslSocket *sockets[N_SOCKETS];
   int peers[N_SOCKETS];
   guint one, all, n_epoll, base_epoll;
@@ -244,6 +244,7 @@ test_shared_poll (void)
       g_test_skip ("a source per socket with QSSL_WATCH_BACKEND=gsource");
       return;
     }
+  context = g_main_context_new ();
   (void) count_fds (&base_epoll);
   g_main_context_push_thread_default (context);
   sockets[0] = adopt_pair (&peers[0]);
@@ -369,6 +370,55 @@ test_fd_reuse_behind_back (void)
   close (b_peer);
   g_object_unref (a);
   close (a_peer);
+  g_main_context_unref (context);
+}
+
+/* A socket's fd closed behind its back while the file stays open
+ * elsewhere (a dup here; a forked child alike): the kernel keeps that
+ * registration and no epoll_ctl() can reach it any more. Its events must
+ * not keep the context busy, with other sockets or with none left. */
+static guint
+busy_iterations (GMainContext *context)
+{
+  guint n = 0;
+
+  while (n < 50 && g_main_context_iteration (context, FALSE))
+    n++;
+  return n;
+}
+
+static void
+test_fd_closed_behind_back_kept_open (void)
+{
+  GMainContext *context = g_main_context_new ();
+  int a_peer, b_peer, a_fd, kept;
+  QsslSocket *a, *b;
+
+  if (!backend_is_epoll ())
+    {
+      g_test_skip ("a GSource per socket goes with its socket");
+      g_main_context_unref (context);
+      return;
+    }
+  g_main_context_push_thread_default (context);
+  a = adopt_pair (&a_peer);
+  b = adopt_pair (&b_peer);
+  g_assert_cmpuint (busy_iterations (context), <, 50);
+  a_fd = g_socket_get_fd (g_socket_connection_get_socket (G_SOCKET_CONNECTION (a)));
+  kept = dup (a_fd);
+  close (a_fd);
+  /* The file, still open through the dup, becomes readable for good. */
+  send_byte (a_peer);
+  g_object_unref (a);
+  g_assert_cmpuint (busy_iterations (context), <, 50);
+  /* The same with no socket left on the context. */
+  g_object_unref (b);
+  close (b_peer);
+  send_byte (a_peer);
+  g_assert_cmpuint (busy_iterations (context), <, 50);
+  close (kept);
+  close (a_peer);
+  g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
 }
 
@@ -518,7 +568,7 @@ side_thread (gpointer data)
 
 /* Sockets of two contexts: each context wakes only its own, also while the
  * other runs in a thread of its own; each context's instance goes with
- * its last socket. */
+ * the context. */
 static void
 test_two_contexts (void)
 {
@@ -902,6 +952,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qssl/watch/shared-poll", test_shared_poll);
   g_test_add_func ("/qssl/watch/fd-reuse/after-close", test_fd_reuse_after_close);
   g_test_add_func ("/qssl/watch/fd-reuse/behind-back", test_fd_reuse_behind_back);
+  g_test_add_func ("/qssl/watch/fd-closed-behind-back-kept-open", test_fd_closed_behind_back_kept_open);
   g_test_add_func ("/qssl/watch/nested-iteration", test_nested_iteration);
   g_test_add_func ("/qssl/watch/fork-child-drops-sockets", test_fork_child_drops_sockets);
   g_test_add_func ("/qssl/watch/two-contexts", test_two_contexts);
