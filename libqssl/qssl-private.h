@@ -50,4 +50,14 @@ void    _qssl_socket_unread          (struct _QsslSocket *socket,
                                       const guint8       *data,
                                       gsize               length);
 
+/* The debug trace (G_MESSAGES_DEBUG=Qssl) is decided once, so a disabled
+ * trace costs a load and a branch; g_debug() itself formats its message
+ * before it finds nobody wants it. */
+gboolean _qssl_trace_enabled            (void);
+#define _qssl_trace(...) \
+  G_STMT_START { \
+    if (G_UNLIKELY (_qssl_trace_enabled ())) \
+      g_debug (__VA_ARGS__); \
+  } G_STMT_END
+
 G_END_DECLS

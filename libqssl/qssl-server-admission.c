@@ -414,7 +414,7 @@ early_read (Handshake *handshake)
       if (n <= 0)
         break;
     }
-  g_debug ("server %p: first record in (%u bytes)", self, handshake->early_bytes->len);
+  _qssl_trace ("server %p: first record in (%u bytes)", self, handshake->early_bytes->len);
   /* The socket registers the same fd: this watch goes first. */
   g_clear_pointer (&handshake->early_watch, _qssl_watch_free);
   prefix = g_steal_pointer (&handshake->early_bytes);
@@ -451,8 +451,8 @@ track_handshake (QsslServer        *self,
   handshake->timer = _qssl_timer_new (self->context, on_handshake_timeout, handshake);
   _qssl_timer_start (handshake->timer, self->handshake_timeout);
   g_queue_push_tail_link (&self->handshake_order, &handshake->link);
-  g_debug ("server %p: accepted a connection; %u handshakes in flight", self,
-           g_queue_get_length (&self->handshake_order));
+  _qssl_trace ("server %p: accepted a connection; %u handshakes in flight", self,
+               g_queue_get_length (&self->handshake_order));
 
   /* Behind a balancer the PROXY header comes first, which the socket
    * reads: no early phase. */

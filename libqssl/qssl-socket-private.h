@@ -21,6 +21,7 @@
 #include <openssl/ssl.h>
 
 #include "qssl.h"
+#include "qssl-private.h"
 #include "qssl-buffer-private.h"
 #include "qssl-proxy-protocol-private.h"
 #include "qssl-watch-private.h"
@@ -247,9 +248,8 @@ void     _qssl_socket_record_error             (QsslSocket      *self,
                                                 QsslSocketError  error,
                                                 const char      *message);
 /* The debug trace (G_MESSAGES_DEBUG=Qssl): one line per step of a
- * connection's life, each prefixed with the socket's trace id. Whether it is
- * on is decided once, so a disabled trace costs one load and a branch. */
-gboolean _qssl_trace_enabled                   (void);
+ * connection's life, each prefixed with the socket's trace id
+ * (_qssl_trace_enabled() is in qssl-private.h). */
 void     _qssl_socket_trace_message            (QsslSocket      *self,
                                                 const char      *format,
                                                 ...) G_GNUC_PRINTF (2, 3);
