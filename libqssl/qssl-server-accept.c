@@ -9,7 +9,9 @@
  * GSocketListener's API, GLib accepts. Either way what the accept brings
  * goes through accepted(): a connection to GSocketService's incoming
  * (qssl-server-admission.c), or held while paused; a failure is retried
- * with a backoff. Also here: the reuse-port sockets and the sockets
+ * with a backoff. While nobody but the server handles incoming, its own
+ * accepts hand the GSocket straight to the admission, without a
+ * GTcpConnection made only to be dropped and a signal emitted to nobody. Also here: the reuse-port sockets and the sockets
  * systemd passed.
  */
 
@@ -207,6 +209,18 @@ sync_listeners (QsslServer *self)
     }
 }
 
+/* Whether GSocketService::incoming has a handler besides the server's
+ * own class handler (which only admits the connection). */
+static gboolean
+incoming_is_handled (QsslServer *self)
+{
+  static guint incoming_signal;
+
+  if (G_UNLIKELY (incoming_signal == 0))
+    incoming_signal = g_signal_lookup ("incoming", G_TYPE_SOCKET_SERVICE);
+  return g_signal_has_handler_pending (self, incoming_signal, 0, FALSE);
+}
+
 /* A listening socket is readable: accept4() hands over a non-blocking,
  * close-on-exec fd in one call, as many times as the server wants one,
  * until the backlog is empty. Each connection takes the same path as
@@ -256,6 +270,13 @@ on_listener_ready (gpointer     user_data,
           close (fd);
           accepted (self, NULL, NULL, error, FALSE);
           break;
+        }
+      if (!self->paused && !self->throttled && !incoming_is_handled (self))
+        {
+          accept_succeeded (self);
+          _qssl_server_admit (self, socket);
+          _qssl_server_update_accepting (self);
+          continue;
         }
       connection = g_socket_connection_factory_create_connection (socket);
       accepted (self, connection, NULL, NULL, FALSE);

@@ -22,12 +22,12 @@
 /* A handshake in flight, owned by handshake_order: its deadline, its place
  * in the order of arrival, the address it counts against, and either its
  * socket or, until the client's first TLS record is in, only the accepted
- * connection and the bytes of that record read so far (see early_read()). */
+ * GSocket and the bytes of that record read so far (see early_read()). */
 struct _Handshake
 {
   QsslServer        *server;
   QsslSocket        *socket;
-  GSocketConnection *connection;   /* early only */
+  GSocket           *gsocket;      /* early only */
   QsslWatch         *early_watch;  /* early only: the fd is readable */
   GByteArray        *early_bytes;  /* early only */
   /* What the server served when the connection was accepted, for its
@@ -52,7 +52,7 @@ handshake_free (gpointer data)
   g_clear_pointer (&handshake->early_bytes, g_byte_array_unref);
   g_clear_pointer (&handshake->hosts, _qssl_host_table_unref);
   g_clear_pointer (&handshake->configuration, qssl_configuration_free);
-  g_clear_object (&handshake->connection);
+  g_clear_object (&handshake->gsocket);
   g_queue_unlink (&self->handshake_order, &handshake->link);
   if (handshake->socket != NULL)
     g_hash_table_remove (self->handshaking, handshake->socket);
@@ -70,6 +70,16 @@ handshake_free (gpointer data)
   g_free (handshake);
 }
 
+/* The server no longer hears @socket: neither as its observer nor through
+ * the signals it forwards. */
+static void
+release_socket (QsslServer *self,
+                QsslSocket *socket)
+{
+  _qssl_socket_set_observer (socket, NULL, NULL);
+  g_signal_handlers_disconnect_by_data (socket, self);
+}
+
 /* Stops caring about @socket's handshake; the server's reference goes. */
 static void
 forget_handshake (QsslServer *self,
@@ -77,20 +87,21 @@ forget_handshake (QsslServer *self,
 {
   Handshake *handshake = g_hash_table_lookup (self->handshaking, socket);
 
-  g_signal_handlers_disconnect_by_data (socket, self);
+  release_socket (self, socket);
   if (handshake != NULL)
     handshake_free (handshake);
 }
 
 static void
 on_encrypted (QsslSocket *socket,
-              QsslServer *self)
+              gpointer    data)
 {
+  QsslServer *self = data;
+
   g_object_ref (socket);
-  forget_handshake (self, socket);
   /* From now on the socket is the application's (Qt's QSslServer drops
    * its connections too): a later error or alert is not the server's. */
-  g_signal_handlers_disconnect_by_data (socket, self);
+  forget_handshake (self, socket);
   if (self->idle_timeout > 0)
     qssl_socket_set_idle_timeout (socket, self->idle_timeout);
   _qssl_server_hand_over (self, socket);
@@ -161,8 +172,10 @@ release_dropped (gpointer user_data)
 static void
 on_error (QsslSocket      *socket,
           QsslSocketError  error,
-          QsslServer      *self)
+          gpointer         data)
 {
+  QsslServer *self = data;
+
   g_object_ref (socket);
   g_signal_emit (self, _qssl_server_signals[SIGNAL_ERROR_OCCURRED], 0, socket, error);
   /* A failed handshake: the socket is dropped; the server goes on. */
@@ -174,6 +187,15 @@ on_error (QsslSocket      *socket,
   g_ptr_array_add (self->dropped, socket);
   _qssl_deferred_queue (self->drop_call);
 }
+
+/* The end of a handshake, heard before the socket's own handlers: a
+ * handler connected in started-encryption-handshake sees the socket
+ * handed over (or dropped) already, as it would after a handler the
+ * server connected first. */
+static const QsslSocketObserver handshake_observer = {
+  .encrypted = on_encrypted,
+  .error_occurred = on_error,
+};
 
 /* Ends a handshake the server gives up on (its deadline passed, or it
  * makes room for a newcomer): error-occurred, then the connection goes. */
@@ -189,13 +211,13 @@ _qssl_server_drop_handshake (QsslServer      *self,
   if (handshake->socket != NULL)
     socket = g_object_ref (handshake->socket);
   else
-    socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (handshake->connection), NULL);
+    socket = qssl_socket_new_from_socket (handshake->gsocket, NULL);
   g_debug ("server %p: dropping handshake of socket %p (%s)", self, socket,
            error == QSSL_SOCKET_ERROR_SOCKET_TIMEOUT ? "deadline" : "room for a newcomer");
   if (handshake->socket != NULL)
-    g_signal_handlers_disconnect_by_data (socket, self);
+    release_socket (self, socket);
   else if (socket == NULL)
-    g_socket_close (g_socket_connection_get_socket (handshake->connection), NULL);
+    g_socket_close (handshake->gsocket, NULL);
   /* Forgotten first: a handler sees the count without it. */
   handshake_free (handshake);
   if (socket == NULL)
@@ -230,9 +252,9 @@ on_handshake_timeout (gpointer user_data)
 }
 
 static char *
-connection_address (GSocketConnection *connection)
+peer_address (GSocket *gsocket)
 {
-  g_autoptr(GSocketAddress) address = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr(GSocketAddress) address = g_socket_get_remote_address (gsocket, NULL);
 
   if (!G_IS_INET_SOCKET_ADDRESS (address))
     return NULL;
@@ -248,21 +270,21 @@ connection_address (GSocketConnection *connection)
  * likeliest to be one that will never finish. @address is where the
  * handshake is to be counted (NULL: not counted). */
 static gboolean
-admit_connection (QsslServer         *self,
-                  GSocketConnection  *connection,
-                  char              **address)
+admit_connection (QsslServer  *self,
+                  GSocket     *gsocket,
+                  char       **address)
 {
   *address = NULL;
   if (self->max_handshakes_per_address > 0)
     {
-      g_autofree char *text = connection_address (connection);
+      g_autofree char *text = peer_address (gsocket);
 
       if (text != NULL &&
           GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, text)) >= (guint) self->max_handshakes_per_address)
         {
           g_debug ("server %p: refusing a connection from %s: %d handshakes from it already", self, text,
                    self->max_handshakes_per_address);
-          g_socket_close (g_socket_connection_get_socket (connection), NULL);
+          g_socket_close (gsocket, NULL);
           return FALSE;
         }
       *address = g_steal_pointer (&text);
@@ -274,7 +296,7 @@ admit_connection (QsslServer         *self,
   if (!self->listening)
     {
       g_clear_pointer (address, g_free);
-      g_socket_close (g_socket_connection_get_socket (connection), NULL);
+      g_socket_close (gsocket, NULL);
       return FALSE;
     }
   return TRUE;
@@ -290,7 +312,7 @@ begin_handshake (QsslServer *self,
   g_autoptr(GError) error = NULL;
   QsslSocket *socket;
 
-  socket = qssl_socket_new_from_socket (g_socket_connection_get_socket (handshake->connection), &error);
+  socket = qssl_socket_new_from_socket (handshake->gsocket, &error);
   if (socket == NULL)
     {
       g_debug ("server %p: cannot adopt a connection: %s", self, error->message);
@@ -305,7 +327,7 @@ begin_handshake (QsslServer *self,
   g_hash_table_insert (self->handshaking, socket, handshake);
   if (prefix != NULL && prefix->len > 0)
     _qssl_socket_unread (socket, prefix->data, prefix->len);
-  g_clear_object (&handshake->connection);
+  g_clear_object (&handshake->gsocket);
   /* The copy shares the server configuration's context cache, so every
    * accepted socket uses one SSL_CTX (one session cache, one set of ticket
    * keys). */
@@ -316,8 +338,7 @@ begin_handshake (QsslServer *self,
     _qssl_socket_expect_proxy_header (socket);
   /* The hosts of the accept: a later change applies to later connections. */
   _qssl_socket_set_host_table (socket, handshake->hosts);
-  g_signal_connect (socket, "encrypted", G_CALLBACK (on_encrypted), self);
-  g_signal_connect (socket, "error-occurred", G_CALLBACK (on_error), self);
+  _qssl_socket_set_observer (socket, &handshake_observer, self);
   /* The signals the server only forwards: connected when the server has a
    * handler to forward to (each connection and its removal in
    * on_encrypted() cost more than a whole GObject). A handler connected to
@@ -380,7 +401,7 @@ static gboolean
 early_read (Handshake *handshake)
 {
   QsslServer *self = handshake->server;
-  GSocket *gsocket = g_socket_connection_get_socket (handshake->connection);
+  GSocket *gsocket = handshake->gsocket;
   g_autoptr(GByteArray) prefix = NULL;
   gsize missing;
 
@@ -431,15 +452,14 @@ on_early_readable (gpointer     user_data,
 }
 
 static void
-track_handshake (QsslServer        *self,
-                 GSocketConnection *connection,
-                 char              *address)
+track_handshake (QsslServer *self,
+                 GSocket    *gsocket,
+                 char       *address)
 {
   Handshake *handshake = g_new0 (Handshake, 1);
-  GSocket *gsocket = g_socket_connection_get_socket (connection);
 
   handshake->server = self;
-  handshake->connection = g_object_ref (connection);
+  handshake->gsocket = g_object_ref (gsocket);
   handshake->early_bytes = g_byte_array_new ();
   handshake->link.data = handshake;
   handshake->address = address;
@@ -471,17 +491,24 @@ track_handshake (QsslServer        *self,
   _qssl_watch_set (handshake->early_watch, g_socket_get_fd (gsocket), G_IO_IN);
 }
 
+void
+_qssl_server_admit (QsslServer *self,
+                    GSocket    *gsocket)
+{
+  char *address = NULL;
+
+  if (admit_connection (self, gsocket, &address))
+    track_handshake (self, gsocket, address);
+}
+
 gboolean
 _qssl_server_incoming (GSocketService    *service,
                       GSocketConnection *connection,
                       GObject           *source_object)
 {
   QsslServer *self = QSSL_SERVER (service);
-  char *address = NULL;
 
-  if (!admit_connection (self, connection, &address))
-    return TRUE;
-  track_handshake (self, connection, address);
+  _qssl_server_admit (self, g_socket_connection_get_socket (connection));
   _qssl_server_update_accepting (self);
   return TRUE;
 }
@@ -497,9 +524,9 @@ _qssl_server_abort_handshakes (QsslServer *self)
       QsslSocket *socket = handshake->socket ? g_object_ref (handshake->socket) : NULL;
 
       if (socket == NULL)
-        g_socket_close (g_socket_connection_get_socket (handshake->connection), NULL);
+        g_socket_close (handshake->gsocket, NULL);
       else
-        g_signal_handlers_disconnect_by_data (socket, self);
+        release_socket (self, socket);
       handshake_free (handshake);
       if (socket != NULL)
         {

@@ -25,6 +25,7 @@
 #include <gio/gio.h>
 
 #include "qssl.h"
+#include "qssl-socket-observer-private.h"
 #include "qssl-timer-private.h"
 #include "qssl-virtual-host-private.h"
 #include "qssl-watch-private.h"
@@ -139,6 +140,10 @@ GPtrArray *_qssl_server_activated_sockets     (GError           **error);
 
 /* qssl-server-admission.c */
 void      _qssl_server_admission_init         (QsslServer        *self);
+/* An accepted socket, as GSocketService::incoming's handler takes it
+ * (the caller then updates the accepting). */
+void      _qssl_server_admit                  (QsslServer        *self,
+                                               GSocket           *gsocket);
 gboolean  _qssl_server_incoming               (GSocketService    *service,
                                                GSocketConnection *connection,
                                                GObject           *source_object);

@@ -24,6 +24,7 @@
 #include "qssl-private.h"
 #include "qssl-buffer-private.h"
 #include "qssl-proxy-protocol-private.h"
+#include "qssl-socket-observer-private.h"
 #include "qssl-watch-private.h"
 #include "qssl-timer-private.h"
 
@@ -68,6 +69,10 @@ struct _QsslSocket
   guint               connection_serial;
   /* Set in dispose: from then on nothing is emitted. */
   gboolean            disposing;
+  /* Told of encrypted and error-occurred before their handlers (see
+   * qssl-socket-observer-private.h). */
+  const QsslSocketObserver *observer;
+  gpointer            observer_data;
 
   /* Where to, and under which name to verify (connect, engine) */
   char               *host_name;
@@ -258,6 +263,11 @@ void     _qssl_socket_trace_message            (QsslSocket      *self,
     if (G_UNLIKELY (_qssl_trace_enabled ())) \
       _qssl_socket_trace_message ((self), __VA_ARGS__); \
   } G_STMT_END
+
+/* error-occurred and encrypted, the observer first. */
+void     _qssl_socket_emit_error_occurred      (QsslSocket      *self,
+                                                QsslSocketError  error);
+void     _qssl_socket_emit_encrypted           (QsslSocket      *self);
 
 /* A call that cannot be done in the socket's state (Qt's OperationError):
  * recorded and announced with error-occurred; the connection, if any, and

@@ -344,7 +344,7 @@ _qssl_socket_set_error (QsslSocket      *self,
       g_queue_init (&self->handshake_tasks);
     }
   if (!self->disposing)
-    g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, error);
+    _qssl_socket_emit_error_occurred (self, error);
   if (!g_queue_is_empty (&tasks))
     {
       g_autoptr(GError) task_error = g_error_new_literal (QSSL_SOCKET_ERROR, error, message);
@@ -352,6 +352,32 @@ _qssl_socket_set_error (QsslSocket      *self,
       _qssl_socket_complete_taken_tasks (&tasks, task_error);
     }
   _qssl_socket_leave (self);
+}
+
+void
+_qssl_socket_set_observer (QsslSocket               *self,
+                           const QsslSocketObserver *observer,
+                           gpointer                  data)
+{
+  self->observer = observer;
+  self->observer_data = data;
+}
+
+void
+_qssl_socket_emit_error_occurred (QsslSocket      *self,
+                                  QsslSocketError  error)
+{
+  if (self->observer != NULL)
+    self->observer->error_occurred (self, error, self->observer_data);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, error);
+}
+
+void
+_qssl_socket_emit_encrypted (QsslSocket *self)
+{
+  if (self->observer != NULL)
+    self->observer->encrypted (self, self->observer_data);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ENCRYPTED], 0);
 }
 
 void
@@ -375,7 +401,7 @@ _qssl_socket_operation_error (QsslSocket *self,
   _qssl_socket_trace (self, "error operation: %s", message);
   _qssl_socket_enter (self);
   if (!self->disposing)
-    g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, QSSL_SOCKET_ERROR_OPERATION);
+    _qssl_socket_emit_error_occurred (self, QSSL_SOCKET_ERROR_OPERATION);
   _qssl_socket_leave (self);
 }
 

@@ -170,6 +170,124 @@ test_plaintext_client_dropped (void)
   g_assert_true (qssl_server_is_listening (server));
 }
 
+/* The server hears a handshake's end before the socket's own handlers,
+ * even those connected in started-encryption-handshake: the encrypted
+ * socket is queued already, the failed one reported. */
+typedef struct
+{
+  QsslServer *server;
+  guint       server_errors;
+  guint       socket_encrypted;
+  guint       socket_errors;
+  gboolean    pending_when_encrypted;
+  guint       server_errors_when_failed;
+} HandshakeEnd;
+
+static void
+end_on_socket_encrypted (QsslSocket   *socket,
+                         HandshakeEnd *end)
+{
+  end->pending_when_encrypted = qssl_server_has_pending_connections (end->server);
+  end->socket_encrypted++;
+}
+
+static void
+end_on_socket_error (QsslSocket      *socket,
+                     QsslSocketError  error,
+                     HandshakeEnd    *end)
+{
+  end->server_errors_when_failed = end->server_errors;
+  end->socket_errors++;
+}
+
+static void
+end_on_started (QsslServer   *server,
+                QsslSocket   *socket,
+                HandshakeEnd *end)
+{
+  g_signal_connect (socket, "encrypted", G_CALLBACK (end_on_socket_encrypted), end);
+  g_signal_connect (socket, "error-occurred", G_CALLBACK (end_on_socket_error), end);
+}
+
+static void
+end_on_server_error (QsslServer      *server,
+                     QsslSocket      *socket,
+                     QsslSocketError  error,
+                     HandshakeEnd    *end)
+{
+  end->server_errors++;
+}
+
+static void
+test_handshake_end_before_socket_handlers (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(QsslSocket) client = NULL;
+  g_autoptr(QsslSocket) served = NULL;
+  g_autoptr(GSocketClient) tcp = g_socket_client_new ();
+  g_autoptr(GSocketConnection) plain = NULL;
+  g_autoptr(GError) error = NULL;
+  HandshakeEnd end = { .server = server };
+  const char request[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+  g_signal_connect (server, "started-encryption-handshake", G_CALLBACK (end_on_started), &end);
+  g_signal_connect (server, "error-occurred", G_CALLBACK (end_on_server_error), &end);
+
+  client = client_connect (qssl_server_get_server_port (server));
+  while (end.socket_encrypted == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (end.pending_when_encrypted);
+  served = qssl_server_next_pending_connection (server);
+  g_assert_nonnull (served);
+  g_assert_true (qssl_socket_is_encrypted (served));
+
+  plain = g_socket_client_connect_to_host (tcp, "127.0.0.1", qssl_server_get_server_port (server), NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (plain)), request, strlen (request),
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  while (end.socket_errors == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (end.server_errors_when_failed, ==, 1);
+  g_assert_cmpuint (end.server_errors, ==, 1);
+  /* Handed over, the socket is the application's: its later errors are
+   * not the server's. */
+  qssl_socket_abort (client);
+  qssl_socket_write (served, (const guint8 *) "x", 1);
+  while (qssl_socket_get_state (served) != QSSL_SOCKET_STATE_UNCONNECTED)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (end.server_errors, ==, 1);
+  g_assert_true (qssl_server_is_listening (server));
+}
+
+/* A handler of GSocketService::incoming sees every connection while it is
+ * connected; without one the server admits connections on its own. Both
+ * ways the clients are served. */
+static void
+test_incoming_handler_comes_and_goes (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  guint16 port = qssl_server_get_server_port (server);
+  guint incoming = 0;
+  gulong handler;
+
+  for (guint round = 0; round < 3; round++)
+    {
+      g_autoptr(QsslSocket) client = NULL;
+      g_autoptr(QsslSocket) served = NULL;
+
+      handler = round == 1 ? g_signal_connect (server, "incoming", G_CALLBACK (count_incoming), &incoming) : 0;
+      client = client_connect (port);
+      while (!qssl_server_has_pending_connections (server))
+        g_main_context_iteration (NULL, TRUE);
+      served = qssl_server_next_pending_connection (server);
+      g_assert_true (qssl_socket_is_encrypted (served));
+      g_assert_cmpuint (incoming, ==, round == 0 ? 0 : 1);
+      if (handler != 0)
+        g_signal_handler_disconnect (server, handler);
+    }
+}
+
 static void
 on_accepted (GObject      *source,
              GAsyncResult *result,
@@ -1556,6 +1674,8 @@ main (int   argc,
   g_test_add_func ("/qssl/server/cancellable-reused", test_cancellable_reused);
   g_test_add_func ("/qssl/server/accept-error-retries", test_accept_error_retries);
   g_test_add_func ("/qssl/server/mismatched-key-refused", test_mismatched_key_refused);
+  g_test_add_func ("/qssl/server/handshake-end-before-socket-handlers", test_handshake_end_before_socket_handlers);
+  g_test_add_func ("/qssl/server/incoming-handler-comes-and-goes", test_incoming_handler_comes_and_goes);
 
   return g_test_run ();
 }
