@@ -70,6 +70,8 @@ usage (const char *program, FILE *out)
            "  --interval-ms MS  latency: pause between handshakes (100)\n"
            "  --timeout-ms MS   latency: bound on one handshake (10000)\n"
            "  --workers N       server: N processes sharing the port with SO_REUSEPORT\n"
+           "  --event-loop      bench-openssl server: handshakes and resumed on non-blocking\n"
+           "                    sockets in its poll() loop, not one blocking socket at a time\n"
            "  --silent K        attacker: connections that send nothing (1000)\n"
            "  --drip D          attacker: connections that drip a ClientHello (100)\n"
            "  --drip-ms MS      attacker: one byte per MS per dripping connection (100)\n",
@@ -103,6 +105,7 @@ bench_parse_options (BenchOptions *options,
     { "interval-ms", required_argument, NULL, 'i' },
     { "timeout-ms", required_argument, NULL, 't' },
     { "workers", required_argument, NULL, 'P' },
+    { "event-loop", no_argument, NULL, 'E' },
     { "silent", required_argument, NULL, 'K' },
     { "drip", required_argument, NULL, 'D' },
     { "drip-ms", required_argument, NULL, 'd' },
@@ -175,6 +178,7 @@ bench_parse_options (BenchOptions *options,
         case 'i': options->interval_ms = atoi (optarg); break;
         case 't': options->timeout_ms = atoi (optarg); break;
         case 'P': options->workers = atoi (optarg); break;
+        case 'E': options->event_loop = 1; break;
         case 'K': options->silent = atoi (optarg); break;
         case 'D': options->drip = atoi (optarg); break;
         case 'd': options->drip_ms = atoi (optarg); break;

@@ -103,6 +103,8 @@ typedef struct
   int         interval_ms;   /* latency */
   int         timeout_ms;    /* latency: bound on one handshake */
   int         workers;       /* server: processes sharing the port (0: none) */
+  int         event_loop;    /* bench-openssl server: handshakes and resumed from
+                              * its poll() loop instead of blocking sockets */
   int         silent;        /* attacker */
   int         drip;          /* attacker */
   int         drip_ms;       /* attacker */

@@ -5,7 +5,9 @@
  * Blocking sockets wherever one connection is served at a time (bulk,
  * download, handshakes, resumed, and every client but the "many" one); a poll() loop
  * over non-blocking sockets where one thread must hold many connections
- * (the idle and many servers, the many client); an epoll loop for the echo
+ * (the idle and many servers, the many client; with --event-loop also the
+ * handshakes and resumed servers, to show what an event loop itself costs
+ * raw OpenSSL); an epoll loop for the echo
  * server, whose cost per event must not grow with the connections it holds
  * (the reference of the scaling, c10k, workers and hostile workloads).  One
  * SSL_CTX per process.
@@ -232,7 +234,8 @@ serve_sequential (int listener)
   free (buffer);
 }
 
-/* Event-driven server (idle, many): non-blocking sockets, one poll(). */
+/* Event-driven server (idle, many; handshakes and resumed with
+ * --event-loop): non-blocking sockets, one poll(). */
 
 typedef struct
 {
@@ -249,6 +252,10 @@ serve_polling (int listener)
 {
   int expected = bench_expected_connections (&opt);
   int accepted = 0, open = 0, answered = 0, resumed = 0;
+  /* Below it every connection is closed: sequential clients (handshakes)
+   * must not make each poll() pass over all those served before. */
+  int first_open = 0;
+  int sequential = opt.workload == WORKLOAD_HANDSHAKES || opt.workload == WORKLOAD_RESUMED;
   size_t request = opt.workload == WORKLOAD_MANY ? opt.req_size : 1;
   Conn *conns = calloc (expected, sizeof (Conn));
   struct pollfd *fds = calloc (expected + 1, sizeof (struct pollfd));
@@ -269,7 +276,9 @@ serve_polling (int listener)
           fds[nfds].events = POLLIN;
           map[nfds++] = -1;
         }
-      for (int i = 0; i < accepted; i++)
+      while (first_open < accepted && conns[first_open].ssl == NULL)
+        first_open++;
+      for (int i = first_open; i < accepted; i++)
         if (conns[i].ssl != NULL)
           {
             int want = SSL_want_write (conns[i].ssl) || (conns[i].to_send > 0 && !SSL_want_read (conns[i].ssl));
@@ -296,6 +305,9 @@ serve_polling (int listener)
                 {
                   int one = 1;
 
+                  /* As the blocking server: the warm-up is not measured. */
+                  if (sequential && accepted == opt.warmup)
+                    cpu_start = bench_cpu_seconds ();
                   fcntl (fd, F_SETFL, O_NONBLOCK);
                   setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                   conns[accepted].fd = fd;
@@ -317,7 +329,7 @@ serve_polling (int listener)
                   if (r != 1)
                     goto check;
                   c->handshaking = 0;
-                  if (SSL_session_reused (c->ssl))
+                  if (SSL_session_reused (c->ssl) && (!sequential || i >= opt.warmup))
                     resumed++;
                 }
               if (c->to_send > 0)
@@ -1158,7 +1170,8 @@ main (int   argc,
 
       if (opt.workload == WORKLOAD_ECHO)
         serve_echo (listener);
-      else if (opt.workload == WORKLOAD_IDLE || opt.workload == WORKLOAD_MANY)
+      else if (opt.workload == WORKLOAD_IDLE || opt.workload == WORKLOAD_MANY ||
+               (opt.event_loop && (opt.workload == WORKLOAD_HANDSHAKES || opt.workload == WORKLOAD_RESUMED)))
         serve_polling (listener);
       else
         serve_sequential (listener);
