@@ -1061,7 +1061,7 @@ become_encrypted (QsslSocket *self)
    * for a new connection. */
   tasks = self->handshake_tasks;
   g_queue_init (&self->handshake_tasks);
-  _qssl_socket_emit_encrypted (self);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ENCRYPTED], 0);
   _qssl_socket_complete_taken_tasks (&tasks, NULL);
   if (!_qssl_socket_same_connection (self, connection))
     return;

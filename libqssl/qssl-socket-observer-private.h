@@ -6,8 +6,9 @@
  * QsslServer follows each accepted socket until it is encrypted or fails.
  * A pair of signal handlers per socket did that at the cost of two
  * closures, their connection and their removal for every connection; the
- * observer is a pointer the socket calls right before it emits encrypted
- * and error-occurred.
+ * observer is a pointer the socket's class handlers of encrypted and
+ * error-occurred call, at the start of those emissions (before any
+ * handler).
  */
 
 #pragma once

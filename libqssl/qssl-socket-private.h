@@ -264,11 +264,6 @@ void     _qssl_socket_trace_message            (QsslSocket      *self,
       _qssl_socket_trace_message ((self), __VA_ARGS__); \
   } G_STMT_END
 
-/* error-occurred and encrypted, the observer first. */
-void     _qssl_socket_emit_error_occurred      (QsslSocket      *self,
-                                                QsslSocketError  error);
-void     _qssl_socket_emit_encrypted           (QsslSocket      *self);
-
 /* A call that cannot be done in the socket's state (Qt's OperationError):
  * recorded and announced with error-occurred; the connection, if any, and
  * its waiting handshake tasks go on untouched. */

@@ -219,7 +219,7 @@ report_timeout (QsslSocket *self)
       return;
     }
   _qssl_socket_record_error (self, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT, message);
-  _qssl_socket_emit_error_occurred (self, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
+  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, QSSL_SOCKET_ERROR_SOCKET_TIMEOUT);
 }
 
 static gboolean

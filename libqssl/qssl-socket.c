@@ -344,7 +344,7 @@ _qssl_socket_set_error (QsslSocket      *self,
       g_queue_init (&self->handshake_tasks);
     }
   if (!self->disposing)
-    _qssl_socket_emit_error_occurred (self, error);
+    g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, error);
   if (!g_queue_is_empty (&tasks))
     {
       g_autoptr(GError) task_error = g_error_new_literal (QSSL_SOCKET_ERROR, error, message);
@@ -363,21 +363,23 @@ _qssl_socket_set_observer (QsslSocket               *self,
   self->observer_data = data;
 }
 
-void
-_qssl_socket_emit_error_occurred (QsslSocket      *self,
-                                  QsslSocketError  error)
-{
-  if (self->observer != NULL)
-    self->observer->error_occurred (self, error, self->observer_data);
-  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, error);
-}
-
-void
-_qssl_socket_emit_encrypted (QsslSocket *self)
+/* The class handlers of encrypted and error-occurred (run first): the
+ * observer hears of them inside the emission, so what it connects there
+ * (an application handler of the server's new-connection taking the socket,
+ * say) misses this emission as handlers connected from a handler do. */
+static void
+tell_observer_encrypted (QsslSocket *self)
 {
   if (self->observer != NULL)
     self->observer->encrypted (self, self->observer_data);
-  g_signal_emit (self, _qssl_socket_signals[SIGNAL_ENCRYPTED], 0);
+}
+
+static void
+tell_observer_error (QsslSocket      *self,
+                     QsslSocketError  error)
+{
+  if (self->observer != NULL)
+    self->observer->error_occurred (self, error, self->observer_data);
 }
 
 void
@@ -401,7 +403,7 @@ _qssl_socket_operation_error (QsslSocket *self,
   _qssl_socket_trace (self, "error operation: %s", message);
   _qssl_socket_enter (self);
   if (!self->disposing)
-    _qssl_socket_emit_error_occurred (self, QSSL_SOCKET_ERROR_OPERATION);
+    g_signal_emit (self, _qssl_socket_signals[SIGNAL_ERROR_OCCURRED], 0, QSSL_SOCKET_ERROR_OPERATION);
   _qssl_socket_leave (self);
 }
 
@@ -862,8 +864,9 @@ qssl_socket_class_init (QsslSocketClass *klass)
    * The handshake succeeded (and verification passed or was ignored); data
    * written now is encrypted. Mirrors `QSslSocket::encrypted()`.
    */
-  signals[SIGNAL_ENCRYPTED] = g_signal_new ("encrypted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                            0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_ENCRYPTED] = g_signal_new_class_handler ("encrypted", G_TYPE_FROM_CLASS (klass),
+                                                          G_SIGNAL_RUN_FIRST, G_CALLBACK (tell_observer_encrypted),
+                                                          NULL, NULL, NULL, G_TYPE_NONE, 0);
   /**
    * QsslSocket::encrypted-bytes-written:
    * @self: the socket
@@ -1006,9 +1009,10 @@ qssl_socket_class_init (QsslSocketClass *klass)
    *
    * Mirrors `QAbstractSocket::errorOccurred()`.
    */
-  signals[SIGNAL_ERROR_OCCURRED] = g_signal_new ("error-occurred", G_TYPE_FROM_CLASS (klass),
-                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
-                                                 QSSL_TYPE_SOCKET_ERROR);
+  signals[SIGNAL_ERROR_OCCURRED] = g_signal_new_class_handler ("error-occurred", G_TYPE_FROM_CLASS (klass),
+                                                               G_SIGNAL_RUN_FIRST, G_CALLBACK (tell_observer_error),
+                                                               NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                                               QSSL_TYPE_SOCKET_ERROR);
   /**
    * QsslSocket::ready-read:
    * @self: the socket
