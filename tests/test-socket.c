@@ -1522,6 +1522,7 @@ fd_exhaustion_child (void)
   g_autoptr(QsslConfiguration) configuration = qssl_test_client_configuration ();
   g_autoptr(GArray) fillers = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(QsslSocket) warmup = NULL;
   g_autoptr(QsslSocket) client = NULL;
   g_autoptr(GError) error = NULL;
   struct rlimit limit;
@@ -1532,14 +1533,15 @@ fd_exhaustion_child (void)
   server_run (server);
   /* GLib itself aborts when it cannot make a wakeup pipe for a main context
    * (the default one, GTask's): a program that runs out has connected
-   * before, so this one does too. */
-  client = qssl_socket_new ();
-  qssl_socket_set_ssl_configuration (client, configuration);
-  qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
-  g_assert_true (qssl_socket_wait_for_encrypted (client, 20000, &error));
+   * before, so this one does too. That connection stays open until the
+   * descriptors are free again: were it closed now, the server thread would
+   * close its end at some point during the shortage, and a socket made
+   * into that slot would connect to a server that can accept nothing. */
+  warmup = qssl_socket_new ();
+  qssl_socket_set_ssl_configuration (warmup, configuration);
+  qssl_socket_connect_to_host_encrypted (warmup, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_encrypted (warmup, 20000, &error));
   g_assert_no_error (error);
-  qssl_socket_abort (client);
-  g_clear_object (&client);
 
   g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &limit), ==, 0);
   if (limit.rlim_cur > 256)
@@ -1570,6 +1572,7 @@ fd_exhaustion_child (void)
   /* Once descriptors are free again, the same process connects. */
   for (guint i = 0; i < fillers->len; i++)
     close (g_array_index (fillers, int, i));
+  qssl_socket_abort (warmup);
   client = g_object_ref (g_ptr_array_index (sockets, 0));
   qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", server->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
   g_assert_true (qssl_socket_wait_for_encrypted (client, 20000, &error));
