@@ -11,8 +11,8 @@
  * (qssl-server-admission.c), or held while paused; a failure is retried
  * with a backoff. While nobody but the server handles incoming, its own
  * accepts hand the GSocket straight to the admission, without a
- * GTcpConnection made only to be dropped and a signal emitted to nobody. Also here: the reuse-port sockets and the sockets
- * systemd passed.
+ * GTcpConnection made only to be dropped and a signal emitted to nobody.
+ * Also here: the reuse-port sockets and the sockets systemd passed.
  */
 
 #ifndef _GNU_SOURCE

@@ -148,21 +148,33 @@ test_silent_client_times_out (gconstpointer half_handshake)
   g_assert_true (qssl_socket_is_encrypted (good));
 }
 
-static void
-test_plaintext_client_dropped (void)
+/* An HTTP request where the server expects a ClientHello; the
+ * connection stays open until the caller drops it. */
+static GSocketConnection *
+send_plaintext_request (QsslServer *server)
 {
-  g_autoptr(QsslServer) server = server_new ();
   g_autoptr(GSocketClient) tcp = g_socket_client_new ();
-  g_autoptr(GSocketConnection) plain = NULL;
   g_autoptr(GError) error = NULL;
-  int last_error = -2;
+  GSocketConnection *plain;
   const char request[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
 
-  g_signal_connect (server, "error-occurred", G_CALLBACK (on_error_occurred), &last_error);
   plain = g_socket_client_connect_to_host (tcp, "127.0.0.1", qssl_server_get_server_port (server), NULL, &error);
   g_assert_no_error (error);
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (plain)), request, strlen (request),
                              NULL, NULL, &error);
+  g_assert_no_error (error);
+  return plain;
+}
+
+static void
+test_plaintext_client_dropped (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(GSocketConnection) plain = NULL;
+  int last_error = -2;
+
+  g_signal_connect (server, "error-occurred", G_CALLBACK (on_error_occurred), &last_error);
+  plain = send_plaintext_request (server);
   while (last_error == -2)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpint (last_error, ==, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED);
@@ -224,11 +236,8 @@ test_handshake_end_before_socket_handlers (void)
   g_autoptr(QsslServer) server = server_new ();
   g_autoptr(QsslSocket) client = NULL;
   g_autoptr(QsslSocket) served = NULL;
-  g_autoptr(GSocketClient) tcp = g_socket_client_new ();
   g_autoptr(GSocketConnection) plain = NULL;
-  g_autoptr(GError) error = NULL;
   HandshakeEnd end = { .server = server };
-  const char request[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
 
   g_signal_connect (server, "started-encryption-handshake", G_CALLBACK (end_on_started), &end);
   g_signal_connect (server, "error-occurred", G_CALLBACK (end_on_server_error), &end);
@@ -241,11 +250,7 @@ test_handshake_end_before_socket_handlers (void)
   g_assert_nonnull (served);
   g_assert_true (qssl_socket_is_encrypted (served));
 
-  plain = g_socket_client_connect_to_host (tcp, "127.0.0.1", qssl_server_get_server_port (server), NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (plain)), request, strlen (request),
-                             NULL, NULL, &error);
-  g_assert_no_error (error);
+  plain = send_plaintext_request (server);
   while (end.socket_errors == 0)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (end.server_errors_when_failed, ==, 1);
@@ -314,11 +319,8 @@ test_handlers_connected_late (void)
 {
   g_autoptr(QsslServer) server = server_new ();
   g_autoptr(QsslSocket) client = NULL;
-  g_autoptr(GSocketClient) tcp = g_socket_client_new ();
   g_autoptr(GSocketConnection) plain = NULL;
-  g_autoptr(GError) error = NULL;
   LateHandlers late = { .server = server };
-  const char request[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
 
   g_signal_connect (server, "pending-connection-available", G_CALLBACK (late_take), &late);
   g_signal_connect (server, "error-occurred", G_CALLBACK (late_on_server_error), &late);
@@ -328,11 +330,7 @@ test_handlers_connected_late (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (qssl_socket_is_encrypted (late.taken));
 
-  plain = g_socket_client_connect_to_host (tcp, "127.0.0.1", qssl_server_get_server_port (server), NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (plain)), request, strlen (request),
-                             NULL, NULL, &error);
-  g_assert_no_error (error);
+  plain = send_plaintext_request (server);
   while (late.server_errors == 0)
     g_main_context_iteration (NULL, TRUE);
   /* Whatever the dropped socket has left to emit comes in the next
