@@ -22,10 +22,13 @@ BIO *_qssl_bio_new (int     fd,
  * what is gathered. Records the kernel refused are kept (bounded), and
  * unsent() says how many bytes wait: the socket then waits for the fd to
  * become writable and calls flush(). FALSE with @error (an errno) when a
- * send() failed; the BIO then fails every later write. */
+ * send() failed; the BIO then fails every later write. keep() ends the
+ * gathering without sending: what was gathered goes out with the next
+ * record, in the same send(), or at the next flush(). */
 void     _qssl_bio_cork   (BIO *bio);
 gboolean _qssl_bio_uncork (BIO *bio,
                            int *error);
+void     _qssl_bio_keep   (BIO *bio);
 gboolean _qssl_bio_flush  (BIO *bio,
                            int *error);
 gsize    _qssl_bio_unsent (BIO *bio);

@@ -17,6 +17,10 @@
  * four full TLS records per send() instead of one. It also bounds what the
  * BIO takes beyond what the kernel took (one more record at most). */
 #define GATHER_LIMIT (64 * 1024)
+/* A corked write of at least this much is bulk: the buffer takes room for
+ * a whole batch at once. Smaller records (session tickets) grow it only as
+ * far as they need. */
+#define BULK_RECORD 4096
 
 typedef struct
 {
@@ -143,7 +147,7 @@ socket_bio_write (BIO        *bio,
         {
           /* Room for a whole batch at once, rather than growing by
            * doubling and copying. */
-          if (self->out->allocated == 0)
+          if (self->out->allocated == 0 && size >= BULK_RECORD)
             _qssl_buffer_reserve (self->out, GATHER_LIMIT, NULL);
           if (!_qssl_buffer_append (self->out, (const guint8 *) data, size, NULL))
             {
@@ -226,6 +230,10 @@ socket_bio_ctrl (BIO  *bio,
     {
     case BIO_CTRL_FLUSH:
       BIO_clear_retry_flags (bio);
+      /* Corked, OpenSSL's flush after each message (each session ticket)
+       * leaves the records gathered: uncork() sends them together. */
+      if (self->corked && self->out->len < GATHER_LIMIT)
+        return 1;
       return flush_out (bio, self);
     case BIO_CTRL_WPENDING:
       return (long) self->out->len;
@@ -315,6 +323,14 @@ _qssl_bio_uncork (BIO *bio,
 
   self->corked = FALSE;
   return _qssl_bio_flush (bio, error);
+}
+
+void
+_qssl_bio_keep (BIO *bio)
+{
+  SocketBio *self = BIO_get_data (bio);
+
+  self->corked = FALSE;
 }
 
 gboolean

@@ -1021,8 +1021,9 @@ errors_ignored (QsslSocket *self)
 
 /* Server, TLS 1.3: the tickets held back in _qssl_engine_start() go out
  * now that the peer was accepted (SSL_new_session_ticket() only queues
- * one; the handshake call sends it, or the next read or write if the
- * socket is full). Only an accepted peer can ever hold a ticket. */
+ * one; the handshake call writes it). Only an accepted peer can ever hold
+ * a ticket. They are gathered in the BIO and kept there: the first reply
+ * takes them along in its send(), or become_encrypted() sends them. */
 static void
 issue_session_tickets (QsslSocket *self)
 {
@@ -1038,9 +1039,11 @@ issue_session_tickets (QsslSocket *self)
     count = 1;
   for (size_t i = 0; i < count; i++)
     SSL_new_session_ticket (ssl);
+  _qssl_bio_cork (SSL_get_wbio (ssl));
   enter_openssl (self);
   SSL_do_handshake (ssl);
   leave_openssl (self);
+  _qssl_bio_keep (SSL_get_wbio (ssl));
   ERR_clear_error ();
 }
 
@@ -1069,10 +1072,17 @@ become_encrypted (QsslSocket *self)
   _qssl_engine_handle_received_session (self);
   if (!_qssl_socket_same_connection (self, connection))
     return;
-  /* Data written before encrypted goes out now. */
-  _qssl_socket_pump_write (self);
-  if (_qssl_socket_same_connection (self, connection))
-    _qssl_socket_pump_read (self);
+  /* Data written before encrypted goes out now, with the tickets. */
+  if (self->write_buffer->len > 0 || self->pending_close)
+    {
+      _qssl_socket_pump_write (self);
+      if (!_qssl_socket_same_connection (self, connection))
+        return;
+    }
+  _qssl_socket_pump_read (self);
+  /* The tickets, when no reply from a ready-read took them along. */
+  if (_qssl_socket_same_connection (self, connection) && _qssl_socket_unsent_ciphertext (self) > 0)
+    _qssl_socket_pump_write (self);
 }
 
 static gboolean
@@ -1180,17 +1190,58 @@ check_handshake (QsslSocket *self)
 
 static void handshake_step_done (QsslSocket *self, int result, int ssl_error);
 
+/* Sends what a server's handshake step gathered. When TLS 1.3 completes,
+ * what is left is the session tickets, which nobody waits for: they stay
+ * in the BIO, for the first reply to take along in its send() (or
+ * become_encrypted() sends them). What the kernel refused makes the step
+ * wait for writability, as a refusal inside OpenSSL would; a failed send
+ * ends it as a vanished peer does. */
+static void
+finish_gathering (SSL *ssl,
+                  int *result,
+                  int *ssl_error)
+{
+  BIO *bio = SSL_get_wbio (ssl);
+  int send_error = 0;
+
+  if (*result == 1 && SSL_version (ssl) == TLS1_3_VERSION)
+    {
+      _qssl_bio_keep (bio);
+      return;
+    }
+  if (!_qssl_bio_uncork (bio, &send_error))
+    {
+      if (*result != 1)
+        {
+          ERR_clear_error ();
+          *result = -1;
+          *ssl_error = SSL_ERROR_SYSCALL;
+        }
+      return;
+    }
+  if (*result != 1 && *ssl_error == SSL_ERROR_WANT_READ && _qssl_bio_unsent (bio) > 0)
+    *ssl_error = SSL_ERROR_WANT_WRITE;
+}
+
 void
 _qssl_engine_handshake (QsslSocket *self)
 {
   SSL *ssl = self->ssl;
   int result, ssl_error;
   guint connection = _qssl_socket_enter (self);
+  /* A server's messages of one step go out in one send(), whatever
+   * OpenSSL flushes between them. */
+  gboolean gather = self->mode == QSSL_MODE_SSL_SERVER;
 
   ERR_clear_error ();
   enter_openssl (self);
+  if (gather)
+    _qssl_bio_cork (SSL_get_wbio (ssl));
   result = SSL_do_handshake (ssl);
   ssl_error = SSL_get_error (ssl, result);
+  /* Before leave_openssl(), which frees an SSL a handler retired. */
+  if (gather)
+    finish_gathering (ssl, &result, &ssl_error);
   leave_openssl (self);
   _qssl_engine_flush_alerts (self);
   if (!_qssl_socket_same_connection (self, connection))
