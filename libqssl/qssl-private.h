@@ -49,6 +49,15 @@ struct _QsslSocket;
 void    _qssl_socket_unread          (struct _QsslSocket *socket,
                                       const guint8       *data,
                                       gsize               length);
+/* For QsslServer (qssl-socket.c): qssl_socket_new_from_socket() for a
+ * connected @socket the caller checked, taking over @watch (nullable),
+ * the server's watch of the fd while the first record came in: the fd's
+ * registration goes on as the socket's, instead of being dropped and made
+ * again (the watch is freed if it belongs to another context). */
+struct _GSocket;
+struct _QsslWatch;
+struct _QsslSocket *_qssl_socket_new_accepted (struct _GSocket   *socket,
+                                               struct _QsslWatch *watch);
 
 /* The debug trace (G_MESSAGES_DEBUG=Qssl) is decided once, so a disabled
  * trace costs a load and a branch; g_debug() itself formats its message

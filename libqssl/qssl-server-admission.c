@@ -309,16 +309,19 @@ begin_handshake (QsslServer *self,
                  Handshake  *handshake,
                  GByteArray *prefix)
 {
-  g_autoptr(GError) error = NULL;
+  /* Made in the early phase: the socket watches the same fd with it. */
+  QsslWatch *early_watch = g_steal_pointer (&handshake->early_watch);
   QsslSocket *socket;
 
-  socket = qssl_socket_new_from_socket (handshake->gsocket, &error);
-  if (socket == NULL)
+  /* A peer that reset the connection already. */
+  if (!g_socket_is_connected (handshake->gsocket))
     {
-      g_debug ("server %p: cannot adopt a connection: %s", self, error->message);
+      _qssl_trace ("server %p: the connection was gone before its handshake", self);
+      g_clear_pointer (&early_watch, _qssl_watch_free);
       handshake_free (handshake);
       return;
     }
+  socket = _qssl_socket_new_accepted (handshake->gsocket, early_watch);
   /* Nagle off by default (Qt leaves it on): the server's reply after the
    * handshake would otherwise wait behind the unacknowledged session
    * tickets. Before any signal, so a handler can turn it back on. */
@@ -436,8 +439,6 @@ early_read (Handshake *handshake)
         break;
     }
   _qssl_trace ("server %p: first record in (%u bytes)", self, handshake->early_bytes->len);
-  /* The socket registers the same fd: this watch goes first. */
-  g_clear_pointer (&handshake->early_watch, _qssl_watch_free);
   prefix = g_steal_pointer (&handshake->early_bytes);
   begin_handshake (self, handshake, prefix);
   _qssl_server_update_accepting (self);

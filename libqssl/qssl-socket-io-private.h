@@ -14,6 +14,10 @@ G_BEGIN_DECLS
 /* Watches the GSocket for @condition on the socket's context (0: stop). */
 void     _qssl_socket_watch                 (QsslSocket   *self,
                                              GIOCondition  condition);
+/* Takes over @watch, which watches the socket's fd already (see
+ * _qssl_socket_new_accepted()), before the socket has a watch of its own. */
+void     _qssl_socket_adopt_watch           (QsslSocket   *self,
+                                             QsslWatch    *watch);
 /* Makes the watch follow watch_condition now (after a blocking wait). */
 void     _qssl_socket_apply_watch           (QsslSocket   *self);
 /* What the connection needs next: reading while there is room, writing

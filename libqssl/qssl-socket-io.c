@@ -67,6 +67,19 @@ _qssl_socket_apply_watch (QsslSocket *self)
   _qssl_watch_set (self->watch, g_socket_get_fd (_qssl_socket_gsocket (self)), self->watch_condition);
 }
 
+void
+_qssl_socket_adopt_watch (QsslSocket *self,
+                          QsslWatch  *watch)
+{
+  if (self->watch != NULL || _qssl_watch_get_context (watch) != self->context)
+    {
+      _qssl_watch_free (watch);
+      return;
+    }
+  _qssl_watch_retarget (watch, on_ready, self);
+  self->watch = watch;
+}
+
 /* Watches the GSocket for @condition on the socket's context (0: stop). */
 void
 _qssl_socket_watch (QsslSocket   *self,

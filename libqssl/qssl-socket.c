@@ -1126,9 +1126,20 @@ qssl_socket_new_from_socket (GSocket  *socket,
                            _("The socket is not connected"));
       return NULL;
     }
+  return _qssl_socket_new_accepted (socket, NULL);
+}
+
+QsslSocket *
+_qssl_socket_new_accepted (GSocket   *socket,
+                           QsslWatch *watch)
+{
+  QsslSocket *self;
+
   g_socket_set_blocking (socket, FALSE);
   self = g_object_new (QSSL_TYPE_SOCKET, "socket", socket, NULL);
   self->state = QSSL_SOCKET_STATE_CONNECTED;
+  if (watch != NULL)
+    _qssl_socket_adopt_watch (self, watch);
   _qssl_socket_watch (self, G_IO_IN);
   return self;
 }

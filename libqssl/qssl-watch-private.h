@@ -37,6 +37,15 @@ typedef struct
   void       (*destroy) (QsslWatch     *watch);
 } QsslWatchBackend;
 
+/* Hands @watch, and the registration of its fd, to a new owner, whose
+ * @func hears its events from now on (on the watch's context): a
+ * connection that changes hands keeps watching its fd without dropping
+ * the registration and making it again. */
+void          _qssl_watch_retarget    (QsslWatch     *watch,
+                                       QsslWatchFunc  func,
+                                       gpointer       user_data);
+GMainContext *_qssl_watch_get_context (QsslWatch     *watch);
+
 /* The backend in use, chosen once. */
 const QsslWatchBackend *_qssl_watch_get_backend (void);
 /* "epoll" or "gsource". */

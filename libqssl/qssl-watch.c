@@ -102,6 +102,21 @@ watch_create (GMainContext  *context,
   return watch;
 }
 
+void
+_qssl_watch_retarget (QsslWatch     *watch,
+                      QsslWatchFunc  func,
+                      gpointer       user_data)
+{
+  watch->func = func;
+  watch->user_data = user_data;
+}
+
+GMainContext *
+_qssl_watch_get_context (QsslWatch *watch)
+{
+  return watch->context;
+}
+
 /* One source per watch whose events change in place: a GSocket source
  * would be destroyed and attached again on every change, waking the
  * context twice each time. */

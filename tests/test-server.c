@@ -1419,6 +1419,56 @@ on_connected (QsslSocket *socket,
   *flag = TRUE;
 }
 
+/* A ClientHello that comes after the server took the connection: the
+ * server waits for it with a watch of its own, which the socket it makes
+ * takes over with the fd. The connection then works both ways and ends
+ * cleanly. */
+static void
+test_late_client_hello (void)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(QsslSocket) client = client_ipv4 ();
+  g_autoptr(QsslSocket) accepted = NULL;
+  guint incoming = 0, available = 0, disconnected = 0;
+  gboolean connected = FALSE;
+  char buffer[5] = { 0 };
+
+  g_signal_connect (server, "incoming", G_CALLBACK (count_incoming), &incoming);
+  g_signal_connect (server, "pending-connection-available", G_CALLBACK (count), &available);
+  g_signal_connect (client, "connected", G_CALLBACK (on_connected), &connected);
+  qssl_socket_connect_to_host (client, "127.0.0.1", qssl_server_get_server_port (server),
+                               QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  iterate_until (&connected);
+  while (incoming < 1)
+    g_main_context_iteration (NULL, TRUE);
+  /* Taken from the backlog, and nothing to read yet. */
+  g_assert_false (qssl_server_has_pending_connections (server));
+
+  qssl_socket_start_client_encryption (client);
+  while (available < 1)
+    g_main_context_iteration (NULL, TRUE);
+  accepted = qssl_server_next_pending_connection (server);
+  g_assert_nonnull (accepted);
+  g_assert_true (qssl_socket_is_encrypted (accepted));
+  g_signal_connect (accepted, "disconnected", G_CALLBACK (count), &disconnected);
+
+  g_assert_cmpint (qssl_socket_write (client, (const guint8 *) "ping", 4), ==, 4);
+  while (qssl_socket_bytes_available (accepted) < 4)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (qssl_socket_read (accepted, (guint8 *) buffer, 4), ==, 4);
+  g_assert_cmpstr (buffer, ==, "ping");
+  g_assert_cmpint (qssl_socket_write (accepted, (const guint8 *) "pong", 4), ==, 4);
+  while (qssl_socket_bytes_available (client) < 4)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (qssl_socket_read (client, (guint8 *) buffer, 4), ==, 4);
+  g_assert_cmpstr (buffer, ==, "pong");
+
+  qssl_socket_disconnect_from_host (client);
+  while (disconnected < 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (qssl_socket_get_state (accepted), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+}
+
 /* handshake_async() on a connected client, cancelled from another thread. */
 static void
 test_cancel_handshake_from_thread (void)
@@ -1759,6 +1809,7 @@ main (int   argc,
   g_test_add_func ("/qssl/server/handshake-end-before-socket-handlers", test_handshake_end_before_socket_handlers);
   g_test_add_func ("/qssl/server/incoming-handler-comes-and-goes", test_incoming_handler_comes_and_goes);
   g_test_add_func ("/qssl/server/handlers-connected-late", test_handlers_connected_late);
+  g_test_add_func ("/qssl/server/late-client-hello", test_late_client_hello);
 
   return g_test_run ();
 }
