@@ -54,5 +54,10 @@ void          _qssl_deferred_cancel (QsslDeferred  *deferred);
 gboolean      _qssl_deferred_is_queued (QsslDeferred *deferred);
 /* Cancels and frees @deferred; allowed from its own callback. */
 void          _qssl_deferred_free   (QsslDeferred  *deferred);
+/* Runs now the calls queued on @context so far, from a source that
+ * dispatched the callbacks which queued them (the sockets' poller, once
+ * all ready sockets ran): they need not wait for another iteration, and
+ * its poll(). On the context's thread. */
+void          _qssl_deferred_run_queued (GMainContext *context);
 
 G_END_DECLS

@@ -181,6 +181,26 @@ queue_check (GSource *source)
   return !g_queue_is_empty (&queue->deferred);
 }
 
+/* The deferred calls queued up to @last. A callback may queue, cancel or
+ * free any deferred call, and a nested iteration of the context (the
+ * source may recurse) runs the older ones itself: the head is looked at
+ * again each time. */
+static void
+run_deferred (TimerQueue *queue,
+              guint64     last)
+{
+  while (!g_source_is_destroyed (&queue->source) && !g_queue_is_empty (&queue->deferred))
+    {
+      QsslDeferred *deferred = g_queue_peek_head (&queue->deferred);
+
+      if (deferred->serial > last)
+        break;
+      g_queue_unlink (&queue->deferred, &deferred->link);
+      deferred->queued = FALSE;
+      deferred->func (deferred->user_data);
+    }
+}
+
 static gboolean
 queue_dispatch (GSource     *source,
                 GSourceFunc  callback,
@@ -202,19 +222,7 @@ queue_dispatch (GSource     *source,
       heap_remove (queue, timer);
       timer->func (timer->user_data);
     }
-  /* A callback may queue, cancel or free any deferred call, and a nested
-   * iteration of the context (the source may recurse) runs the older
-   * ones itself: the head is looked at again each time. */
-  while (!g_source_is_destroyed (source) && !g_queue_is_empty (&queue->deferred))
-    {
-      QsslDeferred *deferred = g_queue_peek_head (&queue->deferred);
-
-      if (deferred->serial > last)
-        break;
-      g_queue_unlink (&queue->deferred, &deferred->link);
-      deferred->queued = FALSE;
-      deferred->func (deferred->user_data);
-    }
+  run_deferred (queue, last);
   /* Woken for deferred calls only, it keeps its ready time: moving it
    * later (to a deadline after a stopped one) would write to the wakeup
    * fd, once per call. */
@@ -383,4 +391,23 @@ _qssl_deferred_free (QsslDeferred *deferred)
   _qssl_deferred_cancel (deferred);
   queue_put (deferred->queue);
   g_free (deferred);
+}
+
+void
+_qssl_deferred_run_queued (GMainContext *context)
+{
+  TimerQueue *queue;
+
+  g_mutex_lock (&registry_lock);
+  queue = registry != NULL ? g_hash_table_lookup (registry, context) : NULL;
+  if (queue != NULL && !g_queue_is_empty (&queue->deferred))
+    g_source_ref (&queue->source);
+  else
+    queue = NULL;
+  g_mutex_unlock (&registry_lock);
+  if (queue == NULL)
+    return;
+  /* Held: a call may free the last timer of the context, and the queue. */
+  run_deferred (queue, queue->serial);
+  g_source_unref (&queue->source);
 }

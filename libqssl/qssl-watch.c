@@ -30,6 +30,7 @@
 #endif
 
 #include "qssl-main-context-private.h"
+#include "qssl-timer-private.h"
 #include "qssl-watch-private.h"
 
 typedef struct _Poller Poller;
@@ -377,7 +378,7 @@ poller_dispatch (GSource     *source,
   Poller *poller = (Poller *) source;
   struct epoll_event events[EPOLL_BATCH];
   guint64 round;
-  guint n_stale = 0;
+  guint n_stale = 0, n_dispatched = 0;
   int n;
 
   /* A forked child that iterates the parent's context: its own instance
@@ -446,6 +447,7 @@ poller_dispatch (GSource     *source,
       g_mutex_unlock (&poller->lock);
 
       watch->func (watch->user_data, condition);
+      n_dispatched++;
 
       g_mutex_lock (&poller->lock);
       g_ptr_array_remove_index (poller->running, poller->running->len - 1);
@@ -466,6 +468,10 @@ poller_dispatch (GSource     *source,
   if (n_stale > 0 && poller->maybe_stale)
     poller_rebuild (poller);
   g_mutex_unlock (&poller->lock);
+  /* What the sockets deferred (bytes-written after a send, say) runs now,
+   * after every ready socket, instead of after one more poll(). */
+  if (n_dispatched > 0)
+    _qssl_deferred_run_queued (poller->context);
   return G_SOURCE_CONTINUE;
 }
 

@@ -751,6 +751,73 @@ test_round_trips_plain (void)
   g_main_context_unref (context);
 }
 
+/* What a socket defers from a wakeup (the bytes-written of a reply written
+ * in ready-read) comes after the handler returns, never from inside
+ * write(); with the shared readiness it comes in the same iteration of the
+ * context, without one more poll(). A bytes-written handler that writes
+ * again gets the next one an iteration later, never in the same run, so
+ * such a chain cannot hold the loop. */
+typedef struct
+{
+  guint ready_reads;
+  guint written;
+  guint chain;
+} Deferred;
+
+static void
+deferred_ready_read (QsslSocket *socket,
+                     Deferred   *deferred)
+{
+  char byte;
+
+  deferred->ready_reads++;
+  g_assert_cmpint (qssl_socket_read (socket, (guint8 *) &byte, 1), ==, 1);
+  g_assert_cmpint (qssl_socket_write (socket, (const guint8 *) "y", 1), ==, 1);
+  g_assert_cmpuint (deferred->written, ==, 0);
+}
+
+static void
+deferred_bytes_written (QsslSocket *socket,
+                        gint64      bytes,
+                        Deferred   *deferred)
+{
+  deferred->written++;
+  if (deferred->written < deferred->chain)
+    g_assert_cmpint (qssl_socket_write (socket, (const guint8 *) "z", 1), ==, 1);
+}
+
+static void
+test_deferred_after_wakeup (void)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  Deferred deferred = { .chain = 5 };
+  char echo[8];
+  int peer;
+  QsslSocket *socket = adopt_pair (&peer);
+
+  g_signal_connect (socket, "ready-read", G_CALLBACK (deferred_ready_read), &deferred);
+  g_signal_connect (socket, "bytes-written", G_CALLBACK (deferred_bytes_written), &deferred);
+  send_byte (peer);
+  while (deferred.ready_reads == 0)
+    g_main_context_iteration (context, TRUE);
+  if (backend_is_epoll ())
+    g_assert_cmpuint (deferred.written, ==, 1);
+  else
+    g_assert_true (iterate_until (context, &deferred.written, 1));
+  for (guint i = 2; i <= deferred.chain; i++)
+    {
+      g_main_context_iteration (context, FALSE);
+      g_assert_cmpuint (deferred.written, ==, i);
+    }
+  g_assert_cmpint (read (peer, echo, sizeof echo), ==, (gssize) deferred.chain);
+
+  g_object_unref (socket);
+  close (peer);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_unref (context);
+}
+
 /* TLS on both ends, on one context: requests, answers, bytes-written and
  * encrypted-bytes-written on both sides and a server that reads one byte at a
  * time (its read buffer holds one) attach nothing after the first round.
@@ -958,6 +1025,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qssl/watch/two-contexts", test_two_contexts);
   g_test_add_func ("/qssl/watch/round-trips/plain", test_round_trips_plain);
   g_test_add_func ("/qssl/watch/round-trips/tls", test_round_trips_tls);
+  g_test_add_func ("/qssl/watch/deferred-after-wakeup", test_deferred_after_wakeup);
   g_test_add_func ("/qssl/watch/server-handshakes-in-flight", test_server_handshakes_in_flight);
   g_test_add_func ("/qssl/watch/server-listener-api", test_server_listener_api);
 
