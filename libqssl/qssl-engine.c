@@ -1195,11 +1195,13 @@ static void handshake_step_done (QsslSocket *self, int result, int ssl_error);
  * in the BIO, for the first reply to take along in its send() (or
  * become_encrypted() sends them). What the kernel refused makes the step
  * wait for writability, as a refusal inside OpenSSL would; a failed send
- * ends it as a vanished peer does. */
+ * ends the step as a vanished peer does, even one that completed (TLS
+ * 1.2's last flight), unless OpenSSL failed it for a reason of its own. */
 static void
-finish_gathering (SSL *ssl,
-                  int *result,
-                  int *ssl_error)
+finish_gathering (QsslSocket *self,
+                  SSL        *ssl,
+                  int        *result,
+                  int        *ssl_error)
 {
   BIO *bio = SSL_get_wbio (ssl);
   int send_error = 0;
@@ -1211,7 +1213,8 @@ finish_gathering (SSL *ssl,
     }
   if (!_qssl_bio_uncork (bio, &send_error))
     {
-      if (*result != 1)
+      _qssl_socket_trace (self, "handshake records not sent: %s", g_strerror (send_error));
+      if (*result == 1 || *ssl_error == SSL_ERROR_WANT_READ || *ssl_error == SSL_ERROR_WANT_WRITE)
         {
           ERR_clear_error ();
           *result = -1;
@@ -1241,7 +1244,7 @@ _qssl_engine_handshake (QsslSocket *self)
   ssl_error = SSL_get_error (ssl, result);
   /* Before leave_openssl(), which frees an SSL a handler retired. */
   if (gather)
-    finish_gathering (ssl, &result, &ssl_error);
+    finish_gathering (self, ssl, &result, &ssl_error);
   leave_openssl (self);
   _qssl_engine_flush_alerts (self);
   if (!_qssl_socket_same_connection (self, connection))

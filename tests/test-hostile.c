@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -1264,6 +1265,113 @@ static const ServerCase server_cases[] = {
   { ACT_WEAK_CIPHERS, QSSL_SOCKET_ERROR_SSL_HANDSHAKE_FAILED, QSSL_ALERT_TYPE_HANDSHAKE_FAILURE, -1 },
 };
 
+/* A TLS 1.2 client that sends its Finished and is gone before the server
+ * answers: the server's last flight (ticket, ChangeCipherSpec, Finished)
+ * cannot be sent, so the handshake fails as the peer's leaving, never
+ * encrypted. The client runs on memory BIOs in this thread and closes its
+ * end of a socketpair right after its flight, before the server reads it,
+ * so that the server's send fails (EPIPE) every time. */
+typedef struct
+{
+  guint           encrypted;
+  QsslSocketError error;
+  gboolean        failed;
+} GoneSide;
+
+static void
+gone_encrypted (QsslSocket *socket,
+                GoneSide   *side)
+{
+  side->encrypted++;
+}
+
+static void
+gone_error (QsslSocket      *socket,
+            QsslSocketError  error,
+            GoneSide        *side)
+{
+  side->error = error;
+  side->failed = TRUE;
+}
+
+static gboolean
+gone_failed (gpointer data)
+{
+  return ((GoneSide *) data)->failed;
+}
+
+/* Moves what the client wrote to @fd. */
+static void
+gone_send (BIO *out,
+           int  fd)
+{
+  guint8 buffer[4096];
+  int n;
+
+  while ((n = BIO_read (out, buffer, sizeof buffer)) > 0)
+    g_assert_cmpint (write (fd, buffer, n), ==, n);
+}
+
+static void
+test_server_peer_gone_before_last_flight (void)
+{
+  g_autoptr(QsslConfiguration) configuration = qssl_test_server_configuration ("server-ec");
+  g_autoptr(QsslSocket) server = qssl_socket_new ();
+  g_autoptr(GError) error = NULL;
+  SSL_CTX *ctx = SSL_CTX_new (TLS_client_method ());
+  BIO *in = BIO_new (BIO_s_mem ());
+  BIO *out = BIO_new (BIO_s_mem ());
+  GoneSide side = { 0 };
+  gint64 deadline = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;
+  SSL *client;
+  int fds[2];
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+  g_assert_cmpint (fcntl (fds[1], F_SETFL, O_NONBLOCK), ==, 0);
+  qssl_configuration_set_peer_verify_mode (configuration, QSSL_PEER_VERIFY_MODE_NONE);
+  qssl_socket_set_ssl_configuration (server, configuration);
+  g_assert_true (qssl_socket_set_socket_descriptor (server, fds[0], QSSL_SOCKET_STATE_CONNECTED, &error));
+  g_assert_no_error (error);
+  g_signal_connect (server, "encrypted", G_CALLBACK (gone_encrypted), &side);
+  g_signal_connect (server, "error-occurred", G_CALLBACK (gone_error), &side);
+  qssl_socket_start_server_encryption (server);
+
+  SSL_CTX_set_max_proto_version (ctx, TLS1_2_VERSION);
+  client = SSL_new (ctx);
+  SSL_set_bio (client, in, out);
+  SSL_set_connect_state (client);
+  /* Until the client has written its Finished, having read the server's
+   * first flight. */
+  for (;;)
+    {
+      struct pollfd pfd = { .fd = fds[1], .events = POLLIN };
+      int result = SSL_do_handshake (client);
+      guint8 buffer[4096];
+      gssize n;
+
+      g_assert_cmpint (result, <, 1);
+      g_assert_cmpint (SSL_get_error (client, result), ==, SSL_ERROR_WANT_READ);
+      if (SSL_get_state (client) == TLS_ST_CW_FINISHED)
+        break;
+      gone_send (out, fds[1]);
+      /* The server's turn; then whatever it sent. */
+      g_main_context_iteration (NULL, FALSE);
+      poll (&pfd, 1, 10);
+      while ((n = read (fds[1], buffer, sizeof buffer)) > 0)
+        BIO_write (in, buffer, (int) n);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  gone_send (out, fds[1]);
+  close (fds[1]);
+
+  g_assert_true (iterate_until (gone_failed, &side, WAIT_MS));
+  g_assert_cmpint (side.error, ==, QSSL_SOCKET_ERROR_REMOTE_HOST_CLOSED);
+  g_assert_cmpuint (side.encrypted, ==, 0);
+  g_assert_false (qssl_socket_is_encrypted (server));
+  SSL_free (client);
+  SSL_CTX_free (ctx);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1294,6 +1402,7 @@ main (int   argc,
   g_test_add_func ("/qssl/hostile/server/long-chain", test_server_long_chain);
   g_test_add_func ("/qssl/hostile/server/renegotiate", test_server_refuses_renegotiation);
   g_test_add_func ("/qssl/hostile/server/cut-mid-record", test_server_cut_mid_record);
+  g_test_add_func ("/qssl/hostile/server/peer-gone-before-last-flight", test_server_peer_gone_before_last_flight);
 
   result = g_test_run ();
   free_certificates ();
