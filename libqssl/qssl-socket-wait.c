@@ -175,6 +175,17 @@ wait_for_inner (QsslSocket  *self,
           _qssl_socket_pump_read (self);
           continue;
         }
+      /* Records the BIO keeps for the next write (a server's session
+       * tickets, kept for its first reply) while nothing watches for
+       * writability: the wait may be for them (a flush, bytes written). */
+      if (!(self->watch_condition & G_IO_OUT) && _qssl_socket_unsent_ciphertext (self) > 0)
+        {
+          gsize unsent = _qssl_socket_unsent_ciphertext (self);
+
+          _qssl_socket_pump_write (self);
+          if (_qssl_socket_unsent_ciphertext (self) < unsent)
+            continue;
+        }
       if (self->watch_condition == 0 || self->paused)
         {
           /* Nothing to wait for on the fd (paused for the application):

@@ -1469,6 +1469,51 @@ test_late_client_hello (void)
   g_assert_cmpint (qssl_socket_get_state (accepted), ==, QSSL_SOCKET_STATE_UNCONNECTED);
 }
 
+/* pending-connection-available comes inside the new socket's encrypted
+ * emission, with its TLS 1.3 session tickets kept for its first reply: a
+ * blocking flush or wait_for_bytes_written() there sends them and returns,
+ * rather than waiting for a writability nobody watches for. */
+typedef struct
+{
+  gboolean    use_stream;
+  QsslSocket *accepted;
+  gboolean    flushed;
+  gint64      left;
+} FlushInHandler;
+
+static void
+flush_in_pending (QsslServer     *server,
+                  FlushInHandler *flush)
+{
+  g_autoptr(GError) error = NULL;
+
+  flush->accepted = qssl_server_next_pending_connection (server);
+  g_assert_nonnull (flush->accepted);
+  if (flush->use_stream)
+    flush->flushed = g_output_stream_flush (g_io_stream_get_output_stream (G_IO_STREAM (flush->accepted)),
+                                            NULL, &error);
+  else
+    flush->flushed = qssl_socket_wait_for_bytes_written (flush->accepted, 20000, &error);
+  g_assert_no_error (error);
+  flush->left = qssl_socket_encrypted_bytes_to_write (flush->accepted);
+}
+
+static void
+test_flush_in_pending_handler (gconstpointer use_stream)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(QsslSocket) client = client_connect (qssl_server_get_server_port (server));
+  FlushInHandler flush = { .use_stream = GPOINTER_TO_INT (use_stream) };
+
+  g_signal_connect (server, "pending-connection-available", G_CALLBACK (flush_in_pending), &flush);
+  while (flush.accepted == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (flush.flushed);
+  g_assert_cmpint (flush.left, ==, 0);
+  g_assert_cmpint (qssl_socket_get_session_protocol (flush.accepted), ==, QSSL_PROTOCOL_TLS_V1_3);
+  g_object_unref (flush.accepted);
+}
+
 /* handshake_async() on a connected client, cancelled from another thread. */
 static void
 test_cancel_handshake_from_thread (void)
@@ -1810,6 +1855,10 @@ main (int   argc,
   g_test_add_func ("/qssl/server/incoming-handler-comes-and-goes", test_incoming_handler_comes_and_goes);
   g_test_add_func ("/qssl/server/handlers-connected-late", test_handlers_connected_late);
   g_test_add_func ("/qssl/server/late-client-hello", test_late_client_hello);
+  g_test_add_data_func ("/qssl/server/flush-in-pending-handler/wait", GINT_TO_POINTER (FALSE),
+                        test_flush_in_pending_handler);
+  g_test_add_data_func ("/qssl/server/flush-in-pending-handler/stream", GINT_TO_POINTER (TRUE),
+                        test_flush_in_pending_handler);
 
   return g_test_run ();
 }
