@@ -186,6 +186,15 @@ wait_for_inner (QsslSocket  *self,
           if (_qssl_socket_unsent_ciphertext (self) < unsent)
             continue;
         }
+      /* Encrypted inside this very dispatch (a wait in a handler of
+       * encrypted, or of the server's pending-connection-available): the
+       * handshake stopped watching and the pumps have not asked yet. */
+      if (self->watch_condition == 0 && self->encrypted && !self->handshaking && !self->paused)
+        {
+          _qssl_socket_update_watch (self);
+          if (self->watch_condition != 0)
+            continue;
+        }
       if (self->watch_condition == 0 || self->paused)
         {
           /* Nothing to wait for on the fd (paused for the application):

@@ -1489,6 +1489,8 @@ flush_in_pending (QsslServer     *server,
 
   flush->accepted = qssl_server_next_pending_connection (server);
   g_assert_nonnull (flush->accepted);
+  /* The tickets wait for a reply. */
+  g_assert_cmpint (qssl_socket_encrypted_bytes_to_write (flush->accepted), >, 0);
   if (flush->use_stream)
     flush->flushed = g_output_stream_flush (g_io_stream_get_output_stream (G_IO_STREAM (flush->accepted)),
                                             NULL, &error);
@@ -1512,6 +1514,86 @@ test_flush_in_pending_handler (gconstpointer use_stream)
   g_assert_cmpint (flush.left, ==, 0);
   g_assert_cmpint (qssl_socket_get_session_protocol (flush.accepted), ==, QSSL_PROTOCOL_TLS_V1_3);
   g_object_unref (flush.accepted);
+}
+
+/* A blocking wait_for_ready_read() inside pending-connection-available
+ * (inside the new socket's encrypted emission, which stopped the
+ * handshake's watching) reads what the client sends then, for TLS 1.2 (no
+ * tickets kept) and TLS 1.3 alike. The client runs in a thread of its own
+ * with its own context, on blocking calls. */
+typedef struct
+{
+  guint16      port;
+  QsslProtocol protocol;
+} LateWriter;
+
+static gpointer
+write_after_handshake (gpointer data)
+{
+  LateWriter *writer = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  {
+    g_autoptr(QsslSocket) client = client_ipv4 ();
+    g_autoptr(QsslConfiguration) configuration = qssl_socket_get_ssl_configuration (client);
+    g_autoptr(GError) error = NULL;
+
+    qssl_configuration_set_protocol (configuration, writer->protocol);
+    qssl_socket_set_ssl_configuration (client, configuration);
+    qssl_socket_connect_to_host_encrypted (client, "127.0.0.1", writer->port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+    g_assert_true (qssl_socket_wait_for_encrypted (client, 20000, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (qssl_socket_write (client, (const guint8 *) "ping", 4), ==, 4);
+    g_assert_true (qssl_socket_wait_for_bytes_written (client, 20000, &error));
+    g_assert_no_error (error);
+    /* Until the server has read it and closed. */
+    qssl_socket_wait_for_disconnected (client, 20000, NULL);
+  }
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+typedef struct
+{
+  QsslSocket *accepted;
+  gboolean    done;
+  gboolean    ready;
+  char        data[5];
+} ReadInHandler;
+
+static void
+read_in_pending (QsslServer    *server,
+                 ReadInHandler *reader)
+{
+  g_autoptr(GError) error = NULL;
+
+  reader->accepted = qssl_server_next_pending_connection (server);
+  reader->ready = qssl_socket_wait_for_ready_read (reader->accepted, 20000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (qssl_socket_read (reader->accepted, (guint8 *) reader->data, 4), ==, 4);
+  qssl_socket_disconnect_from_host (reader->accepted);
+  reader->done = TRUE;
+}
+
+static void
+test_wait_in_pending_handler (gconstpointer protocol)
+{
+  g_autoptr(QsslServer) server = server_new ();
+  LateWriter writer = { qssl_server_get_server_port (server), GPOINTER_TO_INT (protocol) };
+  ReadInHandler reader = { 0 };
+  GThread *thread;
+
+  g_signal_connect (server, "pending-connection-available", G_CALLBACK (read_in_pending), &reader);
+  thread = g_thread_new ("late-writer", write_after_handshake, &writer);
+  iterate_until (&reader.done);
+  g_assert_true (reader.ready);
+  g_assert_cmpstr (reader.data, ==, "ping");
+  /* The client sees the close. */
+  while (qssl_socket_get_state (reader.accepted) != QSSL_SOCKET_STATE_UNCONNECTED)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  g_object_unref (reader.accepted);
 }
 
 /* handshake_async() on a connected client, cancelled from another thread. */
@@ -1855,6 +1937,10 @@ main (int   argc,
   g_test_add_func ("/qssl/server/incoming-handler-comes-and-goes", test_incoming_handler_comes_and_goes);
   g_test_add_func ("/qssl/server/handlers-connected-late", test_handlers_connected_late);
   g_test_add_func ("/qssl/server/late-client-hello", test_late_client_hello);
+  g_test_add_data_func ("/qssl/server/wait-in-pending-handler/tls1.2", GINT_TO_POINTER (QSSL_PROTOCOL_TLS_V1_2),
+                        test_wait_in_pending_handler);
+  g_test_add_data_func ("/qssl/server/wait-in-pending-handler/tls1.3", GINT_TO_POINTER (QSSL_PROTOCOL_TLS_V1_3),
+                        test_wait_in_pending_handler);
   g_test_add_data_func ("/qssl/server/flush-in-pending-handler/wait", GINT_TO_POINTER (FALSE),
                         test_flush_in_pending_handler);
   g_test_add_data_func ("/qssl/server/flush-in-pending-handler/stream", GINT_TO_POINTER (TRUE),
