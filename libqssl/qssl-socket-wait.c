@@ -175,20 +175,11 @@ wait_for_inner (QsslSocket  *self,
           _qssl_socket_pump_read (self);
           continue;
         }
-      /* Records the BIO keeps for the next write (a server's session
-       * tickets, kept for its first reply) while nothing watches for
-       * writability: the wait may be for them (a flush, bytes written). */
-      if (!(self->watch_condition & G_IO_OUT) && _qssl_socket_unsent_ciphertext (self) > 0)
-        {
-          gsize unsent = _qssl_socket_unsent_ciphertext (self);
-
-          _qssl_socket_pump_write (self);
-          if (_qssl_socket_unsent_ciphertext (self) < unsent)
-            continue;
-        }
       /* Encrypted inside this very dispatch (a wait in a handler of
        * encrypted, or of the server's pending-connection-available): the
-       * handshake stopped watching and the pumps have not asked yet. */
+       * handshake stopped watching and the pumps have not asked yet, for
+       * input nor for the session tickets a server keeps for its first
+       * reply. */
       if (self->watch_condition == 0 && self->encrypted && !self->handshaking && !self->paused)
         {
           _qssl_socket_update_watch (self);
