@@ -2,8 +2,9 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * A host name is resolved on the socket's context, then every address is
- * tried in turn without blocking; the engine takes over when encrypted.
+ * A host name is resolved on the socket's context (an address literal is
+ * taken as it is), then every address is tried in turn without blocking;
+ * the engine takes over when encrypted.
  */
 
 #include "config.h"
@@ -32,23 +33,11 @@ fail_connect (QsslSocket      *self,
   _qssl_socket_set_error (self, error, message);
 }
 
+/* Keeps the addresses of the families asked for; takes @addresses. */
 static void
-on_resolved (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+keep_addresses (QsslSocket *self,
+                GList      *addresses)
 {
-  g_autoptr(QsslSocket) self = user_data;
-  g_autoptr(GError) error = NULL;
-  GList *addresses;
-  guint connection;
-
-  addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
-    {
-      g_resolver_free_addresses (addresses);
-      return;
-    }
-  /* Keep the families asked for. */
   for (GList *l = addresses; l != NULL; l = l->next)
     {
       GSocketFamily family = g_inet_address_get_family (l->data);
@@ -59,6 +48,14 @@ on_resolved (GObject      *source,
       self->addresses = g_list_append (self->addresses, g_object_ref (l->data));
     }
   g_resolver_free_addresses (addresses);
+}
+
+/* The lookup is over: self->addresses holds what to try. */
+static void
+start_connecting (QsslSocket *self)
+{
+  guint connection;
+
   if (self->addresses == NULL)
     {
       fail_connect (self, QSSL_SOCKET_ERROR_HOST_NOT_FOUND, _("Host not found"));
@@ -73,6 +70,44 @@ on_resolved (GObject      *source,
       if (_qssl_socket_same_connection (self, connection))
         try_next_address (self);
     }
+  _qssl_socket_leave (self);
+}
+
+static void
+on_resolved (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(QsslSocket) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GList *addresses;
+
+  addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->state != QSSL_SOCKET_STATE_HOST_LOOKUP)
+    {
+      g_resolver_free_addresses (addresses);
+      return;
+    }
+  keep_addresses (self, addresses);
+  start_connecting (self);
+}
+
+void
+_qssl_socket_start_literal (QsslSocket *self)
+{
+  _qssl_deferred_cancel (self->literal_call);
+  start_connecting (self);
+}
+
+static void
+on_literal (gpointer user_data)
+{
+  QsslSocket *self = user_data;
+
+  /* A handler may drop the last reference (the failure's state-changed
+   * comes before any emission that holds one). */
+  _qssl_socket_enter (self);
+  start_connecting (self);
   _qssl_socket_leave (self);
 }
 
@@ -212,12 +247,27 @@ _qssl_socket_connect (QsslSocket               *self,
   if (_qssl_socket_same_connection (self, connection) && self->state == QSSL_SOCKET_STATE_HOST_LOOKUP &&
       self->cancellable == NULL)
     {
-      self->cancellable = g_cancellable_new ();
-      resolver = g_resolver_get_default ();
-      /* The lookup's answer must arrive on the socket's own context. */
-      g_main_context_push_thread_default (self->context);
-      g_resolver_lookup_by_name_async (resolver, host_name, self->cancellable, on_resolved, g_object_ref (self));
-      g_main_context_pop_thread_default (self->context);
+      GInetAddress *literal = g_inet_address_new_from_string (host_name);
+
+      if (literal != NULL)
+        {
+          /* What GResolver answers for a literal, without the task (and
+           * the worker thread GTask starts) or a source of its own;
+           * host-found still comes from the main loop, as after a lookup. */
+          keep_addresses (self, g_list_prepend (NULL, literal));
+          if (self->literal_call == NULL)
+            self->literal_call = _qssl_deferred_new (self->context, on_literal, self);
+          _qssl_deferred_queue (self->literal_call);
+        }
+      else
+        {
+          self->cancellable = g_cancellable_new ();
+          resolver = g_resolver_get_default ();
+          /* The lookup's answer must arrive on the socket's own context. */
+          g_main_context_push_thread_default (self->context);
+          g_resolver_lookup_by_name_async (resolver, host_name, self->cancellable, on_resolved, g_object_ref (self));
+          g_main_context_pop_thread_default (self->context);
+        }
     }
   _qssl_socket_leave (self);
 }
@@ -231,7 +281,9 @@ _qssl_socket_connect (QsslSocket               *self,
  *
  * Connects without encryption (for STARTTLS, call
  * [method@Qssl.Socket.start_client_encryption] later). Resolves without
- * blocking, then tries every address until one connects.
+ * blocking, then tries every address until one connects. An IP address is
+ * used as it is, without a lookup; [signal@Qssl.Socket::host-found] still
+ * comes from the main loop, after this call returns.
  *
  * Mirrors `QAbstractSocket::connectToHost()`.
  *

@@ -86,6 +86,9 @@ struct _QsslSocket
   GCancellable       *cancellable;
   GList              *addresses;
   GList              *next_address;
+  /* An address literal is not looked up: the connection starts from this
+   * deferred call, made on first use and kept until finalize. */
+  QsslDeferred       *literal_call;
 
   /* The TLS engine (qssl-engine.c) */
   SSL                *ssl;
@@ -319,6 +322,9 @@ void     _qssl_socket_connect                  (QsslSocket               *self,
                                                 gboolean                  encrypted);
 /* The fd became writable while connecting. */
 void     _qssl_socket_check_connect            (QsslSocket      *self);
+/* Runs the queued start of a connection to an address literal now (a
+ * blocking wait, instead of iterating the context for it). */
+void     _qssl_socket_start_literal            (QsslSocket      *self);
 
 /* The PROXY protocol header (qssl-socket-proxy.c; expect() is declared in
  * qssl-proxy-protocol-private.h): the fd is readable while the header is

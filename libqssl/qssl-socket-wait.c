@@ -151,6 +151,11 @@ wait_for_inner (QsslSocket  *self,
                                _("Socket operation timed out"));
           return FALSE;
         }
+      if (self->state == QSSL_SOCKET_STATE_HOST_LOOKUP && _qssl_deferred_is_queued (self->literal_call))
+        {
+          _qssl_socket_start_literal (self);
+          continue;
+        }
       if (self->state == QSSL_SOCKET_STATE_HOST_LOOKUP)
         {
           /* GResolver answers on the socket's context: run it, blocking

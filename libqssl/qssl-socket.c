@@ -442,6 +442,7 @@ _qssl_socket_reset_connection (QsslSocket *self)
       g_cancellable_cancel (self->cancellable);
       g_clear_object (&self->cancellable);
     }
+  _qssl_deferred_cancel (self->literal_call);
   g_list_free_full (g_steal_pointer (&self->addresses), g_object_unref);
   self->next_address = NULL;
   _qssl_engine_reset (self);
@@ -541,6 +542,7 @@ qssl_socket_finalize (GObject *object)
   g_clear_pointer (&self->watch, _qssl_watch_free);
   g_clear_pointer (&self->emit_call, _qssl_deferred_free);
   g_clear_pointer (&self->pending_call, _qssl_deferred_free);
+  g_clear_pointer (&self->literal_call, _qssl_deferred_free);
   g_clear_pointer (&self->idle_check, _qssl_timer_free);
   g_clear_pointer (&self->read_buffer, _qssl_buffer_free);
   g_free (self->deferred_protocol_error);
@@ -1115,8 +1117,6 @@ QsslSocket *
 qssl_socket_new_from_socket (GSocket  *socket,
                              GError  **error)
 {
-  QsslSocket *self;
-
   g_return_val_if_fail (G_IS_SOCKET (socket), NULL);
 
   _qssl_init ();

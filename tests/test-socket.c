@@ -1495,6 +1495,117 @@ test_connection_refused (void)
   recorder_clear (&recorder);
 }
 
+static guint
+count_threads (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+  return count;
+}
+
+static void
+iterate_pending (void)
+{
+  for (int i = 0; i < 10; i++)
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+}
+
+static void
+unref_when_unconnected (QsslSocket      *socket,
+                        QsslSocketState  state)
+{
+  if (state == QSSL_SOCKET_STATE_UNCONNECTED)
+    g_object_unref (socket);
+}
+
+static void
+address_literal_child (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
+  guint threads = count_threads ();
+  Recorder recorder = { 0 };
+  g_autoptr(QsslSocket) client = client_new (&recorder);
+  g_autoptr(GError) error = NULL;
+  QsslSocket *dropped;
+
+  /* As after a lookup: host-found comes from the main loop, not from inside
+   * the call. */
+  qssl_socket_connect_to_host (client, "127.0.0.1", port, QSSL_NETWORK_LAYER_PROTOCOL_ANY_IP);
+  g_assert_cmpstr (recorder.events->str, ==, "state:1");
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_HOST_LOOKUP);
+
+  /* An abort before then ends it: nothing of that connection comes later. */
+  qssl_socket_abort (client);
+  iterate_pending ();
+  g_assert_cmpstr (recorder.events->str, ==, "state:1 state:0");
+
+  /* The families asked for still apply. */
+  g_string_truncate (recorder.events, 0);
+  qssl_socket_connect_to_host (client, "127.0.0.1", port, QSSL_NETWORK_LAYER_PROTOCOL_IPV6);
+  g_assert_false (qssl_socket_wait_for_connected (client, 5000, &error));
+  g_assert_error (error, QSSL_SOCKET_ERROR, QSSL_SOCKET_ERROR_HOST_NOT_FOUND);
+  g_assert_cmpstr (recorder.events->str, ==, "state:1 state:0 error:2");
+  g_clear_error (&error);
+
+  /* A blocking wait and the main loop both get it connected, and a
+   * connect right after an abort starts once. */
+  g_string_truncate (recorder.events, 0);
+  qssl_socket_connect_to_host (client, "127.0.0.1", port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_assert_true (qssl_socket_wait_for_connected (client, 5000, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (recorder.events->str, ==, "state:1 host-found state:2 state:3 connected");
+  qssl_socket_abort (client);
+  g_string_truncate (recorder.events, 0);
+  qssl_socket_connect_to_host (client, "127.0.0.1", port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  qssl_socket_abort (client);
+  qssl_socket_connect_to_host (client, "127.0.0.1", port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  while (qssl_socket_get_state (client) != QSSL_SOCKET_STATE_CONNECTED)
+    g_main_context_iteration (NULL, TRUE);
+  iterate_pending ();
+  g_assert_cmpstr (recorder.events->str, ==, "state:1 state:0 state:1 host-found state:2 state:3 connected");
+
+  /* The last reference may go while the start is queued, or in a handler
+   * of the error it ends with. */
+  dropped = qssl_socket_new ();
+  qssl_socket_connect_to_host (dropped, "127.0.0.1", port, QSSL_NETWORK_LAYER_PROTOCOL_IPV4);
+  g_object_unref (dropped);
+  iterate_pending ();
+  dropped = qssl_socket_new ();
+  g_signal_connect (dropped, "error-occurred", G_CALLBACK (g_object_unref), NULL);
+  qssl_socket_connect_to_host (dropped, "127.0.0.1", port, QSSL_NETWORK_LAYER_PROTOCOL_IPV6);
+  iterate_pending ();
+  dropped = qssl_socket_new ();
+  g_signal_connect (dropped, "state-changed", G_CALLBACK (unref_when_unconnected), NULL);
+  qssl_socket_connect_to_host (dropped, "127.0.0.1", port, QSSL_NETWORK_LAYER_PROTOCOL_IPV6);
+  iterate_pending ();
+
+  /* No lookup, so no task: the program stays on its own thread (GTask
+   * starts GLib's worker thread the first time one is made). */
+  g_assert_cmpuint (count_threads (), ==, threads);
+  qssl_socket_abort (client);
+  recorder_clear (&recorder);
+}
+
+/* An address literal connects without GResolver: the same signals in the
+ * same order, aborts and reconnects as with a lookup, and no thread. */
+static void
+test_address_literal (void)
+{
+  if (g_test_subprocess ())
+    {
+      address_literal_child ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 static void
 test_unsupported_protocol (void)
 {
@@ -2421,6 +2532,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/starttls-eager-client", test_starttls_eager_client);
   g_test_add_func ("/qssl/socket/connect/refused", test_connection_refused);
   g_test_add_func ("/qssl/socket/connect/unsupported-protocol", test_unsupported_protocol);
+  g_test_add_func ("/qssl/socket/connect/address-literal", test_address_literal);
   g_test_add_func ("/qssl/socket/construct/placeholder-and-reuse", test_placeholder_and_reuse);
   g_test_add_func ("/qssl/socket/construct/fd-exhaustion", test_fd_exhaustion);
   g_test_add_func ("/qssl/socket/debug-trace", test_debug_trace);
