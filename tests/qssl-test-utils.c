@@ -171,3 +171,15 @@ qssl_test_run_command (const char * const *argv)
     }
   return output;
 }
+
+guint
+qssl_test_count_entries (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+  return count;
+}

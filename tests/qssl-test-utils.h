@@ -37,4 +37,7 @@ void             qssl_test_echo               (QsslSocket *socket,
 
 char            *qssl_test_run_command        (const char * const *argv);
 
+/* How many entries a directory has (/proc/self/fd, /proc/self/task). */
+guint            qssl_test_count_entries      (const char *path);
+
 G_END_DECLS

@@ -1495,18 +1495,6 @@ test_connection_refused (void)
   recorder_clear (&recorder);
 }
 
-static guint
-count_threads (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  guint count = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    count++;
-  return count;
-}
-
 static void
 iterate_pending (void)
 {
@@ -1528,7 +1516,7 @@ address_literal_child (void)
 {
   g_autoptr(GSocketListener) listener = g_socket_listener_new ();
   guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
-  guint threads = count_threads ();
+  guint threads = qssl_test_count_entries ("/proc/self/task");
   Recorder recorder = { 0 };
   g_autoptr(QsslSocket) client = client_new (&recorder);
   g_autoptr(GError) error = NULL;
@@ -1587,7 +1575,7 @@ address_literal_child (void)
 
   /* No lookup, so no task: the program stays on its own thread (GTask
    * starts GLib's worker thread the first time one is made). */
-  g_assert_cmpuint (count_threads (), ==, threads);
+  g_assert_cmpuint (qssl_test_count_entries ("/proc/self/task"), ==, threads);
   qssl_socket_abort (client);
   recorder_clear (&recorder);
 }
