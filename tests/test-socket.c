@@ -1960,6 +1960,35 @@ run_async_connect (const char   *cert_name,
   return outcome;
 }
 
+static gpointer
+cancel_in_thread (gpointer cancellable)
+{
+  g_cancellable_cancel (cancellable);
+  return NULL;
+}
+
+/* An address literal's start waits on the socket's context like a lookup:
+ * a cancellation from another thread before the context runs again ends
+ * the connection before host-found. */
+static void
+test_async_connect_literal_cancel (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
+  g_autoptr(QsslSocket) client = qssl_socket_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) outcome = NULL;
+  guint host_found = 0;
+
+  g_signal_connect_swapped (client, "host-found", G_CALLBACK (count_signal), &host_found);
+  qssl_socket_connect_to_host_encrypted_async (client, "127.0.0.1", port, cancellable, on_async_done, &outcome);
+  g_thread_join (g_thread_new ("canceller", cancel_in_thread, cancellable));
+  g_assert_true (qssl_test_wait_for_pointer ((gpointer *) &outcome, 10000));
+  g_assert_error (outcome, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
+  g_assert_cmpuint (host_found, ==, 0);
+}
+
 static void
 test_async_connect (void)
 {
@@ -2526,6 +2555,7 @@ main (int   argc,
   g_test_add_func ("/qssl/socket/debug-trace", test_debug_trace);
   g_test_add_func ("/qssl/socket/misuse-reported", test_misuse_reported);
   g_test_add_func ("/qssl/socket/async/connect-fail-cancel", test_async_connect);
+  g_test_add_func ("/qssl/socket/async/connect-literal-cancel", test_async_connect_literal_cancel);
   g_test_add_func ("/qssl/socket/async/cancel-after-completion", test_async_cancel_after_completion);
   g_test_add_func ("/qssl/socket/io/gio-streams", test_gio_streams);
   g_test_add_func ("/qssl/socket/io/splice", test_splice);
