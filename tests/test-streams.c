@@ -19,7 +19,7 @@ static GThread *main_thread;
 /* Peers in their own thread and GMainContext. */
 typedef enum {
   PEER_ECHO,   /* echo every byte back */
-  PEER_SINK,   /* read and count every byte */
+  PEER_SINK,   /* once the test opens the gate, read and count every byte */
   PEER_STALL,  /* handshake, then never read again */
 } PeerBehaviour;
 
@@ -32,15 +32,22 @@ typedef struct {
   PeerBehaviour    behaviour;
   gint64           received;  /* atomic */
   GMutex           lock;
-  GCond            stopped;
+  GCond            changed;   /* stopping or gate_open */
   gboolean         stopping;
+  gboolean         gate_open;
 } Peer;
 
 static void
 peer_sink (QsslSocket *socket,
            Peer       *peer)
 {
-  g_autoptr(GBytes) data = qssl_socket_read_all (socket);
+  g_autoptr(GBytes) data = NULL;
+
+  g_mutex_lock (&peer->lock);
+  while (!peer->gate_open && !peer->stopping)
+    g_cond_wait (&peer->changed, &peer->lock);
+  g_mutex_unlock (&peer->lock);
+  data = qssl_socket_read_all (socket);
 
   g_atomic_pointer_add (&peer->received, g_bytes_get_size (data));
 }
@@ -53,7 +60,7 @@ peer_stall (QsslSocket *socket,
    * kernel buffers fill, and the client's stay full. */
   g_mutex_lock (&peer->lock);
   while (!peer->stopping)
-    g_cond_wait (&peer->stopped, &peer->lock);
+    g_cond_wait (&peer->changed, &peer->lock);
   g_mutex_unlock (&peer->lock);
 }
 
@@ -105,11 +112,11 @@ peer_start (PeerBehaviour behaviour)
   g_autoptr(GError) error = NULL;
 
   g_mutex_init (&peer->lock);
-  g_cond_init (&peer->stopped);
+  g_cond_init (&peer->changed);
   peer->context = g_main_context_new ();
   peer->cancellable = g_cancellable_new ();
   peer->listener = g_socket_listener_new ();
-  if (behaviour == PEER_STALL)
+  if (behaviour != PEER_ECHO)
     {
       g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
                                                 G_SOCKET_PROTOCOL_TCP, &error);
@@ -137,17 +144,26 @@ peer_start (PeerBehaviour behaviour)
 }
 
 static void
+peer_open_gate (Peer *peer)
+{
+  g_mutex_lock (&peer->lock);
+  peer->gate_open = TRUE;
+  g_cond_broadcast (&peer->changed);
+  g_mutex_unlock (&peer->lock);
+}
+
+static void
 peer_stop (Peer *peer)
 {
   g_mutex_lock (&peer->lock);
   peer->stopping = TRUE;
-  g_cond_signal (&peer->stopped);
+  g_cond_broadcast (&peer->changed);
   g_mutex_unlock (&peer->lock);
   g_cancellable_cancel (peer->cancellable);
   g_main_context_wakeup (peer->context);
   g_thread_join (peer->thread);
   g_mutex_clear (&peer->lock);
-  g_cond_clear (&peer->stopped);
+  g_cond_clear (&peer->changed);
   g_socket_listener_close (peer->listener);
   g_object_unref (peer->listener);
   g_object_unref (peer->cancellable);
@@ -409,7 +425,10 @@ test_splice_stalled_far_end (void)
 
 /* g_output_stream_flush_async() with 30 MB queued: done from the main loop
  * once the peer has it all (it once ran the blocking flush on a worker
- * thread, against the main loop's pumps, and crashed). */
+ * thread, against the main loop's pumps, and crashed).  The peer reads
+ * only once the flush is under way: a sink that drains as fast as the
+ * write fills could take all 30 MB inside write_bytes() and leave the
+ * flush nothing to wait for. */
 static void
 test_flush_async_large (void)
 {
@@ -425,6 +444,7 @@ test_flush_async_large (void)
   g_assert_cmpint (qssl_socket_bytes_to_write (client), >, 0);
   g_output_stream_flush_async (output, G_PRIORITY_DEFAULT, NULL, store_result, &result);
   g_assert_null (result);
+  peer_open_gate (sink);
   g_assert_true (qssl_test_wait_for_pointer ((gpointer *) &result, 120000));
   g_assert_true (g_output_stream_flush_finish (output, result, &error));
   g_assert_no_error (error);
