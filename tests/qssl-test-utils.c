@@ -183,3 +183,16 @@ qssl_test_count_entries (const char *path)
     count++;
   return count;
 }
+
+static gpointer
+cancel_in_thread (gpointer cancellable)
+{
+  g_cancellable_cancel (cancellable);
+  return NULL;
+}
+
+void
+qssl_test_cancel_from_thread (GCancellable *cancellable)
+{
+  g_thread_join (g_thread_new ("canceller", cancel_in_thread, cancellable));
+}

@@ -40,4 +40,8 @@ char            *qssl_test_run_command        (const char * const *argv);
 /* How many entries a directory has (/proc/self/fd, /proc/self/task). */
 guint            qssl_test_count_entries      (const char *path);
 
+/* Cancels @cancellable from a thread of its own and returns once it has:
+ * what a GIO user's worker thread does. */
+void             qssl_test_cancel_from_thread (GCancellable *cancellable);
+
 G_END_DECLS

@@ -1803,13 +1803,6 @@ test_cancel_accept_race (void)
   g_free (shared);
 }
 
-static gpointer
-cancel_now (gpointer data)
-{
-  g_cancellable_cancel (data);
-  return NULL;
-}
-
 /* A cancellable reset and cancelled again after its call finished does
  * not reach back into that call (it is long gone), and serves a new one. */
 static void
@@ -1823,12 +1816,12 @@ test_cancellable_reused (void)
 
   /* accept_async() */
   qssl_server_accept_async (server, cancellable, accept_outcome, &outcome);
-  g_thread_join (g_thread_new ("canceller", cancel_now, cancellable));
+  qssl_test_cancel_from_thread (cancellable);
   iterate_until (&outcome.done);
   g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   outcome_clear (&outcome);
   g_cancellable_reset (cancellable);
-  g_thread_join (g_thread_new ("canceller", cancel_now, cancellable));
+  qssl_test_cancel_from_thread (cancellable);
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_cancellable_reset (cancellable);
@@ -1840,12 +1833,12 @@ test_cancellable_reused (void)
   iterate_until (&connected);
   qssl_socket_start_client_encryption (client);
   qssl_socket_handshake_async (client, G_PRIORITY_DEFAULT, cancellable, handshake_outcome, &outcome);
-  g_thread_join (g_thread_new ("canceller", cancel_now, cancellable));
+  qssl_test_cancel_from_thread (cancellable);
   iterate_until (&outcome.done);
   g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   outcome_clear (&outcome);
   g_cancellable_reset (cancellable);
-  g_thread_join (g_thread_new ("canceller", cancel_now, cancellable));
+  qssl_test_cancel_from_thread (cancellable);
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_cancellable_reset (cancellable);

@@ -1960,13 +1960,6 @@ run_async_connect (const char   *cert_name,
   return outcome;
 }
 
-static gpointer
-cancel_in_thread (gpointer cancellable)
-{
-  g_cancellable_cancel (cancellable);
-  return NULL;
-}
-
 /* An address literal's start waits on the socket's context like a lookup:
  * a cancellation from another thread before the context runs again ends
  * the connection before host-found. */
@@ -1982,7 +1975,7 @@ test_async_connect_literal_cancel (void)
 
   g_signal_connect_swapped (client, "host-found", G_CALLBACK (count_signal), &host_found);
   qssl_socket_connect_to_host_encrypted_async (client, "127.0.0.1", port, cancellable, on_async_done, &outcome);
-  g_thread_join (g_thread_new ("canceller", cancel_in_thread, cancellable));
+  qssl_test_cancel_from_thread (cancellable);
   g_assert_true (qssl_test_wait_for_pointer ((gpointer *) &outcome, 10000));
   g_assert_error (outcome, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (qssl_socket_get_state (client), ==, QSSL_SOCKET_STATE_UNCONNECTED);
