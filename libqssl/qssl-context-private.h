@@ -83,14 +83,6 @@ void         _qssl_context_store_session  (QsslContext       *self,
                                            const char        *peer,
                                            SSL_SESSION       *session);
 
-/* Session tickets (i2d_SSL_SESSION form) as sessions, decoded once per
- * process: decoding parses the peer certificate and its key, which costs
- * more than the resumed handshake. Decode returns a new reference or NULL
- * (not a session); remember records what a ticket decodes to. */
-SSL_SESSION *_qssl_ticket_decode   (GBytes      *ticket);
-void         _qssl_ticket_remember (GBytes      *ticket,
-                                    SSL_SESSION *session);
-
 /* Server side: whether @session (a resumed one) was first made by a
  * handshake that an external pre-shared key authenticated. */
 gboolean     _qssl_context_session_is_pre_shared (const SSL_SESSION *session);

@@ -29,6 +29,7 @@
 #include "qssl-psk-authenticator-private.h"
 #include "qssl-socket-io-private.h"
 #include "qssl-socket-private.h"
+#include "qssl-tickets-private.h"
 #include "qssl-virtual-host-private.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SSL_SESSION, SSL_SESSION_free)
