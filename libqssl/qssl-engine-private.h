@@ -41,6 +41,8 @@ gboolean _qssl_engine_unsupported_protocol   (QsslSocket *self);
 void     _qssl_engine_flush_alerts           (QsslSocket *self);
 /* A session the server sent: shared and persisted as Qt does. */
 void     _qssl_engine_handle_received_session (QsslSocket *self);
+/* Frees OpenSSL's record buffers when nothing is in flight. */
+void     _qssl_engine_release_idle_buffers    (QsslSocket *self);
 
 /* close_notify to the peer, when encrypted. FALSE: the kernel has no room
  * for it yet; call again once the fd is writable. A failure is traced and

@@ -816,6 +816,9 @@ _qssl_engine_start (QsslSocket *self,
       return;
     }
   SSL_set_ex_data (self->ssl, ssl_socket_index, self);
+  /* The record buffers stay for the handshake instead of being freed and
+   * allocated again for each flight; become_encrypted() hands them back. */
+  SSL_clear_mode (self->ssl, SSL_MODE_RELEASE_BUFFERS);
   /* Server: set again by this handshake's ClientHello. */
   g_clear_pointer (&self->requested_server_name, g_free);
   g_clear_error (&self->host_error);
@@ -1048,6 +1051,22 @@ issue_session_tickets (QsslSocket *self)
   ERR_clear_error ();
 }
 
+/* A connection with nothing in flight gives OpenSSL's record buffers back
+ * (16 KiB and more each way): after its handshake, while it is paused, and
+ * after post-handshake messages (a TLS 1.3 client's session tickets), which
+ * set up a write buffer that nothing then writes to and releases.
+ * SSL_free_buffers() refuses while bytes wait in either buffer, but before
+ * OpenSSL 3.0.14 it missed a decrypted record still unread and a record
+ * whose header is in and whose body is not (CVE-2024-4741): hence the
+ * checks that nothing is pending and that OpenSSL waits for a header. */
+void
+_qssl_engine_release_idle_buffers (QsslSocket *self)
+{
+  if (self->ssl != NULL && !SSL_has_pending (self->ssl) &&
+      strcmp (SSL_rstate_string (self->ssl), "RH") == 0)
+    SSL_free_buffers (self->ssl);
+}
+
 static void
 become_encrypted (QsslSocket *self)
 {
@@ -1058,6 +1077,8 @@ become_encrypted (QsslSocket *self)
   self->paused = FALSE;
   self->encrypted = TRUE;
   issue_session_tickets (self);
+  SSL_set_mode (self->ssl, SSL_MODE_RELEASE_BUFFERS);
+  _qssl_engine_release_idle_buffers (self);
   g_object_notify_by_pspec (G_OBJECT (self), _qssl_socket_properties[PROP_IS_ENCRYPTED]);
   _qssl_socket_trace (self, "encrypted: %s, %s%s", SSL_get_version (self->ssl),
                       SSL_get_cipher_name (self->ssl), self->session_resumed ? ", resumed" : "");
@@ -1176,6 +1197,8 @@ check_handshake (QsslSocket *self)
     {
       self->paused = TRUE;
       _qssl_socket_watch (self, 0);
+      /* The application may take its time to decide. */
+      _qssl_engine_release_idle_buffers (self);
       return;
     }
   if (fatal)

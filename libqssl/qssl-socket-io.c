@@ -474,6 +474,7 @@ read_failure_ends_stream (QsslSocket  *self,
     {
     case SSL_ERROR_WANT_READ:
       self->read_starved = TRUE;
+      _qssl_engine_release_idle_buffers (self);
       return FALSE;
     case SSL_ERROR_WANT_WRITE:
       return FALSE;

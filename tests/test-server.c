@@ -3,12 +3,79 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <malloc.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "qssl-test-utils.h"
+
+/* The bytes of OpenSSL's record layer (its read and write buffers) alive
+ * on the heap: allocator hooks that main() installs before anything
+ * allocates through OpenSSL count what is allocated and freed in its
+ * ssl/record/ sources. */
+static gssize record_layer_bytes;
+static gssize record_layer_allocated;  /* ever: that the hooks see anything */
+static gboolean record_layer_counted;
+
+static void
+count_record_layer (const char *file,
+                    gssize      delta)
+{
+  if (file != NULL && strstr (file, "/record/") != NULL)
+    {
+      g_atomic_pointer_add (&record_layer_bytes, delta);
+      if (delta > 0)
+        g_atomic_pointer_add (&record_layer_allocated, delta);
+    }
+}
+
+static void *
+counting_malloc (size_t      size,
+                 const char *file,
+                 int         line)
+{
+  void *block = malloc (size);
+
+  if (block != NULL)
+    count_record_layer (file, (gssize) malloc_usable_size (block));
+  return block;
+}
+
+static void *
+counting_realloc (void       *old,
+                  size_t      size,
+                  const char *file,
+                  int         line)
+{
+  gssize before = old != NULL ? (gssize) malloc_usable_size (old) : 0;
+  void *block;
+
+  if (size == 0)
+    {
+      free (old);
+      count_record_layer (file, -before);
+      return NULL;
+    }
+  block = realloc (old, size);
+  if (block != NULL)
+    count_record_layer (file, (gssize) malloc_usable_size (block) - before);
+  return block;
+}
+
+static void
+counting_free (void       *block,
+               const char *file,
+               int         line)
+{
+  if (block == NULL)
+    return;
+  count_record_layer (file, -(gssize) malloc_usable_size (block));
+  free (block);
+}
 
 static QsslServer *
 server_new (void)
@@ -613,6 +680,98 @@ on_finalized (gpointer  data,
   Crowd *crowd = data;
 
   crowd->live--;
+}
+
+static void
+count_encrypted (QsslSocket *socket,
+                 guint      *counter)
+{
+  (*counter)++;
+}
+
+/* An encrypted connection that has gone quiet right after its handshake
+ * keeps none of OpenSSL's record buffers (16 KiB and more each way) on
+ * either side, the client's after it read the server's session tickets
+ * too: that is what keeps many idle connections small. */
+static void
+test_idle_holds_no_record_buffers (void)
+{
+  const guint n = 20;
+  g_autoptr(QsslServer) server = server_new ();
+  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) served = g_ptr_array_new_with_free_func (g_object_unref);
+  guint encrypted = 0;
+  gssize before, allocated;
+
+  /* main() installs the hooks before anything uses OpenSSL. */
+  g_assert_true (record_layer_counted);
+  qssl_server_set_max_pending_connections (server, 0);
+  qssl_server_set_handshake_timeout (server, 100000);
+  /* What earlier tests left behind goes first. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  before = (gssize) g_atomic_pointer_get (&record_layer_bytes);
+  allocated = (gssize) g_atomic_pointer_get (&record_layer_allocated);
+  for (guint i = 0; i < n; i++)
+    {
+      QsslSocket *client = client_connect (qssl_server_get_server_port (server));
+
+      g_signal_connect (client, "encrypted", G_CALLBACK (count_encrypted), &encrypted);
+      g_ptr_array_add (clients, client);
+    }
+  while (encrypted < n || served->len < n)
+    {
+      QsslSocket *socket;
+
+      g_main_context_iteration (NULL, TRUE);
+      while ((socket = qssl_server_next_pending_connection (server)) != NULL)
+        g_ptr_array_add (served, socket);
+    }
+  /* The server's session tickets reach the clients and are read. */
+  for (guint spins = 0; spins < 50; spins++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (1000);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_true (qssl_socket_is_encrypted (g_ptr_array_index (served, i)));
+      g_assert_true (qssl_socket_is_encrypted (g_ptr_array_index (clients, i)));
+    }
+  if ((gssize) g_atomic_pointer_get (&record_layer_allocated) == allocated)
+    {
+      /* Built with OPENSSL_NO_FILENAMES: the hooks cannot tell the buffers. */
+      g_test_skip ("this OpenSSL names no source file to its allocator");
+      qssl_server_close (server);
+      return;
+    }
+  g_assert_cmpint ((gssize) g_atomic_pointer_get (&record_layer_bytes) - before, ==, 0);
+
+  /* And again after data went both ways. */
+  for (guint i = 0; i < n; i++)
+    qssl_socket_write (g_ptr_array_index (clients, i), (const guint8 *) "ping", 4);
+  for (guint i = 0; i < n; i++)
+    {
+      QsslSocket *socket = g_ptr_array_index (served, i);
+
+      while (qssl_socket_bytes_available (socket) < 4)
+        g_main_context_iteration (NULL, TRUE);
+      g_bytes_unref (qssl_socket_read_all (socket));
+      qssl_socket_write (socket, (const guint8 *) "pong", 4);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      QsslSocket *client = g_ptr_array_index (clients, i);
+
+      while (qssl_socket_bytes_available (client) < 4)
+        g_main_context_iteration (NULL, TRUE);
+      g_bytes_unref (qssl_socket_read_all (client));
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpint ((gssize) g_atomic_pointer_get (&record_layer_bytes) - before, ==, 0);
+  qssl_server_close (server);
 }
 
 /* Many clients at once, one thread, one context; afterwards every socket is
@@ -1896,6 +2055,7 @@ int
 main (int   argc,
       char *argv[])
 {
+  record_layer_counted = CRYPTO_set_mem_functions (counting_malloc, counting_realloc, counting_free) == 1;
   g_test_init (&argc, &argv, NULL);
   main_thread = g_thread_self ();
 
@@ -1906,6 +2066,7 @@ main (int   argc,
   g_test_add_func ("/qssl/server/accept-async-and-wait", test_accept_async_and_wait);
   g_test_add_func ("/qssl/server/mutual-tls", test_mutual_tls);
   g_test_add_func ("/qssl/server/many-clients", test_many_clients);
+  g_test_add_func ("/qssl/server/idle-holds-no-record-buffers", test_idle_holds_no_record_buffers);
   g_test_add_func ("/qssl/server/listen-families", test_listen_families);
   g_test_add_func ("/qssl/server/max-pending", test_max_pending);
   g_test_add_func ("/qssl/server/ignore-in-server-handler", test_ignore_in_server_handler);
