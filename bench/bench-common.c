@@ -69,6 +69,8 @@ usage (const char *program, FILE *out)
            "  --active-seconds S  scaling: request/response time per size (0: none)\n"
            "  --interval-ms MS  latency: pause between handshakes (100)\n"
            "  --timeout-ms MS   latency: bound on one handshake (10000)\n"
+           "  --handshake-timeout-ms MS  bench-qssl server: its handshake deadline\n"
+           "                    (0: the library's default, 5 s)\n"
            "  --workers N       server: N processes sharing the port with SO_REUSEPORT\n"
            "  --event-loop      bench-openssl server: handshakes and resumed on non-blocking\n"
            "                    sockets in its poll() loop, not one blocking socket at a time\n"
@@ -104,6 +106,7 @@ bench_parse_options (BenchOptions *options,
     { "active-seconds", required_argument, NULL, 'A' },
     { "interval-ms", required_argument, NULL, 'i' },
     { "timeout-ms", required_argument, NULL, 't' },
+    { "handshake-timeout-ms", required_argument, NULL, 'H' },
     { "workers", required_argument, NULL, 'P' },
     { "event-loop", no_argument, NULL, 'E' },
     { "silent", required_argument, NULL, 'K' },
@@ -177,6 +180,7 @@ bench_parse_options (BenchOptions *options,
         case 'A': options->active_seconds = atof (optarg); break;
         case 'i': options->interval_ms = atoi (optarg); break;
         case 't': options->timeout_ms = atoi (optarg); break;
+        case 'H': options->handshake_timeout_ms = atoi (optarg); break;
         case 'P': options->workers = atoi (optarg); break;
         case 'E': options->event_loop = 1; break;
         case 'K': options->silent = atoi (optarg); break;
@@ -205,8 +209,10 @@ bench_parse_options (BenchOptions *options,
                       : options->workload == WORKLOAD_ECHO)
     bench_die ("workload %s is for the %s only", workload_names[options->workload],
                options->server ? "client" : "server");
-  if (options->workers < 0 || options->new_count < 0 || options->interval_ms < 0 || options->timeout_ms < 1)
-    bench_die ("--workers, --new and --interval-ms must not be negative, --timeout-ms positive");
+  if (options->workers < 0 || options->new_count < 0 || options->interval_ms < 0 || options->timeout_ms < 1 ||
+      options->handshake_timeout_ms < 0)
+    bench_die ("--workers, --new, --interval-ms and --handshake-timeout-ms must not be negative, "
+               "--timeout-ms positive");
   if (options->chunk == 0 || options->req_size == 0 || options->count < 1 || options->clients < 1)
     bench_die ("sizes and counts must be positive");
 }

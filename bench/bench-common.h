@@ -102,6 +102,7 @@ typedef struct
   double      active_seconds;/* scaling: request/response time per size */
   int         interval_ms;   /* latency */
   int         timeout_ms;    /* latency: bound on one handshake */
+  int         handshake_timeout_ms; /* qssl server: its handshake deadline (0: the default) */
   int         workers;       /* server: processes sharing the port (0: none) */
   int         event_loop;    /* bench-openssl server: handshakes and resumed from
                               * its poll() loop instead of blocking sockets */

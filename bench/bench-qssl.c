@@ -272,6 +272,8 @@ run_server (void)
   cpu_start = bench_cpu_seconds ();
   loop = g_main_loop_new (NULL, FALSE);
   qssl_server_set_ssl_configuration (server, configuration);
+  if (opt.handshake_timeout_ms > 0)
+    qssl_server_set_handshake_timeout (server, opt.handshake_timeout_ms);
   g_signal_connect (server, "pending-connection-available", G_CALLBACK (on_pending_connection), NULL);
   if (bench_is_worker ())
     add_shared_port_socket (server);
