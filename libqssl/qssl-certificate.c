@@ -7,7 +7,6 @@
 
 #include <string.h>
 
-#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
@@ -172,7 +171,7 @@ parse_into (GPtrArray          *list,
         }
       BIO_free (bio);
     }
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
 }
 
 /**
@@ -1248,7 +1247,7 @@ extension_text (X509_EXTENSION *extension)
       text = g_utf8_make_valid (data, length);
     }
   BIO_free (bio);
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   return text;
 }
 
@@ -1785,7 +1784,7 @@ _qssl_certificate_verify_with_store (GPtrArray  *chain,
   X509_verify_cert (ctx);
   X509_STORE_CTX_free (ctx);
   sk_X509_free (untrusted);
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
 
   if (host_name != NULL && !_qssl_certificate_matches_host (leaf, host_name))
     g_ptr_array_add (state.errors, qssl_error_new (QSSL_ERROR_CODE_HOST_NAME_MISMATCH, leaf));
@@ -1837,7 +1836,7 @@ qssl_certificate_import_pkcs12 (GBytes            *data,
   p12 = length > 0 ? d2i_PKCS12 (NULL, &bytes, length) : NULL;
   if (p12 == NULL)
     {
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
       g_set_error_literal (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
                            _("The data is not a PKCS#12 bundle"));
       return FALSE;
@@ -1854,7 +1853,7 @@ qssl_certificate_import_pkcs12 (GBytes            *data,
   if (!PKCS12_verify_mac (p12, passphrase, passphrase ? -1 : 0))
     {
       PKCS12_free (p12);
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
       g_set_error_literal (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE_PASSWORD,
                            _("The passphrase of the PKCS#12 bundle is wrong"));
       return FALSE;

@@ -7,7 +7,6 @@
 
 #include <string.h>
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "qssl.h"
@@ -218,7 +217,7 @@ load_cipher_list (gboolean everything)
 
   if (ctx == NULL)
     {
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
       return g_ptr_array_new_with_free_func (g_object_unref);
     }
   if (everything)
@@ -232,7 +231,7 @@ load_cipher_list (gboolean everything)
     SSL_CTX_set_cipher_list (ctx, QSSL_DEFAULT_TLS12_CIPHERS);
   list = _qssl_cipher_list_new_from_ctx (ctx);
   SSL_CTX_free (ctx);
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   return list;
 }
 

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/err.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -714,14 +713,14 @@ read_pem_file (const char *path)
 
   if (bio == NULL)
     {
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
       return list;
     }
   while ((x509 = PEM_read_bio_X509_AUX (bio, NULL, NULL, NULL)) != NULL)
     g_ptr_array_add (list, _qssl_certificate_new_take (x509));
   BIO_free (bio);
   /* The loop ends on "no start line". */
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   return list;
 }
 
@@ -915,7 +914,7 @@ new_x509_store (const QsslConfiguration *self,
         X509_LOOKUP_add_dir (lookup, NULL, X509_FILETYPE_DEFAULT);
     }
   /* A duplicate CA is no error. */
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   return store;
 }
 
@@ -1008,7 +1007,7 @@ load_supported_curves (void)
         g_ptr_array_add (names, g_strdup (name));
     }
   SSL_CTX_free (ctx);
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   g_ptr_array_add (names, NULL);
   return (char **) g_ptr_array_free (names, FALSE);
 }
@@ -1195,7 +1194,7 @@ qssl_configuration_set_ciphers_from_string (QsslConfiguration  *self,
                      _("Invalid or empty cipher list (%s)"), ciphers);
       return FALSE;
     }
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
 
   g_clear_pointer (&self->ciphers, g_ptr_array_unref);
   self->ciphers = g_steal_pointer (&selected);

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <openssl/core_names.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -216,7 +215,7 @@ apply_ciphers (SSL_CTX                   *ctx,
         return FALSE;
       /* Refused as expected: leave no error for a handshake running now
        * (a virtual host's context is built in its ClientHello). */
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
     }
   *cipher_list = g_strdup (tls12->len > 0 ? tls12->str : "-ALL");
   *ciphersuites = g_strdup (tls13->str);
@@ -251,7 +250,7 @@ apply_local_certificate (SSL_CTX                   *ctx,
   if (chain->len == 1)
     {
       SSL_CTX_build_cert_chain (ctx, SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR);
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
     }
   return TRUE;
 }

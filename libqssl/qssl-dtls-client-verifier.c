@@ -9,7 +9,6 @@
 
 #include "config.h"
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "qssl.h"
@@ -174,7 +173,7 @@ qssl_dtls_client_verifier_verify_client (QsslDtlsClientVerifier  *self,
   state->cookie_secret = g_bytes_ref (self->cookie_secret);
 
   client = BIO_ADDR_new ();
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   result = DTLSv1_listen (ssl, client);
   BIO_ADDR_free (client);
   if (state->write_error != NULL)
@@ -190,7 +189,7 @@ qssl_dtls_client_verifier_verify_client (QsslDtlsClientVerifier  *self,
       g_debug ("DTLS client verifier: %s", details ? details : "DTLSv1_listen failed");
       result = 0;
     }
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   state->socket = NULL;
   state->datagram = NULL;
   SSL_free (ssl);

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
@@ -550,7 +549,7 @@ bind_call (QsslDtls *self,
   if (self->bio->datagram == NULL)
     self->bio->datagram_length = 0;
   g_clear_error (&self->bio->write_error);
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   self->in_openssl++;
 }
 
@@ -794,7 +793,7 @@ create_connection (QsslDtls  *self,
       SSL_set_accept_state (self->ssl);
     }
   g_ptr_array_set_size (self->verification_errors, 0);
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   return TRUE;
 }
 
@@ -1410,7 +1409,7 @@ send_shutdown_alert (QsslDtls *self,
   bind_call (self, socket, NULL);
   SSL_shutdown (self->ssl);
   unbind_call (self);
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
 }
 
 /**
@@ -1648,7 +1647,7 @@ qssl_dtls_decrypt_datagram (QsslDtls *self,
     case SSL_ERROR_WANT_WRITE:
       /* A handshake retransmission, or a record that was dropped. */
       unbind_call (self);
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
       return NULL;
     case SSL_ERROR_ZERO_RETURN:
       unbind_call (self);

@@ -545,7 +545,7 @@ client_hello_callback (SSL  *ssl,
     }
   /* Building the host's context may have queued errors OpenSSL then
    * ignored; a queued error fails the next SSL_get_error(). */
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   copy = qssl_configuration_copy (host);
   /* Kept for the next handshake (a second ClientHello, after a
    * HelloRetryRequest, finds it kept already). */
@@ -685,7 +685,7 @@ check_ocsp_staple (QsslSocket      *self,
   if (OCSP_basic_verify (basic, SSL_get_peer_cert_chain (self->ssl),
                          SSL_CTX_get_cert_store (SSL_get_SSL_CTX (self->ssl)), 0) <= 0)
     add_handshake_error (self, QSSL_ERROR_CODE_OCSP_RESPONSE_CANNOT_BE_TRUSTED, peer);
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   if (OCSP_resp_count (basic) != 1)
     {
       add_handshake_error (self, QSSL_ERROR_CODE_OCSP_MALFORMED_RESPONSE, peer);
@@ -714,7 +714,7 @@ check_ocsp_staple (QsslSocket      *self,
   status = OCSP_single_get0_status (single, &reason, &revoked_at, &this_update, &next_update);
   if (OCSP_check_validity (this_update, next_update, 60, -1) != 1)
     add_handshake_error (self, QSSL_ERROR_CODE_OCSP_RESPONSE_EXPIRED, peer);
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   switch (status)
     {
     case V_OCSP_CERTSTATUS_GOOD:
@@ -741,7 +741,7 @@ out:
   X509_free (issuer);
   OCSP_BASICRESP_free (basic);
   OCSP_RESPONSE_free (response);
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   return readable;
 }
 
@@ -811,7 +811,7 @@ _qssl_engine_start (QsslSocket *self,
   self->ssl = SSL_new (_qssl_context_get_ctx (context));
   if (self->ssl == NULL)
     {
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
       fail_handshake (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, _("Insufficient resources"));
       return;
     }
@@ -838,7 +838,7 @@ _qssl_engine_start (QsslSocket *self,
     bio = _qssl_bio_new (g_socket_get_fd (_qssl_socket_gsocket (self)), prefix);
     if (bio == NULL)
       {
-        ERR_clear_error ();
+        _qssl_clear_openssl_errors ();
         fail_handshake (self, QSSL_SOCKET_ERROR_SOCKET_RESOURCE, _("Insufficient resources"));
         return;
       }
@@ -914,7 +914,7 @@ _qssl_engine_start (QsslSocket *self,
         SSL_set_num_tickets (self->ssl, 0);
       SSL_set_accept_state (self->ssl);
     }
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
 
   g_ptr_array_set_size (self->handshake_errors, 0);
   g_ptr_array_set_size (self->ocsp_responses, 0);
@@ -1048,7 +1048,7 @@ issue_session_tickets (QsslSocket *self)
   SSL_do_handshake (ssl);
   leave_openssl (self);
   _qssl_bio_keep (SSL_get_wbio (ssl));
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
 }
 
 /* A connection with nothing in flight gives OpenSSL's record buffers back
@@ -1240,7 +1240,7 @@ finish_gathering (QsslSocket *self,
       _qssl_socket_trace (self, "handshake records not sent: %s", g_strerror (send_error));
       if (*result == 1 || *ssl_error == SSL_ERROR_WANT_READ || *ssl_error == SSL_ERROR_WANT_WRITE)
         {
-          ERR_clear_error ();
+          _qssl_clear_openssl_errors ();
           *result = -1;
           *ssl_error = SSL_ERROR_SYSCALL;
         }
@@ -1260,7 +1260,7 @@ _qssl_engine_handshake (QsslSocket *self)
    * OpenSSL flushes between them. */
   gboolean gather = self->mode == QSSL_MODE_SSL_SERVER;
 
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   enter_openssl (self);
   if (gather)
     _qssl_bio_cork (SSL_get_wbio (ssl));
@@ -1273,7 +1273,7 @@ _qssl_engine_handshake (QsslSocket *self)
   _qssl_engine_flush_alerts (self);
   if (!_qssl_socket_same_connection (self, connection))
     {
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
       _qssl_socket_leave (self);
       return; /* ended from a handler */
     }
@@ -1300,7 +1300,7 @@ handshake_step_done (QsslSocket *self,
     {
       g_autoptr(GError) error = g_steal_pointer (&self->host_error);
 
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
       fail_handshake (self, error->code, error->message);
     }
   else
@@ -1350,14 +1350,14 @@ _qssl_engine_send_close_notify (QsslSocket *self)
    * repeated, which just writes the pending alert. */
   if ((SSL_get_shutdown (self->ssl) & SSL_SENT_SHUTDOWN) && !self->close_notify_pending)
     return TRUE;
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   enter_openssl (self);
   result = SSL_shutdown (self->ssl);
   saved_errno = errno;
   code = result < 0 ? SSL_get_error (self->ssl, result) : SSL_ERROR_NONE;
   reason = ERR_peek_error ();
   leave_openssl (self);
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   self->close_notify_pending = FALSE;
   if (result >= 0)
     {

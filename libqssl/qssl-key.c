@@ -9,7 +9,6 @@
 
 #include <openssl/decoder.h>
 #include <openssl/encoder.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -228,7 +227,7 @@ qssl_key_new_from_data (GBytes             *data,
   _qssl_init ();
 
   pkey = decode_key (data, format, key_type, &request);
-  ERR_clear_error ();
+  _qssl_clear_openssl_errors ();
   if (pkey == NULL)
     {
       if (request.asked)

@@ -16,6 +16,11 @@ G_BEGIN_DECLS
  * translated string calls it first. Cheap after the first call. */
 void   _qssl_init                    (void);
 
+/* Empties this thread's OpenSSL error queue: before an OpenSSL call whose
+ * failure SSL_get_error() or the queue reports, and after one whose errors
+ * are ignored. */
+void   _qssl_clear_openssl_errors    (void);
+
 /* The OpenSSL error queue of this thread as one readable line, and the
  * queue cleared; NULL when it was empty. */
 char  *_qssl_take_openssl_errors     (void);

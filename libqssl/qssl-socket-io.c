@@ -158,7 +158,7 @@ _qssl_socket_keep_held_plaintext (QsslSocket  *self,
       tail = _qssl_buffer_extend (self->read_buffer, held, error);
       if (tail == NULL)
         return FALSE;
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
       if (SSL_read_ex (self->ssl, tail, held, &n) != 1)
         n = 0;
       _qssl_buffer_truncate (self->read_buffer, old_length + n);
@@ -257,7 +257,7 @@ _qssl_socket_send_now (QsslSocket   *self,
       size_t written = 0;
       int result;
 
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
       result = SSL_write_ex (self->ssl, data, size, &written);
       if (result == 1)
         return written;
@@ -532,7 +532,7 @@ pump_read_through (QsslSocket *self)
               return;
             }
         }
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
       result = SSL_peek_ex (self->ssl, &byte, 1, &n);
       if (result == 1)
         {
@@ -598,7 +598,7 @@ _qssl_socket_pump_read (QsslSocket *self)
           size_t n = 0;
           int result;
 
-          ERR_clear_error ();
+          _qssl_clear_openssl_errors ();
           result = SSL_read_ex (self->ssl, tail, room, &n);
           _qssl_buffer_truncate (self->read_buffer, old_length + n);
           if (result == 1)
@@ -739,7 +739,7 @@ _qssl_socket_read_directly (QsslSocket *self,
         break;
       if (held == 0)
         want = MIN (want, self->direct_budget);
-      ERR_clear_error ();
+      _qssl_clear_openssl_errors ();
       result = SSL_read_ex (self->ssl, buffer + total, want, &n);
       if (result != 1)
         {

@@ -18,7 +18,6 @@
 #include <sys/socket.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/opensslv.h>
 #include <openssl/ssl.h>
 
