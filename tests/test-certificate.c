@@ -557,6 +557,9 @@ test_host_names (void)
     { "nul-in-cn.pem", "localhost", FALSE },
     /* An IP address is never matched against the CN. */
     { "ip-in-cn.pem", "127.0.0.1", FALSE },
+    /* Nor is a name, when the certificate has an IP SAN. */
+    { "ip-and-cn.pem", "localhost", FALSE },
+    { "ip-and-cn.pem", "127.0.0.1", TRUE },
     /* A leading dot is not a pattern for every subdomain. */
     { "wildcard.pem", ".example.test", FALSE },
     { "server-rsa.pem", "[::1]", TRUE },

@@ -82,7 +82,7 @@ bg() { # run in the background, with a log of its own
 for name in server-rsa client ocsp-responder; do bg rsa_key "$name.key"; done
 for name in ca intermediate other-ca server-ec expired not-yet-valid wrong-host self-signed \
   wildcard ip-only cn-only unknown-ca revoked client-ec client-expired client-untrusted \
-  deep-ca-1 deep-ca-2 deep nul-in-san nul-in-cn ip-in-cn vhost-a vhost-b vhost-c; do
+  deep-ca-1 deep-ca-2 deep nul-in-san nul-in-cn ip-in-cn ip-and-cn vhost-a vhost-b vhost-c; do
   bg ec_key "$name.key"
 done
 bg rsa_key keys/rsa-2048.key 2048
@@ -221,6 +221,9 @@ cat deep-ca-1.pem >> deep-chain.pem
 issue self-signed self "$localhost" db/self-signed.ext
 # An IP address as the only name, in the CN: never valid for that address.
 leaf ip-in-cn intermediate "$subject_base/CN=127.0.0.1" db/cn-only.ext
+# CN=localhost beside IP SANs only: the CN is no name of the host then (Qt's
+# rule; OpenSSL's own check would take it, as there is no DNS SAN).
+leaf ip-and-cn intermediate "$localhost" db/ip-only.ext
 
 # Names with an embedded NUL, which a check that stops at the NUL takes for
 # "localhost". The SAN is written as DER: the text syntax cannot hold a NUL.
