@@ -82,9 +82,9 @@ make_configuration ()
        * system store off. */
       config->setCaCertificates (cas);
       config->setPeerVerifyMode (QSslSocket::VerifyPeer);
-      /* Full handshakes unless the workload is resumption (as bench-qssl);
-       * the resumed workload takes the ticket from newSessionTicketReceived,
-       * which needs persistence on. */
+      /* Full handshakes unless the workload is resumption, which hands each
+       * new ticket (newSessionTicketReceived, persistence on) to the next
+       * socket through sessionTicket(). */
       config->setSslOption (QSsl::SslOptionDisableSessionSharing, true);
       config->setSslOption (QSsl::SslOptionDisableSessionPersistence, opt.workload != WORKLOAD_RESUMED);
     }
